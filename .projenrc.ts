@@ -1,0 +1,165 @@
+import { awscdk, javascript } from 'projen';
+import { TypeScriptModuleResolution, UpdateSnapshot } from 'projen/lib/javascript';
+import { TsJestTsconfig } from 'projen/lib/typescript';
+
+// Packages that ship only ES modules. The runtime imports them; esbuild bundles them into
+// CommonJS for Lambda, and jest must transform them because it runs tests as CommonJS.
+const esmOnlyRuntimeDeps = ['p-retry', 'p-limit', 'yocto-queue', 'is-network-error'];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-api-ingestion',
+  description:
+    'Pull third-party HTTP APIs on a schedule into an S3 data lake through Kinesis Data Firehose, from a declarative API spec.',
+  keywords: ['cdk', 'awscdk', 'firehose', 'ingestion', 'api', 'data-lake', 'eventbridge-scheduler'],
+  author: 'cdk-api-ingestion contributors',
+  authorAddress: 'maintainers@cdk-api-ingestion.dev',
+  repositoryUrl: 'https://github.com/cdk-api-ingestion/cdk-api-ingestion.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  // ts-jest, ts-node and the runtime type-check use this TypeScript; jsii brings its own.
+  typescriptVersion: '~5.9.0',
+
+  publishToPypi: {
+    distName: 'cdk-api-ingestion',
+    module: 'cdk_api_ingestion',
+  },
+
+  // The spec schema is validated at synth time by the construct itself, so its validator ships
+  // inside the jsii package (Python users get it through the jsii runtime).
+  bundledDeps: ['zod@^4.1.0'],
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'esbuild@^0.28.0',
+    'p-retry@^9.0.0',
+    'p-limit@^7.3.0',
+    'jsonpath-plus@^11.0.0',
+    '@aws-sdk/client-firehose@^3.1000.0',
+    '@aws-sdk/client-s3@^3.1000.0',
+    '@types/aws-lambda',
+  ],
+
+  // The runtime (engine, sinks, entry points) is bundled by esbuild, not compiled by jsii.
+  excludeTypescript: ['src/runtime/**'],
+  tsconfig: {
+    compilerOptions: {},
+    exclude: ['src/runtime/**'],
+  },
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    compilerOptions: {
+      // TypeScript >= 5.8 allows require() of the ESM-only runtime packages under nodenext.
+      module: 'nodenext',
+      moduleResolution: TypeScriptModuleResolution.NODE_NEXT,
+      allowJs: true,
+      noEmit: true,
+      isolatedModules: true,
+    },
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+  },
+
+  // ts-jest transpiles (isolatedModules) the tests and the ESM-only packages above; type errors
+  // are caught by the separate `typecheck` task, which checks the whole tree at once.
+  tsJestOptions: {
+    transformPattern: '^.+\\.[tj]sx?$',
+    transformOptions: {
+      tsconfig: TsJestTsconfig.fromFile('tsconfig.dev.json'),
+    },
+  },
+  // eslint's project service finds only files named tsconfig.json; point it at the dev config,
+  // which covers the runtime, tests and examples that jsii's tsconfig.json leaves out.
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
+  jestOptions: {
+    // Snapshots are never rewritten by the test task: `npx projen test:update` does that on purpose.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      testTimeout: 120_000,
+      collectCoverage: false,
+      transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyRuntimeDeps.join('|')})/)`],
+    },
+  },
+
+  gitignore: ['/.venv/', '/cdk.out/', '/examples/**/cdk.out/', '/out/', '/.tmp/'],
+  npmignoreEnabled: true,
+  githubOptions: { mergify: false },
+  depsUpgrade: false,
+  docgen: true,
+  sampleCode: false,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Lambda bundle: the runtime's Lambda entry point, bundled into assets/ so the npm tarball (and
+// therefore the Python package) ships ready-made Lambda code; no bundler or Docker at synth.
+const bundle = project.addTask('bundle', {
+  description: 'Bundle the poller Lambda with esbuild into assets/',
+  steps: [
+    {
+      exec: [
+        'esbuild src/runtime/entrypoints/lambda-handler.ts',
+        '--bundle --platform=node --target=node22 --format=cjs',
+        '--outfile=assets/poller/index.js',
+        // The Lambda Node.js runtime ships the AWS SDK v3; keeping it external keeps the bundle lean.
+        '--external:@aws-sdk/*',
+        // Minified with names kept, so stack traces stay readable.
+        '--minify --keep-names --legal-comments=none --log-level=warning',
+      ].join(' '),
+    },
+  ],
+});
+project.preCompileTask.spawn(bundle);
+project.gitignore.exclude('/assets/');
+project.addPackageIgnore('!/assets/');
+
+// One development tsconfig at the root serves projen, ts-node, ts-jest, eslint and the type-check.
+project.tryRemoveFile('projenrc/tsconfig.json');
+project.defaultTask?.reset('ts-node --project tsconfig.dev.json .projenrc.ts');
+
+// The runtime's packages are bundled into the Lambda asset by esbuild, so they are build-time
+// (dev) dependencies of the npm package, not runtime dependencies of the construct.
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
+// Type-check everything jsii does not compile (the runtime, tests, examples).
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check the runtime, tests and examples (jsii compiles only the construct)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(bundle);
+
+// The example weather feed (the README's main job).
+project.addTask('example', {
+  description: 'Synthesize the example weather feed app and print a summary',
+  exec: 'ts-node --project tsconfig.dev.json examples/weather/app.ts',
+});
+
+// Entry points for a fresh clone: these scripts install what is missing, so they work before
+// `npm ci` has run (they do not depend on projen being installed).
+project.package.setScript('quickstart', 'bash scripts/quickstart.sh');
+project.package.setScript('test:all', 'bash scripts/test-all.sh');
+
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/scripts/');
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/docs/');
+project.addPackageIgnore('/.venv/');
+project.addPackageIgnore('/cdk.out/');
+
+project.synth();

@@ -1,0 +1,17 @@
+/**
+ * Where the engine sends records. The engine hands over finished lines (one JSON envelope each,
+ * newline-terminated) and knows nothing about the destination.
+ */
+export interface SinkReport {
+  /** Lines the destination has accepted. */
+  readonly linesDelivered: number;
+  /** Calls made to the destination (PutRecordBatch calls, file writes). */
+  readonly calls: number;
+}
+
+export interface RecordSink {
+  /** Accepts one newline-terminated line. May wait (backpressure) while earlier lines are sent. */
+  write(line: string): Promise<void>;
+  /** Sends everything still buffered; resolves once the destination accepted all of it. */
+  flush(): Promise<SinkReport>;
+}

@@ -1,0 +1,2 @@
+export * from './api-source';
+export * from './records';

@@ -1,0 +1,64 @@
+import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import { testStack } from '../helpers/synth';
+
+function feedWith(url: string, recordsPath: string, feedName = 'feed'): () => void {
+  return () => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+    feedName,
+    source: ApiSource.http({ url, records: Records.at(recordsPath) }),
+  });
+}
+
+describe('a wrong spec fails at synth with the field and what is allowed', () => {
+  test('a URL that is not http(s)', () => {
+    expect(feedWith('ftp://files.example.com/data.json', 'data')).toThrow(
+      /spec\.request\.url: must be an absolute http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
+  test('a URL that is not a URL at all', () => {
+    expect(feedWith('api.example.com/items', 'data')).toThrow(/spec\.request\.url: must be an absolute http/);
+  });
+
+  test('an empty records path', () => {
+    expect(feedWith('https://api.example.com/items', '')).toThrow(
+      /spec\.records\.path: must name where the records are in the response, for example "data"/,
+    );
+  });
+
+  test('a records path of only spaces', () => {
+    expect(feedWith('https://api.example.com/items', '   ')).toThrow(/spec\.records\.path: must name where the records are/);
+  });
+
+  test('an invalid feed name', () => {
+    expect(feedWith('https://api.example.com/items', 'data', 'Weather Feed')).toThrow(
+      /spec\.feed: must be 1-64 characters of lowercase letters, digits/,
+    );
+  });
+
+  test('several problems are reported together, each with its path', () => {
+    let message = '';
+    try {
+      feedWith('ftp://x', '', 'BAD')();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain("ApiToFirehoseIngestion 'TestStack/Feed': the feed spec is invalid (3 problem(s))");
+    expect(message).toMatch(/spec\.feed:/);
+    expect(message).toMatch(/spec\.request\.url:/);
+    expect(message).toMatch(/spec\.records\.path:/);
+  });
+
+  test('a spec too large for the schedule\'s input names the limit and the fix', () => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) {
+      headers[`x-header-${i}`] = 'v'.repeat(1000);
+    }
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: 'https://api.example.com/items', headers, records: Records.at('data') }),
+    })).toThrow(/bytes as JSON, but it travels in the schedule's input, which EventBridge Scheduler limits to 262144 bytes/);
+  });
+
+  test('a valid spec synthesizes', () => {
+    expect(feedWith('https://api.example.com/items', 'data')).not.toThrow();
+  });
+});

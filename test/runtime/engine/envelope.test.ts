@@ -1,0 +1,28 @@
+import { canonicalJson, envelope, recordId } from '../../../src/runtime/engine/envelope';
+
+describe('record envelope', () => {
+  test('canonical JSON sorts keys at every level', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+  });
+
+  test('the record id ignores key order but not content, feed or partition', () => {
+    const id = recordId('f', null, { a: 1, b: 2 });
+    expect(recordId('f', null, { b: 2, a: 1 })).toBe(id);
+    expect(recordId('f', null, { a: 1, b: 3 })).not.toBe(id);
+    expect(recordId('g', null, { a: 1, b: 2 })).not.toBe(id);
+    expect(recordId('f', { city: 'Seoul' }, { a: 1, b: 2 })).not.toBe(id);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test('the envelope carries feed, id, fetch time, source URL, partition and the record', () => {
+    const fetchedAt = new Date('2026-11-25T12:00:00.000Z');
+    expect(envelope({ feed: 'f', fetchedAt, sourceUrl: 'https://x/y', partition: null }, { a: 1 })).toEqual({
+      feed: 'f',
+      record_id: recordId('f', null, { a: 1 }),
+      fetched_at: '2026-11-25T12:00:00.000Z',
+      source_url: 'https://x/y',
+      partition: null,
+      record: { a: 1 },
+    });
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * End to end with real parts: a loopback HTTP server plays the weather API, moto plays Firehose
+ * and S3, and the bundled handler (the file that ships) is invoked with exactly the event the
+ * synthesized schedule would send.
+ */
+import { createHash } from 'node:crypto';
+import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
+import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
+import { createStreamAndBucket, motoEnv, readAllObjects } from '../helpers/moto-aws';
+import { templateOf, testStack } from '../helpers/synth';
+
+const OBSERVATIONS = Array.from({ length: 1200 }, (_, i) => ({
+  station: `ST-${String(i).padStart(4, '0')}`,
+  observed_at: new Date(Date.UTC(2026, 10, 25, 0, i % 60)).toISOString(),
+  temperature_c: Math.round((i % 40) * 10 - 50) / 10,
+  conditions: i % 7 === 0 ? 'pluie légère ☔' : 'clear',
+  wind: { speed_kmh: i % 30, direction: 'NNE' },
+}));
+
+/** The schedule's input, taken from a synthesized template whose source points at `apiUrl`. */
+function scheduleInputFor(apiUrl: string): string {
+  const stack = testStack();
+  new ApiToFirehoseIngestion(stack, 'Weather', {
+    feedName: 'weather',
+    source: ApiSource.http({ url: `${apiUrl}/v1/observations`, query: { city: 'Seoul' }, records: Records.at('data') }),
+  });
+  const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
+  return schedule.Properties.Target.Input;
+}
+
+describe('bundled poller Lambda, end to end against loopback API and moto', () => {
+  let api: LoopbackApi;
+  let status = 200;
+
+  beforeAll(async () => {
+    api = await startLoopbackApi({
+      '/v1/observations': (req, res, url) => {
+        if (status !== 200) {
+          json(res, status, { error: 'upstream unavailable' });
+          return;
+        }
+        json(res, 200, { data: url.searchParams.get('city') === 'Seoul' ? OBSERVATIONS : [], meta: { count: OBSERVATIONS.length } });
+      },
+    });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => { status = 200; });
+
+  test('every record lands in S3 as one enveloped JSON line, byte for byte', async () => {
+    const { streamName, bucketName } = await createStreamAndBucket();
+    const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:00:00Z', 'exec-1');
+    const before = Date.now();
+
+    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: streamName });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result).toMatchObject({ feed: 'weather', pages: 1, recordsFetched: 1200, recordsDelivered: 1200 });
+    expect(api.requests.at(-1)?.path).toBe('/v1/observations?city=Seoul');
+
+    const objects = await readAllObjects(bucketName);
+    const content = [...objects.keys()].sort().map((key) => objects.get(key)).join('');
+    const lines = content.split('\n');
+    expect(lines.pop()).toBe(''); // every line is newline-terminated
+    expect(lines).toHaveLength(1200);
+
+    // The fetch time is the one value the test cannot predict: read it, check it, then predict
+    // every byte of every line from the API's records.
+    const fetchedAt = JSON.parse(lines[0]).fetched_at;
+    expect(Date.parse(fetchedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(fetchedAt)).toBeLessThanOrEqual(Date.now());
+    const sourceUrl = `${api.url}/v1/observations?city=Seoul`;
+    const expected = OBSERVATIONS.map((record) => JSON.stringify({
+      feed: 'weather',
+      record_id: expectedRecordId('weather', record),
+      fetched_at: fetchedAt,
+      source_url: sourceUrl,
+      partition: null,
+      record,
+    })).join('\n') + '\n';
+    expect(content).toBe(expected);
+  });
+
+  test('an API failure fails the invocation (for retry and the DLQ) and delivers nothing', async () => {
+    status = 503;
+    const { streamName, bucketName } = await createStreamAndBucket();
+    const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:05:00Z', 'exec-2');
+
+    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: streamName });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.message).toMatch(/answered HTTP 503/);
+    expect((await readAllObjects(bucketName)).size).toBe(0);
+  });
+
+  test('a missing delivery stream fails the invocation with Firehose\'s error', async () => {
+    const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:10:00Z', 'exec-3');
+    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: 'no-such-stream' });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.name).toBe('FirehoseDeliveryError');
+  });
+
+  test('an invalid spec in the event is rejected with every problem and its path', async () => {
+    const outcome = await invokeBundledHandler(
+      { spec: { version: 1, feed: 'weather', request: { url: 'file:///etc/passwd' }, records: { path: '' } } },
+      { ...motoEnv(), DELIVERY_STREAM_NAME: 'unused' },
+    );
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.message).toMatch(/spec\.request\.url: must be an absolute http/);
+    expect(outcome.error?.message).toMatch(/spec\.records\.path: must name/);
+  });
+});
+
+/** An independent statement of the id rule: SHA-256 over feed, partition and canonical record. */
+function expectedRecordId(feed: string, record: Record<string, unknown>): string {
+  const canonical = (v: unknown): string => Array.isArray(v)
+    ? `[${v.map(canonical).join(',')}]`
+    : v !== null && typeof v === 'object'
+      ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(',')}}`
+      : JSON.stringify(v);
+  return createHash('sha256').update(`${feed}\nnull\n${canonical(record)}`).digest('hex').slice(0, 32);
+}

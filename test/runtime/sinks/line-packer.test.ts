@@ -1,0 +1,43 @@
+import { LinePacker, PackedRecord } from '../../../src/runtime/sinks/line-packer';
+
+function packAll(packer: LinePacker, input: string[]): PackedRecord[] {
+  const records: PackedRecord[] = [];
+  for (const line of input) {
+    const done = packer.add(line);
+    if (done) records.push(done);
+  }
+  const last = packer.take();
+  if (last) records.push(last);
+  return records;
+}
+
+describe('LinePacker', () => {
+  test('fills records up to the byte limit without splitting a line', () => {
+    const input = ['aaaa\n', 'bbbb\n', 'cccc\n', 'dd\n'];
+    const records = packAll(new LinePacker({ maxRecordBytes: 10 }), input);
+    expect(records.map((r) => r.data.toString())).toEqual(['aaaa\nbbbb\n', 'cccc\ndd\n']);
+    expect(records.map((r) => r.lines)).toEqual([2, 2]);
+  });
+
+  test('counts bytes, not characters (multi-byte UTF-8)', () => {
+    const records = packAll(new LinePacker({ maxRecordBytes: 8 }), ['☔☔\n', 'a\n']);
+    // "☔☔\n" is 7 bytes; adding "a\n" would make 9.
+    expect(records.map((r) => r.data.toString())).toEqual(['☔☔\n', 'a\n']);
+  });
+
+  test('closes a record at the line limit (for Firehose multi-record deaggregation)', () => {
+    const records = packAll(new LinePacker({ maxRecordBytes: 1_000, maxLinesPerRecord: 2 }), ['a\n', 'b\n', 'c\n']);
+    expect(records.map((r) => r.lines)).toEqual([2, 1]);
+  });
+
+  test('concatenated records equal the input exactly', () => {
+    const input = Array.from({ length: 500 }, (_, i) => `{"i":${i},"s":"${'y'.repeat(i % 37)}"}\n`);
+    const records = packAll(new LinePacker({ maxRecordBytes: 256 }), input);
+    expect(Buffer.concat(records.map((r) => r.data)).toString()).toBe(input.join(''));
+    expect(records.every((r) => r.data.length <= 256)).toBe(true);
+  });
+
+  test('take() on an empty packer returns nothing', () => {
+    expect(new LinePacker({ maxRecordBytes: 10 }).take()).toBeUndefined();
+  });
+});
