@@ -67,8 +67,9 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
     });
   });
 
-  test('the poller\'s log group keeps logs for a finite time', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  test('the poller\'s and the delivery stream\'s log groups keep logs for a finite time', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.map((g) => g.Properties.RetentionInDays)).toEqual([90, 90]);
   });
 
   test('the delivery stream is encrypted and delivers GZIP to time-partitioned per-feed prefixes', () => {
