@@ -20,7 +20,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdkVersion: '2.276.0',
+  // The newest release on both npm and PyPI: the wheel's floor must be installable from PyPI.
+  cdkVersion: '2.275.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   // ts-jest, ts-node and the runtime type-check use this TypeScript; jsii brings its own.
@@ -83,6 +84,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // Snapshots are never rewritten by the test task: `npx projen test:update` does that on purpose.
     updateSnapshot: UpdateSnapshot.NEVER,
+    passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',

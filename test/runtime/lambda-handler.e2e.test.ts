@@ -35,7 +35,7 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
 
   beforeAll(async () => {
     api = await startLoopbackApi({
-      '/v1/observations': (req, res, url) => {
+      '/v1/observations': (_req, res, url) => {
         if (status !== 200) {
           json(res, status, { error: 'upstream unavailable' });
           return;
