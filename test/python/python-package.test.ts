@@ -47,7 +47,7 @@ describe('Python package', () => {
   test('the wheel installs into a fresh virtualenv and the Python example synthesizes like the TypeScript one', () => {
     const wheel = ensureWheel();
     const venv = path.join(work, 'venv');
-    const cdkVersion = require(path.join(PROJECT_ROOT, 'package.json')).devDependencies['aws-cdk-lib'];
+    const cdkVersion = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'pipe' });
     execFileSync(path.join(venv, 'bin', 'pip'), [
       'install', '--quiet', '--disable-pip-version-check',
