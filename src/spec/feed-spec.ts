@@ -3,10 +3,11 @@
  * synth), the poller Lambda and the local command (which read it at run time).
  *
  * One zod schema gives the TypeScript types, the validation used at synth and at run time, and
- * the published JSON Schema. This module is internal: it is not part of the jsii API.
+ * the published JSON Schema (`schema/feed-spec.v1.json`). This module is internal: it is not
+ * part of the jsii API; users build specs with the builder classes in `src/source/`.
  */
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 
 // zod/mini keeps the Lambda bundle small (the classic API is not tree-shakable: ~750 KB); it
 // loads no locale by default, so load English alone for readable default messages.
@@ -18,7 +19,7 @@ export const FEED_SPEC_VERSION = 1;
 const httpUrl = z.string().check(
   z.refine((value) => {
     try {
-      const url = new URL(value);
+      const url = new URL(value.replace(/\{\{[^}]*\}\}/g, 'x'));
       return url.protocol === 'http:' || url.protocol === 'https:';
     } catch {
       return false;
@@ -26,21 +27,199 @@ const httpUrl = z.string().check(
   }, { message: 'must be an absolute http:// or https:// URL, for example "https://api.example.com/v1/items"' }),
 );
 
+const nonEmpty = (what: string) => z.string().check(
+  z.trim(),
+  z.minLength(1, { message: `must not be empty: ${what}` }),
+);
+
+const positiveInt = (what: string, max?: number) => z.number().check(
+  z.int({ message: `must be a whole number: ${what}` }),
+  z.gte(1, { message: `must be at least 1: ${what}` }),
+  ...(max !== undefined ? [z.lte(max, { message: `must be at most ${max}: ${what}` })] : []),
+);
+
 const stringMap = z.record(z.string(), z.string());
+
+/** A JSON value (request bodies). String leaves may hold `{{ ... }}` templates. */
+const jsonValue: z.ZodMiniType<unknown> = z.unknown();
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: the spec names a Secrets Manager secret; the poller reads its value at run time.
+
+export const secretRefSchema = z.strictObject({
+  /** ARN (or name) of the Secrets Manager secret. */
+  arn: nonEmpty('the ARN or name of a Secrets Manager secret'),
+  /** For a JSON secret: the field that holds the value. Absent: the whole secret string. */
+  field: z.optional(nonEmpty('the JSON field of the secret that holds the value')),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Requests
 
 export const requestSchema = z.strictObject({
   url: httpUrl,
   method: z._default(z.enum(['GET', 'POST']), 'GET'),
   query: z.optional(stringMap),
   headers: z.optional(stringMap),
+  /** JSON body (POST). */
+  body: z.optional(jsonValue),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Auth
+
+export const authSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('apiKey'),
+    in: z.enum(['header', 'query']),
+    name: nonEmpty('the header or query parameter that carries the key'),
+    secret: secretRefSchema,
+  }),
+  z.strictObject({ type: z.literal('bearer'), secret: secretRefSchema }),
+  z.strictObject({
+    type: z.literal('basic'),
+    /** A JSON secret with `username` and `password` fields. */
+    secret: secretRefSchema,
+  }),
+  z.strictObject({
+    type: z.literal('oauth2ClientCredentials'),
+    tokenUrl: httpUrl,
+    scopes: z.optional(z.array(z.string())),
+    /** A JSON secret with `client_id` and `client_secret` fields. */
+    secret: secretRefSchema,
+  }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Pagination
+
+const valueSource = z.union([
+  z.strictObject({ path: nonEmpty('a field path in the response body, e.g. "meta.next"') }),
+  z.strictObject({ header: nonEmpty('a response header name, e.g. "X-Next-Cursor"') }),
+]);
+
+const stopRules = z.strictObject({
+  /** Stop when a page has no records. @default true */
+  emptyPage: z._default(z.boolean(), true),
+  /** Stop when a page has fewer records than this (the API's page size). */
+  shortPage: z.optional(positiveInt('the page size below which a page is the last')),
+  /** Stop when this boolean field of the response is false (e.g. `has_more`). */
+  hasMorePath: z.optional(nonEmpty('a boolean field path, e.g. "has_more"')),
+  /** Stop when the records seen reach this number field of the response (e.g. `meta.total`). */
+  totalPath: z.optional(nonEmpty('a number field path, e.g. "meta.total"')),
+  /** Never fetch more than this many pages in a run (per partition). @default 1000 */
+  maxPages: z._default(positiveInt('the most pages a run fetches per partition', 1_000_000), 1000),
+});
+
+const where = z.enum(['query', 'body']);
+
+export const paginationSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('pageNumber'),
+    param: nonEmpty('the page number parameter, e.g. "page"'),
+    start: z._default(z.number().check(z.int(), z.gte(0)), 1),
+    in: z._default(where, 'query'),
+    stop: z.prefault(stopRules, {}),
+  }),
+  z.strictObject({
+    type: z.literal('offset'),
+    offsetParam: nonEmpty('the offset parameter, e.g. "offset"'),
+    limitParam: nonEmpty('the limit parameter, e.g. "limit"'),
+    limit: positiveInt('the page size'),
+    in: z._default(where, 'query'),
+    stop: z.prefault(stopRules, {}),
+  }),
+  z.strictObject({
+    type: z.literal('cursor'),
+    /** Where the next page's cursor is in a response. */
+    from: valueSource,
+    /** The parameter that sends the cursor (for `in: body`, a dotted path in the JSON body). */
+    param: nonEmpty('the parameter that sends the cursor, e.g. "page_token" or "variables.after"'),
+    in: z._default(where, 'query'),
+    stop: z.prefault(stopRules, {}),
+  }),
+  z.strictObject({
+    type: z.literal('nextUrl'),
+    /** Where the next page's full URL is in a response. */
+    from: valueSource,
+    stop: z.prefault(stopRules, {}),
+  }),
+  z.strictObject({
+    type: z.literal('linkHeader'),
+    rel: z._default(z.string(), 'next'),
+    stop: z.prefault(stopRules, {}),
+  }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
 export const recordsSchema = z.strictObject({
-  path: z.string().check(
+  /** JSON responses: where the records are. `$` is the whole response as one record. */
+  path: z._default(z.string().check(
     z.trim(),
     z.minLength(1, { message: 'must name where the records are in the response, for example "data" or "$.data[*]"; use "$" for a whole-object response' }),
-  ),
+  ), '$'),
+  /** The body's format. @default "json" */
+  format: z._default(z.enum(['json', 'ndjson', 'csv']), 'json'),
+  /** Keep only these fields of each record (dotted paths). @default all fields */
+  fields: z.optional(z.array(nonEmpty('a field path to keep'))),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Partitions: several parameter sets, fetched one after the other or with bounded concurrency.
+
+export const partitionsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('list'),
+    values: z.array(stringMap).check(z.minLength(1, { message: 'must hold at least one parameter set' })),
+    concurrency: z._default(positiveInt('partitions fetched at once', 64), 4),
+  }),
+  z.strictObject({
+    type: z.literal('parent'),
+    /** The request that lists the partitions (e.g. the stations). */
+    request: requestSchema,
+    records: recordsSchema,
+    pagination: z._default(paginationSchema, { type: 'none' }),
+    /** Partition parameter name → field path in each parent record. */
+    fields: z.record(z.string(), z.string()).check(z.refine((m) => Object.keys(m).length > 0, {
+      message: 'must map at least one partition parameter to a field of the parent records, e.g. {"station": "id"}',
+    })),
+    concurrency: z._default(positiveInt('partitions fetched at once', 64), 4),
+  }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Incremental: a cursor from the records, kept per partition.
+
+export const incrementalSchema = z.strictObject({
+  /** The record field that orders the records (dotted path), e.g. `updated_at`. */
+  cursorPath: nonEmpty('the record field that holds the cursor, e.g. "updated_at"'),
+  type: z.enum(['datetime', 'number']),
+  /** The cursor of the first run. */
+  start: z.union([z.string(), z.number()]),
+  /** Re-read this far behind the cursor each run, for late-arriving data. @default 0 */
+  lookbackSeconds: z._default(z.number().check(z.gte(0)), 0),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Limits: how hard the poller may push the API, and what it accepts from it.
+
+export const limitsSchema = z.strictObject({
+  requestTimeoutSeconds: z._default(z.number().check(z.gt(0), z.lte(900)), 30),
+  /** Retries of a request after network errors, timeouts, 429 and 5xx. */
+  maxRetries: z._default(z.number().check(z.int(), z.gte(0), z.lte(20)), 5),
+  /** Requests per second across the run. @default unlimited */
+  requestsPerSecond: z.optional(z.number().check(z.gt(0))),
+  /** Largest response body accepted (after decompression). @default 64 MiB */
+  maxResponseBytes: z._default(positiveInt('bytes'), 64 * 1024 * 1024),
+  /** Hosts that requests may go to, besides those in the spec's URLs. */
+  allowedHosts: z.optional(z.array(nonEmpty('a host name'))),
+});
+
+// ---------------------------------------------------------------------------------------------
 
 export const feedSpecSchema = z.strictObject({
   version: z.literal(FEED_SPEC_VERSION, {
@@ -52,13 +231,26 @@ export const feedSpecSchema = z.strictObject({
     }),
   ),
   request: requestSchema,
+  auth: z._default(authSchema, { type: 'none' }),
+  pagination: z._default(paginationSchema, { type: 'none' }),
   records: recordsSchema,
+  partitions: z.optional(partitionsSchema),
+  incremental: z.optional(incrementalSchema),
+  limits: z.prefault(limitsSchema, {}),
 });
 
 /** A feed spec as written by a user or the construct (defaults not yet applied). */
 export type FeedSpecInput = z.input<typeof feedSpecSchema>;
 /** A validated feed spec with defaults applied. */
 export type FeedSpec = z.output<typeof feedSpecSchema>;
+export type RequestSpec = z.output<typeof requestSchema>;
+export type AuthSpec = z.output<typeof authSchema>;
+export type PaginationSpec = z.output<typeof paginationSchema>;
+export type RecordsSpec = z.output<typeof recordsSchema>;
+export type PartitionsSpec = z.output<typeof partitionsSchema>;
+export type IncrementalSpec = z.output<typeof incrementalSchema>;
+export type LimitsSpec = z.output<typeof limitsSchema>;
+export type SecretRef = z.output<typeof secretRefSchema>;
 
 /** One problem found in a spec: where it is and what is allowed there. */
 export interface SpecProblem {
@@ -79,16 +271,42 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   );
 }
 
+/** Checks that zod's structure cannot express: rules across fields. */
+function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  if (spec.request.body !== undefined && spec.request.method !== 'POST') {
+    problems.push({ path: 'spec.request.body', message: 'a JSON body needs method "POST"' });
+  }
+  const p = spec.pagination;
+  if ((p.type === 'pageNumber' || p.type === 'offset' || p.type === 'cursor') && p.in === 'body' && spec.request.method !== 'POST') {
+    problems.push({ path: 'spec.pagination.in', message: '"body" needs request method "POST"; use "query" for GET requests' });
+  }
+  if (spec.records.format !== 'json' && spec.records.path !== '$') {
+    problems.push({ path: 'spec.records.path', message: `is for JSON responses; a ${spec.records.format} body has one record a line/row, so leave the path out` });
+  }
+  if (spec.incremental) {
+    const start = spec.incremental.start;
+    if (spec.incremental.type === 'datetime' && (typeof start !== 'string' || Number.isNaN(Date.parse(start)))) {
+      problems.push({ path: 'spec.incremental.start', message: 'must be an ISO 8601 date-time for a datetime cursor, e.g. "2024-01-01T00:00:00Z"' });
+    }
+    if (spec.incremental.type === 'number' && typeof start !== 'number') {
+      problems.push({ path: 'spec.incremental.start', message: 'must be a number for a number cursor' });
+    }
+  }
+  return problems;
+}
+
 /** Validates a spec's JSON form and reports every problem with its path. */
 export function validateFeedSpec(input: unknown): SpecValidation {
   const result = feedSpecSchema.safeParse(input);
-  if (result.success) {
-    return { ok: true, spec: result.data };
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    };
   }
-  return {
-    ok: false,
-    problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-  };
+  const problems = crossFieldProblems(result.data);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, spec: result.data };
 }
 
 /** Formats problems as one message, one problem a line. */

@@ -1,23 +1,23 @@
 /**
- * Finds the records in a parsed response body. A plain field path (`data`, `results.items`) is
- * turned into JSONPath; JSONPath expressions (`$...`) are evaluated by jsonpath-plus with script
- * evaluation disabled (a spec is data, never code).
+ * Turns a response body into records: JSON (records at a path), NDJSON (one record a line) or
+ * CSV (one record a row, the header row naming the fields); then keeps only the selected fields.
  */
-import { JSONPath } from 'jsonpath-plus';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { queryAll, selectFields } from './json-path';
+import type { RecordsSpec } from '../../spec/feed-spec';
 
-export class RecordsPathError extends Error {
+/** The response is not what the spec says it is: not retryable, reported with its context. */
+export class BadResponseError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'RecordsPathError';
+    this.name = 'BadResponseError';
   }
 }
 
-export function toJsonPath(path: string): string {
-  const trimmed = path.trim();
-  if (trimmed.startsWith('$')) {
-    return trimmed;
-  }
-  return `$.${trimmed}`;
+export interface ParsedPage {
+  readonly records: unknown[];
+  /** The parsed JSON document (for pagination paths); undefined for NDJSON and CSV. */
+  readonly document?: unknown;
 }
 
 /**
@@ -25,21 +25,58 @@ export function toJsonPath(path: string): string {
  * as one record. A missing path or a scalar is an error (the API's shape is not what the spec says).
  */
 export function extractRecords(body: unknown, path: string): unknown[] {
-  const matches = JSONPath({ path: toJsonPath(path), json: body as object, wrap: true, eval: false }) as unknown[];
+  const matches = queryAll(body, path);
   if (matches.length === 0) {
-    throw new RecordsPathError(`records path "${path}" matched nothing in the response`);
+    throw new BadResponseError(`records path "${path}" matched nothing in the response`);
   }
   // `data` matches the array itself; `$.data[*]` matches its elements.
   if (matches.length === 1 && Array.isArray(matches[0])) {
-    return matches[0] as unknown[];
+    const elements = matches[0] as unknown[];
+    elements.forEach((e, i) => assertObject(e, `${path}[${i}]`));
+    return elements;
   }
-  for (const match of matches) {
-    if (match === null || typeof match !== 'object' || Array.isArray(match)) {
-      throw new RecordsPathError(
-        `records path "${path}" matched a ${match === null ? 'null' : Array.isArray(match) ? 'nested array' : typeof match}; `
-        + 'each record must be a JSON object',
-      );
-    }
-  }
+  matches.forEach((m) => assertObject(m, path));
   return matches;
+}
+
+function assertObject(value: unknown, where: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'nested array' : typeof value;
+    throw new BadResponseError(`records path "${where}" matched a ${kind}; each record must be a JSON object`);
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BadResponseError(`${what} is not valid JSON (${text.length} characters): ${(err as Error).message}`);
+  }
+}
+
+export function parsePage(body: Buffer, spec: RecordsSpec): ParsedPage {
+  const text = body.toString('utf8');
+  let records: unknown[];
+  let document: unknown;
+  switch (spec.format) {
+    case 'ndjson':
+      records = text.split('\n').map((line) => line.trim()).filter(Boolean)
+        .map((line, i) => parseJson(line, `NDJSON line ${i + 1}`));
+      records.forEach((r, i) => assertObject(r, `line ${i + 1}`));
+      break;
+    case 'csv':
+      try {
+        records = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, trim: false });
+      } catch (err) {
+        throw new BadResponseError(`the CSV body could not be parsed: ${(err as Error).message}`);
+      }
+      break;
+    default:
+      document = parseJson(text, 'the response body');
+      records = extractRecords(document, spec.path);
+  }
+  if (spec.fields) {
+    records = records.map((record) => selectFields(record, spec.fields!));
+  }
+  return { records, document };
 }

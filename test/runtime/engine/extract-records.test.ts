@@ -1,4 +1,4 @@
-import { extractRecords, RecordsPathError } from '../../../src/runtime/engine/extract-records';
+import { BadResponseError as RecordsPathError, extractRecords } from '../../../src/runtime/engine/extract-records';
 
 describe('extractRecords', () => {
   const body = { data: [{ id: 1 }, { id: 2 }], results: { items: [{ id: 3 }] }, one: { id: 4 }, n: 5, empty: [] };

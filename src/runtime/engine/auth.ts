@@ -1,0 +1,124 @@
+/**
+ * Applies the spec's auth to requests: API key (header or query), bearer token, HTTP basic, or
+ * OAuth2 client credentials (token cached until it expires, refreshed once on a 401).
+ */
+import type { HttpClient } from './http-client';
+import type { Redactor } from './redactor';
+import type { AuthSpec } from '../../spec/feed-spec';
+import type { SecretResolver } from '../secrets/secret-resolver';
+
+export interface AuthTarget {
+  headers: Record<string, string>;
+  query: Record<string, string>;
+}
+
+export interface Authenticator {
+  /** Adds credentials to a request's headers or query. */
+  apply(target: AuthTarget): Promise<void>;
+  /** After a 401: drop cached credentials if a fresh one may help. True when worth one retry. */
+  refresh(): boolean;
+}
+
+const NO_AUTH: Authenticator = { apply: async () => undefined, refresh: () => false };
+
+/** Refresh a token this long before it expires, so it is not used as it expires. */
+const EXPIRY_SKEW_MS = 60_000;
+
+export function createAuthenticator(
+  spec: AuthSpec,
+  secrets: SecretResolver,
+  http: HttpClient,
+  redactor: Redactor,
+  now: () => number = Date.now,
+): Authenticator {
+  switch (spec.type) {
+    case 'none':
+      return NO_AUTH;
+    case 'apiKey':
+      return {
+        apply: async (target) => {
+          const key = await secrets.resolve(spec.secret);
+          if (spec.in === 'header') target.headers[spec.name] = key;
+          else target.query[spec.name] = key;
+        },
+        refresh: () => false,
+      };
+    case 'bearer':
+      return {
+        apply: async (target) => {
+          target.headers.authorization = `Bearer ${await secrets.resolve(spec.secret)}`;
+        },
+        refresh: () => false,
+      };
+    case 'basic':
+      return {
+        apply: async (target) => {
+          const { username, password } = await secrets.resolveJson(spec.secret);
+          if (typeof username !== 'string' || typeof password !== 'string') {
+            throw new Error(`secret ${spec.secret.arn} must be a JSON object with "username" and "password" fields`);
+          }
+          target.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+        },
+        refresh: () => false,
+      };
+    case 'oauth2ClientCredentials': {
+      let token: { value: string; expiresAt: number } | undefined;
+      let pending: Promise<string> | undefined;
+      let refreshed = false;
+      const fetchToken = async (): Promise<string> => {
+        const { client_id: clientId, client_secret: clientSecret } = await secrets.resolveJson(spec.secret);
+        if (typeof clientId !== 'string' || typeof clientSecret !== 'string') {
+          throw new Error(`secret ${spec.secret.arn} must be a JSON object with "client_id" and "client_secret" fields`);
+        }
+        const form = new URLSearchParams({ grant_type: 'client_credentials' });
+        if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
+        const response = await http.request({
+          url: spec.tokenUrl,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'authorization': `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+            'accept': 'application/json',
+          },
+          body: form.toString(),
+        });
+        let parsed: { access_token?: unknown; expires_in?: unknown };
+        try {
+          parsed = JSON.parse(response.body.toString('utf8'));
+        } catch {
+          throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} did not answer JSON`);
+        }
+        if (typeof parsed.access_token !== 'string') {
+          throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} answered without an access_token`);
+        }
+        redactor.add(parsed.access_token);
+        const expiresIn = Number(parsed.expires_in);
+        token = {
+          value: parsed.access_token,
+          expiresAt: Number.isFinite(expiresIn) ? now() + expiresIn * 1000 - EXPIRY_SKEW_MS : Number.POSITIVE_INFINITY,
+        };
+        return token.value;
+      };
+      return {
+        apply: async (target) => {
+          let value: string;
+          if (token && now() < token.expiresAt) {
+            value = token.value;
+          } else {
+            // One token request at a time, however many partitions ask at once.
+            pending ??= fetchToken().finally(() => { pending = undefined; });
+            value = await pending;
+          }
+          target.headers.authorization = `Bearer ${value}`;
+        },
+        refresh: () => {
+          // A token revoked or expired early: fetch a new one, once per run.
+          if (refreshed) return false;
+          refreshed = true;
+          token = undefined;
+          return true;
+        },
+      };
+    }
+  }
+}

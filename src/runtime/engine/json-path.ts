@@ -1,0 +1,43 @@
+/**
+ * Dotted field paths (`meta.next`, `owner.login`) and JSONPath (`$.data[*]`) over parsed JSON.
+ * JSONPath goes through jsonpath-plus with script evaluation off (a spec is data, never code).
+ */
+import { JSONPath } from 'jsonpath-plus';
+
+export function toJsonPath(path: string): string {
+  const trimmed = path.trim();
+  return trimmed.startsWith('$') ? trimmed : `$.${trimmed}`;
+}
+
+/** Every value at a path (JSONPath semantics). */
+export function queryAll(document: unknown, path: string): unknown[] {
+  if (document === null || typeof document !== 'object') {
+    return path.trim() === '$' ? [document] : [];
+  }
+  return JSONPath({ path: toJsonPath(path), json: document as object, wrap: true, eval: false }) as unknown[];
+}
+
+/** The first value at a path, or undefined. */
+export function queryFirst(document: unknown, path: string): unknown {
+  return queryAll(document, path)[0];
+}
+
+/** A copy of `record` with only the given dotted fields, nesting kept. */
+export function selectFields(record: unknown, fields: ReadonlyArray<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    const keys = field.split('.');
+    let source: any = record;
+    for (const key of keys) {
+      source = source !== null && typeof source === 'object' ? source[key] : undefined;
+    }
+    if (source === undefined) continue;
+    let target = out;
+    keys.slice(0, -1).forEach((key) => {
+      target[key] = (target[key] as Record<string, unknown>) ?? {};
+      target = target[key] as Record<string, unknown>;
+    });
+    target[keys[keys.length - 1]] = source;
+  }
+  return out;
+}

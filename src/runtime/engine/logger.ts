@@ -1,0 +1,28 @@
+/**
+ * The engine logs through this interface; entry points choose the implementation. Every message
+ * and field passes through the redactor before it is written.
+ */
+import type { Redactor } from './redactor';
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Structured JSON lines (what CloudWatch Logs Insights queries), redacted. */
+export function jsonLogger(redactor: Redactor, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
+  const log = (level: string) => (message: string, fields: LogFields = {}) => {
+    write(redactor.redact(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })));
+  };
+  return { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
+}
+
+/** A logger that keeps what it is told (tests, previews). */
+export function memoryLogger(): Logger & { readonly entries: Array<{ level: string; message: string; fields: LogFields }> } {
+  const entries: Array<{ level: string; message: string; fields: LogFields }> = [];
+  const log = (level: string) => (message: string, fields: LogFields = {}) => entries.push({ level, message, fields });
+  return { entries, info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
+}

@@ -1,0 +1,103 @@
+/**
+ * Fetches the pages of one request (templated, authenticated, paginated) and yields each page's
+ * records. Shared by the feed's request and the parent request that lists partitions.
+ */
+import type { Authenticator } from './auth';
+import { parsePage } from './extract-records';
+import { HttpClient, HttpError } from './http-client';
+import type { Logger } from './logger';
+import { PageRequest, Paginator } from './pagination';
+import type { Redactor } from './redactor';
+import { renderJson, renderMap, renderString, TemplateContext } from './template';
+import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../spec/feed-spec';
+
+export interface PageStreamOptions {
+  readonly request: RequestSpec;
+  readonly pagination: PaginationSpec;
+  readonly records: RecordsSpec;
+  readonly template: TemplateContext;
+  readonly http: HttpClient;
+  readonly auth: Authenticator;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  /** Asked before each page: a reason to stop fetching (time budget, preview limit), or undefined. */
+  readonly shouldStop?: () => string | undefined;
+}
+
+export interface Page {
+  readonly records: unknown[];
+  /** The page's URL without credentials (for envelopes, logs and dead letters). */
+  readonly sourceUrl: string;
+  readonly fetchedAt: Date;
+}
+
+/** Why a page stream ended early, if it did (the caller must not advance the cursor past it). */
+export interface PageStreamEnd {
+  stoppedEarly?: string;
+}
+
+function urlWithQuery(url: string, query: Readonly<Record<string, string>>): string {
+  const u = new URL(url);
+  for (const [name, value] of Object.entries(query)) {
+    u.searchParams.set(name, value);
+  }
+  return u.href;
+}
+
+export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd = {}): AsyncGenerator<Page> {
+  const { request, template, http, auth, logger, redactor } = options;
+  const headers = renderMap(request.headers, template);
+  const base: PageRequest = {
+    url: renderString(request.url, template),
+    query: renderMap(request.query, template),
+    body: request.body !== undefined ? renderJson(request.body, template) : undefined,
+  };
+  const paginator = new Paginator(options.pagination);
+  let current = paginator.first(base);
+
+  for (;;) {
+    const stop = options.shouldStop?.();
+    if (stop) {
+      end.stoppedEarly = stop;
+      return;
+    }
+    const sourceUrl = urlWithQuery(current.url, current.query);
+    const send = async () => {
+      const target = { headers: { ...headers }, query: { ...current.query } };
+      await auth.apply(target);
+      const body = current.body !== undefined ? JSON.stringify(current.body) : undefined;
+      return http.request({
+        url: urlWithQuery(current.url, target.query),
+        method: request.method,
+        headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
+        body,
+      });
+    };
+    let response;
+    try {
+      response = await send();
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401 && auth.refresh()) {
+        logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
+        response = await send();
+      } else {
+        throw err;
+      }
+    }
+    const fetchedAt = new Date();
+    if (paginator.isRepeatedPage(response.body)) {
+      logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: redactor.redact(sourceUrl) });
+      return;
+    }
+    const parsed = parsePage(response.body, options.records);
+    yield { records: parsed.records, sourceUrl: redactor.redact(sourceUrl), fetchedAt };
+    const outcome = paginator.next(current, { response, document: parsed.document, recordCount: parsed.records.length });
+    if ('stop' in outcome) {
+      if (outcome.warning) {
+        logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });
+      }
+      return;
+    }
+    current = outcome.next;
+  }
+}
