@@ -6,8 +6,8 @@
  * the published JSON Schema (`schema/feed-spec.v1.json`). This module is internal: it is not
  * part of the jsii API; users build specs with the builder classes in `src/source/`.
  */
-import * as z from 'zod/mini';
 import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 
 // zod/mini keeps the Lambda bundle small (the classic API is not tree-shakable: ~750 KB); it
 // loads no locale by default, so load English alone for readable default messages.

@@ -139,7 +139,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       };
       const end: PageStreamEnd = {};
       try {
-        for await (const page of pageStream({ ...common, template, request: spec.request, pagination: spec.pagination, records: spec.records }, end)) {
+        const stream = pageStream({ ...common, template, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
+        for await (const page of stream) {
           pages += 1;
           const context = { feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition };
           for (const record of page.records) {
