@@ -1,0 +1,89 @@
+/**
+ * Runs the engine (the same code the Lambda and the CLI run) against loopback APIs, collecting
+ * what it writes. Secrets come from a map through the real caching resolver and redactor.
+ */
+import type { IncomingMessage } from 'node:http';
+import { EngineOptions, RunSummary, runFeed } from '../../src/runtime/engine/engine';
+import type { RecordEnvelope } from '../../src/runtime/engine/envelope';
+import { memoryLogger } from '../../src/runtime/engine/logger';
+import { Redactor } from '../../src/runtime/engine/redactor';
+import { CachingSecretResolver } from '../../src/runtime/secrets/secret-resolver';
+import type { RecordSink, SinkReport } from '../../src/runtime/sinks/record-sink';
+import { MemoryStateStore, StateStore } from '../../src/runtime/state/state-store';
+import { FeedSpecInput, parseFeedSpec } from '../../src/spec/feed-spec';
+
+/** A sink that keeps every line (and can be told to fail, like a Firehose that gave up). */
+export class CollectingSink implements RecordSink {
+  public readonly lines: string[] = [];
+  public failWith: Error | undefined;
+
+  public async write(line: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.lines.push(line);
+  }
+
+  public async flush(): Promise<SinkReport> {
+    if (this.failWith) throw this.failWith;
+    return { linesDelivered: this.lines.length, calls: this.lines.length > 0 ? 1 : 0 };
+  }
+
+  public get envelopes(): RecordEnvelope[] {
+    return this.lines.map((l) => JSON.parse(l));
+  }
+
+  public get records(): any[] {
+    return this.envelopes.map((e) => e.record);
+  }
+}
+
+export interface HarnessOptions {
+  readonly secrets?: Record<string, string>;
+  readonly state?: StateStore;
+  readonly sink?: CollectingSink;
+  readonly runTime?: Date;
+  readonly deadline?: number;
+  readonly preview?: EngineOptions['preview'];
+}
+
+export interface HarnessResult {
+  readonly summary: RunSummary;
+  readonly sink: CollectingSink;
+  readonly logs: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
+  /** Everything the run logged, as text, for redaction checks. */
+  readonly logText: string;
+}
+
+export function baseSpec(url: string, overrides: Partial<FeedSpecInput> = {}): FeedSpecInput {
+  return { version: 1, feed: 'test-feed', request: { url }, records: { path: 'data' }, ...overrides } as FeedSpecInput;
+}
+
+export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}): Promise<HarnessResult> {
+  const redactor = new Redactor();
+  const logger = memoryLogger();
+  const sink = options.sink ?? new CollectingSink();
+  const secrets = new CachingSecretResolver(async (arn) => {
+    const value = options.secrets?.[arn];
+    if (value === undefined) throw new Error(`no such secret: ${arn}`);
+    return value;
+  }, redactor);
+  const summary = await runFeed(parseFeedSpec(input), {
+    sink,
+    state: options.state ?? new MemoryStateStore(),
+    secrets,
+    logger,
+    redactor,
+    runTime: options.runTime,
+    deadline: options.deadline,
+    preview: options.preview,
+    minBackoffMs: 5,
+  });
+  return { summary, sink, logs: logger.entries, logText: JSON.stringify(logger.entries) + JSON.stringify(summary) };
+}
+
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -1,0 +1,96 @@
+import { MemoryStateStore } from '../../../src/runtime/state/state-store';
+import { baseSpec, CollectingSink, runSpec } from '../../helpers/engine-harness';
+import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
+
+interface Event { id: number; meta: { updated_at: string }; seq: number }
+const EVENTS: Event[] = Array.from({ length: 12 }, (_, i) => ({
+  id: i + 1,
+  meta: { updated_at: new Date(Date.UTC(2026, 0, 1, i)).toISOString() },
+  seq: 100 + i,
+}));
+
+describe('incremental cursors', () => {
+  let api: LoopbackApi;
+  const since: string[] = [];
+  let published = 6;
+  beforeAll(async () => {
+    api = await startLoopbackApi({
+      '/events': (_req, res, url) => {
+        const s = url.searchParams.get('updated_since')!;
+        since.push(`${url.searchParams.get('region') ?? '-'}:${s}`);
+        json(res, 200, { data: EVENTS.slice(0, published).filter((e) => Date.parse(e.meta.updated_at) >= Date.parse(s)) });
+      },
+      '/by-seq': (_req, res, url) => {
+        const after = Number(url.searchParams.get('after'));
+        json(res, 200, { data: EVENTS.slice(0, published).filter((e) => e.seq > after) });
+      },
+    });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => { since.length = 0; published = 6; });
+
+  const spec = (extra: object = {}) => baseSpec(`${api.url}/events`, {
+    request: { url: `${api.url}/events`, query: { updated_since: '{{ cursor }}' } },
+    incremental: { cursorPath: 'meta.updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z' },
+    ...extra,
+  });
+
+  test('the first run starts at the start value; the next starts at the highest cursor delivered', async () => {
+    const state = new MemoryStateStore();
+    const first = await runSpec(spec(), { state });
+    expect(first.summary.recordsFetched).toBe(6);
+    expect(first.summary.cursorsCommitted).toBe(1);
+    published = 12;
+    const second = await runSpec(spec(), { state });
+    expect(since).toEqual(['-:2026-01-01T00:00:00Z', '-:2026-01-01T05:00:00.000Z']);
+    // The record at the cursor is read again (>=): the same record_id marks it a duplicate.
+    expect(second.sink.records.map((r) => r.id)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    expect(second.sink.envelopes[0].record_id).toBe(first.sink.envelopes[5].record_id);
+  });
+
+  test('a lookback window re-reads late-arriving data', async () => {
+    const state = new MemoryStateStore();
+    await runSpec(spec({ incremental: { cursorPath: 'meta.updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 7200 } }), { state });
+    await runSpec(spec({ incremental: { cursorPath: 'meta.updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 7200 } }), { state });
+    expect(since).toEqual(['-:2025-12-31T22:00:00.000Z', '-:2026-01-01T03:00:00.000Z']);
+  });
+
+  test('cursors are kept per partition', async () => {
+    const state = new MemoryStateStore();
+    await runSpec(spec({
+      request: { url: `${api.url}/events`, query: { updated_since: '{{ cursor }}', region: '{{ partition.region }}' } },
+      partitions: { type: 'list', values: [{ region: 'eu' }, { region: 'us' }] },
+    }), { state });
+    expect([...state.cursors.entries()]).toEqual([
+      ['test-feed|{"region":"eu"}', '2026-01-01T05:00:00.000Z'],
+      ['test-feed|{"region":"us"}', '2026-01-01T05:00:00.000Z'],
+    ]);
+  });
+
+  test('a number cursor', async () => {
+    const state = new MemoryStateStore();
+    const numberSpec = baseSpec(`${api.url}/by-seq`, {
+      request: { url: `${api.url}/by-seq`, query: { after: '{{ cursor }}' } },
+      incremental: { cursorPath: 'seq', type: 'number', start: 0 },
+    });
+    await runSpec(numberSpec, { state });
+    published = 12;
+    const second = await runSpec(numberSpec, { state });
+    expect(second.sink.records.map((r) => r.seq)).toEqual([106, 107, 108, 109, 110, 111]);
+  });
+
+  test('the cursor is not committed when the sink did not accept the records', async () => {
+    const state = new MemoryStateStore();
+    const sink = new CollectingSink();
+    sink.failWith = new Error('Firehose did not accept 6 line(s)');
+    await expect(runSpec(spec(), { state, sink })).rejects.toThrow('Firehose did not accept 6 line(s)');
+    expect(state.cursors.size).toBe(0);
+  });
+
+  test('the cursor of a run stopped early (time budget) is not committed', async () => {
+    const state = new MemoryStateStore();
+    const { summary } = await runSpec(spec(), { state, deadline: Date.now() - 1 });
+    expect(summary.stoppedEarly).toBe('time budget reached');
+    expect(state.cursors.size).toBe(0);
+  });
+});

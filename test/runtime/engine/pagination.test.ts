@@ -1,0 +1,148 @@
+import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
+import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
+
+const ITEMS = Array.from({ length: 23 }, (_, i) => ({ id: i + 1 }));
+const ids = (records: any[]) => records.map((r) => r.id);
+
+describe('pagination', () => {
+  let api: LoopbackApi;
+  let sameCursorCalls = 0;
+  beforeAll(async () => {
+    api = await startLoopbackApi({
+      '/pages': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        json(res, 200, { data: ITEMS.slice((page - 1) * 10, page * 10), total: ITEMS.length, has_more: page * 10 < ITEMS.length });
+      },
+      '/offset': (_req, res, url) => {
+        const offset = Number(url.searchParams.get('offset'));
+        const limit = Number(url.searchParams.get('limit'));
+        json(res, 200, { results: ITEMS.slice(offset, offset + limit) });
+      },
+      '/cursor': (_req, res, url) => {
+        const start = Number(url.searchParams.get('page_token') ?? 0);
+        const next = start + 10 < ITEMS.length ? String(start + 10) : null;
+        json(res, 200, { data: ITEMS.slice(start, start + 10), meta: { next } });
+      },
+      '/cursor-header': (_req, res, url) => {
+        const start = Number(url.searchParams.get('after') ?? 0);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (start + 10 < ITEMS.length) headers['x-next-cursor'] = String(start + 10);
+        res.writeHead(200, headers).end(JSON.stringify({ data: ITEMS.slice(start, start + 10) }));
+      },
+      '/graphql': async (req, res) => {
+        const { variables } = JSON.parse(await readBody(req));
+        const start = Number(variables.after ?? 0);
+        json(res, 200, { data: { items: { nodes: ITEMS.slice(start, start + 10), pageInfo: { endCursor: String(start + 10), hasNextPage: start + 10 < ITEMS.length } } } });
+      },
+      '/next-url': (_req, res, url) => {
+        const start = Number(url.searchParams.get('start') ?? 0);
+        json(res, 200, { data: ITEMS.slice(start, start + 10), links: { next: start + 10 < ITEMS.length ? `/next-url?start=${start + 10}` : null } });
+      },
+      '/link': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (page * 10 < ITEMS.length) {
+          headers.link = `<${api.url}/link?page=${page + 1}&per_page=10>; rel="next", <${api.url}/link?page=3>; rel="last"`;
+        }
+        res.writeHead(200, headers).end(JSON.stringify(ITEMS.slice((page - 1) * 10, page * 10)));
+      },
+      // Different records every time, but always the same "next" cursor.
+      '/same-cursor': (_req, res) => json(res, 200, { data: [{ id: ++sameCursorCalls }], meta: { next: 'always-the-same' } }),
+      '/same-page': (_req, res) => json(res, 200, { data: ITEMS.slice(20) }),
+      '/endless': (_req, res, url) => {
+        const n = Number(url.searchParams.get('page'));
+        json(res, 200, { data: [{ id: n }] });
+      },
+    });
+  });
+  afterAll(() => api.close());
+
+  test('page number, stopping at the empty page', async () => {
+    const { sink, summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page' } }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(summary.pages).toBe(4);
+  });
+
+  test('page number, stopping at a short page (one request fewer)', async () => {
+    const { sink, summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page', stop: { shortPage: 10 } } }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(summary.pages).toBe(3);
+  });
+
+  test('page number, stopping when has_more is false', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page', stop: { hasMorePath: 'has_more' } } }));
+    expect(summary.pages).toBe(3);
+    expect(summary.recordsFetched).toBe(23);
+  });
+
+  test('page number, stopping when the total is reached', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page', stop: { totalPath: 'total' } } }));
+    expect(summary.pages).toBe(3);
+  });
+
+  test('offset / limit', async () => {
+    const { sink } = await runSpec(baseSpec(`${api.url}/offset`, {
+      records: { path: 'results' },
+      pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 7 },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+  });
+
+  test('cursor from a response path, stopping when the cursor is missing', async () => {
+    const { sink, summary } = await runSpec(baseSpec(`${api.url}/cursor`, {
+      pagination: { type: 'cursor', from: { path: 'meta.next' }, param: 'page_token' },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(summary.pages).toBe(3);
+  });
+
+  test('cursor from a response header', async () => {
+    const { sink } = await runSpec(baseSpec(`${api.url}/cursor-header`, {
+      pagination: { type: 'cursor', from: { header: 'X-Next-Cursor' }, param: 'after' },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+  });
+
+  test('cursor inside a POST body (GraphQL), with a has-next flag', async () => {
+    const { sink, summary } = await runSpec(baseSpec(`${api.url}/graphql`, {
+      request: { url: `${api.url}/graphql`, method: 'POST', body: { query: '{ items }', variables: { first: 10 } } },
+      records: { path: 'data.items.nodes' },
+      pagination: { type: 'cursor', from: { path: 'data.items.pageInfo.endCursor' }, param: 'variables.after', in: 'body', stop: { hasMorePath: 'data.items.pageInfo.hasNextPage' } },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(summary.pages).toBe(3);
+  });
+
+  test('next URL from a response path (relative URLs resolved)', async () => {
+    const { sink } = await runSpec(baseSpec(`${api.url}/next-url`, { pagination: { type: 'nextUrl', from: { path: 'links.next' } } }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+  });
+
+  test('RFC 8288 Link header, rel="next"', async () => {
+    const { sink, summary } = await runSpec(baseSpec(`${api.url}/link`, { records: { path: '$' }, pagination: { type: 'linkHeader' } }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(summary.pages).toBe(3);
+  });
+
+  test('loop guard: a repeated cursor ends pagination with a warning', async () => {
+    const { summary, logs } = await runSpec(baseSpec(`${api.url}/same-cursor`, {
+      pagination: { type: 'cursor', from: { path: 'meta.next' }, param: 'c' },
+    }));
+    expect(summary.status).toBe('succeeded');
+    expect(summary.pages).toBe(2);
+    expect(logs.find((l) => l.level === 'WARN')?.message).toMatch(/loop guard: the API repeated a cursor/);
+  });
+
+  test('loop guard: an identical page ends pagination and its records are not written twice', async () => {
+    const { summary, sink, logs } = await runSpec(baseSpec(`${api.url}/same-page`, { pagination: { type: 'pageNumber', param: 'page' } }));
+    expect(summary.pages).toBe(1);
+    expect(ids(sink.records)).toEqual([21, 22, 23]);
+    expect(logs.find((l) => l.level === 'WARN')?.message).toMatch(/loop guard: the API answered the previous page again/);
+  });
+
+  test('max pages bounds an endless API, with a warning', async () => {
+    const { summary, logs } = await runSpec(baseSpec(`${api.url}/endless`, { pagination: { type: 'pageNumber', param: 'page', stop: { maxPages: 25 } } }));
+    expect(summary.pages).toBe(25);
+    expect(logs.find((l) => l.level === 'WARN')?.message).toMatch(/maxPages \(25\) reached/);
+  });
+});

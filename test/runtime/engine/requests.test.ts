@@ -1,0 +1,72 @@
+import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
+import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
+
+describe('requests: method, path parameters, query, headers, JSON body and templates', () => {
+  let api: LoopbackApi;
+  const seen: Array<{ method: string; path: string; headers: any; body: string }> = [];
+  beforeAll(async () => {
+    const echo = async (req: any, res: any, url: URL) => {
+      seen.push({ method: req.method, path: `${url.pathname}${url.search}`, headers: req.headers, body: await readBody(req) });
+      json(res, 200, { data: [{ ok: true }] });
+    };
+    api = await startLoopbackApi({ '/v1/stations/ST-1/observations': echo, '/v1/search': echo });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => { seen.length = 0; });
+
+  const runTime = new Date('2026-11-25T12:34:56Z');
+
+  test('GET with templated path, query and headers', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/v1/stations/{{ partition.station }}/observations`, {
+      request: {
+        url: `${api.url}/v1/stations/{{ partition.station }}/observations`,
+        query: { day: '{{ run.time | format: yyyy-MM-dd }}', since: '{{ run.time | add: -PT1H }}', units: 'metric' },
+        headers: { 'x-run': '{{ run.time | format: unix }}', 'x-station': '{{ partition.station }}' },
+      },
+      partitions: { type: 'list', values: [{ station: 'ST-1' }] },
+    }), { runTime });
+    expect(summary.status).toBe('succeeded');
+    expect(seen[0].method).toBe('GET');
+    expect(seen[0].path).toBe('/v1/stations/ST-1/observations?day=2026-11-25&since=2026-11-25T11%3A34%3A56.000Z&units=metric');
+    expect(seen[0].headers['x-run']).toBe(String(Date.parse('2026-11-25T12:34:56Z') / 1000));
+    expect(seen[0].headers['x-station']).toBe('ST-1');
+  });
+
+  test('POST with a templated JSON body (GraphQL style)', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/v1/search`, {
+      request: {
+        url: `${api.url}/v1/search`,
+        method: 'POST',
+        body: { query: 'query($day: String!) { items(day: $day) { id } }', variables: { day: '{{ run.time | add: -P1D | format: yyyy-MM-dd }}', n: 5 } },
+      },
+    }), { runTime });
+    expect(summary.status).toBe('succeeded');
+    expect(seen[0].method).toBe('POST');
+    expect(seen[0].headers['content-type']).toBe('application/json');
+    expect(JSON.parse(seen[0].body)).toEqual({
+      query: 'query($day: String!) { items(day: $day) { id } }',
+      variables: { day: '2026-11-24', n: 5 },
+    });
+  });
+
+  test('an unknown template variable fails the partition with a clear error, sending nothing', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/v1/search`, {
+      request: { url: `${api.url}/v1/search`, query: { q: '{{ partition.city }}' } },
+    }));
+    expect(summary.status).toBe('failed');
+    expect(summary.failures[0].error).toBe('{{ partition.city }}: the partition has no parameter "city"');
+    expect(seen).toHaveLength(0);
+  });
+
+  test('envelopes carry the source URL and the partition', async () => {
+    const { sink } = await runSpec(baseSpec(`${api.url}/v1/stations/{{ partition.station }}/observations`, {
+      partitions: { type: 'list', values: [{ station: 'ST-1' }] },
+    }));
+    expect(sink.envelopes[0]).toMatchObject({
+      feed: 'test-feed',
+      source_url: `${api.url}/v1/stations/ST-1/observations`,
+      partition: { station: 'ST-1' },
+      record: { ok: true },
+    });
+  });
+});
