@@ -4,7 +4,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
 
 export interface LoopbackApi {
   /** Base URL, e.g. `http://127.0.0.1:54321`. */

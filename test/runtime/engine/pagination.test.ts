@@ -32,7 +32,8 @@ describe('pagination', () => {
       '/graphql': async (req, res) => {
         const { variables } = JSON.parse(await readBody(req));
         const start = Number(variables.after ?? 0);
-        json(res, 200, { data: { items: { nodes: ITEMS.slice(start, start + 10), pageInfo: { endCursor: String(start + 10), hasNextPage: start + 10 < ITEMS.length } } } });
+        const pageInfo = { endCursor: String(start + 10), hasNextPage: start + 10 < ITEMS.length };
+        json(res, 200, { data: { items: { nodes: ITEMS.slice(start, start + 10), pageInfo } } });
       },
       '/next-url': (_req, res, url) => {
         const start = Number(url.searchParams.get('start') ?? 0);

@@ -31,7 +31,7 @@ describe('partitions', () => {
   afterAll(() => api.close());
   beforeEach(() => { inFlight = 0; maxInFlight = 0; });
 
-  const observations = { url: `${api?.url}/observations`, query: { station: '{{ partition.station }}' } };
+  const observations = { query: { station: '{{ partition.station }}' } };
 
   test('a static list of parameter sets, each fetched and tagged with its partition', async () => {
     const { sink, summary } = await runSpec(baseSpec(`${api.url}/observations`, {
