@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { CfnElement, Duration, Lazy, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
 import { ApiSource } from '../source/api-source';
-import { formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
+import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
@@ -64,6 +65,8 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly deadLetterQueue: sqs.IQueue;
   /** The schedule that invokes the poller. */
   public readonly schedule: scheduler.ISchedule;
+  /** The table that holds the feed's incremental cursors. */
+  public readonly stateTable: dynamodb.ITable;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -71,8 +74,9 @@ export class ApiToFirehoseIngestion extends Construct {
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
-    this.feedName = props.feedName ?? defaultFeedName(id);
-    const event = this.buildPollerEvent(props.source);
+    this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
+    const source = props.source._bind(this, this.feedName);
+    const event = this.buildPollerEvent(source.spec);
 
     const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -137,6 +141,17 @@ export class ApiToFirehoseIngestion extends Construct {
       `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/*]`,
     ], 'Firehose\'s S3 destination role needs read/write on the objects of its own bucket (granted by aws-cdk-lib\'s S3Bucket destination), scoped to that bucket only.');
 
+    // Incremental cursors, per feed and partition.
+    const stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateTable = stateTable;
+
     const logGroup = new logs.LogGroup(this, 'PollerLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -167,6 +182,7 @@ export class ApiToFirehoseIngestion extends Construct {
       environment: {
         DELIVERY_STREAM_NAME: deliveryStream.deliveryStreamName,
         DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+        STATE_TABLE_NAME: stateTable.tableName,
       },
       // A failed run is retried once; after that the next scheduled run picks the feed up again.
       // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
@@ -176,6 +192,12 @@ export class ApiToFirehoseIngestion extends Construct {
     });
     deliveryStream.grantPutRecords(pollerFunction);
     deadLetterQueue.grantSendMessages(pollerFunction);
+    // Item reads and writes on its own table only (no scans, no table management).
+    stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // The API's secrets: read at run time, never written into the template or the environment.
+    for (const secret of source.secrets) {
+      secret.grantRead(pollerFunction);
+    }
     acknowledgeFindings(role, ['AwsSolutions-IAM5[Resource::*]'],
       'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions.');
     acknowledgeFindings(pollerFunction, ['Serverless-LambdaDLQ'],
@@ -219,8 +241,7 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /** Builds the event the schedule sends, validating the spec and its size at synth. */
-  private buildPollerEvent(source: ApiSource): PollerEvent {
-    const spec = source._toSpec(this.feedName);
+  private buildPollerEvent(spec: FeedSpecInput): PollerEvent {
     const validation = validateFeedSpec(spec);
     if (!validation.ok) {
       throw new Error(

@@ -1,5 +1,13 @@
-import { Records } from './records';
-import { FeedSpecInput } from '../spec/feed-spec';
+import { readFileSync } from 'fs';
+import type { Duration, Size } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { Auth } from './auth';
+import type { Incremental } from './incremental';
+import type { Pagination } from './pagination';
+import type { Partitions } from './partitions';
+import type { Records } from './records';
+import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
 
 /** The HTTP method of the API request. */
 export enum HttpMethod {
@@ -9,16 +17,56 @@ export enum HttpMethod {
   POST = 'POST',
 }
 
-/** Properties of an HTTP JSON API source. */
+/** How hard the poller may push the API, and what it accepts from it. */
+export interface RequestLimits {
+  /**
+   * Time a request may take before it is abandoned (and retried).
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly requestTimeout?: Duration;
+
+  /**
+   * Retries of a request after network errors, timeouts, 429 and 5xx (exponential backoff with
+   * jitter; `Retry-After` is honoured exactly). Other 4xx are never retried.
+   *
+   * @default 5
+   */
+  readonly maxRetries?: number;
+
+  /**
+   * Requests per second, across the whole run (all partitions).
+   *
+   * @default - no limit
+   */
+  readonly requestsPerSecond?: number;
+
+  /**
+   * The largest response body accepted, after decompression.
+   *
+   * @default Size.mebibytes(64)
+   */
+  readonly maxResponseSize?: Size;
+
+  /**
+   * Hosts requests may go to besides those in the spec's URLs (needed when a next-page URL or a
+   * templated URL points at another host). Redirects are followed only within the same host;
+   * link-local and cloud metadata addresses are always refused.
+   *
+   * @default - only the hosts of the spec's URLs
+   */
+  readonly allowedHosts?: string[];
+}
+
+/** Properties of an HTTP API source. */
 export interface HttpSourceProps {
   /**
-   * The URL of the API endpoint, `http://` or `https://`.
+   * The URL of the API endpoint, `http://` or `https://`. May use `{{ partition.<name> }}`,
+   * `{{ cursor }}` and `{{ run.time | add: -P1D | format: yyyy-MM-dd }}` templates.
    */
   readonly url: string;
 
-  /**
-   * Where the records are in the response body.
-   */
+  /** Where the records are in the response, and in what format. */
   readonly records: Records;
 
   /**
@@ -29,18 +77,71 @@ export interface HttpSourceProps {
   readonly method?: HttpMethod;
 
   /**
-   * Query string parameters added to the URL.
+   * Query string parameters (templates allowed).
    *
    * @default - no query parameters
    */
   readonly query?: { [name: string]: string };
 
   /**
-   * Request headers. Do not put secrets here: they would be written into the template.
+   * Request headers (templates allowed). Do not put secrets here: they would be written into the
+   * template; use `auth`.
    *
    * @default - no extra headers
    */
   readonly headers?: { [name: string]: string };
+
+  /**
+   * JSON body of a POST request (templates allowed in string values).
+   *
+   * @default - no body
+   */
+  readonly body?: { [key: string]: any };
+
+  /**
+   * How the poller authenticates.
+   *
+   * @default Auth.none()
+   */
+  readonly auth?: Auth;
+
+  /**
+   * How the poller walks through pages.
+   *
+   * @default Pagination.none()
+   */
+  readonly pagination?: Pagination;
+
+  /**
+   * Parameter sets fetched separately (cities, stations, accounts).
+   *
+   * @default - one request set, no partitions
+   */
+  readonly partitions?: Partitions;
+
+  /**
+   * Fetch only what is new since the last run.
+   *
+   * @default - every run fetches everything the request returns
+   */
+  readonly incremental?: Incremental;
+
+  /**
+   * Timeouts, retries, rate and size limits, allowed hosts.
+   *
+   * @default - 30 s timeout, 5 retries, no rate limit, 64 MiB responses, the spec's hosts only
+   */
+  readonly limits?: RequestLimits;
+}
+
+/**
+ * What a source contributes to the construct: its spec and the secrets the poller must read.
+ *
+ * @internal
+ */
+export interface BoundApiSource {
+  readonly spec: FeedSpecInput;
+  readonly secrets: secretsmanager.ISecret[];
 }
 
 /**
@@ -48,18 +149,49 @@ export interface HttpSourceProps {
  */
 export abstract class ApiSource {
   /**
-   * An HTTP API that answers with JSON.
+   * An HTTP API.
    */
   public static http(props: HttpSourceProps): ApiSource {
     return new HttpApiSource(props);
   }
 
   /**
-   * The source's part of the feed spec (JSON form).
+   * A spec in its JSON form, read from a file at synth (the same file `api-ingest validate`
+   * checks). Its `feed` is the feed's default name; secrets are named by ARN and granted to the
+   * poller. The file is validated against the schema, with every problem reported.
+   */
+  public static fromSpecFile(path: string): ApiSource {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`ApiSource.fromSpecFile: cannot read ${path} as JSON: ${(err as Error).message}`);
+    }
+    return ApiSource.fromSpec(parsed as { [key: string]: any });
+  }
+
+  /** A spec in its JSON form (see `fromSpecFile`). */
+  public static fromSpec(spec: { [key: string]: any }): ApiSource {
+    const validation = validateFeedSpec(spec);
+    if (!validation.ok) {
+      throw new Error(`ApiSource.fromSpec: the spec is invalid (${validation.problems.length} problem(s)):\n${formatSpecProblems(validation.problems)}`);
+    }
+    return new JsonApiSource(spec as FeedSpecInput);
+  }
+
+  /**
+   * The feed name the source proposes, if any.
    *
    * @internal
    */
-  public abstract _toSpec(feed: string): FeedSpecInput;
+  public abstract _defaultFeedName(): string | undefined;
+
+  /**
+   * The source's spec (JSON form) for a feed, and the secrets it needs.
+   *
+   * @internal
+   */
+  public abstract _bind(scope: Construct, feed: string): BoundApiSource;
 }
 
 class HttpApiSource extends ApiSource {
@@ -67,17 +199,68 @@ class HttpApiSource extends ApiSource {
     super();
   }
 
-  public _toSpec(feed: string): FeedSpecInput {
-    return {
+  public _defaultFeedName(): string | undefined {
+    return undefined;
+  }
+
+  public _bind(_scope: Construct, feed: string): BoundApiSource {
+    const p = this.props;
+    const limits = p.limits ?? {};
+    const spec: FeedSpecInput = {
       version: 1,
       feed,
       request: {
-        url: this.props.url,
-        method: this.props.method ?? HttpMethod.GET,
-        ...(this.props.query ? { query: { ...this.props.query } } : {}),
-        ...(this.props.headers ? { headers: { ...this.props.headers } } : {}),
+        url: p.url,
+        method: p.method ?? HttpMethod.GET,
+        ...(p.query ? { query: { ...p.query } } : {}),
+        ...(p.headers ? { headers: { ...p.headers } } : {}),
+        ...(p.body !== undefined ? { body: p.body } : {}),
       },
-      records: { path: this.props.records.path },
+      ...(p.auth ? { auth: p.auth._toSpec() } : {}),
+      ...(p.pagination ? { pagination: p.pagination._toSpec() } : {}),
+      records: p.records._toSpec(),
+      ...(p.partitions ? { partitions: p.partitions._toSpec() } : {}),
+      ...(p.incremental ? { incremental: p.incremental._toSpec() } : {}),
+      ...(p.limits ? {
+        limits: {
+          ...(limits.requestTimeout ? { requestTimeoutSeconds: limits.requestTimeout.toSeconds() } : {}),
+          ...(limits.maxRetries !== undefined ? { maxRetries: limits.maxRetries } : {}),
+          ...(limits.requestsPerSecond !== undefined ? { requestsPerSecond: limits.requestsPerSecond } : {}),
+          ...(limits.maxResponseSize ? { maxResponseBytes: limits.maxResponseSize.toBytes() } : {}),
+          ...(limits.allowedHosts ? { allowedHosts: [...limits.allowedHosts] } : {}),
+        },
+      } : {}),
     };
+    return { spec, secrets: p.auth?._secrets() ?? [] };
   }
+}
+
+class JsonApiSource extends ApiSource {
+  constructor(private readonly spec: FeedSpecInput) {
+    super();
+  }
+
+  public _defaultFeedName(): string | undefined {
+    return this.spec.feed;
+  }
+
+  public _bind(scope: Construct, feed: string): BoundApiSource {
+    const auth = this.spec.auth;
+    const secrets: secretsmanager.ISecret[] = [];
+    if (auth && auth.type !== 'none') {
+      secrets.push(importSecret(scope, 'SpecSecret', auth.secret.arn));
+    }
+    return { spec: { ...this.spec, feed }, secrets };
+  }
+}
+
+/** A secret named in a JSON spec, by complete ARN, partial ARN or name. */
+function importSecret(scope: Construct, id: string, arnOrName: string): secretsmanager.ISecret {
+  if (!arnOrName.startsWith('arn:')) {
+    return secretsmanager.Secret.fromSecretNameV2(scope, id, arnOrName);
+  }
+  // A complete ARN ends with the 6-character suffix Secrets Manager adds to the name.
+  return /-[A-Za-z0-9]{6}$/.test(arnOrName)
+    ? secretsmanager.Secret.fromSecretCompleteArn(scope, id, arnOrName)
+    : secretsmanager.Secret.fromSecretPartialArn(scope, id, arnOrName);
 }

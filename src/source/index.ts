@@ -1,2 +1,6 @@
 export * from './api-source';
+export * from './auth';
+export * from './incremental';
+export * from './pagination';
+export * from './partitions';
 export * from './records';

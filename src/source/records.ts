@@ -1,26 +1,55 @@
+import type { RecordsSpec } from '../spec/feed-spec';
+
+/** Options for any records format. */
+export interface RecordsOptions {
+  /**
+   * Keep only these fields of each record (dotted paths such as `owner.login`; nesting is kept).
+   *
+   * @default - every field
+   */
+  readonly fields?: string[];
+}
+
 /**
- * Where the records are in an API response.
+ * Where the records are in an API response, and in what format.
  */
 export class Records {
   /**
-   * The records are at a path in the JSON response body.
+   * JSON records at a path in the response body.
    *
    * A plain field path (`data`, `results.items`) or a JSONPath expression (`$.data[*]`). An array
    * at the path yields one record per element; an object yields one record.
    *
    * @param path where the records are, for example `data`
    */
-  public static at(path: string): Records {
-    return new Records(path);
+  public static at(path: string, options: RecordsOptions = {}): Records {
+    return new Records({ path, format: 'json', fields: options.fields });
   }
 
-  /** The whole response body is one record (for APIs that return a single object). */
-  public static wholeResponse(): Records {
-    return new Records('$');
+  /** The whole JSON response body is one record (for APIs that return a single object). */
+  public static wholeResponse(options: RecordsOptions = {}): Records {
+    return new Records({ path: '$', format: 'json', fields: options.fields });
   }
 
-  private constructor(
-    /** The path of the records in the response body. */
-    public readonly path: string,
-  ) {}
+  /** Newline-delimited JSON: one record a line. */
+  public static ndjson(options: RecordsOptions = {}): Records {
+    return new Records({ path: '$', format: 'ndjson', fields: options.fields });
+  }
+
+  /** CSV with a header row: one record a row, the header naming the fields (values are strings). */
+  public static csv(options: RecordsOptions = {}): Records {
+    return new Records({ path: '$', format: 'csv', fields: options.fields });
+  }
+
+  /** The path of the records in a JSON response body (`$` for the whole body or a non-JSON format). */
+  public readonly path: string;
+
+  private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[] }) {
+    this.path = spec.path;
+  }
+
+  /** @internal */
+  public _toSpec(): RecordsSpec {
+    return { path: this.spec.path, format: this.spec.format, ...(this.spec.fields ? { fields: [...this.spec.fields] } : {}) };
+  }
 }

@@ -17,6 +17,7 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
     template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
     // the data bucket and its server access log bucket
     template.resourceCountIs('AWS::S3::Bucket', 2);
   });
@@ -39,7 +40,7 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
         version: 1,
         feed: 'weather',
         request: { url: 'https://api.example-weather.com/v1/observations', method: 'GET', query: { city: 'Seoul' } },
-        records: { path: 'data' },
+        records: { path: 'data', format: 'json' },
       },
       scheduledTime: '<aws.scheduler.scheduled-time>',
       executionId: '<aws.scheduler.execution-id>',
@@ -104,6 +105,26 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
     });
   });
 
+  test('the state table is on-demand, encrypted, point-in-time recoverable and retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+  });
+
+  test('the poller may read and write items of its table, nothing more in DynamoDB', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
+    expect(JSON.stringify(statements[0].Resource)).toMatch(/StateTable/);
+  });
+
   test('the poller role does not use the AWSLambdaBasicExecutionRole managed policy', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
     for (const role of roles) {
@@ -153,7 +174,7 @@ describe('ApiToFirehoseIngestion options', () => {
       version: 1,
       feed: 'post-feed',
       request: { url: 'https://api.example.com/search', method: 'POST', headers: { 'x-client': 'cdk-api-ingestion' } },
-      records: { path: '$' },
+      records: { path: '$', format: 'json' },
     });
   });
 

@@ -1,0 +1,63 @@
+import type { Duration } from 'aws-cdk-lib';
+import type { IncrementalSpec } from '../spec/feed-spec';
+
+/** An incremental cursor held in a date-time field of the records. */
+export interface DatetimeIncrementalProps {
+  /** The record field that holds the cursor (dotted path), e.g. `updated_at` or `meta.modified`. */
+  readonly recordPath: string;
+  /** Where the first run starts, ISO 8601, e.g. `2024-01-01T00:00:00Z`. */
+  readonly start: string;
+  /**
+   * Re-read this far behind the cursor each run, for late-arriving data. Records read twice have
+   * the same `record_id`.
+   *
+   * @default Duration.seconds(0)
+   */
+  readonly lookback?: Duration;
+}
+
+/** An incremental cursor held in a number field of the records (a sequence, an epoch time). */
+export interface NumberIncrementalProps {
+  /** The record field that holds the cursor (dotted path), e.g. `seq`. */
+  readonly recordPath: string;
+  /** Where the first run starts. */
+  readonly start: number;
+  /**
+   * Re-read this much behind the cursor each run (in the cursor's own unit).
+   *
+   * @default 0
+   */
+  readonly lookback?: number;
+}
+
+/**
+ * Fetch only what is new since the last run: the highest cursor value delivered is kept per
+ * partition, committed only after every record up to it was accepted by Firehose, and offered
+ * to the request as `{{ cursor }}`.
+ */
+export abstract class Incremental {
+  /** A date-time cursor. */
+  public static datetime(props: DatetimeIncrementalProps): Incremental {
+    return new SpecIncremental({
+      cursorPath: props.recordPath, type: 'datetime', start: props.start, lookbackSeconds: props.lookback?.toSeconds() ?? 0,
+    });
+  }
+
+  /** A number cursor. */
+  public static number(props: NumberIncrementalProps): Incremental {
+    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookbackSeconds: props.lookback ?? 0 });
+  }
+
+  /** @internal */
+  public abstract _toSpec(): IncrementalSpec;
+}
+
+class SpecIncremental extends Incremental {
+  constructor(private readonly spec: IncrementalSpec) {
+    super();
+  }
+
+  public _toSpec(): IncrementalSpec {
+    return this.spec;
+  }
+}

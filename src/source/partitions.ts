@@ -1,0 +1,90 @@
+import type { Pagination } from './pagination';
+import type { Records } from './records';
+import type { PartitionsSpec } from '../spec/feed-spec';
+
+/** Options for a static list of partitions. */
+export interface PartitionListOptions {
+  /**
+   * Partitions fetched at once.
+   *
+   * @default 4
+   */
+  readonly concurrency?: number;
+}
+
+/** Partitions taken from the records of a parent request (list the stations, then fetch each). */
+export interface ParentPartitionsProps {
+  /** The URL that lists the partitions. */
+  readonly url: string;
+  /** Where the parent records are. */
+  readonly records: Records;
+  /** Partition parameter name → field path in each parent record, e.g. `{ station: 'id' }`. */
+  readonly fields: { [param: string]: string };
+  /**
+   * Query parameters of the parent request.
+   *
+   * @default - none
+   */
+  readonly query?: { [name: string]: string };
+  /**
+   * Headers of the parent request.
+   *
+   * @default - none
+   */
+  readonly headers?: { [name: string]: string };
+  /**
+   * Pagination of the parent request.
+   *
+   * @default Pagination.none()
+   */
+  readonly pagination?: Pagination;
+  /**
+   * Partitions fetched at once.
+   *
+   * @default 4
+   */
+  readonly concurrency?: number;
+}
+
+/**
+ * Several parameter sets for the same request (cities, stations, accounts). Each partition is
+ * fetched separately, with bounded concurrency, and keeps its own incremental cursor; one
+ * failing partition does not stop the others. Use `{{ partition.<name> }}` in the URL, query,
+ * headers or body.
+ */
+export abstract class Partitions {
+  /** A static list of parameter sets, e.g. `[{ city: 'Seoul' }, { city: 'Busan' }]`. */
+  public static list(values: Array<{ [name: string]: string }>, options: PartitionListOptions = {}): Partitions {
+    return new SpecPartitions({ type: 'list', values: values.map((v) => ({ ...v })), concurrency: options.concurrency ?? 4 });
+  }
+
+  /** The records of a parent request. */
+  public static fromParent(props: ParentPartitionsProps): Partitions {
+    return new SpecPartitions({
+      type: 'parent',
+      request: {
+        url: props.url,
+        method: 'GET',
+        ...(props.query ? { query: { ...props.query } } : {}),
+        ...(props.headers ? { headers: { ...props.headers } } : {}),
+      },
+      records: props.records._toSpec(),
+      pagination: props.pagination?._toSpec() ?? { type: 'none' },
+      fields: { ...props.fields },
+      concurrency: props.concurrency ?? 4,
+    });
+  }
+
+  /** @internal */
+  public abstract _toSpec(): PartitionsSpec;
+}
+
+class SpecPartitions extends Partitions {
+  constructor(private readonly spec: PartitionsSpec) {
+    super();
+  }
+
+  public _toSpec(): PartitionsSpec {
+    return this.spec;
+  }
+}

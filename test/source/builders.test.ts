@@ -1,0 +1,189 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Duration, Size } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  ApiSource, ApiToFirehoseIngestion, Auth, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
+} from '../../src';
+import { templateOf, testStack } from '../helpers/synth';
+
+/** The spec a source produces, as the schedule carries it (tokens resolved by the template). */
+function specOf(source: (stack: any) => ApiSource, feedName = 'feed'): { spec: any; template: any } {
+  const stack = testStack();
+  new ApiToFirehoseIngestion(stack, 'Feed', { feedName, source: source(stack) });
+  const template = templateOf(stack);
+  const schedule = Object.values<any>(template.findResources('AWS::Scheduler::Schedule'))[0];
+  const input = schedule.Properties.Target.Input;
+  // Inputs with tokens are an Fn::Join; join the literal parts and mark references.
+  const text = typeof input === 'string' ? input
+    : input['Fn::Join'][1].map((part: any) => (typeof part === 'string' ? part : `<Ref:${part.Ref ?? Object.values(part).flat().join('.')}>`)).join('');
+  return { spec: JSON.parse(text).spec, template };
+}
+
+const http = (props: Partial<HttpSourceProps>) => ApiSource.http({ url: 'https://api.example.com/items', records: Records.at('data'), ...props });
+
+describe('Records', () => {
+  test.each([
+    [Records.at('results.items', { fields: ['id', 'owner.login'] }), { path: 'results.items', format: 'json', fields: ['id', 'owner.login'] }],
+    [Records.wholeResponse(), { path: '$', format: 'json' }],
+    [Records.ndjson(), { path: '$', format: 'ndjson' }],
+    [Records.csv({ fields: ['id'] }), { path: '$', format: 'csv', fields: ['id'] }],
+  ])('%#', (records, expected) => {
+    expect(specOf(() => http({ records })).spec.records).toEqual(expected);
+  });
+});
+
+describe('Pagination', () => {
+  test('page number with stop rules', () => {
+    const { spec } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', start: 0, shortPageSize: 100, maxPages: 50 }) }));
+    expect(spec.pagination).toEqual({ type: 'pageNumber', param: 'page', start: 0, in: 'query', stop: { emptyPage: true, shortPage: 100, maxPages: 50 } });
+  });
+
+  test('offset', () => {
+    const { spec } = specOf(() => http({ pagination: Pagination.offset({ offsetParam: 'offset', limitParam: 'limit', limit: 100, totalPath: 'meta.total' }) }));
+    expect(spec.pagination).toEqual({ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100, in: 'query', stop: { emptyPage: true, maxPages: 1000, totalPath: 'meta.total' } });
+  });
+
+  test('cursor in a POST body, from a response path, with has-more', () => {
+    const { spec } = specOf(() => http({
+      method: HttpMethod.POST,
+      body: { query: '{ items }' },
+      pagination: Pagination.cursor({ responsePath: 'pageInfo.endCursor', requestParam: 'variables.after', location: ParameterLocation.BODY, hasMorePath: 'pageInfo.hasNextPage' }),
+    }));
+    expect(spec.pagination).toEqual({
+      type: 'cursor',
+      from: { path: 'pageInfo.endCursor' },
+      param: 'variables.after',
+      in: 'body',
+      stop: { emptyPage: true, maxPages: 1000, hasMorePath: 'pageInfo.hasNextPage' },
+    });
+    expect(spec.request).toEqual({ url: 'https://api.example.com/items', method: 'POST', body: { query: '{ items }' } });
+  });
+
+  test('next URL from a header; Link header', () => {
+    expect(specOf(() => http({ pagination: Pagination.nextUrl({ responseHeader: 'X-Next' }) })).spec.pagination.from).toEqual({ header: 'X-Next' });
+    expect(specOf(() => http({ pagination: Pagination.linkHeader() })).spec.pagination).toEqual({ type: 'linkHeader', rel: 'next', stop: { emptyPage: true, maxPages: 1000 } });
+  });
+
+  test('a cursor needs exactly one of responsePath and responseHeader', () => {
+    expect(() => Pagination.cursor({ requestParam: 'c' })).toThrow(
+      'Pagination.cursor: give exactly one of responsePath (a field of the response body) or responseHeader (a response header)');
+    expect(() => Pagination.nextUrl({ responsePath: 'a', responseHeader: 'b' })).toThrow(/Pagination.nextUrl: give exactly one of/);
+  });
+});
+
+describe('Partitions and Incremental', () => {
+  test('a static list and a datetime cursor with lookback', () => {
+    const { spec } = specOf(() => http({
+      query: { city: '{{ partition.city }}', since: '{{ cursor }}' },
+      partitions: Partitions.list([{ city: 'Seoul' }, { city: 'Busan' }], { concurrency: 2 }),
+      incremental: Incremental.datetime({ recordPath: 'observed_at', start: '2026-01-01T00:00:00Z', lookback: Duration.minutes(10) }),
+    }));
+    expect(spec.partitions).toEqual({ type: 'list', values: [{ city: 'Seoul' }, { city: 'Busan' }], concurrency: 2 });
+    expect(spec.incremental).toEqual({ cursorPath: 'observed_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 600 });
+  });
+
+  test('partitions from a parent request; a number cursor', () => {
+    const { spec } = specOf(() => http({
+      url: 'https://api.example.com/stations/{{ partition.station }}/observations',
+      partitions: Partitions.fromParent({ url: 'https://api.example.com/stations', records: Records.at('stations'), fields: { station: 'id' }, pagination: Pagination.linkHeader() }),
+      incremental: Incremental.number({ recordPath: 'seq', start: 0 }),
+    }));
+    expect(spec.partitions).toMatchObject({ type: 'parent', request: { url: 'https://api.example.com/stations', method: 'GET' }, fields: { station: 'id' }, concurrency: 4 });
+    expect(spec.incremental).toEqual({ cursorPath: 'seq', type: 'number', start: 0, lookbackSeconds: 0 });
+  });
+
+  test('limits', () => {
+    const { spec } = specOf(() => http({
+      limits: { requestTimeout: Duration.seconds(10), maxRetries: 3, requestsPerSecond: 2, maxResponseSize: Size.mebibytes(8), allowedHosts: ['cdn.example.com'] },
+    }));
+    expect(spec.limits).toEqual({ requestTimeoutSeconds: 10, maxRetries: 3, requestsPerSecond: 2, maxResponseBytes: 8 * 1024 * 1024, allowedHosts: ['cdn.example.com'] });
+  });
+});
+
+describe('Auth and secrets', () => {
+  test.each([
+    ['apiKeyHeader', (s: secretsmanager.ISecret) => Auth.apiKeyHeader('X-Api-Key', s, 'key'), { type: 'apiKey', in: 'header', name: 'X-Api-Key' }],
+    ['apiKeyQuery', (s: secretsmanager.ISecret) => Auth.apiKeyQuery('api_key', s), { type: 'apiKey', in: 'query', name: 'api_key' }],
+    ['bearer', (s: secretsmanager.ISecret) => Auth.bearer(s), { type: 'bearer' }],
+    ['basic', (s: secretsmanager.ISecret) => Auth.basic(s), { type: 'basic' }],
+    ['oauth2', (s: secretsmanager.ISecret) => Auth.oauth2ClientCredentials({ tokenUrl: 'https://auth.example.com/token', secret: s, scopes: ['read'] }),
+      { type: 'oauth2ClientCredentials', tokenUrl: 'https://auth.example.com/token', scopes: ['read'] }],
+  ])('%s: the spec names the secret by its ARN and the poller may read that secret', (_name, auth, expected) => {
+    const { spec, template } = specOf((stack) => {
+      const secret = new secretsmanager.Secret(stack, 'ApiSecret', { secretStringValue: undefined });
+      return http({ auth: auth(secret) });
+    });
+    expect(spec.auth).toMatchObject(expected);
+    expect(spec.auth.secret.arn).toMatch(/^<Ref:ApiSecret[0-9A-F]+>$/);
+    const statements = Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Resource: { Ref: expect.stringMatching(/ApiSecret/) },
+    }));
+  });
+
+  test('Auth.none() grants nothing', () => {
+    const { template } = specOf(() => http({ auth: Auth.none() }));
+    const statements = Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.some((s) => [s.Action].flat().some((a: string) => a.startsWith('secretsmanager:')))).toBe(false);
+  });
+});
+
+describe('ApiSource.fromSpecFile', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'spec-file-'));
+  const file = (name: string, content: unknown) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+    return p;
+  };
+
+  test('the file\'s feed is the default feed name and its secret ARN is granted', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:github-token-AbC123';
+    const p = file('github.json', {
+      version: 1,
+      feed: 'github-issues',
+      request: { url: 'https://api.github.com/repos/o/r/issues' },
+      auth: { type: 'bearer', secret: { arn } },
+      pagination: { type: 'linkHeader' },
+      records: { path: '$' },
+    });
+    const stack = testStack();
+    const feed = new ApiToFirehoseIngestion(stack, 'Github', { source: ApiSource.fromSpecFile(p) });
+    expect(feed.feedName).toBe('github-issues');
+    const statements = Object.values<any>(templateOf(stack).findResources('AWS::IAM::Policy')).flatMap((q) => q.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: arn }));
+  });
+
+  test('an invalid file reports every problem with its path', () => {
+    const p = file('bad.json', { version: 2, feed: 'x', request: { url: 'ftp://x' }, records: { path: 'data' }, pagination: { type: 'pages' } });
+    expect(() => ApiSource.fromSpecFile(p)).toThrow(/the spec is invalid \(3 problem\(s\)\):\n  - spec.version: must be 1[^]*spec.request.url: must be an absolute http[^]*spec.pagination.type: Invalid discriminator value/);
+  });
+
+  test('a file that is not JSON', () => {
+    expect(() => ApiSource.fromSpecFile(file('broken.json', '{ "version": 1,'))).toThrow(/ApiSource.fromSpecFile: cannot read .*broken.json as JSON/);
+  });
+});
+
+describe('wrong specs built with the builders fail at synth with the spec path', () => {
+  test('a body on a GET request, a body cursor on GET, an empty page parameter', () => {
+    expect(() => specOf(() => http({
+      body: { q: 1 },
+      pagination: Pagination.pageNumber({ param: '', location: ParameterLocation.BODY }),
+    }))).toThrow(/spec.pagination.param: must not be empty/);
+    expect(() => specOf(() => http({ body: { q: 1 } }))).toThrow(/spec.request.body: a JSON body needs method "POST"/);
+    expect(() => specOf(() => http({ pagination: Pagination.cursor({ responsePath: 'n', requestParam: 'a.b', location: ParameterLocation.BODY }) })))
+      .toThrow(/spec.pagination.in: "body" needs request method "POST"/);
+  });
+
+  test('a datetime cursor whose start is not a date', () => {
+    expect(() => specOf(() => http({ incremental: Incremental.datetime({ recordPath: 'updated', start: 'yesterday' }) })))
+      .toThrow(/spec.incremental.start: must be an ISO 8601 date-time/);
+  });
+
+  test('a records path with CSV is refused', () => {
+    expect(() => specOf(() => ApiSource.fromSpec({ version: 1, feed: 'f', request: { url: 'https://x' }, records: { path: 'data', format: 'csv' } })))
+      .toThrow(/spec.records.path: is for JSON responses/);
+  });
+});
