@@ -37,6 +37,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bundledDeps: ['zod@^4.1.0'],
   devDeps: [
     'cdk-nag@^3.0.2',
+    'ajv@^8.17.0',
+    'fast-check@^4.0.0',
     'esbuild@^0.28.0',
     'p-retry@^9.0.0',
     'p-limit@^7.3.0',
@@ -162,6 +164,13 @@ project.addTask('example', {
 // `npm ci` has run (they do not depend on projen being installed).
 project.package.setScript('quickstart', 'bash scripts/quickstart.sh');
 project.package.setScript('test:all', 'bash scripts/test-all.sh');
+
+// The spec's JSON Schema, generated from the zod schema, committed and shipped in the package.
+project.addTask('schema', {
+  description: 'Write the spec JSON Schema to schema/feed-spec.v1.json',
+  exec: 'ts-node --project tsconfig.dev.json scripts/write-schema.ts',
+});
+project.addPackageIgnore('!/schema/');
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');

@@ -250,7 +250,9 @@ class JsonApiSource extends ApiSource {
     if (auth && auth.type !== 'none') {
       secrets.push(importSecret(scope, 'SpecSecret', auth.secret.arn));
     }
-    return { spec: { ...this.spec, feed }, secrets };
+    // "$schema" is for editors; the poller does not need it in the schedule's input.
+    const { $schema: _editorSchema, ...spec } = this.spec;
+    return { spec: { ...spec, feed }, secrets };
   }
 }
 

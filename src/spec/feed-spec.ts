@@ -222,6 +222,8 @@ export const limitsSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 
 export const feedSpecSchema = z.strictObject({
+  /** The JSON Schema a spec file names for editors (ignored by the poller). */
+  $schema: z.optional(z.string()),
   version: z.literal(FEED_SPEC_VERSION, {
     message: `must be ${FEED_SPEC_VERSION}: this version of cdk-api-ingestion reads spec version ${FEED_SPEC_VERSION} only`,
   }),

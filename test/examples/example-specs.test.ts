@@ -6,8 +6,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ApiSource, ApiToFirehoseIngestion } from '../../src';
 import { MemoryStateStore } from '../../src/runtime/state/state-store';
-import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { readBody, runSpec } from '../helpers/engine-harness';
+import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { testStack } from '../helpers/synth';
 
 const SPECS_DIR = path.join(__dirname, '..', '..', 'examples', 'specs');
@@ -42,9 +42,17 @@ describe('example specs against their APIs\' response shapes', () => {
   const record = (req: any, url: URL) => log.push({ path: url.pathname, query: url.searchParams, headers: req.headers });
 
   const issue = (repo: string, n: number, updated: string) => ({
-    id: 1000 + n, node_id: `I_kwDO${n}`, number: n, title: `${repo} issue ${n}`, state: n % 3 ? 'open' : 'closed',
-    user: { login: `user${n}`, id: 50 + n, type: 'User' }, labels: [{ id: 7, name: 'bug', color: 'd73a4a' }],
-    created_at: '2025-12-01T00:00:00Z', updated_at: updated, closed_at: null, body: 'long text that is not selected',
+    id: 1000 + n,
+    node_id: `I_kwDO${n}`,
+    number: n,
+    title: `${repo} issue ${n}`,
+    state: n % 3 ? 'open' : 'closed',
+    user: { login: `user${n}`, id: 50 + n, type: 'User' },
+    labels: [{ id: 7, name: 'bug', color: 'd73a4a' }],
+    created_at: '2025-12-01T00:00:00Z',
+    updated_at: updated,
+    closed_at: null,
+    body: 'long text that is not selected',
     url: `https://api.github.com/repos/${repo}/issues/${n}`,
   });
   const charges = Array.from({ length: 5 }, (_, i) => ({
@@ -77,8 +85,13 @@ describe('example specs against their APIs\' response shapes', () => {
       '/v1/forecast': (req, res, url) => {
         record(req, url);
         json(res, 200, {
-          latitude: Number(url.searchParams.get('latitude')), longitude: Number(url.searchParams.get('longitude')),
-          generationtime_ms: 0.05, utc_offset_seconds: 0, timezone: 'GMT', timezone_abbreviation: 'GMT', elevation: 38,
+          latitude: Number(url.searchParams.get('latitude')),
+          longitude: Number(url.searchParams.get('longitude')),
+          generationtime_ms: 0.05,
+          utc_offset_seconds: 0,
+          timezone: 'GMT',
+          timezone_abbreviation: 'GMT',
+          elevation: 38,
           hourly_units: { time: 'iso8601', temperature_2m: '°C', precipitation: 'mm', wind_speed_10m: 'km/h' },
           hourly: { time: ['2026-11-25T00:00', '2026-11-25T01:00'], temperature_2m: [3.1, 2.8], precipitation: [0, 0.1], wind_speed_10m: [7.2, 6.5] },
         });
@@ -116,8 +129,15 @@ describe('example specs against their APIs\' response shapes', () => {
     expect(log.every((r) => r.headers.authorization === 'Bearer ghp_exampletoken000111222')).toBe(true);
     expect(log.filter((r) => r.query.get('since') === '2025-12-31T23:55:00.000Z')).toHaveLength(2);
     expect(sink.records[0]).toEqual({
-      id: 1001, number: 1, title: 'aws/aws-cdk issue 1', state: 'open', user: { login: 'user1' },
-      labels: [{ id: 7, name: 'bug', color: 'd73a4a' }], created_at: '2025-12-01T00:00:00Z', updated_at: '2026-02-01T10:00:00Z', closed_at: null,
+      id: 1001,
+      number: 1,
+      title: 'aws/aws-cdk issue 1',
+      state: 'open',
+      user: { login: 'user1' },
+      labels: [{ id: 7, name: 'bug', color: 'd73a4a' }],
+      created_at: '2025-12-01T00:00:00Z',
+      updated_at: '2026-02-01T10:00:00Z',
+      closed_at: null,
     });
   });
 
