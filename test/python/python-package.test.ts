@@ -70,5 +70,27 @@ describe('Python package', () => {
     // Same feed, same spec: the schedule's input is identical.
     const input = (t: any) => Object.values<any>(t.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule').Properties.Target.Input;
     expect(input(pythonTemplate)).toBe(input(tsTemplate));
+
+    // The builder API from Python: auth with a secret, pagination, partitions, incremental, limits.
+    const githubOut = path.join(work, 'cdk.out.github');
+    execFileSync(path.join(venv, 'bin', 'python'), [path.join(PROJECT_ROOT, 'examples', 'python', 'github_issues.py')], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, CDK_OUTDIR: githubOut },
+      stdio: 'pipe',
+      timeout: 300_000,
+    });
+    const github = JSON.parse(readFileSync(path.join(githubOut, 'GithubIssues.template.json'), 'utf8'));
+    const githubInput = input(github);
+    const text = typeof githubInput === 'string' ? githubInput : githubInput['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '<token>')).join('');
+    expect(JSON.parse(text).spec).toEqual({
+      version: 1,
+      feed: 'github-issues',
+      request: { url: 'https://api.github.com/repos/{{ partition.owner }}/{{ partition.repo }}/issues', method: 'GET', query: { state: 'all', since: '{{ cursor }}' } },
+      auth: { type: 'bearer', secret: { arn: expect.stringMatching(/:secretsmanager:us-east-1:123456789012:secret:github-token$/) } },
+      pagination: { type: 'linkHeader', rel: 'next', stop: { emptyPage: true, maxPages: 1000 } },
+      records: { path: '$', format: 'json', fields: ['id', 'title', 'user.login', 'updated_at'] },
+      partitions: { type: 'list', values: [{ owner: 'aws', repo: 'aws-cdk' }, { owner: 'projen', repo: 'projen' }], concurrency: 4 },
+      incremental: { cursorPath: 'updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 300 },
+      limits: { requestsPerSecond: 5 },
+    });
   }, 1_200_000);
 });
