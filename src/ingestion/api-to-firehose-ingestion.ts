@@ -16,6 +16,9 @@ import { ApiSource } from '../source/api-source';
 import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
 
+/** Where oversized dead-letter payloads go in the bucket (the poller's default). */
+const DEAD_LETTER_PREFIX = 'dead-letters/';
+
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
 const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
 
@@ -183,6 +186,8 @@ export class ApiToFirehoseIngestion extends Construct {
         DELIVERY_STREAM_NAME: deliveryStream.deliveryStreamName,
         DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
         STATE_TABLE_NAME: stateTable.tableName,
+        DEAD_LETTER_BUCKET: bucket.bucketName,
+        POWERTOOLS_METRICS_NAMESPACE: 'CdkApiIngestion',
       },
       // A failed run is retried once; after that the next scheduled run picks the feed up again.
       // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
@@ -192,6 +197,10 @@ export class ApiToFirehoseIngestion extends Construct {
     });
     deliveryStream.grantPutRecords(pollerFunction);
     deadLetterQueue.grantSendMessages(pollerFunction);
+    // Dead letters too large for an SQS message go to the bucket, under their own prefix only.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${DEAD_LETTER_PREFIX}*`)] }));
+    acknowledgeFindings(role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${DEAD_LETTER_PREFIX}*]`],
+      'The poller writes oversized dead-letter payloads only under the dead-letters/ prefix of its own bucket.');
     // Item reads and writes on its own table only (no scans, no table management).
     stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     // The API's secrets: read at run time, never written into the template or the environment.

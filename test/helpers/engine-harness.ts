@@ -24,7 +24,7 @@ export class CollectingSink implements RecordSink {
 
   public async flush(): Promise<SinkReport> {
     if (this.failWith) throw this.failWith;
-    return { linesDelivered: this.lines.length, calls: this.lines.length > 0 ? 1 : 0 };
+    return { linesDelivered: this.lines.length, linesDeadLettered: 0, calls: this.lines.length > 0 ? 1 : 0, failedPuts: 0 };
   }
 
   public get envelopes(): RecordEnvelope[] {

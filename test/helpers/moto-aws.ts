@@ -2,8 +2,10 @@
  * AWS resources in moto (server mode), created and read through the real AWS SDK v3 clients.
  * moto's CloudFormation skips Firehose, so tests create the stream through the Firehose API.
  */
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 export const TEST_REGION = 'us-east-1';
 
@@ -38,6 +40,14 @@ export function s3Client(): S3Client {
 
 export function firehoseClient(): FirehoseClient {
   return new FirehoseClient(clientConfig());
+}
+
+export function sqsClient(): SQSClient {
+  return new SQSClient(clientConfig());
+}
+
+export function dynamoDbClient(): DynamoDBClient {
+  return new DynamoDBClient(clientConfig());
 }
 
 let counter = 0;
@@ -75,4 +85,50 @@ export async function readAllObjects(bucketName: string): Promise<Map<string, st
     token = page.NextContinuationToken;
   } while (token);
   return objects;
+}
+
+export interface FeedResources {
+  readonly streamName: string;
+  readonly bucketName: string;
+  readonly queueUrl: string;
+  readonly tableName: string;
+}
+
+/** Everything a feed's poller needs, as the construct makes it: stream → bucket, DLQ, state table. */
+export async function createFeedResources(prefix = 'feed/'): Promise<FeedResources> {
+  const { streamName, bucketName } = await createStreamAndBucket(prefix);
+  const { QueueUrl } = await sqsClient().send(new CreateQueueCommand({ QueueName: `${streamName}-dlq` }));
+  const tableName = `${streamName}-state`;
+  await dynamoDbClient().send(new CreateTableCommand({
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+  }));
+  return { streamName, bucketName, queueUrl: QueueUrl!, tableName };
+}
+
+/** The environment the construct gives the poller, pointing at these resources in moto. */
+export function pollerEnv(resources: FeedResources): Record<string, string> {
+  return {
+    ...motoEnv(),
+    DELIVERY_STREAM_NAME: resources.streamName,
+    DEAD_LETTER_QUEUE_URL: resources.queueUrl,
+    DEAD_LETTER_BUCKET: resources.bucketName,
+    STATE_TABLE_NAME: resources.tableName,
+  };
+}
+
+/** Every message in the queue (received and deleted), parsed. */
+export async function drainQueue(queueUrl: string): Promise<any[]> {
+  const sqs = sqsClient();
+  const messages: any[] = [];
+  for (;;) {
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!Messages?.length) return messages;
+    for (const m of Messages) {
+      messages.push(JSON.parse(m.Body!));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    }
+  }
 }

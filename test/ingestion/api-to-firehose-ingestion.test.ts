@@ -125,6 +125,15 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
     expect(JSON.stringify(statements[0].Resource)).toMatch(/StateTable/);
   });
 
+  test('the poller may write objects only under the bucket\'s dead-letters/ prefix', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('PollerRole'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('s3:')));
+    expect(statements).toEqual([expect.objectContaining({ Action: 's3:PutObject' })]);
+    expect(JSON.stringify(statements[0].Resource)).toMatch(/"\/dead-letters\/\*"/);
+  });
+
   test('the poller role does not use the AWSLambdaBasicExecutionRole managed policy', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role'));
     for (const role of roles) {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createStreamAndBucket, motoEnv, readAllObjects } from '../helpers/moto-aws';
+import { createFeedResources, drainQueue, motoEnv, pollerEnv, readAllObjects } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const OBSERVATIONS = Array.from({ length: 1200 }, (_, i) => ({
@@ -48,13 +48,23 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
   beforeEach(() => { status = 200; });
 
   test('every record lands in S3 as one enveloped JSON line, byte for byte', async () => {
-    const { streamName, bucketName } = await createStreamAndBucket();
+    const resources = await createFeedResources();
+    const { bucketName } = resources;
     const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:00:00Z', 'exec-1');
     const before = Date.now();
 
-    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: streamName });
+    const outcome = await invokeBundledHandler(event, pollerEnv(resources));
     expect(outcome.error).toBeUndefined();
-    expect(outcome.result).toMatchObject({ feed: 'weather', pages: 1, recordsFetched: 1200, recordsDelivered: 1200 });
+    expect(outcome.result).toMatchObject({ feed: 'weather', status: 'succeeded', pages: 1, recordsFetched: 1200, recordsDelivered: 1200 });
+    // EMF metrics for the run, as CloudWatch reads them from the log.
+    const emf = outcome.logs.split('\n').filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ Feed: 'weather', RecordsFetched: 1200, RecordsDelivered: 1200, RecordsDeadLettered: 0, Pages: 1 });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('CdkApiIngestion');
+
+    // A late duplicate delivery of the same scheduler execution does nothing.
+    const duplicate = await invokeBundledHandler(event, pollerEnv(resources));
+    expect(duplicate.result).toMatchObject({ status: 'skipped', skipped: expect.stringMatching(/execution exec-1 already completed/) });
     expect(api.requests.at(-1)?.path).toBe('/v1/observations?city=Seoul');
 
     const objects = await readAllObjects(bucketName);
@@ -82,18 +92,28 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
 
   test('an API failure fails the invocation (for retry and the DLQ) and delivers nothing', async () => {
     status = 503;
-    const { streamName, bucketName } = await createStreamAndBucket();
+    const resources = await createFeedResources();
     const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:05:00Z', 'exec-2');
 
-    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: streamName });
+    const outcome = await invokeBundledHandler(event, pollerEnv(resources));
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.message).toMatch(/answered HTTP 503/);
-    expect((await readAllObjects(bucketName)).size).toBe(0);
+    expect((await readAllObjects(resources.bucketName)).size).toBe(0);
+    // The failed request is in the dead-letter queue with its context.
+    const letters = await drainQueue(resources.queueUrl);
+    expect(letters).toEqual([expect.objectContaining({
+      format: 'cdk-api-ingestion/dead-letter@1',
+      kind: 'request',
+      feed: 'weather',
+      partition: null,
+      request: { method: 'GET', url: `${api.url}/v1/observations?city=Seoul` },
+      error: expect.stringMatching(/answered HTTP 503/),
+    })]);
   });
 
   test('a missing delivery stream fails the invocation with Firehose\'s error', async () => {
     const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:10:00Z', 'exec-3');
-    const outcome = await invokeBundledHandler(event, { ...motoEnv(), DELIVERY_STREAM_NAME: 'no-such-stream' });
+    const outcome = await invokeBundledHandler(event, { ...pollerEnv(await createFeedResources()), DELIVERY_STREAM_NAME: 'no-such-stream' });
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.name).toBe('FirehoseDeliveryError');
   });
@@ -101,7 +121,7 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
   test('an invalid spec in the event is rejected with every problem and its path', async () => {
     const outcome = await invokeBundledHandler(
       { spec: { version: 1, feed: 'weather', request: { url: 'file:///etc/passwd' }, records: { path: '' } } },
-      { ...motoEnv(), DELIVERY_STREAM_NAME: 'unused' },
+      { ...motoEnv(), DELIVERY_STREAM_NAME: 'unused', DEAD_LETTER_QUEUE_URL: 'unused', DEAD_LETTER_BUCKET: 'unused', STATE_TABLE_NAME: 'unused' },
     );
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.message).toMatch(/spec\.request\.url: must be an absolute http/);

@@ -6,6 +6,7 @@
  * is reported. Cursors are committed only after the sink has accepted every record (flush), and
  * only for partitions that completed.
  */
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { envelope } from './envelope';
@@ -16,9 +17,10 @@ import { pageStream, PageStreamEnd } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import type { Redactor } from './redactor';
 import type { FeedSpec } from '../../spec/feed-spec';
+import type { DeadLetterWriter } from '../dead-letters/dead-letter';
 import type { SecretResolver } from '../secrets/secret-resolver';
 import type { RecordSink } from '../sinks/record-sink';
-import type { Cursor, StateStore } from '../state/state-store';
+import type { Checkpoint, Cursor, StateStore } from '../state/state-store';
 
 export interface PreviewLimits {
   readonly maxPages?: number;
@@ -40,6 +42,14 @@ export interface EngineOptions {
   readonly preview?: PreviewLimits;
   /** Backoff floor for HTTP retries (tests shorten it). @default 250 ms */
   readonly minBackoffMs?: number;
+  /** Where failed requests are reported. @default none (logged only) */
+  readonly deadLetters?: DeadLetterWriter;
+  /** The scheduler execution this run serves; a completed one is not run twice. @default none */
+  readonly executionId?: string;
+  /** Who holds the run lease (e.g. the Lambda request id). @default a random id */
+  readonly holder?: string;
+  /** How long the lease lasts when there is no deadline. @default 15 minutes */
+  readonly leaseMs?: number;
 }
 
 export interface PartitionFailure {
@@ -49,18 +59,33 @@ export interface PartitionFailure {
 
 export interface RunSummary {
   readonly feed: string;
-  /** `failed` when every partition failed: such a run must never report success. */
-  readonly status: 'succeeded' | 'partial' | 'failed';
+  /**
+   * `failed` when every partition failed: such a run must never report success. `skipped` when
+   * another run holds the feed's lease, or this execution already completed.
+   */
+  readonly status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  /** Why the run was skipped. */
+  readonly skipped?: string;
   readonly partitions: number;
   readonly partitionsFailed: number;
   readonly failures: PartitionFailure[];
   readonly pages: number;
   readonly recordsFetched: number;
   readonly recordsDelivered: number;
+  /** Records sent to the dead-letter queue instead of the destination. */
+  readonly recordsDeadLettered: number;
+  /** Failed requests reported to the dead-letter queue. */
+  readonly requestsDeadLettered: number;
   readonly requests: number;
   readonly retries: number;
   readonly sinkCalls: number;
+  /** Records Firehose reported as failed and that were sent again. */
+  readonly failedPuts: number;
   readonly cursorsCommitted: number;
+  /** Partitions that stopped at the time budget and continue from a checkpoint next run. */
+  readonly checkpointsSaved: number;
+  /** The highest committed datetime cursor's age in seconds, if any (how far behind the feed is). */
+  readonly cursorLagSeconds?: number;
   /** Why fetching stopped before the end, if it did (time budget, preview limit). */
   readonly stoppedEarly?: string;
   readonly durationMs: number;
@@ -118,6 +143,38 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
     return undefined;
   };
 
+  const holder = options.holder ?? randomUUID();
+  const leaseUntil = new Date((options.deadline ?? Date.now() + (options.leaseMs ?? 15 * 60_000)) + 60_000);
+  const lease = await state.acquireLease(spec.feed, holder, leaseUntil, options.executionId);
+  if (!lease.acquired) {
+    http.close();
+    const skipped = lease.reason === 'duplicate'
+      ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
+      : `another run (${lease.heldBy}) holds the feed's lease until ${lease.expiresAt}: this run exits so the same window is not ingested twice`;
+    logger.info('run skipped', { feed: spec.feed, reason: skipped });
+    return {
+      feed: spec.feed,
+      status: 'skipped',
+      skipped,
+      partitions: 0,
+      partitionsFailed: 0,
+      failures: [],
+      pages: 0,
+      recordsFetched: 0,
+      recordsDelivered: 0,
+      recordsDeadLettered: 0,
+      requestsDeadLettered: 0,
+      requests: 0,
+      retries: 0,
+      sinkCalls: 0,
+      failedPuts: 0,
+      cursorsCommitted: 0,
+      checkpointsSaved: 0,
+      durationMs: Date.now() - started,
+    };
+  }
+  let completedExecution: string | undefined;
+
   try {
     const auth = createAuthenticator(spec.auth, options.secrets, http, redactor);
     const common = { template: { runTime }, http, auth, logger, redactor, shouldStop };
@@ -125,13 +182,20 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
     if (preview.maxPartitions !== undefined) partitions = partitions.slice(0, preview.maxPartitions);
 
     const completedCursors: Array<{ key: string; cursor: Cursor }> = [];
+    const completedPartitions: string[] = [];
+    const checkpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
     const failures: PartitionFailure[] = [];
+    let requestsDeadLettered = 0;
     const limit = pLimit(spec.partitions?.concurrency ?? 1);
 
     const runPartition = async (partition: Partition): Promise<void> => {
       const key = partitionKey(partition);
       const stored = spec.incremental ? await state.getCursor(spec.feed, key) : undefined;
-      const tracker = spec.incremental ? new CursorTracker(spec.incremental, stored) : undefined;
+      const checkpoint = await state.getCheckpoint(spec.feed, key);
+      const tracker = spec.incremental ? new CursorTracker(spec.incremental, checkpoint?.cursor ?? stored) : undefined;
+      if (checkpoint) {
+        logger.info('resuming the partition from its checkpoint', { partition, pagesDone: checkpoint.pagesDone, savedAt: checkpoint.savedAt });
+      }
       const template = {
         runTime,
         partition,
@@ -139,7 +203,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       };
       const end: PageStreamEnd = {};
       try {
-        const stream = pageStream({ ...common, template, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
+        const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone } : undefined;
+        const stream = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
         for await (const page of stream) {
           pages += 1;
           const context = { feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition };
@@ -159,12 +224,24 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         const message = redactor.redact((err as Error).message);
         failures.push({ partition, error: message });
         logger.error('partition failed; the other partitions go on, its cursor stays where it was', { partition, error: message });
+        if (options.deadLetters && end.lastRequest) {
+          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message });
+          requestsDeadLettered += 1;
+        }
         return;
       }
       if (end.stoppedEarly) {
         stoppedEarly = end.stoppedEarly;
-        return; // not complete: the cursor must not move past pages not fetched
+        // Not complete: the cursor must not move past pages not fetched. Resume at the next page.
+        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && preview.maxPages === undefined && preview.maxRecords === undefined) {
+          checkpoints.push({
+            key,
+            checkpoint: { next: end.resumeFrom, pagesDone: end.pagesDone!, cursor: tracker?.value, savedAt: new Date().toISOString() },
+          });
+        }
+        return;
       }
+      completedPartitions.push(key);
       if (tracker?.value !== undefined && tracker.value !== stored) {
         completedCursors.push({ key, cursor: tracker.value });
       }
@@ -172,13 +249,25 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
 
     await Promise.all(partitions.map((partition) => limit(() => runPartition(partition))));
     const report = await sink.flush();
-    // Only now, with every record accepted by the sink, may cursors move.
+    // Only now, with every record accepted by the sink (or safe in the dead-letter queue), may
+    // cursors and checkpoints move.
     for (const { key, cursor } of completedCursors) {
       await state.putCursor(spec.feed, key, cursor);
+    }
+    for (const { key, checkpoint } of checkpoints) {
+      await state.putCheckpoint(spec.feed, key, checkpoint);
+    }
+    for (const key of completedPartitions) {
+      await state.clearCheckpoint(spec.feed, key);
     }
 
     const status = partitions.length > 0 && failures.length === partitions.length ? 'failed'
       : failures.length > 0 ? 'partial' : 'succeeded';
+    if (status !== 'failed') {
+      completedExecution = options.executionId;
+    }
+    const newestCursor = completedCursors.map((c) => (spec.incremental?.type === 'datetime' ? Date.parse(String(c.cursor)) : NaN))
+      .filter(Number.isFinite).sort((a, b) => b - a)[0];
     return {
       feed: spec.feed,
       status,
@@ -188,14 +277,20 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       pages,
       recordsFetched,
       recordsDelivered: report.linesDelivered,
+      recordsDeadLettered: report.linesDeadLettered,
+      requestsDeadLettered,
       requests: http.requestCount,
       retries: http.retryCount,
       sinkCalls: report.calls,
+      failedPuts: report.failedPuts,
       cursorsCommitted: completedCursors.length,
+      checkpointsSaved: checkpoints.length,
+      cursorLagSeconds: newestCursor !== undefined ? Math.max(0, Math.round((Date.now() - newestCursor) / 1000)) : undefined,
       stoppedEarly,
       durationMs: Date.now() - started,
     };
   } finally {
     http.close();
+    await state.releaseLease(spec.feed, holder, completedExecution);
   }
 }

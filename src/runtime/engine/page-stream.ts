@@ -22,6 +22,8 @@ export interface PageStreamOptions {
   readonly redactor: Redactor;
   /** Asked before each page: a reason to stop fetching (time budget, preview limit), or undefined. */
   readonly shouldStop?: () => string | undefined;
+  /** Continue from a checkpoint instead of the first page. */
+  readonly resume?: { readonly request: PageRequest; readonly pagesDone: number };
 }
 
 export interface Page {
@@ -31,9 +33,16 @@ export interface Page {
   readonly fetchedAt: Date;
 }
 
-/** Why a page stream ended early, if it did (the caller must not advance the cursor past it). */
+/** How a page stream ended, for the caller's checkpoint and dead letters. */
 export interface PageStreamEnd {
+  /** Why it stopped before the last page, if it did (the cursor must not move past it). */
   stoppedEarly?: string;
+  /** The request of the next page, when it stopped early: where the next run resumes. */
+  resumeFrom?: PageRequest;
+  /** Pages fetched in this pass, including those of earlier runs when resumed. */
+  pagesDone?: number;
+  /** The last request sent (without credentials), for dead letters. */
+  lastRequest?: { method: string; url: string };
 }
 
 function urlWithQuery(url: string, query: Readonly<Record<string, string>>): string {
@@ -52,16 +61,19 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
     query: renderMap(request.query, template),
     body: request.body !== undefined ? renderJson(request.body, template) : undefined,
   };
-  const paginator = new Paginator(options.pagination);
-  let current = paginator.first(base);
+  const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
+  let current = options.resume?.request ?? paginator.first(base);
 
   for (;;) {
     const stop = options.shouldStop?.();
     if (stop) {
       end.stoppedEarly = stop;
+      end.resumeFrom = current;
+      end.pagesDone = paginator.pagesDone;
       return;
     }
     const sourceUrl = urlWithQuery(current.url, current.query);
+    end.lastRequest = { method: request.method, url: redactor.redact(sourceUrl) };
     const send = async () => {
       const target = { headers: { ...headers }, query: { ...current.query } };
       await auth.apply(target);

@@ -52,7 +52,15 @@ export class Paginator {
   private previousPageHash: string | undefined;
   private readonly seenTokens = new Set<string>();
 
-  constructor(private readonly spec: PaginationSpec) {}
+  /** @param pagesDone pages already fetched in this pass (when resuming from a checkpoint) */
+  constructor(private readonly spec: PaginationSpec, pagesDone = 0) {
+    this.pages = pagesDone;
+  }
+
+  /** Pages fetched so far in this pass. */
+  public get pagesDone(): number {
+    return this.pages;
+  }
 
   /** The first page's request. */
   public first(base: PageRequest): PageRequest {

@@ -1,29 +1,37 @@
 /**
  * The poller Lambda: reads the spec from the schedule's event, runs the engine into Firehose
- * with cursors in DynamoDB and secrets from Secrets Manager, and reports the run. Thin on
- * purpose: all behaviour lives in the engine, the sinks and the state store.
+ * with state in DynamoDB, secrets from Secrets Manager and dead letters to SQS, and reports the
+ * run in logs and metrics. Thin on purpose: all behaviour lives in the engine, sinks and state.
  */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../spec/feed-spec';
 import type { PollerEvent } from '../../spec/poller-event';
+import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../engine/engine';
-import { jsonLogger } from '../engine/logger';
 import { Redactor } from '../engine/redactor';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
-import { MemoryStateStore, StateStore } from '../state/state-store';
 
 // One client of each per container, reused by every invocation.
 const firehose = createFirehoseClient();
 const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
-const dynamodb = new DynamoDBClient({ maxAttempts: 3 });
+const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
+const sqs = new SQSClient({ maxAttempts: 5 });
+const s3 = new S3Client({ maxAttempts: 5 });
+const baseLogger = new PowertoolsLogger({ serviceName: 'cdk-api-ingestion' });
+const metrics = new Metrics({ serviceName: 'cdk-api-ingestion', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CdkApiIngestion' });
 
-/** Time kept back from the Lambda timeout to flush, commit cursors and report. */
+/** Time kept back from the Lambda timeout to flush, commit cursors and checkpoints, and report. */
 export function safetyMarginMs(remainingMs: number): number {
   return Math.min(Math.max(10_000, remainingMs * 0.2), 60_000);
 }
@@ -38,21 +46,28 @@ function requiredEnv(name: string): string {
 
 export async function handler(event: PollerEvent, context?: Context): Promise<RunSummary> {
   const redactor = new Redactor();
-  const logger = jsonLogger(redactor);
+  const logger = powertoolsLogger(baseLogger, redactor);
   const spec = parseFeedSpec(event.spec);
-  const tableName = process.env.STATE_TABLE_NAME;
-  const state: StateStore = tableName ? new DynamoDbStateStore(dynamodb, tableName) : new MemoryStateStore();
+  const deadLetters = new SqsDeadLetterWriter({
+    sqs, s3, feed: spec.feed, queueUrl: requiredEnv('DEAD_LETTER_QUEUE_URL'), bucket: requiredEnv('DEAD_LETTER_BUCKET'),
+  });
   const remaining = context?.getRemainingTimeInMillis?.();
   const summary = await runFeed(spec, {
-    sink: new FirehoseSink({ client: firehose, deliveryStreamName: requiredEnv('DELIVERY_STREAM_NAME') }),
-    state,
+    sink: new FirehoseSink({ client: firehose, deliveryStreamName: requiredEnv('DELIVERY_STREAM_NAME'), deadLetters, logger }),
+    state: new DynamoDbStateStore(dynamodb, requiredEnv('STATE_TABLE_NAME')),
     secrets: new CachingSecretResolver(secretsManagerSource(secretsManager), redactor),
+    deadLetters,
     logger,
     redactor,
+    executionId: event.executionId && !event.executionId.startsWith('<') ? event.executionId : undefined,
+    holder: context?.awsRequestId,
     runTime: event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? new Date(event.scheduledTime) : undefined,
     deadline: remaining !== undefined ? Date.now() + remaining - safetyMarginMs(remaining) : undefined,
   });
   const fields = { scheduledTime: event.scheduledTime, executionId: event.executionId, ...summary };
+  if (summary.status !== 'skipped') {
+    publishRunMetrics(metrics, summary);
+  }
   if (summary.status === 'failed') {
     logger.error('run failed: every partition failed', fields);
     // Fail the invocation, so Lambda retries it and then sends it to the dead-letter queue.

@@ -7,8 +7,10 @@ import { FirehoseClient, PutRecordBatchCommand, PutRecordBatchCommandOutput } fr
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
-import { LinePacker, PackedRecord } from './line-packer';
+import { LinePacker, LineTooLargeError, PackedRecord } from './line-packer';
 import type { RecordSink, SinkReport } from './record-sink';
+import type { DeadLetterWriter } from '../dead-letters/dead-letter';
+import type { Logger } from '../engine/logger';
 
 export interface FirehoseSinkOptions {
   readonly client: FirehoseClient;
@@ -23,7 +25,16 @@ export interface FirehoseSinkOptions {
   readonly retries?: number;
   /** First backoff delay; doubles each retry, with jitter. @default 100 ms */
   readonly minBackoffMs?: number;
+  /**
+   * Where lines go that cannot be delivered (over the record limit, or still failing after the
+   * retries). Without it such lines fail the run instead. @default none
+   */
+  readonly deadLetters?: DeadLetterWriter;
+  readonly logger?: Logger;
 }
+
+// Firehose says "slow down" with these; the sink halves its calls in flight when it hears them.
+const THROTTLING = new Set(['ServiceUnavailableException', 'ThrottlingException', 'LimitExceededException']);
 
 /** Some records were still not accepted when the retries were spent. */
 export class FirehoseDeliveryError extends Error {
@@ -43,18 +54,38 @@ export class FirehoseSink implements RecordSink {
   private batch: PackedRecord[] = [];
   private batchBytes = 0;
   private delivered = 0;
+  private deadLettered = 0;
   private calls = 0;
+  private failedPuts = 0;
+  private successStreak = 0;
+  private readonly maxConcurrency: number;
   private failure: Error | undefined;
 
   constructor(private readonly options: FirehoseSinkOptions) {
     const maxRecordBytes = Math.min(options.maxRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORD_BYTES);
     this.packer = new LinePacker({ maxRecordBytes, maxLinesPerRecord: options.maxLinesPerRecord });
-    this.limit = pLimit(options.concurrency ?? 4);
+    this.maxConcurrency = options.concurrency ?? 4;
+    this.limit = pLimit(this.maxConcurrency);
+  }
+
+  /** Calls currently allowed in flight (lowered by throttling, raised again by successes). */
+  public get concurrency(): number {
+    return this.limit.concurrency;
   }
 
   public async write(line: string): Promise<void> {
     this.throwIfFailed();
-    const record = this.packer.add(line);
+    let record: PackedRecord | undefined;
+    try {
+      record = this.packer.add(line);
+    } catch (err) {
+      if (err instanceof LineTooLargeError && this.options.deadLetters) {
+        await this.options.deadLetters.sendRecords({ lines: line, lineCount: 1, error: err.message, attempts: 0 });
+        this.deadLettered += 1;
+        return;
+      }
+      throw err;
+    }
     if (record) {
       await this.addToBatch(record);
     }
@@ -70,7 +101,7 @@ export class FirehoseSink implements RecordSink {
     }
     await Promise.all(this.inFlight);
     this.throwIfFailed();
-    return { linesDelivered: this.delivered, calls: this.calls };
+    return { linesDelivered: this.delivered, linesDeadLettered: this.deadLettered, calls: this.calls, failedPuts: this.failedPuts };
   }
 
   private async addToBatch(record: PackedRecord): Promise<void> {
@@ -106,9 +137,11 @@ export class FirehoseSink implements RecordSink {
   /** Sends a batch; on partial failure resends only the failed entries, with backoff. */
   private async deliver(batch: PackedRecord[]): Promise<void> {
     let pending = batch;
+    let attempts = 0;
     await pRetry(
       async () => {
         let output: PutRecordBatchCommandOutput;
+        attempts += 1;
         try {
           this.calls += 1;
           output = await this.options.client.send(new PutRecordBatchCommand({
@@ -119,17 +152,21 @@ export class FirehoseSink implements RecordSink {
           if (NON_RETRYABLE_CALL_ERRORS.has((err as Error).name)) {
             throw new AbortError(err as Error);
           }
+          if (THROTTLING.has((err as Error).name)) this.slowDown((err as Error).name);
           throw err;
         }
         const failed = (output.FailedPutCount ?? 0) > 0
           ? pending.filter((_, i) => output.RequestResponses?.[i]?.ErrorCode)
           : [];
         this.delivered += countLines(pending) - countLines(failed);
+        this.failedPuts += failed.length;
         pending = failed;
         if (failed.length > 0) {
-          const codes = [...new Set(output.RequestResponses?.map((r) => r.ErrorCode).filter(Boolean))].join(', ');
-          throw new Error(`${failed.length} of ${output.RequestResponses?.length} records failed (${codes})`);
+          const codes = [...new Set(output.RequestResponses?.map((r) => r.ErrorCode).filter(Boolean))];
+          if (codes.some((code) => THROTTLING.has(code!))) this.slowDown(codes.join(', '));
+          throw new Error(`${failed.length} of ${output.RequestResponses?.length} records failed (${codes.join(', ')})`);
         }
+        this.speedUp();
       },
       {
         retries: this.options.retries ?? 8,
@@ -138,12 +175,38 @@ export class FirehoseSink implements RecordSink {
         factor: 2,
         randomize: true,
       },
-    ).catch((err: Error) => {
-      throw new FirehoseDeliveryError(
-        `Firehose did not accept ${countLines(pending)} line(s) in ${pending.length} record(s) after retries: ${err.message}`,
-        countLines(pending),
-      );
+    ).catch(async (err: Error) => {
+      const message = `Firehose did not accept ${countLines(pending)} line(s) in ${pending.length} record(s) after ${attempts} attempt(s): ${err.message}`;
+      if (!this.options.deadLetters || NON_RETRYABLE_CALL_ERRORS.has(err.name)) {
+        // No dead-letter queue, or a stream that does not exist / refuses us: fail the run, so
+        // nothing is committed and the invocation is retried.
+        throw new FirehoseDeliveryError(message, countLines(pending));
+      }
+      for (const record of pending) {
+        await this.options.deadLetters.sendRecords({ lines: record.data.toString('utf8'), lineCount: record.lines, error: message, attempts });
+        this.deadLettered += record.lines;
+      }
+      this.options.logger?.error('records dead-lettered after Firehose retries were spent', { lines: countLines(pending), error: message });
     });
+  }
+
+  /** Halve the calls in flight (at least one): Firehose asked us to slow down, never to drop. */
+  private slowDown(reason: string): void {
+    this.successStreak = 0;
+    const next = Math.max(1, Math.floor(this.limit.concurrency / 2));
+    if (next !== this.limit.concurrency) {
+      this.limit.concurrency = next;
+      this.options.logger?.warn('Firehose is throttling: fewer calls in flight', { concurrency: next, reason });
+    }
+  }
+
+  /** After a run of successes, allow one more call in flight, up to the configured concurrency. */
+  private speedUp(): void {
+    this.successStreak += 1;
+    if (this.successStreak >= 4 && this.limit.concurrency < this.maxConcurrency) {
+      this.limit.concurrency += 1;
+      this.successStreak = 0;
+    }
   }
 
   private throwIfFailed(): void {

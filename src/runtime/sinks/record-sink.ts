@@ -5,13 +5,17 @@
 export interface SinkReport {
   /** Lines the destination has accepted. */
   readonly linesDelivered: number;
+  /** Lines that could not be delivered and were sent to the dead-letter queue instead. */
+  readonly linesDeadLettered: number;
   /** Calls made to the destination (PutRecordBatch calls, file writes). */
   readonly calls: number;
+  /** Records the destination reported as failed and that were sent again (Firehose FailedPutCount). */
+  readonly failedPuts: number;
 }
 
 export interface RecordSink {
   /** Accepts one newline-terminated line. May wait (backpressure) while earlier lines are sent. */
   write(line: string): Promise<void>;
-  /** Sends everything still buffered; resolves once the destination accepted all of it. */
+  /** Sends everything still buffered; resolves once the destination accepted (or dead-lettered) all of it. */
   flush(): Promise<SinkReport>;
 }

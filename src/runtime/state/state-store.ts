@@ -1,17 +1,56 @@
 /**
- * Where a feed's incremental cursors are kept, per partition. The engine commits a cursor only
- * after the sink has accepted every record up to it.
+ * A feed's run state: incremental cursors and checkpoints per partition, and the run lease.
+ *
+ * - A cursor is committed only after the sink accepted every record up to it.
+ * - A checkpoint is where a partition stopped when the run's time budget ran out: the next
+ *   page's request and the highest cursor so far. The next run resumes there, so a backfill
+ *   larger than one run completes over several runs with nothing lost or repeated.
+ * - The lease makes overlapping invocations of one feed exclusive; it also remembers the last
+ *   completed scheduler execution, so a late duplicate delivery of a finished run does nothing.
  */
 export type Cursor = string | number;
+
+/** The request of the page to fetch next (pagination may have changed URL, query or body). */
+export interface CheckpointRequest {
+  readonly url: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+export interface Checkpoint {
+  readonly next: CheckpointRequest;
+  /** Pages fetched so far in this pass over the partition (page-number and offset pagination continue from it). */
+  readonly pagesDone: number;
+  /** The highest cursor delivered so far in this pass. */
+  readonly cursor?: Cursor;
+  readonly savedAt: string;
+}
+
+export type LeaseResult =
+  | { readonly acquired: true }
+  | { readonly acquired: false; readonly reason: 'held'; readonly heldBy: string; readonly expiresAt: string }
+  | { readonly acquired: false; readonly reason: 'duplicate'; readonly executionId: string };
 
 export interface StateStore {
   getCursor(feed: string, partitionKey: string): Promise<Cursor | undefined>;
   putCursor(feed: string, partitionKey: string, cursor: Cursor): Promise<void>;
+  getCheckpoint(feed: string, partitionKey: string): Promise<Checkpoint | undefined>;
+  putCheckpoint(feed: string, partitionKey: string, checkpoint: Checkpoint): Promise<void>;
+  clearCheckpoint(feed: string, partitionKey: string): Promise<void>;
+  /**
+   * Takes the feed's run lease until `expiresAt` unless another holder has it, or `executionId`
+   * is the last execution that completed.
+   */
+  acquireLease(feed: string, holder: string, expiresAt: Date, executionId?: string): Promise<LeaseResult>;
+  /** Gives the lease back; records `completedExecutionId` when the run completed. */
+  releaseLease(feed: string, holder: string, completedExecutionId?: string): Promise<void>;
 }
 
-/** State for one run only (previews, tests). */
+/** State for one process (previews, tests): the same semantics, in memory. */
 export class MemoryStateStore implements StateStore {
   public readonly cursors = new Map<string, Cursor>();
+  public readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly leases = new Map<string, { holder?: string; expiresAt: number; lastCompleted?: string }>();
 
   public async getCursor(feed: string, partitionKey: string): Promise<Cursor | undefined> {
     return this.cursors.get(`${feed}|${partitionKey}`);
@@ -19,5 +58,36 @@ export class MemoryStateStore implements StateStore {
 
   public async putCursor(feed: string, partitionKey: string, cursor: Cursor): Promise<void> {
     this.cursors.set(`${feed}|${partitionKey}`, cursor);
+  }
+
+  public async getCheckpoint(feed: string, partitionKey: string): Promise<Checkpoint | undefined> {
+    return this.checkpoints.get(`${feed}|${partitionKey}`);
+  }
+
+  public async putCheckpoint(feed: string, partitionKey: string, checkpoint: Checkpoint): Promise<void> {
+    this.checkpoints.set(`${feed}|${partitionKey}`, checkpoint);
+  }
+
+  public async clearCheckpoint(feed: string, partitionKey: string): Promise<void> {
+    this.checkpoints.delete(`${feed}|${partitionKey}`);
+  }
+
+  public async acquireLease(feed: string, holder: string, expiresAt: Date, executionId?: string): Promise<LeaseResult> {
+    const lease = this.leases.get(feed);
+    if (executionId !== undefined && lease?.lastCompleted === executionId) {
+      return { acquired: false, reason: 'duplicate', executionId };
+    }
+    if (lease?.holder && lease.holder !== holder && lease.expiresAt > Date.now()) {
+      return { acquired: false, reason: 'held', heldBy: lease.holder, expiresAt: new Date(lease.expiresAt).toISOString() };
+    }
+    this.leases.set(feed, { ...lease, holder, expiresAt: expiresAt.getTime() });
+    return { acquired: true };
+  }
+
+  public async releaseLease(feed: string, holder: string, completedExecutionId?: string): Promise<void> {
+    const lease = this.leases.get(feed);
+    if (lease?.holder === holder) {
+      this.leases.set(feed, { expiresAt: 0, lastCompleted: completedExecutionId ?? lease.lastCompleted });
+    }
   }
 }
