@@ -175,6 +175,12 @@ project.addTask('schema', {
 });
 project.addPackageIgnore('!/schema/');
 
+project.addTask('reliability', {
+  description: 'Run the reliability scenarios against moto and write docs/RELIABILITY.md',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json scripts/reliability.ts' }],
+});
+project.package.setScript('reliability', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && npx projen reliability');
+
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/.ci/');

@@ -91,6 +91,14 @@ export interface RunSummary {
   readonly durationMs: number;
 }
 
+/**
+ * In-run checkpoints: after about one PutRecordBatch worth of data, or this many pages, the
+ * engine flushes the sink and records where the partition is. A run killed mid-way (Lambda
+ * timeout, crash) then repeats at most one checkpoint interval of records on its next run.
+ */
+export const CHECKPOINT_BYTES = 4_000_000;
+export const CHECKPOINT_PAGES = 50;
+
 /** A sink failure aborts the run (unlike one partition's API failure). */
 class SinkFailure extends Error {
   constructor(public readonly cause: Error) {
@@ -182,8 +190,10 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
     if (preview.maxPartitions !== undefined) partitions = partitions.slice(0, preview.maxPartitions);
 
     const completedCursors: Array<{ key: string; cursor: Cursor }> = [];
-    const completedPartitions: string[] = [];
     const checkpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
+    const persist = preview.maxPages === undefined && preview.maxRecords === undefined && preview.maxPartitions === undefined;
+    let cursorsCommitted = 0;
+    let checkpointsWritten = 0;
     const failures: PartitionFailure[] = [];
     let requestsDeadLettered = 0;
     const limit = pLimit(spec.partitions?.concurrency ?? 1);
@@ -202,6 +212,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         cursor: spec.incremental ? requestCursor(spec.incremental, stored) : undefined,
       };
       const end: PageStreamEnd = {};
+      let bytesSinceCheckpoint = 0;
+      let pagesSinceCheckpoint = 0;
       try {
         const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone } : undefined;
         const stream = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
@@ -212,11 +224,28 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
             if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
             recordsFetched += 1;
             tracker?.observe(record);
+            const line = `${JSON.stringify(envelope(context, record))}\n`;
+            bytesSinceCheckpoint += line.length;
             try {
-              await sink.write(`${JSON.stringify(envelope(context, record))}\n`);
+              await sink.write(line);
             } catch (err) {
               throw new SinkFailure(err as Error);
             }
+          }
+          pagesSinceCheckpoint += 1;
+          if (persist && page.next && (bytesSinceCheckpoint >= CHECKPOINT_BYTES || pagesSinceCheckpoint >= CHECKPOINT_PAGES)) {
+            // Everything written so far must be accepted before the checkpoint may say so.
+            try {
+              await sink.flush();
+            } catch (err) {
+              throw new SinkFailure(err as Error);
+            }
+            await state.putCheckpoint(spec.feed, key, {
+              next: page.next.request, pagesDone: page.next.pagesDone, cursor: tracker?.value, savedAt: new Date().toISOString(),
+            });
+            checkpointsWritten += 1;
+            bytesSinceCheckpoint = 0;
+            pagesSinceCheckpoint = 0;
           }
         }
       } catch (err) {
@@ -233,7 +262,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       if (end.stoppedEarly) {
         stoppedEarly = end.stoppedEarly;
         // Not complete: the cursor must not move past pages not fetched. Resume at the next page.
-        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && preview.maxPages === undefined && preview.maxRecords === undefined) {
+        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && persist) {
           checkpoints.push({
             key,
             checkpoint: { next: end.resumeFrom, pagesDone: end.pagesDone!, cursor: tracker?.value, savedAt: new Date().toISOString() },
@@ -241,24 +270,25 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         }
         return;
       }
-      completedPartitions.push(key);
+      if (!persist) return;
+      // The partition is complete: once its records are accepted, its cursor moves and its
+      // checkpoint goes, so a crash later in the run does not fetch it again.
+      await sink.flush();
       if (tracker?.value !== undefined && tracker.value !== stored) {
+        await state.putCursor(spec.feed, key, tracker.value);
         completedCursors.push({ key, cursor: tracker.value });
+        cursorsCommitted += 1;
+      }
+      if (checkpoint || checkpointsWritten > 0) {
+        await state.clearCheckpoint(spec.feed, key);
       }
     };
 
     await Promise.all(partitions.map((partition) => limit(() => runPartition(partition))));
     const report = await sink.flush();
-    // Only now, with every record accepted by the sink (or safe in the dead-letter queue), may
-    // cursors and checkpoints move.
-    for (const { key, cursor } of completedCursors) {
-      await state.putCursor(spec.feed, key, cursor);
-    }
+    // Partitions stopped by the time budget: with every record accepted, record where they resume.
     for (const { key, checkpoint } of checkpoints) {
       await state.putCheckpoint(spec.feed, key, checkpoint);
-    }
-    for (const key of completedPartitions) {
-      await state.clearCheckpoint(spec.feed, key);
     }
 
     const status = partitions.length > 0 && failures.length === partitions.length ? 'failed'
@@ -283,7 +313,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       retries: http.retryCount,
       sinkCalls: report.calls,
       failedPuts: report.failedPuts,
-      cursorsCommitted: completedCursors.length,
+      cursorsCommitted,
       checkpointsSaved: checkpoints.length,
       cursorLagSeconds: newestCursor !== undefined ? Math.max(0, Math.round((Date.now() - newestCursor) / 1000)) : undefined,
       stoppedEarly,

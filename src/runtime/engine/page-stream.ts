@@ -27,6 +27,8 @@ export interface PageStreamOptions {
 }
 
 export interface Page {
+  /** The next page's request, when there is one: a checkpoint resumes there. */
+  readonly next?: { readonly request: PageRequest; readonly pagesDone: number };
   readonly records: unknown[];
   /** The page's URL without credentials (for envelopes, logs and dead letters). */
   readonly sourceUrl: string;
@@ -102,8 +104,9 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       return;
     }
     const parsed = parsePage(response.body, options.records);
-    yield { records: parsed.records, sourceUrl: redactor.redact(sourceUrl), fetchedAt };
     const outcome = paginator.next(current, { response, document: parsed.document, recordCount: parsed.records.length });
+    const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone } : undefined;
+    yield { records: parsed.records, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next };
     if ('stop' in outcome) {
       if (outcome.warning) {
         logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });
