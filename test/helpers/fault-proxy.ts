@@ -37,7 +37,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a small, seedable PRNG. */
+/** mulberry32: a small, seedable PRNG (bit operations are its algorithm). */
+/* eslint-disable no-bitwise */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -48,6 +49,7 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/* eslint-enable no-bitwise */
 
 function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
