@@ -139,7 +139,9 @@ async function runInProcess(s: Scenario, apiUrl: string, resources: FeedResource
     const deadLetters = new SqsDeadLetterWriter({ sqs: sqsClient(), s3: s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'reliability' });
     const summary = await runFeed(parseFeedSpec(spec(apiUrl, s)), {
       // One line a Firehose record, so a scenario makes enough PutRecordBatch calls for its faults.
-      sink: new FirehoseSink({ client, deliveryStreamName: resources.streamName, deadLetters, logger, maxRecordBytes: 300, retries: 6, minBackoffMs: 10 }),
+      sink: new FirehoseSink({
+        client, deliveryStreamName: resources.streamName, deadLetters, logger, maxRecordBytes: 300, retries: 6, minBackoffMs: 10,
+      }),
       state: new DynamoDbStateStore(dynamoDbClient(), resources.tableName),
       secrets: new CachingSecretResolver(async () => '', redactor),
       deadLetters,
