@@ -134,7 +134,18 @@ const bundle = project.addTask('bundle', {
     },
   ],
 });
+// The api-ingest command: the same engine and sinks as the Lambda. Self-contained (the AWS SDK
+// clients are bundled in), because a user's `npm install` brings no runtime dependencies.
+bundle.exec([
+  'esbuild src/runtime/entrypoints/cli.ts',
+  '--bundle --platform=node --target=node20 --format=cjs',
+  '--outfile=assets/cli/api-ingest.js',
+  '--banner:js="#!/usr/bin/env node"',
+  '--minify --keep-names --legal-comments=none --log-level=warning',
+].join(' '));
 project.preCompileTask.spawn(bundle);
+bundle.exec('chmod +x assets/cli/api-ingest.js');
+project.addBins({ 'api-ingest': 'assets/cli/api-ingest.js' });
 project.gitignore.exclude('/assets/');
 project.addPackageIgnore('!/assets/');
 
