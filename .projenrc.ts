@@ -73,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       noEmit: true,
       isolatedModules: true,
     },
-    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
   },
 
   // ts-jest transpiles (isolatedModules) the tests and the ESM-only packages above; type errors
@@ -191,6 +191,13 @@ project.addTask('reliability', {
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json scripts/reliability.ts' }],
 });
 project.package.setScript('reliability', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && npx projen reliability');
+
+project.addTask('bench', {
+  description: 'Benchmarks (not part of the tests): writes docs/BENCHMARKS.md',
+  exec: 'ts-node --project tsconfig.dev.json bench/run-bench.ts',
+});
+project.package.setScript('bench', 'bash scripts/ensure-node-deps.sh && npx projen bench');
+project.addPackageIgnore('/bench/');
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');
