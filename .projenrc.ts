@@ -88,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // which covers the runtime, tests and examples that jsii's tsconfig.json leaves out.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples'],
+    devdirs: ['test', 'examples', 'bench', 'scripts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
