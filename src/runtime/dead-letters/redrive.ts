@@ -24,6 +24,8 @@ export interface RedriveReport {
   readonly linesRedriven: number;
   /** Messages left in the queue (not record letters, or not delivered). */
   readonly messagesLeft: number;
+  /** Whether a delivery failed (the redrive stopped there; that message stays). */
+  readonly deliveryFailed: boolean;
 }
 
 export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
@@ -69,9 +71,9 @@ export async function redrive(options: RedriveOptions): Promise<RedriveReport> {
         messagesLeft += 1;
         logger.error('dead letter not redriven; it stays in the queue', { error: (err as Error).message, messageId: message.MessageId });
         await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
-        return { messagesRedriven, linesRedriven, messagesLeft };
+        return { messagesRedriven, linesRedriven, messagesLeft, deliveryFailed: true };
       }
     }
   }
-  return { messagesRedriven, linesRedriven, messagesLeft };
+  return { messagesRedriven, linesRedriven, messagesLeft, deliveryFailed: false };
 }

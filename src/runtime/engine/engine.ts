@@ -50,6 +50,8 @@ export interface EngineOptions {
   readonly holder?: string;
   /** How long the lease lasts when there is no deadline. @default 15 minutes */
   readonly leaseMs?: number;
+  /** Called after each page (progress displays). @default none */
+  readonly onPage?: (progress: { pages: number; records: number }) => void;
 }
 
 export interface PartitionFailure {
@@ -233,6 +235,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
             }
           }
           pagesSinceCheckpoint += 1;
+          options.onPage?.({ pages, records: recordsFetched });
           if (persist && page.next && (bytesSinceCheckpoint >= CHECKPOINT_BYTES || pagesSinceCheckpoint >= CHECKPOINT_PAGES)) {
             // Everything written so far must be accepted before the checkpoint may say so.
             try {

@@ -55,7 +55,7 @@ describe('dead letters and redrive', () => {
   test('redrive re-ingests record letters byte for byte, deletes them, and leaves the others', async () => {
     const result = await cli(['redrive', '--dlq', resources.queueUrl, '--firehose', resources.streamName, '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ messagesRedriven: 2, linesRedriven: 33, messagesLeft: 2 });
+    expect(JSON.parse(result.stdout)).toEqual({ messagesRedriven: 2, linesRedriven: 33, messagesLeft: 2, deliveryFailed: false });
     const objects = await readAllObjects(resources.bucketName);
     const delivered = [...objects.entries()].filter(([k]) => k.startsWith('redriven/')).map(([, v]) => v).join('');
     expect(delivered.split('\n').filter(Boolean).sort()).toEqual((small + large).split('\n').filter(Boolean).sort());

@@ -1,0 +1,66 @@
+/**
+ * The embedded default for local runs: newline-delimited JSON files in the same key layout as
+ * the S3 prefix the delivery stream writes (`feed=<feed>/year=…/month=…/day=…/hour=…/`), so a
+ * local run's output can be read by the same queries as the data lake's.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import type { RecordSink, SinkReport } from './record-sink';
+
+export interface LocalFileSinkOptions {
+  readonly directory: string;
+  readonly feed: string;
+  /** Start a new file after this many bytes. @default 64 MiB */
+  readonly maxFileBytes?: number;
+  /** The clock for the time partition. @default now */
+  readonly now?: () => Date;
+}
+
+export function s3StyleKeyPrefix(feed: string, at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `feed=${feed}/year=${at.getUTCFullYear()}/month=${pad(at.getUTCMonth() + 1)}/day=${pad(at.getUTCDate())}/hour=${pad(at.getUTCHours())}/`;
+}
+
+export class LocalFileSink implements RecordSink {
+  private stream: WriteStream | undefined;
+  private fileBytes = 0;
+  private files = 0;
+  private lines = 0;
+  private readonly runId = randomUUID().slice(0, 8);
+  public readonly written: string[] = [];
+
+  constructor(private readonly options: LocalFileSinkOptions) {}
+
+  public async write(line: string): Promise<void> {
+    if (!this.stream || this.fileBytes >= (this.options.maxFileBytes ?? 64 * 1024 * 1024)) {
+      await this.close();
+      const at = (this.options.now ?? (() => new Date()))();
+      const dir = path.join(this.options.directory, s3StyleKeyPrefix(this.options.feed, at));
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${this.options.feed}-${at.toISOString().replace(/[:.]/g, '-')}-${this.runId}-${this.files}.ndjson`);
+      this.stream = createWriteStream(file);
+      this.written.push(file);
+      this.files += 1;
+      this.fileBytes = 0;
+    }
+    this.fileBytes += Buffer.byteLength(line);
+    this.lines += 1;
+    if (!this.stream.write(line)) {
+      await new Promise<void>((resolve) => this.stream!.once('drain', () => resolve()));
+    }
+  }
+
+  public async flush(): Promise<SinkReport> {
+    await this.close();
+    return { linesDelivered: this.lines, linesDeadLettered: 0, calls: this.files, failedPuts: 0 };
+  }
+
+  private async close(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) {
+      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The shipped `api-ingest` command (assets/cli/api-ingest.js), run as a process: exit codes,
+ * preview output, local runs (files in the S3 key layout, local state, local dead letters) and a
+ * run into real AWS resources (moto).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startDemoApi } from '../../../src/runtime/entrypoints/demo-api';
+import { createFeedResources, motoEnv, readAllObjects } from '../../helpers/moto-aws';
+import { PROJECT_ROOT } from '../../setup/moto-server';
+
+const CLI = path.join(PROJECT_ROOT, 'assets', 'cli', 'api-ingest.js');
+const DEMO_SPEC = path.join(PROJECT_ROOT, 'examples', 'demo', 'weather-demo.json');
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1', ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as any).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join((e as any).parentPath ?? (e as any).path, e.name)));
+}
+
+describe('api-ingest', () => {
+  let demo: Server;
+  let work: string;
+  let spec: string;
+  beforeAll(async () => {
+    demo = await startDemoApi(0);
+    const port = (demo.address() as AddressInfo).port;
+    work = mkdtempSync(path.join(tmpdir(), 'api-ingest-'));
+    spec = path.join(work, 'demo.json');
+    writeFileSync(spec, readFileSync(DEMO_SPEC, 'utf8').replace(/127\.0\.0\.1:8787/g, `127.0.0.1:${port}`));
+  });
+  afterAll(() => new Promise<void>((r) => demo.close(() => r())));
+
+  test('validate: exit 0 for a valid spec, 2 with every problem for an invalid one', async () => {
+    expect(await run(['validate', spec])).toMatchObject({ code: 0, stdout: `${spec}: valid (feed "weather-demo")\n` });
+    const bad = path.join(work, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ version: 1, feed: 'ok', request: { url: 'ftp://x' }, records: { path: '' } }));
+    const result = await run(['validate', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('invalid (2 problem(s))');
+    expect(result.stdout).toContain('spec.request.url: must be an absolute http');
+  });
+
+  test('usage errors exit 2; --help exits 0', async () => {
+    expect((await run(['run', spec])).code).toBe(2);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
+    const before = filesUnder(work);
+    const result = await run(['preview', spec, '--records', '7']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatchObject({ station: 'SEL', temperature_c: expect.any(Number) });
+    expect(filesUnder(work)).toEqual(before);
+  });
+
+  test('run --out: files in the S3 key layout, a state file, and an incremental second run', async () => {
+    const out = path.join(work, 'out');
+    const first = await run(['run', spec, '--out', out, '--json']);
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({ feed: 'weather-demo', status: 'succeeded', partitions: 5, recordsFetched: 725, recordsDelivered: 725 });
+    const data = filesUnder(out).filter((f) => f.endsWith('.ndjson'));
+    expect(data.length).toBeGreaterThan(0);
+    for (const file of data) {
+      expect(file).toMatch(/^feed=weather-demo\/year=\d{4}\/month=\d{2}\/day=\d{2}\/hour=\d{2}\/weather-demo-.*\.ndjson$/);
+    }
+    const lines = data.flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+    expect(lines).toHaveLength(725);
+    expect(JSON.parse(lines[0])).toMatchObject({ feed: 'weather-demo', record_id: expect.stringMatching(/^[0-9a-f]{32}$/), partition: { station: expect.any(String) } });
+    const state = JSON.parse(readFileSync(path.join(out, '.state', 'weather-demo.json'), 'utf8'));
+    expect(Object.keys(state.cursors)).toHaveLength(5);
+
+    const second = JSON.parse((await run(['run', spec, '--out', out, '--json'])).stdout);
+    // Only the lookback window (one hour: two observations per station) is read again.
+    expect(second.recordsFetched).toBe(10);
+  });
+
+  test('a failing partition: exit 3, a local dead letter with its context, the others delivered', async () => {
+    const broken = path.join(work, 'broken.json');
+    const original = JSON.parse(readFileSync(spec, 'utf8'));
+    original.partitions = { type: 'list', values: [{ station: 'SEL' }, { station: 'NOPE' }] };
+    writeFileSync(broken, JSON.stringify(original));
+    const out = path.join(work, 'out-broken');
+    const result = await run(['run', broken, '--out', out, '--json']);
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'partial', partitionsFailed: 1, requestsDeadLettered: 1 });
+    const letters = filesUnder(path.join(out, 'dead-letters'));
+    expect(letters).toHaveLength(1);
+    expect(JSON.parse(readFileSync(path.join(out, 'dead-letters', letters[0]), 'utf8'))).toMatchObject({
+      kind: 'request', feed: 'weather-demo', partition: { station: 'NOPE' }, error: expect.stringMatching(/answered HTTP 404/),
+    });
+  });
+
+  test('run --firehose with --dlq and --state-table delivers into real AWS resources (moto)', async () => {
+    const resources = await createFeedResources('cli/');
+    const result = await run([
+      'run', spec, '--firehose', resources.streamName, '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName,
+      '--state-table', resources.tableName, '--json',
+    ], motoEnv());
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', recordsDelivered: 725 });
+    const objects = await readAllObjects(resources.bucketName);
+    const lines = [...objects.values()].join('').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(725);
+  });
+});
