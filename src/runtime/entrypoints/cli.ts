@@ -53,9 +53,9 @@ Secrets are read from AWS Secrets Manager with the default credential chain, or 
 exit codes: 0 success, 1 run failed, 2 invalid spec or usage, 3 some partitions failed`;
 
 interface Io {
+  readonly isTTY: boolean;
   out(text: string): void;
   err(text: string): void;
-  readonly isTTY: boolean;
 }
 
 const defaultIo: Io = {
