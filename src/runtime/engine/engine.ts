@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
-import { envelope } from './envelope';
+import { EnvelopeWriter } from './envelope';
 import { HttpClient } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import type { Logger } from './logger';
@@ -221,12 +221,12 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         const stream = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
         for await (const page of stream) {
           pages += 1;
-          const context = { feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition };
+          const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
           for (const record of page.records) {
             if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
             recordsFetched += 1;
             tracker?.observe(record);
-            const line = `${JSON.stringify(envelope(context, record))}\n`;
+            const line = envelopes.line(record);
             bytesSinceCheckpoint += line.length;
             try {
               await sink.write(line);

@@ -4,6 +4,7 @@
  * retried run, an overlapping lookback window) gets the same id, so duplicates can be removed
  * downstream.
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 
 export interface RecordEnvelope {
@@ -15,29 +16,36 @@ export interface RecordEnvelope {
   readonly record: unknown;
 }
 
+/** Re-creates plain objects with their keys sorted; native JSON.stringify does the rest. */
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return value;
+  }
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    sorted[key] = (value as Record<string, unknown>)[key];
+  }
+  return sorted;
+}
+
 /** JSON with object keys sorted at every level, so equal values serialize to equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return JSON.stringify(value, sortKeys) ?? 'null';
 }
+
+// crypto.hash (Node.js >= 21.7, the Lambda runtime's) hashes in one call; older Node.js falls back.
+const oneShotHash = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex = oneShotHash
+  ? (data: string) => oneShotHash('sha256', data, 'hex')
+  : (data: string) => createHash('sha256').update(data).digest('hex');
 
 /** A deterministic id: SHA-256 of feed, partition and canonical record, hex, 32 characters. */
 export function recordId(feed: string, partition: Readonly<Record<string, string>> | null, record: unknown): string {
-  return createHash('sha256')
-    .update(feed).update('\n')
-    .update(canonicalJson(partition)).update('\n')
-    .update(canonicalJson(record))
-    .digest('hex')
-    .slice(0, 32);
+  return recordIdWithPrefix(`${feed}\n${canonicalJson(partition)}\n`, record);
+}
+
+function recordIdWithPrefix(prefix: string, record: unknown): string {
+  return sha256Hex(prefix + canonicalJson(record)).slice(0, 32);
 }
 
 export interface EnvelopeContext {
@@ -56,4 +64,26 @@ export function envelope(context: EnvelopeContext, record: unknown): RecordEnvel
     partition: context.partition,
     record,
   };
+}
+
+/**
+ * Builds the newline-terminated envelope lines of one page: the parts shared by the page's
+ * records (feed, partition, fetch time, source URL) are serialized once. The output is
+ * byte-identical to `JSON.stringify(envelope(context, record))` plus a newline.
+ */
+export class EnvelopeWriter {
+  private readonly idPrefix: string;
+  private readonly head: string;
+  private readonly tail: string;
+
+  constructor(context: EnvelopeContext) {
+    this.idPrefix = `${context.feed}\n${canonicalJson(context.partition)}\n`;
+    this.head = `{"feed":${JSON.stringify(context.feed)},"record_id":"`;
+    this.tail = `","fetched_at":${JSON.stringify(context.fetchedAt.toISOString())},"source_url":${JSON.stringify(context.sourceUrl)},`
+      + `"partition":${JSON.stringify(context.partition)},"record":`;
+  }
+
+  public line(record: unknown): string {
+    return `${this.head}${recordIdWithPrefix(this.idPrefix, record)}${this.tail}${JSON.stringify(record)}}\n`;
+  }
 }

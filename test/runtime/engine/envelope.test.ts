@@ -1,4 +1,4 @@
-import { canonicalJson, envelope, recordId } from '../../../src/runtime/engine/envelope';
+import { canonicalJson, envelope, EnvelopeWriter, recordId } from '../../../src/runtime/engine/envelope';
 
 describe('record envelope', () => {
   test('canonical JSON sorts keys at every level', () => {
@@ -24,5 +24,17 @@ describe('record envelope', () => {
       partition: null,
       record: { a: 1 },
     });
+  });
+});
+
+describe('EnvelopeWriter', () => {
+  test('writes lines byte-identical to JSON.stringify of the envelope', () => {
+    const context = { feed: 'f"eed', fetchedAt: new Date('2026-11-25T12:00:00.000Z'), sourceUrl: 'https://x/y?q="1"', partition: { city: 'Seoul', b: 'ü' } };
+    const writer = new EnvelopeWriter(context);
+    for (const record of [{ a: 1 }, { z: [1, { y: null, x: 'é\n' }], a: true }, {}, { nested: { deep: { k: 1.5e-7 } } }]) {
+      expect(writer.line(record)).toBe(`${JSON.stringify(envelope(context, record))}\n`);
+    }
+    const none = new EnvelopeWriter({ ...context, partition: null });
+    expect(none.line({ a: 1 })).toBe(`${JSON.stringify(envelope({ ...context, partition: null }, { a: 1 }))}\n`);
   });
 });
