@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     }
   }
   const cpu = process.cpuUsage(started);
-  process.stdout.write(JSON.stringify({ records, bytes, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }));
+  const result = { records, bytes, ms: Date.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS };
+  process.stdout.write(JSON.stringify(result));
 }
 
 void main();
