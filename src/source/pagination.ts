@@ -100,8 +100,13 @@ export interface CursorPaginationProps extends PaginationStopProps {
    * @default - the cursor comes from `responsePath`
    */
   readonly responseHeader?: string;
-  /** The parameter that sends the cursor, e.g. `page_token` (for a body: `variables.after`). */
-  readonly requestParam: string;
+  /**
+   * The parameter that sends the cursor, e.g. `page_token` (for a body: `variables.after`).
+   *
+   * @default - the cursor reaches the request only through `{{ page.token }}` in its URL, query,
+   * headers or body (empty on the first page; an empty query parameter or header is left out)
+   */
+  readonly requestParam?: string;
   /**
    * Where the cursor is sent.
    *

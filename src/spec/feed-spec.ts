@@ -135,8 +135,11 @@ export const paginationSchema = z.discriminatedUnion('type', [
     type: z.literal('cursor'),
     /** Where the next page's cursor is in a response. */
     from: valueSource,
-    /** The parameter that sends the cursor (for `in: body`, a dotted path in the JSON body). */
-    param: nonEmpty('the parameter that sends the cursor, e.g. "page_token" or "variables.after"'),
+    /**
+     * The parameter that sends the cursor (for `in: body`, a dotted path in the JSON body).
+     * Optional when the request uses `{{ page.token }}` instead (in the URL path or a header).
+     */
+    param: z.optional(nonEmpty('the parameter that sends the cursor, e.g. "page_token" or "variables.after"')),
     in: z._default(where, 'query'),
     stop: z.prefault(stopRules, {}),
   }),
@@ -282,6 +285,13 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   const p = spec.pagination;
   if ((p.type === 'pageNumber' || p.type === 'offset' || p.type === 'cursor') && p.in === 'body' && spec.request.method !== 'POST') {
     problems.push({ path: 'spec.pagination.in', message: '"body" needs request method "POST"; use "query" for GET requests' });
+  }
+  const usesPageToken = /\{\{\s*page\.token\s*\}\}/.test(JSON.stringify(spec.request));
+  if (usesPageToken && p.type !== 'cursor') {
+    problems.push({ path: 'spec.pagination.type', message: '{{ page.token }} is used in the request; it needs "cursor" pagination' });
+  }
+  if (p.type === 'cursor' && p.param === undefined && !usesPageToken) {
+    problems.push({ path: 'spec.pagination.param', message: 'is required unless the request uses {{ page.token }} (in the URL, query, headers or body)' });
   }
   if (spec.records.format !== 'json' && spec.records.path !== '$') {
     problems.push({ path: 'spec.records.path', message: `is for JSON responses; a ${spec.records.format} body has one record a line/row, so leave the path out` });

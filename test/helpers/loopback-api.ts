@@ -19,7 +19,9 @@ export async function startLoopbackApi(routes: Record<string, Route>): Promise<L
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://loopback');
     requests.push({ method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: req.headers });
-    const route = routes[url.pathname];
+    // Exact paths first; a key ending in "/*" matches every path under it.
+    const route = routes[url.pathname]
+      ?? Object.entries(routes).find(([key]) => key.endsWith('/*') && url.pathname.startsWith(key.slice(0, -1)))?.[1];
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;

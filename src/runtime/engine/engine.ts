@@ -217,7 +217,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       let bytesSinceCheckpoint = 0;
       let pagesSinceCheckpoint = 0;
       try {
-        const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone } : undefined;
+        const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
         const stream = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
         for await (const page of stream) {
           pages += 1;
@@ -244,7 +244,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
               throw new SinkFailure(err as Error);
             }
             await state.putCheckpoint(spec.feed, key, {
-              next: page.next.request, pagesDone: page.next.pagesDone, cursor: tracker?.value, savedAt: new Date().toISOString(),
+              next: page.next.request, pagesDone: page.next.pagesDone, pageToken: page.next.pageToken, cursor: tracker?.value, savedAt: new Date().toISOString(),
             });
             checkpointsWritten += 1;
             bytesSinceCheckpoint = 0;
@@ -268,7 +268,9 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && persist) {
           checkpoints.push({
             key,
-            checkpoint: { next: end.resumeFrom, pagesDone: end.pagesDone!, cursor: tracker?.value, savedAt: new Date().toISOString() },
+            checkpoint: {
+              next: end.resumeFrom, pagesDone: end.pagesDone!, pageToken: end.pageToken, cursor: tracker?.value, savedAt: new Date().toISOString(),
+            },
           });
         }
         return;

@@ -23,12 +23,12 @@ export interface PageStreamOptions {
   /** Asked before each page: a reason to stop fetching (time budget, preview limit), or undefined. */
   readonly shouldStop?: () => string | undefined;
   /** Continue from a checkpoint instead of the first page. */
-  readonly resume?: { readonly request: PageRequest; readonly pagesDone: number };
+  readonly resume?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
 }
 
 export interface Page {
   /** The next page's request, when there is one: a checkpoint resumes there. */
-  readonly next?: { readonly request: PageRequest; readonly pagesDone: number };
+  readonly next?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
   readonly records: unknown[];
   /** The page's URL without credentials (for envelopes, logs and dead letters). */
   readonly sourceUrl: string;
@@ -43,6 +43,8 @@ export interface PageStreamEnd {
   resumeFrom?: PageRequest;
   /** Pages fetched in this pass, including those of earlier runs when resumed. */
   pagesDone?: number;
+  /** The page token for the next page (cursor pagination with {{ page.token }}). */
+  pageToken?: string;
   /** The last request sent (without credentials), for dead letters. */
   lastRequest?: { method: string; url: string };
 }
@@ -57,14 +59,22 @@ function urlWithQuery(url: string, query: Readonly<Record<string, string>>): str
 
 export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd = {}): AsyncGenerator<Page> {
   const { request, template, http, auth, logger, redactor } = options;
-  const headers = renderMap(request.headers, template);
-  const base: PageRequest = {
-    url: renderString(request.url, template),
-    query: renderMap(request.query, template),
-    body: request.body !== undefined ? renderJson(request.body, template) : undefined,
-  };
+  // A request that carries the page token itself ({{ page.token }} in the path, a header or the
+  // body) is rendered again for every page; otherwise once.
+  const usesPageToken = /\{\{\s*page\.token\s*\}\}/.test(JSON.stringify(request));
   const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
-  let current = options.resume?.request ?? paginator.first(base);
+  if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
+  const pageTemplate = () => (options.pagination.type === 'cursor' ? { ...template, pageToken: paginator.token } : template);
+  const render = (): PageRequest => {
+    const t = pageTemplate();
+    return {
+      url: renderString(request.url, t),
+      query: renderMap(request.query, t),
+      body: request.body !== undefined ? renderJson(request.body, t) : undefined,
+    };
+  };
+  let headers = renderMap(request.headers, pageTemplate());
+  let current = options.resume?.request ?? paginator.first(render());
 
   for (;;) {
     const stop = options.shouldStop?.();
@@ -72,6 +82,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       end.stoppedEarly = stop;
       end.resumeFrom = current;
       end.pagesDone = paginator.pagesDone;
+      end.pageToken = paginator.token || undefined;
       return;
     }
     const sourceUrl = urlWithQuery(current.url, current.query);
@@ -105,7 +116,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
     }
     const parsed = parsePage(response.body, options.records);
     const outcome = paginator.next(current, { response, document: parsed.document, recordCount: parsed.records.length });
-    const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone } : undefined;
+    const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
     yield { records: parsed.records, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next };
     if ('stop' in outcome) {
       if (outcome.warning) {
@@ -114,5 +125,18 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       return;
     }
     current = outcome.next;
+    if (usesPageToken) {
+      // The next page: the request rendered with the new token, plus any cursor parameter.
+      const spec = options.pagination;
+      const rendered = render();
+      current = spec.type === 'cursor' && spec.param !== undefined
+        ? {
+          ...rendered,
+          query: spec.in === 'query' ? { ...rendered.query, [spec.param]: paginator.token } : rendered.query,
+          body: spec.in === 'body' ? outcome.next.body : rendered.body,
+        }
+        : rendered;
+      headers = renderMap(request.headers, pageTemplate());
+    }
   }
 }

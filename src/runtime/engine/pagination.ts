@@ -51,6 +51,17 @@ export class Paginator {
   private recordsSeen = 0;
   private previousPageHash: string | undefined;
   private readonly seenTokens = new Set<string>();
+  private _token = '';
+
+  /** The current page token of cursor pagination ('' on the first page). */
+  public get token(): string {
+    return this._token;
+  }
+
+  /** Restores the page token when resuming from a checkpoint. */
+  public set token(value: string) {
+    this._token = value;
+  }
 
   /** @param pagesDone pages already fetched in this pass (when resuming from a checkpoint) */
   constructor(private readonly spec: PaginationSpec, pagesDone = 0) {
@@ -138,8 +149,9 @@ export class Paginator {
         if (cursor === undefined) {
           return { stop: 'no next cursor in the response' };
         }
-        next = withParam(current, spec.in, spec.param, cursor);
+        next = spec.param !== undefined ? withParam(current, spec.in, spec.param, cursor) : current;
         token = cursor;
+        this._token = cursor;
         break;
       }
       case 'nextUrl': {

@@ -14,6 +14,8 @@ export interface TemplateContext {
   readonly partition?: Readonly<Record<string, string>> | null;
   readonly cursor?: string | number;
   readonly runTime: Date;
+  /** The page token of cursor pagination ('' on the first page). */
+  readonly pageToken?: string;
 }
 
 export class TemplateError extends Error {
@@ -63,6 +65,11 @@ function evaluate(expression: string, context: TemplateContext): string {
       throw new TemplateError('{{ cursor }} is used but the spec has no "incremental" section');
     }
     value = context.cursor;
+  } else if (head === 'page.token') {
+    if (context.pageToken === undefined) {
+      throw new TemplateError('{{ page.token }} is used but the spec\'s pagination is not "cursor"');
+    }
+    value = context.pageToken;
   } else if (head.startsWith('partition.')) {
     const name = head.slice('partition.'.length);
     const found = context.partition?.[name];
@@ -71,7 +78,7 @@ function evaluate(expression: string, context: TemplateContext): string {
     }
     value = found;
   } else {
-    throw new TemplateError(`{{ ${head} }}: unknown variable; use partition.<name>, cursor or run.time`);
+    throw new TemplateError(`{{ ${head} }}: unknown variable; use partition.<name>, cursor, page.token or run.time`);
   }
   let format = 'iso';
   for (const filter of filters) {
@@ -111,6 +118,8 @@ export function renderJson(value: unknown, context: TemplateContext): unknown {
   return value;
 }
 
+/** Renders a query or header map; an entry that renders to '' only because of an empty page token is left out. */
 export function renderMap(map: Readonly<Record<string, string>> | undefined, context: TemplateContext): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, renderString(v, context)]));
+  const entries = Object.entries(map ?? {}).map(([k, v]) => [k, renderString(v, context), /\{\{\s*page\.token\s*\}\}/.test(v)] as const);
+  return Object.fromEntries(entries.filter(([, value, usesToken]) => !(usesToken && value === '')).map(([k, v]) => [k, v]));
 }

@@ -1,3 +1,4 @@
+import { validateFeedSpec } from '../../../src/spec/feed-spec';
 import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
@@ -6,6 +7,7 @@ const ids = (records: any[]) => records.map((r) => r.id);
 
 describe('pagination', () => {
   let api: LoopbackApi;
+  const tokensSeen: string[] = [];
   let sameCursorCalls = 0;
   beforeAll(async () => {
     api = await startLoopbackApi({
@@ -50,6 +52,13 @@ describe('pagination', () => {
       // Different records every time, but always the same "next" cursor.
       '/same-cursor': (_req, res) => json(res, 200, { data: [{ id: ++sameCursorCalls }], meta: { next: 'always-the-same' } }),
       '/same-page': (_req, res) => json(res, 200, { data: ITEMS.slice(20) }),
+      '/by-token/*': (req, res, url) => {
+        // The token arrives in the path (/by-token/<n>) or in a header; the first page has none.
+        const token = req.headers['x-page-token'] ?? (url.pathname.split('/')[2] || undefined);
+        tokensSeen.push(`${url.pathname}|${req.headers['x-page-token'] ?? '-'}`);
+        const start = Number(token ?? 0);
+        json(res, 200, { data: ITEMS.slice(start, start + 10), next: start + 10 < ITEMS.length ? String(start + 10) : null });
+      },
       '/endless': (_req, res, url) => {
         const n = Number(url.searchParams.get('page'));
         json(res, 200, { data: [{ id: n }] });
@@ -123,6 +132,32 @@ describe('pagination', () => {
     const { sink, summary } = await runSpec(baseSpec(`${api.url}/link`, { records: { path: '$' }, pagination: { type: 'linkHeader' } }));
     expect(ids(sink.records)).toEqual(ids(ITEMS));
     expect(summary.pages).toBe(3);
+  });
+
+  test('{{ page.token }} in the URL path (empty on the first page)', async () => {
+    tokensSeen.length = 0;
+    const { sink } = await runSpec(baseSpec(`${api.url}/by-token/{{ page.token }}`, {
+      pagination: { type: 'cursor', from: { path: 'next' } },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(tokensSeen).toEqual(['/by-token/|-', '/by-token/10|-', '/by-token/20|-']);
+  });
+
+  test('{{ page.token }} in a header, left out on the first page', async () => {
+    tokensSeen.length = 0;
+    const { sink } = await runSpec(baseSpec(`${api.url}/by-token/`, {
+      request: { url: `${api.url}/by-token/`, headers: { 'X-Page-Token': '{{ page.token }}' } },
+      pagination: { type: 'cursor', from: { path: 'next' } },
+    }));
+    expect(ids(sink.records)).toEqual(ids(ITEMS));
+    expect(tokensSeen).toEqual(['/by-token/|-', '/by-token/|10', '/by-token/|20']);
+  });
+
+  test('{{ page.token }} needs cursor pagination; cursor pagination needs a param or the template', () => {
+    expect(validateFeedSpec(baseSpec(`${api.url}/x/{{ page.token }}`, { pagination: { type: 'pageNumber', param: 'page' } })))
+      .toMatchObject({ ok: false, problems: [{ path: 'spec.pagination.type', message: '{{ page.token }} is used in the request; it needs "cursor" pagination' }] });
+    expect(validateFeedSpec(baseSpec(`${api.url}/x`, { pagination: { type: 'cursor', from: { path: 'next' } } })))
+      .toMatchObject({ ok: false, problems: [{ path: 'spec.pagination.param' }] });
   });
 
   test('loop guard: a repeated cursor ends pagination with a warning', async () => {
