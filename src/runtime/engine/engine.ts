@@ -244,7 +244,11 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
               throw new SinkFailure(err as Error);
             }
             await state.putCheckpoint(spec.feed, key, {
-              next: page.next.request, pagesDone: page.next.pagesDone, pageToken: page.next.pageToken, cursor: tracker?.value, savedAt: new Date().toISOString(),
+              next: page.next.request,
+              pagesDone: page.next.pagesDone,
+              pageToken: page.next.pageToken,
+              cursor: tracker?.value,
+              savedAt: new Date().toISOString(),
             });
             checkpointsWritten += 1;
             bytesSinceCheckpoint = 0;
