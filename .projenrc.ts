@@ -205,5 +205,8 @@ project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/docs/');
 project.addPackageIgnore('/.venv/');
 project.addPackageIgnore('/cdk.out/');
+project.addPackageIgnore('/out/');
+project.addPackageIgnore('/.tmp/');
+project.addPackageIgnore('/.demo-api.log');
 
 project.synth();
