@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { CfnElement, Duration, Lazy, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -9,9 +10,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct, IConstruct } from 'constructs';
+import { FeedAlarms } from '../monitoring/feed-alarms';
+import { feedMetric, METRICS_NAMESPACE, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { ApiSource } from '../source/api-source';
 import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
@@ -45,6 +49,29 @@ export interface ApiToFirehoseIngestionProps {
    * @default - the construct id in lowercase, with other characters replaced by `-`
    */
   readonly feedName?: string;
+
+  /**
+   * Create the feed's CloudWatch alarms: poller errors, dead letters waiting, Firehose data
+   * freshness, Firehose throttled records, and no records delivered for several schedule periods.
+   *
+   * @default true
+   */
+  readonly alarmsEnabled?: boolean;
+
+  /**
+   * An SNS topic notified when an alarm goes into or out of alarm.
+   *
+   * @default - the alarms have no actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Alarm when no records were delivered for this many schedule periods in a row. Set it higher
+   * for APIs that often have nothing new.
+   *
+   * @default 3
+   */
+  readonly noRecordsAlarmPeriods?: number;
 }
 
 /**
@@ -70,6 +97,8 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly schedule: scheduler.ISchedule;
   /** The table that holds the feed's incremental cursors. */
   public readonly stateTable: dynamodb.ITable;
+  /** The feed's alarms (empty when `alarmsEnabled` is false). */
+  public readonly alarms: cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -77,6 +106,13 @@ export class ApiToFirehoseIngestion extends Construct {
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
+    if (props.alarmsEnabled === false && props.alarmTopic) {
+      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms`);
+    }
+    const noRecordsPeriods = props.noRecordsAlarmPeriods ?? 3;
+    if (!Number.isInteger(noRecordsPeriods) || noRecordsPeriods < 1 || noRecordsPeriods > 24) {
+      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
+    }
     this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
     const source = props.source._bind(this, this.feedName);
     const event = this.buildPollerEvent(source.spec);
@@ -187,7 +223,7 @@ export class ApiToFirehoseIngestion extends Construct {
         DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
         STATE_TABLE_NAME: stateTable.tableName,
         DEAD_LETTER_BUCKET: bucket.bucketName,
-        POWERTOOLS_METRICS_NAMESPACE: 'CdkApiIngestion',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
       // A failed run is retried once; after that the next scheduled run picks the feed up again.
       // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
@@ -231,9 +267,10 @@ export class ApiToFirehoseIngestion extends Construct {
     acknowledgeFindings(scheduleRole, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
       'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
 
+    const scheduleExpression = props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1));
     const schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Polls the ${this.feedName} API`,
-      schedule: props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      schedule: scheduleExpression,
       // A flexible window would let runs drift and overlap; polls are meant to be on time.
       timeWindow: scheduler.TimeWindow.off(),
       target: new targets.LambdaInvoke(pollerFunction, {
@@ -247,6 +284,32 @@ export class ApiToFirehoseIngestion extends Construct {
       }),
     });
     this.schedule = schedule;
+
+    this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
+      feed: this.feedName,
+      pollerFunction,
+      deadLetterQueue,
+      deliveryStream,
+      schedulePeriodSeconds: schedulePeriodSeconds(scheduleExpression.expressionString),
+      noRecordsPeriods,
+      freshnessThreshold: Duration.seconds(900),
+      topic: props.alarmTopic,
+    }).alarms;
+  }
+
+  /** Records the poller delivered to Firehose (sum over 5 minutes by default). */
+  public metricRecordsDelivered(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return feedMetric(this.feedName, 'RecordsDelivered', 'Sum').with(props);
+  }
+
+  /** Records the poller sent to the dead-letter queue (sum over 5 minutes by default). */
+  public metricRecordsDeadLettered(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return feedMetric(this.feedName, 'RecordsDeadLettered', 'Sum').with(props);
+  }
+
+  /** Lets a principal read the feed's delivered data (its prefix of the bucket), nothing else. */
+  public grantReadData(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantRead(grantee, `feed=${this.feedName}/*`);
   }
 
   /** Builds the event the schedule sends, validating the spec and its size at synth. */

@@ -1,0 +1,84 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { feedMetric } from './feed-metrics';
+
+export interface FeedAlarmsProps {
+  readonly feed: string;
+  readonly pollerFunction: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly deliveryStream: firehose.IDeliveryStream;
+  readonly schedulePeriodSeconds: number;
+  readonly noRecordsPeriods: number;
+  readonly freshnessThreshold: Duration;
+  readonly topic?: sns.ITopic;
+}
+
+/**
+ * The alarms a feed's operators need: the poller fails, dead letters wait, Firehose falls
+ * behind or throttles, or nothing has been delivered for several schedule periods.
+ */
+export class FeedAlarms extends Construct {
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: FeedAlarmsProps) {
+    super(scope, id);
+    const feed = props.feed;
+    const add = (alarmId: string, options: cloudwatch.AlarmProps) => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, options);
+      if (props.topic) {
+        alarm.addAlarmAction(new actions.SnsAction(props.topic));
+        alarm.addOkAction(new actions.SnsAction(props.topic));
+      }
+      this.alarms.push(alarm);
+    };
+
+    add('PollerErrors', {
+      alarmDescription: `${feed}: the poller Lambda failed (after its retries, the invocation goes to the dead-letter queue)`,
+      metric: props.pollerFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('DeadLettersVisible', {
+      alarmDescription: `${feed}: dead letters are waiting in the queue; read them and redrive (see the README)`,
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('DeliveryFreshness', {
+      alarmDescription: `${feed}: Firehose is late delivering to S3 (oldest record older than ${props.freshnessThreshold.toHumanString()})`,
+      metric: props.deliveryStream.metric('DeliveryToS3.DataFreshness', { period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: props.freshnessThreshold.toSeconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    add('ThrottledRecords', {
+      alarmDescription: `${feed}: Firehose throttled records (the poller slows down and retries; sustained throttling needs a quota increase)`,
+      metric: props.deliveryStream.metric('ThrottledRecords', { period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // CloudWatch alarms look back at most one day.
+    const period = Math.max(60, Math.min(props.schedulePeriodSeconds, 86400 / props.noRecordsPeriods));
+    add('NoRecordsDelivered', {
+      alarmDescription: `${feed}: no records delivered for ${props.noRecordsPeriods} schedule periods`,
+      metric: feedMetric(feed, 'RecordsDelivered', 'Sum', Duration.seconds(Math.floor(period / 60) * 60)),
+      threshold: 1,
+      evaluationPeriods: props.noRecordsPeriods,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
