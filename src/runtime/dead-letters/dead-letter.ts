@@ -42,3 +42,30 @@ export interface DeadLetterWriter {
   sendRecords(letter: RecordsDeadLetter): Promise<void>;
   sendRequest(letter: RequestDeadLetter): Promise<void>;
 }
+
+/** The message for records that could not be delivered (the payload inline; a writer may move it). */
+export function recordsMessage(feed: string, letter: RecordsDeadLetter): DeadLetterMessage {
+  return {
+    format: DEAD_LETTER_FORMAT,
+    kind: 'records',
+    feed,
+    time: new Date().toISOString(),
+    error: letter.error,
+    attempts: letter.attempts,
+    lineCount: letter.lineCount,
+    payload: letter.lines,
+  };
+}
+
+/** The message for an API request that failed after its retries. */
+export function requestMessage(feed: string, letter: RequestDeadLetter): DeadLetterMessage {
+  return {
+    format: DEAD_LETTER_FORMAT,
+    kind: 'request',
+    feed,
+    time: new Date().toISOString(),
+    error: letter.error,
+    partition: letter.partition,
+    request: letter.request,
+  };
+}

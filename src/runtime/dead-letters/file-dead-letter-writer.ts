@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEAD_LETTER_FORMAT, DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from './dead-letter';
+import { DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
 
 export class FileDeadLetterWriter implements DeadLetterWriter {
   public count = 0;
@@ -10,28 +10,11 @@ export class FileDeadLetterWriter implements DeadLetterWriter {
   constructor(private readonly directory: string, private readonly feed: string) {}
 
   public async sendRecords(letter: RecordsDeadLetter): Promise<void> {
-    this.write({
-      format: DEAD_LETTER_FORMAT,
-      kind: 'records',
-      feed: this.feed,
-      time: new Date().toISOString(),
-      error: letter.error,
-      attempts: letter.attempts,
-      lineCount: letter.lineCount,
-      payload: letter.lines,
-    });
+    this.write(recordsMessage(this.feed, letter));
   }
 
   public async sendRequest(letter: RequestDeadLetter): Promise<void> {
-    this.write({
-      format: DEAD_LETTER_FORMAT,
-      kind: 'request',
-      feed: this.feed,
-      time: new Date().toISOString(),
-      error: letter.error,
-      partition: letter.partition,
-      request: letter.request,
-    });
+    this.write(requestMessage(this.feed, letter));
   }
 
   private write(message: DeadLetterMessage): void {

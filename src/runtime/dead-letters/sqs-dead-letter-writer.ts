@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_FORMAT, DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from './dead-letter';
+import { DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
 
 /** SQS accepts messages up to 256 KiB; keep a margin for attributes and encoding. */
 export const SQS_INLINE_LIMIT_BYTES = 240 * 1024;
@@ -24,34 +24,18 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   constructor(private readonly options: SqsDeadLetterWriterOptions) {}
 
   public async sendRecords(letter: RecordsDeadLetter): Promise<void> {
-    const base: DeadLetterMessage = {
-      format: DEAD_LETTER_FORMAT,
-      kind: 'records',
-      feed: this.options.feed,
-      time: new Date().toISOString(),
-      error: letter.error,
-      attempts: letter.attempts,
-      lineCount: letter.lineCount,
-    };
-    let message: DeadLetterMessage = { ...base, payload: letter.lines };
+    let message = recordsMessage(this.options.feed, letter);
     if (Buffer.byteLength(JSON.stringify(message)) > SQS_INLINE_LIMIT_BYTES) {
-      const key = `${this.options.prefix ?? 'dead-letters/'}feed=${this.options.feed}/${base.time.slice(0, 10)}/${randomUUID()}.ndjson`;
+      const key = `${this.options.prefix ?? 'dead-letters/'}feed=${this.options.feed}/${message.time.slice(0, 10)}/${randomUUID()}.ndjson`;
       await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: letter.lines, ContentType: 'application/x-ndjson' }));
-      message = { ...base, payloadS3: { bucket: this.options.bucket, key } };
+      const { payload: _moved, ...withoutPayload } = message;
+      message = { ...withoutPayload, payloadS3: { bucket: this.options.bucket, key } };
     }
     await this.send(message);
   }
 
   public async sendRequest(letter: RequestDeadLetter): Promise<void> {
-    await this.send({
-      format: DEAD_LETTER_FORMAT,
-      kind: 'request',
-      feed: this.options.feed,
-      time: new Date().toISOString(),
-      error: letter.error,
-      partition: letter.partition,
-      request: letter.request,
-    });
+    await this.send(requestMessage(this.options.feed, letter));
   }
 
   private async send(message: DeadLetterMessage): Promise<void> {
