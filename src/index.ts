@@ -1,2 +1,5 @@
 export * from './ingestion';
+export * from './delivery';
+export * from './poller';
+export * from './scheduling';
 export * from './source';

@@ -1,30 +1,36 @@
-import * as path from 'path';
-import { CfnElement, Duration, Lazy, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { acknowledgeFindings, logicalIdOf, nagResource } from './nag-acknowledgements';
+import { SharedResourceRegistry } from './shared-resource-registry';
+import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
+import { DynamicPartitioning } from '../delivery/dynamic-partitioning';
+import { createFeedDeliveryStream, DEAGGREGATION_MAX_LINES } from '../delivery/feed-delivery-stream';
 import { FeedAlarms } from '../monitoring/feed-alarms';
+import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, METRICS_NAMESPACE, schedulePeriodSeconds } from '../monitoring/feed-metrics';
+import { createPollerFunction } from '../poller/poller-function';
+import { PollerProps } from '../poller/poller-props';
+import { createFeedSchedule } from '../scheduling/feed-schedule';
+import { FeedScheduleProps } from '../scheduling/feed-schedule-props';
 import { ApiSource } from '../source/api-source';
 import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
+import { feedBucket } from '../storage/feed-bucket';
 
-/** Where oversized dead-letter payloads go in the bucket (the poller's default). */
+/** Where the poller writes dead letters too large for an SQS message (see SqsDeadLetterWriter). */
 const DEAD_LETTER_PREFIX = 'dead-letters/';
-
-/** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
-const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
 
 /**
  * Properties of an `ApiToFirehoseIngestion`.
@@ -36,23 +42,160 @@ export interface ApiToFirehoseIngestionProps {
   readonly source: ApiSource;
 
   /**
-   * How often the API is polled.
+   * The feed's name: used in S3 prefixes, record envelopes, metrics and resource descriptions.
+   * 1-64 lowercase letters, digits, `-` or `_`; unique within a stack.
+   *
+   * @default - the construct id in lowercase, with other characters replaced by `-`
+   */
+  readonly feedName?: string;
+
+  // ---- schedule ----
+
+  /**
+   * How often the API is polled. Use `ScheduleExpression.cron()` to poll at fixed times.
    *
    * @default ScheduleExpression.rate(Duration.hours(1))
    */
   readonly schedule?: scheduler.ScheduleExpression;
 
   /**
-   * The feed's name: used in S3 prefixes, record envelopes and resource descriptions.
-   * 1-64 lowercase letters, digits, `-` or `_`.
+   * Time zone, start, end and enabled flag of the schedule.
    *
-   * @default - the construct id in lowercase, with other characters replaced by `-`
+   * @default - UTC, active from deployment on, never ending, enabled
    */
-  readonly feedName?: string;
+  readonly scheduleProps?: FeedScheduleProps;
+
+  // ---- bucket ----
+
+  /**
+   * An existing bucket to deliver to, instead of a new one; for example a central data lake
+   * bucket, or the bucket of another feed (`otherFeed.bucket`). If it is encrypted with a KMS
+   * key, import it with `Bucket.fromBucketAttributes({ bucketArn, encryptionKey })` so the
+   * stream and the poller get that key. Its security settings are the owner's business.
+   *
+   * @default - a new bucket, see `bucketProps`
+   */
+  readonly existingBucket?: s3.IBucket;
+
+  /**
+   * Settings of the new bucket, laid over its secure defaults (SSE, SSL only, public access
+   * blocked, server access logs to a separate bucket, retained on stack deletion). Use it for
+   * versioning, lifecycle rules (`lifecycleRules` to expire or transition old data), a bucket
+   * name, or your own access-log bucket. Not allowed with `existingBucket`.
+   *
+   * @default - the secure defaults only
+   */
+  readonly bucketProps?: s3.BucketProps;
+
+  // ---- delivery ----
+
+  /**
+   * The S3 prefix records are delivered under. Must start with a fixed folder that is unique to
+   * the feed (grantReadData and bucket sharing rely on it). Change it to fit an existing lake
+   * layout; with dynamic partitioning it must contain `!{partitionKeyFromQuery:KEY}` for each key.
+   *
+   * @default 'feed=NAME/' + one 'KEY=!{partitionKeyFromQuery:KEY}/' per dynamic partition key + 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/'
+   */
+  readonly dataOutputPrefix?: string;
+
+  /**
+   * The S3 prefix Firehose writes records it could not deliver or partition to. Must contain
+   * `!{firehose:error-output-type}` if it uses expressions.
+   *
+   * @default 'errors/feed=NAME/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/'
+   */
+  readonly errorOutputPrefix?: string;
+
+  /**
+   * How long Firehose buffers before writing an object: 0 to 900 seconds (at least 60 with
+   * dynamic partitioning). Lower it for fresher data, raise it for fewer, larger objects.
+   *
+   * @default Duration.seconds(300)
+   */
+  readonly bufferingInterval?: Duration;
+
+  /**
+   * How much Firehose buffers before writing an object: 1 to 128 MiB (at least 64 with dynamic
+   * partitioning). Larger objects are cheaper to query.
+   *
+   * @default Size.mebibytes(64)
+   */
+  readonly bufferingSize?: Size;
+
+  /**
+   * Compression of the delivered objects. Choose `Compression.SNAPPY` or `UNCOMPRESSED` if your
+   * query engine prefers them.
+   *
+   * @default Compression.GZIP
+   */
+  readonly compression?: firehose.Compression;
+
+  /**
+   * Partition the delivered objects by values inside each record (Firehose dynamic
+   * partitioning), for example `DynamicPartitioning.byRecordFields({ country: 'country' })`.
+   * Use it when queries filter on a field; it costs extra per GB.
+   *
+   * @default - partitioned by feed and time only
+   */
+  readonly dynamicPartitioning?: DynamicPartitioning;
+
+  // ---- encryption ----
+
+  /**
+   * A customer-managed KMS key for the new bucket, the delivery stream, the new dead-letter
+   * queue and the new state table, with every grant the stream, the poller and the schedule
+   * need. Use it when your policy requires keys you control and audit; existing resources keep
+   * their own encryption.
+   *
+   * @default - AWS-owned or AWS-managed keys: S3-managed for the bucket, AWS-owned for the stream, SQS-managed for the queue, AWS-managed for the table
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  // ---- dead letters ----
+
+  /**
+   * An existing standard SQS queue for dead letters, for example one queue that an on-call
+   * team watches for several feeds. Give it a retention long enough to redrive (14 days).
+   *
+   * @default - a new queue, see `deadLetterQueueProps`
+   */
+  readonly existingDeadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Settings of the new dead-letter queue, laid over its secure defaults (encrypted, SSL only,
+   * 14-day retention, retained on stack deletion). Not allowed with `existingDeadLetterQueue`.
+   *
+   * @default - the secure defaults only
+   */
+  readonly deadLetterQueueProps?: sqs.QueueProps;
+
+  // ---- state ----
+
+  /**
+   * An existing DynamoDB table for the feed's cursors and run lease, for example one table for
+   * all feeds of an account. Its key must be `pk` (string) and `sk` (string); items are keyed by
+   * feed, so feeds can share it.
+   *
+   * @default - a new on-demand, encrypted, point-in-time recoverable table, retained on stack deletion
+   */
+  readonly existingStateTable?: dynamodb.ITable;
+
+  // ---- poller ----
+
+  /**
+   * Memory, timeout, reserved concurrency, VPC, extra environment and log retention of the
+   * poller Lambda function.
+   *
+   * @default - 512 MB, 5 minutes, no reserved concurrency, no VPC, logs kept three months
+   */
+  readonly pollerProps?: PollerProps;
+
+  // ---- monitoring ----
 
   /**
    * Create the feed's CloudWatch alarms: poller errors, dead letters waiting, Firehose data
    * freshness, Firehose throttled records, and no records delivered for several schedule periods.
+   * Turn them off only if you monitor the feed another way.
    *
    * @default true
    */
@@ -66,12 +209,21 @@ export interface ApiToFirehoseIngestionProps {
   readonly alarmTopic?: sns.ITopic;
 
   /**
-   * Alarm when no records were delivered for this many schedule periods in a row. Set it higher
-   * for APIs that often have nothing new.
+   * Alarm when no records were delivered for this many schedule periods in a row (1 to 24). Set
+   * it higher for APIs that often have nothing new.
    *
    * @default 3
    */
   readonly noRecordsAlarmPeriods?: number;
+
+  /**
+   * Create a CloudWatch dashboard for the feed: alarms, records, requests, cursor lag, the
+   * poller, the dead-letter queue and Firehose delivery. Dashboards cost money beyond the free
+   * tier, so it is off unless you ask.
+   *
+   * @default false
+   */
+  readonly dashboardEnabled?: boolean;
 }
 
 /**
@@ -83,15 +235,17 @@ export interface ApiToFirehoseIngestionProps {
  * Failed invocations land in an encrypted SQS dead-letter queue.
  */
 export class ApiToFirehoseIngestion extends Construct {
-  /** The feed's name, as used in prefixes and record envelopes. */
+  /** The feed's name, as used in prefixes, record envelopes and metrics. */
   public readonly feedName: string;
   /** The bucket the records are delivered to. */
   public readonly bucket: s3.IBucket;
+  /** The S3 prefix the records are delivered under (with Firehose expressions). */
+  public readonly dataOutputPrefix: string;
   /** The Firehose delivery stream the poller writes to. */
   public readonly deliveryStream: firehose.IDeliveryStream;
   /** The poller Lambda function. */
   public readonly pollerFunction: lambda.IFunction;
-  /** The dead-letter queue for failed invocations. */
+  /** The dead-letter queue for failed invocations and records. */
   public readonly deadLetterQueue: sqs.IQueue;
   /** The schedule that invokes the poller. */
   public readonly schedule: scheduler.ISchedule;
@@ -99,76 +253,74 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly stateTable: dynamodb.ITable;
   /** The feed's alarms (empty when `alarmsEnabled` is false). */
   public readonly alarms: cloudwatch.IAlarm[];
+  /** The feed's dashboard, when `dashboardEnabled` is true. */
+  public readonly dashboard?: cloudwatch.Dashboard;
+
+  /** The fixed folder every delivered object of the feed is under, e.g. `feed=weather/`. */
+  private readonly dataRoot: string;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
     // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL,
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    const errorContext = `ApiToFirehoseIngestion '${this.node.path}'`;
+    const fail = (message: string): never => {
+      throw new Error(`${errorContext}: ${message}`);
+    };
 
     if (props.alarmsEnabled === false && props.alarmTopic) {
-      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms`);
+      fail('alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms');
     }
     const noRecordsPeriods = props.noRecordsAlarmPeriods ?? 3;
     if (!Number.isInteger(noRecordsPeriods) || noRecordsPeriods < 1 || noRecordsPeriods > 24) {
-      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
+      fail(`noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
+    }
+    if (props.alarmsEnabled === false && props.noRecordsAlarmPeriods !== undefined) {
+      fail('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
     }
     this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
     const source = props.source._bind(this, this.feedName);
     const event = this.buildPollerEvent(source.spec);
+    const registry = SharedResourceRegistry.of(Stack.of(this));
+    registry.claimFeedName(this.feedName, this.node.path, fail);
 
-    const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the data bucket\'s server access logs; logging it into itself would loop.',
-    });
-
-    const bucket = new s3.Bucket(this, 'Bucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      serverAccessLogsBucket: accessLogsBucket,
-      serverAccessLogsPrefix: 'data-bucket/',
-      removalPolicy: RemovalPolicy.RETAIN,
+    const bucket = feedBucket(this, {
+      existingBucket: props.existingBucket,
+      bucketProps: props.bucketProps,
+      encryptionKey: props.encryptionKey,
+      errorContext,
     });
     this.bucket = bucket;
 
-    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedule and the poller.',
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason: 'This queue is itself the dead-letter queue; its messages are redriven by the documented redrive procedure.',
+    const deadLetterQueue = feedDeadLetterQueue(this, {
+      existingDeadLetterQueue: props.existingDeadLetterQueue,
+      deadLetterQueueProps: props.deadLetterQueueProps,
+      encryptionKey: props.encryptionKey,
+      errorContext,
     });
     this.deadLetterQueue = deadLetterQueue;
 
-    const deliveryLogGroup = new logs.LogGroup(this, 'DeliveryLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
+    const delivery = createFeedDeliveryStream(this, {
+      feed: this.feedName,
+      bucket,
+      dataOutputPrefix: props.dataOutputPrefix,
+      errorOutputPrefix: props.errorOutputPrefix,
+      bufferingInterval: props.bufferingInterval,
+      bufferingSize: props.bufferingSize,
+      compression: props.compression,
+      dynamicPartitioning: props.dynamicPartitioning,
+      encryptionKey: props.encryptionKey,
+      errorContext,
     });
-    const deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
-      encryption: firehose.StreamEncryption.awsOwnedKey(),
-      destination: new firehose.S3Bucket(bucket, {
-        compression: firehose.Compression.GZIP,
-        dataOutputPrefix: `feed=${this.feedName}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/`,
-        errorOutputPrefix: `errors/feed=${this.feedName}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/`,
-        bufferingInterval: Duration.seconds(300),
-        bufferingSize: Size.mebibytes(64),
-        loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
-      }),
-    });
+    const deliveryStream = delivery.deliveryStream;
     this.deliveryStream = deliveryStream;
+    this.dataOutputPrefix = delivery.dataOutputPrefix;
+    this.dataRoot = fixedFolder(delivery.dataOutputPrefix);
+    if (!this.dataRoot) {
+      fail(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
+    }
+    registry.claimPrefix(bucket, this.dataRoot, this.node.path, fail);
     // aws-cdk-lib's S3 destination grants Firehose read/write on the bucket's objects, as its
     // delivery and error-retry protocol needs; every wildcard is confined to this one bucket.
     acknowledgeFindings(deliveryStream, [
@@ -177,124 +329,84 @@ export class ApiToFirehoseIngestion extends Construct {
       'AwsSolutions-IAM5[Action::s3:List*]',
       'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
       'AwsSolutions-IAM5[Action::s3:Abort*]',
-      `AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/*]`,
+      `AwsSolutions-IAM5[${nagResource(this, bucket.arnForObjects('*'))}]`,
     ], 'Firehose\'s S3 destination role needs read/write on the objects of its own bucket (granted by aws-cdk-lib\'s S3Bucket destination), scoped to that bucket only.');
 
-    // Incremental cursors, per feed and partition.
-    const stateTable = new dynamodb.Table(this, 'StateTable', {
+    // Incremental cursors and the run lease, per feed and partition.
+    const stateTable = props.existingStateTable ?? new dynamodb.Table(this, 'StateTable', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
+      encryptionKey: props.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateTable = stateTable;
 
-    const logGroup = new logs.LogGroup(this, 'PollerLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write only to its own log group.
-    const role = new iam.Role(this, 'PollerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Poller of the ${this.feedName} API feed`,
-    });
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-
-    const pollerFunction = new lambda.Function(this, 'Poller', {
-      description: `Polls the ${this.feedName} API into Firehose`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      code: lambda.Code.fromAsset(POLLER_ASSET_DIR),
-      handler: 'index.handler',
-      role,
-      logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      memorySize: 512,
-      timeout: Duration.minutes(5),
-      tracing: lambda.Tracing.ACTIVE,
+    const poller = createPollerFunction(this, {
+      feed: this.feedName,
+      pollerProps: props.pollerProps,
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
       environment: {
         DELIVERY_STREAM_NAME: deliveryStream.deliveryStreamName,
         DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
         STATE_TABLE_NAME: stateTable.tableName,
         DEAD_LETTER_BUCKET: bucket.bucketName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
+        ...(props.dynamicPartitioning ? { MAX_LINES_PER_RECORD: String(DEAGGREGATION_MAX_LINES) } : {}),
       },
-      // A failed run is retried once; after that the next scheduled run picks the feed up again.
-      // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(1),
-      onFailure: new destinations.SqsDestination(deadLetterQueue),
+      errorContext,
     });
-    deliveryStream.grantPutRecords(pollerFunction);
-    deadLetterQueue.grantSendMessages(pollerFunction);
-    // Dead letters too large for an SQS message go to the bucket, under their own prefix only.
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${DEAD_LETTER_PREFIX}*`)] }));
-    acknowledgeFindings(role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(bucket)}.Arn>/${DEAD_LETTER_PREFIX}*]`],
-      'The poller writes oversized dead-letter payloads only under the dead-letters/ prefix of its own bucket.');
-    // Item reads and writes on its own table only (no scans, no table management).
-    stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    // The API's secrets: read at run time, never written into the template or the environment.
+    const pollerFunction = poller.fn;
+    const role = poller.role;
+    this.pollerFunction = pollerFunction;
+    this.grantPoller(pollerFunction, role, { deliveryStream, deadLetterQueue, stateTable, bucket });
     for (const secret of source.secrets) {
+      // Read at run time, never written into the template or the environment.
       secret.grantRead(pollerFunction);
     }
     acknowledgeFindings(role, ['AwsSolutions-IAM5[Resource::*]'],
-      'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions.');
+      'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions'
+      + (props.pollerProps?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
     acknowledgeFindings(pollerFunction, ['Serverless-LambdaDLQ'],
       'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
-    // Lambda makes the function depend on its role as well as the role's policy; the role is
-    // already referenced by GetAtt, and cfn-lint flags the redundant DependsOn (W3005). Keep only
-    // the policy, so the function is not created before it may write logs and put records.
-    const cfnFunction = pollerFunction.node.defaultChild as lambda.CfnFunction;
-    cfnFunction.addOverride('DependsOn', Lazy.list({
-      produce: () => [Stack.of(this).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
-    }));
-    this.pollerFunction = pollerFunction;
-
-    // An own role for the schedule (instead of Scheduler's shared per-stack role), trusted only
-    // for schedules of this account.
-    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: `Invokes the poller of the ${this.feedName} API feed`,
-    });
-    acknowledgeFindings(scheduleRole, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
-      'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
 
     const scheduleExpression = props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1));
-    const schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Polls the ${this.feedName} API`,
-      schedule: scheduleExpression,
-      // A flexible window would let runs drift and overlap; polls are meant to be on time.
-      timeWindow: scheduler.TimeWindow.off(),
-      target: new targets.LambdaInvoke(pollerFunction, {
-        input: scheduler.ScheduleTargetInput.fromObject(event),
-        // Scheduler's own default is 185 retries over 24 hours; an invocation that cannot be
-        // delivered within an hour is better dead-lettered and superseded by the next run.
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue,
-        role: scheduleRole,
-      }),
+    const feedSchedule = createFeedSchedule(this, {
+      feed: this.feedName,
+      expression: scheduleExpression,
+      scheduleProps: props.scheduleProps,
+      pollerFunction,
+      input: event,
+      deadLetterQueue,
+      errorContext,
     });
-    this.schedule = schedule;
+    acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
+      'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
+    this.schedule = feedSchedule.schedule;
 
     this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
       feed: this.feedName,
       pollerFunction,
       deadLetterQueue,
       deliveryStream,
-      schedulePeriodSeconds: schedulePeriodSeconds(scheduleExpression.expressionString),
+      schedulePeriodSeconds: schedulePeriodSeconds(feedSchedule.expression.expressionString),
       noRecordsPeriods,
       freshnessThreshold: Duration.seconds(900),
       topic: props.alarmTopic,
     }).alarms;
+
+    if (props.dashboardEnabled) {
+      this.dashboard = new FeedDashboard(this, 'Dashboard', {
+        feed: this.feedName,
+        pollerFunction,
+        deadLetterQueue,
+        deliveryStream,
+        alarms: this.alarms,
+      }).dashboard;
+    }
   }
 
   /** Records the poller delivered to Firehose (sum over 5 minutes by default). */
@@ -307,9 +419,36 @@ export class ApiToFirehoseIngestion extends Construct {
     return feedMetric(this.feedName, 'RecordsDeadLettered', 'Sum').with(props);
   }
 
-  /** Lets a principal read the feed's delivered data (its prefix of the bucket), nothing else. */
+  /**
+   * Lets a principal read the feed's delivered data (the objects under its prefix, and the
+   * bucket's key if it has one), nothing else: not other feeds of a shared bucket, not dead letters.
+   */
   public grantReadData(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantRead(grantee, `feed=${this.feedName}/*`);
+    return this.bucket.grantRead(grantee, `${this.dataRoot}*`);
+  }
+
+  /** What the poller may do, each scoped to this feed's own resources. */
+  private grantPoller(pollerFunction: lambda.IFunction, role: iam.Role, resources: {
+    deliveryStream: firehose.IDeliveryStream; deadLetterQueue: sqs.IQueue; stateTable: dynamodb.ITable; bucket: s3.IBucket;
+  }): void {
+    resources.deliveryStream.grantPutRecords(pollerFunction);
+    // Also covers a customer-managed key of the queue (Lambda's on-failure destination sends
+    // with the function's role, so the same grant serves both).
+    resources.deadLetterQueue.grantSendMessages(pollerFunction);
+    // Item reads and writes on its own table only (no scans, no table management).
+    resources.stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    resources.stateTable.encryptionKey?.grant(pollerFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    // Dead letters too large for an SQS message go to the bucket, under this feed's folder only.
+    const deadLetters = resources.bucket.arnForObjects(`${DEAD_LETTER_PREFIX}feed=${this.feedName}/*`);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [deadLetters] }));
+    resources.bucket.encryptionKey?.grant(pollerFunction, 'kms:GenerateDataKey');
+    acknowledgeFindings(role, [`AwsSolutions-IAM5[${nagResource(this, deadLetters)}]`],
+      'The poller writes oversized dead-letter payloads only under dead-letters/feed=NAME/ of its bucket.');
+    if (resources.deadLetterQueue.encryptionMasterKey) {
+      // grantSendMessages grants the key's data-key actions with their aws-cdk-lib wildcards.
+      acknowledgeFindings(role, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
+        'kms:GenerateDataKey* and kms:ReEncrypt* on the dead-letter queue\'s own key, granted by aws-cdk-lib\'s Queue.grantSendMessages so messages can be encrypted; no other key.');
+    }
   }
 
   /** Builds the event the schedule sends, validating the spec and its size at synth. */
@@ -340,20 +479,13 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 }
 
-/** Acknowledges named cdk-nag findings on a construct, each with the same reason. */
-function acknowledgeFindings(scope: IConstruct, ids: string[], reason: string): void {
-  for (const id of ids) {
-    Validations.of(scope).acknowledge({ id, reason });
-  }
-}
-
-/** The CloudFormation logical id of a construct's resource, as cdk-nag names it in findings. */
-function logicalIdOf(construct: IConstruct): string {
-  const stack = Stack.of(construct);
-  return stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement));
-}
-
 /** `WeatherFeed` → `weatherfeed`, `My Feed!` → `my-feed-`: a valid feed name from a construct id. */
 function defaultFeedName(id: string): string {
   return id.toLowerCase().replace(/[^a-z0-9-_]/g, '-').slice(0, 64);
+}
+
+/** The folders of a prefix before its first expression: `feed=a/year=!{…}` → `feed=a/`. */
+function fixedFolder(prefix: string): string {
+  const fixed = prefix.split('!{')[0];
+  return fixed.slice(0, fixed.lastIndexOf('/') + 1);
 }

@@ -1,19 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { weatherFeed } from '../helpers/example-feeds';
 import { cfnLint, templateOf, testStack } from '../helpers/synth';
 
-describe('compliance of the synthesized template', () => {
-  test('cdk-nag AwsSolutions and Serverless packs report no unacknowledged findings', () => {
-    const app = new App();
-    const stack = testStack(app);
-    weatherFeed(stack);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-    // cdk-nag 3 reports findings as validation errors that fail synth, listing each finding.
-    expect(() => app.synth()).not.toThrow();
-  });
-
+// Every configuration is checked in configurations.test.ts; this proves the check itself is live.
+describe('compliance checks', () => {
   test('cdk-nag does fail synth on an unacknowledged finding (the check is live)', () => {
     const app = new App();
     const stack = testStack(app);
@@ -24,9 +17,11 @@ describe('compliance of the synthesized template', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
   });
 
-  test('cfn-lint reports no errors or warnings', () => {
+  test('cfn-lint does report findings (the check is live)', () => {
     const stack = testStack();
     weatherFeed(stack);
-    expect(cfnLint(templateOf(stack).toJSON())).toBe('');
+    // A VPC built without AZ lookups hardcodes availability zones, which cfn-lint warns about.
+    new Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(cfnLint(templateOf(stack).toJSON())).toMatch(/W3010/);
   });
 });

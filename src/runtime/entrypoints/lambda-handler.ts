@@ -53,7 +53,14 @@ export async function handler(event: PollerEvent, context?: Context): Promise<Ru
   });
   const remaining = context?.getRemainingTimeInMillis?.();
   const summary = await runFeed(spec, {
-    sink: new FirehoseSink({ client: firehose, deliveryStreamName: requiredEnv('DELIVERY_STREAM_NAME'), deadLetters, logger }),
+    sink: new FirehoseSink({
+      client: firehose,
+      deliveryStreamName: requiredEnv('DELIVERY_STREAM_NAME'),
+      deadLetters,
+      logger,
+      // Set by the construct when the stream deaggregates records for dynamic partitioning.
+      maxLinesPerRecord: process.env.MAX_LINES_PER_RECORD ? Number(process.env.MAX_LINES_PER_RECORD) : undefined,
+    }),
     state: new DynamoDbStateStore(dynamodb, requiredEnv('STATE_TABLE_NAME')),
     secrets: new CachingSecretResolver(secretsManagerSource(secretsManager), redactor),
     deadLetters,

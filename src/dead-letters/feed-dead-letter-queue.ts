@@ -1,0 +1,58 @@
+/**
+ * The feed's dead-letter queue: a new encrypted, SSL-only, retained queue (secure defaults first,
+ * the user's `deadLetterQueueProps` on top), or an existing standard queue.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { definedOnly } from '../ingestion/defined-only';
+import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
+
+export interface FeedDeadLetterQueueProps {
+  readonly existingDeadLetterQueue?: sqs.IQueue;
+  readonly deadLetterQueueProps?: sqs.QueueProps;
+  readonly encryptionKey?: kms.IKey;
+  readonly errorContext: string;
+}
+
+/** Returns the feed's dead-letter queue, creating it (id `DeadLetterQueue`) unless one is given. */
+export function feedDeadLetterQueue(scope: Construct, props: FeedDeadLetterQueueProps): sqs.IQueue {
+  const fail = (message: string): never => {
+    throw new Error(`${props.errorContext}: ${message}`);
+  };
+  if (props.existingDeadLetterQueue) {
+    if (props.deadLetterQueueProps) {
+      fail('existingDeadLetterQueue and deadLetterQueueProps are both set; deadLetterQueueProps configures a new queue. Remove one of them');
+    }
+    if (props.existingDeadLetterQueue.fifo) {
+      fail('existingDeadLetterQueue is a FIFO queue; EventBridge Scheduler and Lambda destinations need a standard queue');
+    }
+    return props.existingDeadLetterQueue;
+  }
+  const overrides = definedOnly(props.deadLetterQueueProps ?? {});
+  if (overrides.fifo) {
+    fail('deadLetterQueueProps.fifo is true; EventBridge Scheduler and Lambda destinations need a standard queue. Remove fifo');
+  }
+  if (overrides.encryption === sqs.QueueEncryption.UNENCRYPTED) {
+    fail('deadLetterQueueProps.encryption is UNENCRYPTED; dead letters hold API records. Use SQS_MANAGED or KMS, or leave it unset');
+  }
+  if (overrides.encryptionMasterKey && props.encryptionKey && overrides.encryptionMasterKey !== props.encryptionKey) {
+    fail('deadLetterQueueProps.encryptionMasterKey and encryptionKey are different keys; remove deadLetterQueueProps.encryptionMasterKey to use encryptionKey for the queue too');
+  }
+  const key = overrides.encryptionMasterKey ?? props.encryptionKey;
+  const queue = new sqs.Queue(scope, 'DeadLetterQueue', {
+    encryption: key ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    // The longest SQS allows: dead letters wait for someone to read and redrive them.
+    retentionPeriod: Duration.days(14),
+    // Deleting the stack must not delete records that were never delivered.
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...overrides,
+  });
+  acknowledgeFindings(queue, ['AwsSolutions-SQS3'], 'This queue is itself the dead-letter queue of the schedule and the poller.');
+  acknowledgeFindings(queue, ['Serverless-SQSRedrivePolicy'],
+    'This queue is itself the dead-letter queue; its messages are redriven by the documented redrive procedure.');
+  return queue;
+}

@@ -1,0 +1,89 @@
+import { Duration } from 'aws-cdk-lib';
+
+/** Names Firehose accepts in `!{partitionKeyFromQuery:NAME}` and that read well in an S3 key. */
+const KEY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** A dotted path of plain field names: `country`, `address.city`. */
+const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * Options for dynamic partitioning.
+ */
+export interface DynamicPartitioningOptions {
+  /**
+   * How long Firehose retries delivering to a partition's prefix before it writes the data under
+   * the error prefix. Raise it if the bucket is sometimes unavailable for longer.
+   *
+   * @default Duration.seconds(300)
+   */
+  readonly retryDuration?: Duration;
+}
+
+/**
+ * Partitions the delivered objects by values inside each record, with Firehose dynamic
+ * partitioning: each key becomes a `key=value/` level of the S3 prefix, after `feed=NAME/` and
+ * before the time levels.
+ *
+ * The poller packs several records into one Firehose record to save cost; with dynamic
+ * partitioning on, Firehose splits them again (multi-record deaggregation, JSON lines, at most
+ * 500 lines per record, which the poller respects) and appends a newline to each, so the objects
+ * stay newline-delimited JSON. Dynamic partitioning is billed per GB processed, and needs a
+ * buffering interval of at least 60 seconds and a buffering size of at least 64 MiB.
+ */
+export class DynamicPartitioning {
+  /**
+   * Partition by fields of the API's record, for example `{ country: 'country' }` or
+   * `{ city: 'address.city' }`: each value is a dotted path inside the record.
+   */
+  public static byRecordFields(fields: Record<string, string>, options: DynamicPartitioningOptions = {}): DynamicPartitioning {
+    const queries: Record<string, string> = {};
+    for (const [key, field] of Object.entries(fields)) {
+      if (!FIELD_PATH.test(field)) {
+        throw new Error(`DynamicPartitioning.byRecordFields: the field of key '${key}' is '${field}'; use a dotted path of plain field names such as 'country' or 'address.city', or DynamicPartitioning.jq() for anything else`);
+      }
+      queries[key] = `.record.${field}`;
+    }
+    return new DynamicPartitioning(queries, options);
+  }
+
+  /**
+   * Partition by jq 1.6 expressions evaluated on each record envelope
+   * (`{ feed, record_id, fetched_at, source_url, partition, record }`), for example
+   * `{ city: '.partition.city' }` to partition by a static partition of the spec.
+   */
+  public static jq(queries: Record<string, string>, options: DynamicPartitioningOptions = {}): DynamicPartitioning {
+    return new DynamicPartitioning(queries, options);
+  }
+
+  /** The partition keys, in the order they appear in the S3 prefix. */
+  public readonly keys: string[];
+  /** The jq query of each key. */
+  public readonly queries: Record<string, string>;
+  /** How long Firehose retries delivering to a partition. */
+  public readonly retryDuration: Duration;
+
+  private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions) {
+    this.keys = Object.keys(queries);
+    if (this.keys.length === 0) {
+      throw new Error('DynamicPartitioning: give at least one partition key');
+    }
+    for (const key of this.keys) {
+      if (!KEY_NAME.test(key)) {
+        throw new Error(`DynamicPartitioning: the partition key '${key}' must be 1-64 letters, digits, '_' or '-'`);
+      }
+      if (!queries[key].trim()) {
+        throw new Error(`DynamicPartitioning: the query of partition key '${key}' is empty; give a jq expression such as '.record.${key}'`);
+      }
+    }
+    this.queries = { ...queries };
+    this.retryDuration = options.retryDuration ?? Duration.seconds(300);
+    const retrySeconds = this.retryDuration.toSeconds();
+    if (retrySeconds < 0 || retrySeconds > 7200) {
+      throw new Error(`DynamicPartitioning: retryDuration must be from 0 to 7200 seconds (got ${retrySeconds})`);
+    }
+  }
+
+  /** `key=!{partitionKeyFromQuery:key}/` for every key, as used in the S3 prefix. */
+  public prefixLevels(): string {
+    return this.keys.map((key) => `${key}=!{partitionKeyFromQuery:${key}}/`).join('');
+  }
+}

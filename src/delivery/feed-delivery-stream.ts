@@ -1,0 +1,155 @@
+/**
+ * The feed's Firehose delivery stream to S3: prefixes, buffering, compression, encryption and
+ * optional dynamic partitioning, each checked against Firehose's limits before CloudFormation
+ * sees them.
+ */
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DynamicPartitioning } from './dynamic-partitioning';
+import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
+
+/** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
+export const DEAGGREGATION_MAX_LINES = 500;
+
+/** Firehose's limit on the length of an S3 prefix. */
+const PREFIX_MAX_LENGTH = 1024;
+const TIME_LEVELS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+
+export interface FeedDeliveryStreamProps {
+  readonly feed: string;
+  readonly bucket: s3.IBucket;
+  readonly dataOutputPrefix?: string;
+  readonly errorOutputPrefix?: string;
+  readonly bufferingInterval?: Duration;
+  readonly bufferingSize?: Size;
+  readonly compression?: firehose.Compression;
+  readonly dynamicPartitioning?: DynamicPartitioning;
+  /** Customer-managed key for the stream's server-side encryption; an AWS-owned key otherwise. */
+  readonly encryptionKey?: kms.IKey;
+  /** Prefixes every validation error, naming the construct. */
+  readonly errorContext: string;
+}
+
+export interface FeedDeliveryStream {
+  readonly deliveryStream: firehose.DeliveryStream;
+  readonly dataOutputPrefix: string;
+  readonly errorOutputPrefix: string;
+}
+
+/** The default data prefix: per feed, then the dynamic partition keys, then time. */
+export function defaultDataOutputPrefix(feed: string, dynamicPartitioning?: DynamicPartitioning): string {
+  return `feed=${feed}/${dynamicPartitioning?.prefixLevels() ?? ''}${TIME_LEVELS}`;
+}
+
+/** The default error prefix: per feed and error type, then time. */
+export function defaultErrorOutputPrefix(feed: string): string {
+  return `errors/feed=${feed}/!{firehose:error-output-type}/${TIME_LEVELS}`;
+}
+
+/**
+ * Creates the delivery stream in `scope` (ids `DeliveryLogs` and `DeliveryStream`, so the
+ * logical ids of existing stacks stay the same).
+ */
+export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
+  const fail = (message: string): never => {
+    throw new Error(`${props.errorContext}: ${message}`);
+  };
+  const partitioning = props.dynamicPartitioning;
+  const interval = props.bufferingInterval ?? Duration.seconds(300);
+  const size = props.bufferingSize ?? Size.mebibytes(64);
+  checkBuffering(interval, size, partitioning !== undefined, fail);
+
+  const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
+  const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
+  checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, fail);
+
+  const deliveryLogGroup = new logs.LogGroup(scope, 'DeliveryLogs', {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const processors: firehose.IDataProcessor[] = partitioning ? [
+    // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
+    // partitioned on its own values.
+    firehose.RecordDeAggregationProcessor.json(),
+    firehose.MetadataExtractionProcessor.jq16(partitioning.queries),
+    // Deaggregated records lose their newline; put it back, so objects stay JSON lines.
+    new firehose.AppendDelimiterToRecordProcessor(),
+  ] : [];
+  const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
+    encryption: props.encryptionKey
+      ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
+      : firehose.StreamEncryption.awsOwnedKey(),
+    destination: new firehose.S3Bucket(props.bucket, {
+      compression: props.compression ?? firehose.Compression.GZIP,
+      dataOutputPrefix,
+      errorOutputPrefix,
+      bufferingInterval: interval,
+      bufferingSize: size,
+      // Objects are written with the bucket's own key when it has one (also for imported buckets).
+      encryptionKey: props.bucket.encryptionKey,
+      loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
+      processors: processors.length > 0 ? processors : undefined,
+      dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning.retryDuration } : undefined,
+    }),
+  });
+  if (props.bucket.encryptionKey || props.encryptionKey) {
+    acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
+      'aws-cdk-lib grants Firehose kms:GenerateDataKey* and kms:ReEncrypt* on the stream\'s and the bucket\'s own keys, to encrypt the records it buffers and the objects it writes; no other key.');
+  }
+  return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
+}
+
+function checkBuffering(interval: Duration, size: Size, partitioned: boolean, fail: (message: string) => never): void {
+  const seconds = interval.toSeconds();
+  const mebibytes = size.toMebibytes();
+  if (!Token.isUnresolved(seconds) && (seconds < 0 || seconds > 900)) {
+    fail(`bufferingInterval must be from 0 to 900 seconds, Firehose's limits (got ${seconds} s)`);
+  }
+  if (!Token.isUnresolved(mebibytes) && (mebibytes < 1 || mebibytes > 128)) {
+    fail(`bufferingSize must be from 1 to 128 MiB, Firehose's limits (got ${mebibytes} MiB)`);
+  }
+  if (partitioned && seconds < 60) {
+    fail(`dynamic partitioning needs a bufferingInterval of at least 60 seconds (got ${seconds} s); raise bufferingInterval, or remove dynamicPartitioning`);
+  }
+  if (partitioned && mebibytes < 64) {
+    fail(`dynamic partitioning needs a bufferingSize of at least 64 MiB (got ${mebibytes} MiB); raise bufferingSize, or remove dynamicPartitioning`);
+  }
+}
+
+function checkPrefixes(data: string, error: string, partitioning: DynamicPartitioning | undefined, fail: (message: string) => never): void {
+  for (const [name, prefix] of [['dataOutputPrefix', data], ['errorOutputPrefix', error]]) {
+    if (prefix.length === 0 || prefix.length > PREFIX_MAX_LENGTH) {
+      fail(`${name} must be 1-${PREFIX_MAX_LENGTH} characters (got ${prefix.length})`);
+    }
+    if (prefix.startsWith('/')) {
+      fail(`${name} '${prefix}' starts with '/'; S3 keys would begin with an empty folder. Remove the leading '/'`);
+    }
+    if (prefix.startsWith('dead-letters/')) {
+      fail(`${name} '${prefix}' is inside dead-letters/, where the poller keeps oversized dead letters; choose another prefix`);
+    }
+  }
+  if (!error.includes('!{firehose:error-output-type}') && error.includes('!{')) {
+    fail(`errorOutputPrefix '${error}' uses expressions, so Firehose requires it to include !{firehose:error-output-type}`);
+  }
+  if (error.includes('!{partitionKeyFrom')) {
+    fail(`errorOutputPrefix '${error}' uses a partition key; Firehose allows them only in dataOutputPrefix`);
+  }
+  const used = [...data.matchAll(/!\{partitionKeyFromQuery:([^}]*)\}/g)].map((match) => match[1]);
+  if (!partitioning && used.length > 0) {
+    fail(`dataOutputPrefix '${data}' uses partition keys (${used.join(', ')}) but dynamicPartitioning is not set; set dynamicPartitioning, or remove them from the prefix`);
+  }
+  if (partitioning) {
+    const missing = partitioning.keys.filter((key) => !used.includes(key));
+    if (missing.length > 0) {
+      fail(`dataOutputPrefix '${data}' does not use the dynamic partition key(s) ${missing.join(', ')}; add ${missing.map((key) => `!{partitionKeyFromQuery:${key}}`).join(', ')} to it`);
+    }
+    const unknown = used.filter((key) => !partitioning.keys.includes(key));
+    if (unknown.length > 0) {
+      fail(`dataOutputPrefix '${data}' uses partition key(s) ${unknown.join(', ')} that dynamicPartitioning does not define`);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { feedMetric } from './feed-metrics';
+
+export interface FeedDashboardProps {
+  readonly feed: string;
+  readonly pollerFunction: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly deliveryStream: firehose.IDeliveryStream;
+  readonly alarms: cloudwatch.IAlarm[];
+}
+
+/**
+ * One dashboard per feed, read top to bottom the way data flows:
+ *
+ *   [ alarm status                                                  ]
+ *   [ records fetched / delivered / dead-lettered ] [ pages, retries ] [ cursor lag ]
+ *   [ poller invocations, errors, throttles ] [ poller duration p50/max ] [ DLQ visible ]
+ *   [ Firehose incoming records, bytes ] [ delivered to S3 ] [ freshness, throttled ]
+ */
+export class FeedDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: FeedDashboardProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const feedSum = (name: string, label: string) => feedMetric(props.feed, name, 'Sum', period).with({ label });
+    const stream = (name: string, label: string, statistic = 'Sum') => props.deliveryStream.metric(name, { period, statistic, label });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(1),
+      widgets: [
+        [new cloudwatch.TextWidget({
+          markdown: `# Feed ${props.feed}\nAPI → poller Lambda → Firehose → S3. Dead letters: the SQS queue; redrive with \`api-ingest redrive\`.`,
+          width: 24, height: 2,
+        })],
+        ...(props.alarms.length > 0 ? [[new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24, height: 3 })]] : []),
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Records',
+            left: [feedSum('RecordsFetched', 'fetched'), feedSum('RecordsDelivered', 'delivered'), feedSum('RecordsDeadLettered', 'dead-lettered')],
+            width: 10,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Requests',
+            left: [feedSum('Pages', 'pages'), feedSum('Retries', 'retries'), feedSum('RequestsDeadLettered', 'requests dead-lettered')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Cursor lag (s)',
+            left: [feedMetric(props.feed, 'CursorLag', 'Maximum', period).with({ label: 'max' })],
+            width: 6,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Poller',
+            left: [
+              props.pollerFunction.metricInvocations({ period, label: 'invocations' }),
+              props.pollerFunction.metricErrors({ period, label: 'errors' }),
+              props.pollerFunction.metricThrottles({ period, label: 'throttles' }),
+            ],
+            width: 10,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Poller duration (ms)',
+            left: [
+              props.pollerFunction.metricDuration({ period, statistic: 'p50', label: 'p50' }),
+              props.pollerFunction.metricDuration({ period, statistic: 'Maximum', label: 'max' }),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Dead letters waiting',
+            left: [props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: 'visible' })],
+            width: 6,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Firehose in',
+            left: [stream('IncomingRecords', 'records')],
+            right: [stream('IncomingBytes', 'bytes')],
+            width: 10,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Delivered to S3',
+            left: [stream('DeliveryToS3.Records', 'records')],
+            right: [stream('DeliveryToS3.Success', 'success ratio', 'Average')],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Freshness (s) and throttling',
+            left: [stream('DeliveryToS3.DataFreshness', 'freshness', 'Maximum')],
+            right: [stream('ThrottledRecords', 'throttled records')],
+            width: 6,
+          }),
+        ],
+      ],
+    });
+  }
+}

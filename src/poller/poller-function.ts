@@ -1,0 +1,126 @@
+/**
+ * The poller Lambda function, its own least-privilege role and its log group. What the poller
+ * may touch (stream, queue, table, secrets) is granted by the construct that owns those.
+ */
+import * as path from 'path';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PollerProps } from './poller-props';
+
+/** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
+const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
+
+/** Variables the construct sets; a user's `environment` may not replace them. */
+export const POLLER_ENVIRONMENT_NAMES = [
+  'DELIVERY_STREAM_NAME', 'DEAD_LETTER_QUEUE_URL', 'STATE_TABLE_NAME', 'DEAD_LETTER_BUCKET',
+  'POWERTOOLS_METRICS_NAMESPACE', 'MAX_LINES_PER_RECORD',
+];
+
+export interface PollerFunctionProps {
+  readonly feed: string;
+  readonly environment: Record<string, string>;
+  readonly pollerProps?: PollerProps;
+  /** Where failed asynchronous invocations go after Lambda's retry. */
+  readonly onFailure: lambda.IDestination;
+  readonly errorContext: string;
+}
+
+export interface PollerFunction {
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+}
+
+/** Creates the poller (ids `PollerLogs`, `PollerRole`, `Poller`) after checking `pollerProps`. */
+export function createPollerFunction(scope: Construct, props: PollerFunctionProps): PollerFunction {
+  const options = props.pollerProps ?? {};
+  checkPollerProps(options, (message) => {
+    throw new Error(`${props.errorContext}: ${message}`);
+  });
+
+  const logGroup = new logs.LogGroup(scope, 'PollerLogs', {
+    retention: options.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  // An explicit role instead of AWSLambdaBasicExecutionRole: it may write only to its own log group.
+  const role = new iam.Role(scope, 'PollerRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Poller of the ${props.feed} API feed`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  }));
+
+  if (options.vpc) {
+    // What AWSLambdaVPCAccessExecutionRole grants, inline on the poller's own role (aws-cdk-lib
+    // adds that managed policy only to roles it creates). EC2 supports no resource scoping here.
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }));
+  }
+
+  const fn = new lambda.Function(scope, 'Poller', {
+    description: `Polls the ${props.feed} API into Firehose`,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    code: lambda.Code.fromAsset(POLLER_ASSET_DIR),
+    handler: 'index.handler',
+    role,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    memorySize: options.memorySize ?? 512,
+    timeout: options.timeout ?? Duration.minutes(5),
+    reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+    vpc: options.vpc,
+    vpcSubnets: options.vpcSubnets,
+    securityGroups: options.securityGroups,
+    tracing: lambda.Tracing.ACTIVE,
+    environment: { ...options.environment, ...props.environment },
+    // A failed run is retried once; after that the next scheduled run picks the feed up again.
+    // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
+    retryAttempts: 1,
+    maxEventAge: Duration.hours(1),
+    onFailure: props.onFailure,
+  });
+  // Lambda makes the function depend on its role as well as the role's policy; the role is
+  // already referenced by GetAtt, and cfn-lint flags the redundant DependsOn (W3005). Keep only
+  // the policy, so the function is not created before it may write logs and put records.
+  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
+  cfnFunction.addOverride('DependsOn', Lazy.list({
+    produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
+  }));
+  return { fn, role };
+}
+
+function checkPollerProps(options: PollerProps, fail: (message: string) => never): void {
+  const memory = options.memorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
+    fail(`pollerProps.memorySize must be a whole number of MB from 128 to 10240, Lambda's limits (got ${memory})`);
+  }
+  const timeout = options.timeout?.toSeconds();
+  if (timeout !== undefined && (timeout < 30 || timeout > 900)) {
+    fail(`pollerProps.timeout must be from 30 seconds to 15 minutes (got ${timeout} s): the poller keeps up to a minute back to commit its progress`);
+  }
+  const reserved = options.reservedConcurrentExecutions;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    fail(`pollerProps.reservedConcurrentExecutions must be a whole number of at least 1 (got ${reserved}); to stop polling, set scheduleProps.enabled to false instead`);
+  }
+  if (!options.vpc && (options.vpcSubnets || options.securityGroups)) {
+    fail('pollerProps.vpcSubnets or securityGroups is set without pollerProps.vpc; set vpc too, or remove them');
+  }
+  for (const name of Object.keys(options.environment ?? {})) {
+    if (POLLER_ENVIRONMENT_NAMES.includes(name)) {
+      fail(`pollerProps.environment sets ${name}, which the construct sets for the poller; remove it`);
+    }
+    if (name.startsWith('AWS_') || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(name)) {
+      fail(`pollerProps.environment has the name '${name}'; Lambda reserves AWS_* names and needs letters, digits and '_', starting with a letter`);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The bucket a feed delivers to: a new secure one (secure defaults first, the user's
+ * `bucketProps` on top), or an existing one the user brings, for example shared by several feeds.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { definedOnly } from '../ingestion/defined-only';
+import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
+
+export interface FeedBucketProps {
+  readonly existingBucket?: s3.IBucket;
+  readonly bucketProps?: s3.BucketProps;
+  readonly encryptionKey?: kms.IKey;
+  readonly errorContext: string;
+}
+
+/**
+ * Returns the feed's bucket, creating it (ids `AccessLogsBucket` and `Bucket`) unless an
+ * existing bucket is given.
+ */
+export function feedBucket(scope: Construct, props: FeedBucketProps): s3.IBucket {
+  const fail = (message: string): never => {
+    throw new Error(`${props.errorContext}: ${message}`);
+  };
+  if (props.existingBucket) {
+    if (props.bucketProps) {
+      fail('existingBucket and bucketProps are both set; bucketProps configures a new bucket. Remove one of them');
+    }
+    return props.existingBucket;
+  }
+  const overrides = definedOnly(props.bucketProps ?? {});
+  if (overrides.encryptionKey && props.encryptionKey && overrides.encryptionKey !== props.encryptionKey) {
+    fail('bucketProps.encryptionKey and encryptionKey are different keys; remove bucketProps.encryptionKey to use encryptionKey for the bucket too');
+  }
+  if (overrides.encryption === s3.BucketEncryption.UNENCRYPTED) {
+    fail('bucketProps.encryption is UNENCRYPTED; S3 encrypts every object anyway. Use S3_MANAGED or KMS, or leave it unset');
+  }
+  if (overrides.publicReadAccess) {
+    fail('bucketProps.publicReadAccess is true; a data lake bucket of raw API records must not be public. Grant readers with grantReadData() instead');
+  }
+
+  // Server access logs go to their own bucket, unless the user names one.
+  let accessLogsBucket = overrides.serverAccessLogsBucket;
+  if (!accessLogsBucket) {
+    const created = new s3.Bucket(scope, 'AccessLogsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledgeFindings(created, ['AwsSolutions-S1'],
+      'This bucket receives the data bucket\'s server access logs; logging it into itself would loop.');
+    accessLogsBucket = created;
+  }
+  const key = overrides.encryptionKey ?? props.encryptionKey;
+  return new s3.Bucket(scope, 'Bucket', {
+    encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+    encryptionKey: key,
+    // An S3 Bucket Key cuts KMS requests (and cost) for the many objects Firehose writes.
+    bucketKeyEnabled: key ? true : undefined,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    serverAccessLogsPrefix: 'data-bucket/',
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...overrides,
+    serverAccessLogsBucket: accessLogsBucket,
+  });
+}

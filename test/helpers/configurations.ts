@@ -1,0 +1,115 @@
+/**
+ * The representative configurations of the construct. Each one is snapshotted, checked by
+ * cdk-nag and cfn-lint, and asserted on, so they are built in one place.
+ */
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Records } from '../../src';
+import { weatherFeed } from './example-feeds';
+import { testStack } from './synth';
+
+export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
+export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+export interface Configuration {
+  readonly stack: Stack;
+  readonly feeds: ApiToFirehoseIngestion[];
+}
+
+function pricesSource(): ApiSource {
+  return ApiSource.http({ url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes') });
+}
+
+/** A customer-managed key as a security team would create it (rotation on). */
+export function customerKey(stack: Stack, id = 'FeedKey'): kms.Key {
+  return new kms.Key(stack, id, { enableKeyRotation: true, description: 'Key of the API feeds' });
+}
+
+export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
+  'defaults': (app) => {
+    const stack = testStack(app);
+    return { stack, feeds: [weatherFeed(stack)] };
+  },
+
+  'existing bucket with KMS and a customer-managed key': (app) => {
+    const stack = testStack(app);
+    const lake = s3.Bucket.fromBucketAttributes(stack, 'Lake', {
+      bucketArn: LAKE_BUCKET_ARN,
+      encryptionKey: kms.Key.fromKeyArn(stack, 'LakeKey', LAKE_KEY_ARN),
+    });
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      existingBucket: lake,
+      encryptionKey: customerKey(stack),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'dynamic partitioning': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
+      bufferingInterval: Duration.seconds(120),
+      bufferingSize: Size.mebibytes(128),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'VPC': (app) => {
+    const stack = testStack(app);
+    // The platform team's VPC, imported as most apps do (a VPC built in the same stack would
+    // carry hardcoded availability zones into the template).
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f67890',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      pollerProps: {
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [new ec2.SecurityGroup(stack, 'PollerSecurityGroup', { vpc, description: 'Egress of the prices poller', allowAllOutbound: true })],
+        memorySize: 1024,
+        timeout: Duration.minutes(10),
+        reservedConcurrentExecutions: 1,
+        environment: { HTTPS_PROXY: 'http://proxy.internal:3128' },
+        logRetention: logs.RetentionDays.ONE_MONTH,
+      },
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'alarms off': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      alarmsEnabled: false,
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'two feeds sharing a bucket, a queue and a table': (app) => {
+    const stack = testStack(app);
+    const weather = weatherFeed(stack);
+    const prices = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      schedule: ScheduleExpression.rate(Duration.minutes(5)),
+      existingBucket: weather.bucket,
+      existingDeadLetterQueue: weather.deadLetterQueue,
+      existingStateTable: weather.stateTable,
+      dashboardEnabled: true,
+    });
+    return { stack, feeds: [weather, prices] };
+  },
+};

@@ -1,0 +1,27 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { CONFIGURATIONS } from '../helpers/configurations';
+import { cfnLint, templateOf } from '../helpers/synth';
+
+/**
+ * Every representative configuration: its reviewed snapshot, cdk-nag's AwsSolutions and
+ * Serverless packs with no unacknowledged finding, and cfn-lint with no finding.
+ */
+describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
+  test('matches the reviewed snapshot (asset hashes masked)', () => {
+    const { stack } = CONFIGURATIONS[name]();
+    expect(templateOf(stack).toJSON()).toMatchSnapshot();
+  });
+
+  test('cdk-nag AwsSolutions and Serverless packs report no unacknowledged findings', () => {
+    const app = new App();
+    CONFIGURATIONS[name](app);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('cfn-lint reports no errors or warnings', () => {
+    const { stack } = CONFIGURATIONS[name]();
+    expect(cfnLint(templateOf(stack).toJSON())).toBe('');
+  });
+});
