@@ -3,7 +3,7 @@
  * optional dynamic partitioning, each checked against Firehose's limits before CloudFormation
  * sees them.
  */
-import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -105,12 +105,13 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
 
 function checkBuffering(interval: Duration, size: Size, partitioned: boolean, fail: (message: string) => never): void {
   const seconds = interval.toSeconds();
-  const mebibytes = size.toMebibytes();
+  // Not rounded: Firehose takes whole MiB, and 0.5 MiB must be reported, not thrown on.
+  const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Token.isUnresolved(seconds) && (seconds < 0 || seconds > 900)) {
     fail(`bufferingInterval must be from 0 to 900 seconds, Firehose's limits (got ${seconds} s)`);
   }
-  if (!Token.isUnresolved(mebibytes) && (mebibytes < 1 || mebibytes > 128)) {
-    fail(`bufferingSize must be from 1 to 128 MiB, Firehose's limits (got ${mebibytes} MiB)`);
+  if (!Token.isUnresolved(mebibytes) && (mebibytes < 1 || mebibytes > 128 || !Number.isInteger(mebibytes))) {
+    fail(`bufferingSize must be a whole number of MiB from 1 to 128, Firehose's limits (got ${mebibytes} MiB)`);
   }
   if (partitioned && seconds < 60) {
     fail(`dynamic partitioning needs a bufferingInterval of at least 60 seconds (got ${seconds} s); raise bufferingInterval, or remove dynamicPartitioning`);

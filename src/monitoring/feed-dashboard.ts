@@ -36,7 +36,8 @@ export class FeedDashboard extends Construct {
       widgets: [
         [new cloudwatch.TextWidget({
           markdown: `# Feed ${props.feed}\nAPI → poller Lambda → Firehose → S3. Dead letters: the SQS queue; redrive with \`api-ingest redrive\`.`,
-          width: 24, height: 2,
+          width: 24,
+          height: 2,
         })],
         ...(props.alarms.length > 0 ? [[new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24, height: 3 })]] : []),
         [

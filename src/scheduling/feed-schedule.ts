@@ -71,7 +71,9 @@ export function createFeedSchedule(scope: Construct, options: FeedScheduleOption
   return { schedule, role, expression };
 }
 
-function withTimeZone(expression: scheduler.ScheduleExpression, props: FeedScheduleProps, fail: (message: string) => never): scheduler.ScheduleExpression {
+function withTimeZone(
+  expression: scheduler.ScheduleExpression, props: FeedScheduleProps, fail: (message: string) => never,
+): scheduler.ScheduleExpression {
   if (!props.timeZone) {
     return expression;
   }
@@ -79,7 +81,9 @@ function withTimeZone(expression: scheduler.ScheduleExpression, props: FeedSched
   if (!Token.isUnresolved(text) && text.startsWith('rate(')) {
     fail(`scheduleProps.timeZone is set but the schedule is ${text}, which has no time zone; use ScheduleExpression.cron() or at(), or remove timeZone`);
   }
-  if (expression.timeZone && expression.timeZone.timezoneName !== props.timeZone.timezoneName) {
+  // cron() and at() default to UTC, so only another zone counts as set in the expression.
+  const own = expression.timeZone?.timezoneName;
+  if (own && own !== 'Etc/UTC' && own !== props.timeZone.timezoneName) {
     fail(`the schedule expression is in ${expression.timeZone.timezoneName} but scheduleProps.timeZone is ${props.timeZone.timezoneName}; set the time zone in one place`);
   }
   return scheduler.ScheduleExpression.expression(text, props.timeZone);

@@ -8,9 +8,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Records } from '../../src';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
+import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Records } from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
 export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';

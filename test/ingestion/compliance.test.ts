@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { weatherFeed } from '../helpers/example-feeds';
 import { cfnLint, templateOf, testStack } from '../helpers/synth';
