@@ -28,6 +28,8 @@ export interface FaultStats {
   droppedAfter: number;
   /** Lines in batches that reached moto although the client saw the connection drop. */
   linesLandedUnacknowledged: number;
+  /** The most JSON lines seen in one Firehose record (what deaggregation limits). */
+  maxLinesPerRecord: number;
 }
 
 export interface FaultProxy {
@@ -83,7 +85,7 @@ function slowDown(res: ServerResponse): void {
 export async function startFaultProxy(targetUrl: string, faults: Faults = {}, seed = 42): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   const random = seededRandom(seed);
-  const stats: FaultStats = { calls: 0, recordsFailed: 0, throttled: 0, droppedBefore: 0, droppedAfter: 0, linesLandedUnacknowledged: 0 };
+  const stats: FaultStats = { calls: 0, recordsFailed: 0, throttled: 0, droppedBefore: 0, droppedAfter: 0, linesLandedUnacknowledged: 0, maxLinesPerRecord: 0 };
   const proxy: { faults: Faults } = { faults };
 
   const server: Server = createServer(async (req, res) => {
@@ -109,6 +111,10 @@ export async function startFaultProxy(targetUrl: string, faults: Faults = {}, se
         return;
       }
       const input = JSON.parse(body.toString('utf8')) as { DeliveryStreamName: string; Records: Array<{ Data: string }> };
+      for (const record of input.Records) {
+        const lines = Buffer.from(record.Data, 'base64').toString('utf8').split('\n').length - 1;
+        stats.maxLinesPerRecord = Math.max(stats.maxLinesPerRecord, lines);
+      }
       const fails = input.Records.map(() => (f.partialFailureRate ? random() < f.partialFailureRate : false));
       const passing = input.Records.filter((_, i) => !fails[i]);
       let motoResponses: Array<{ RecordId: string }> = [];

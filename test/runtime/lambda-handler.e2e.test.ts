@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
+import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { createFeedResources, drainQueue, motoEnv, pollerEnv, readAllObjects } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
@@ -88,6 +89,30 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
       record,
     })).join('\n') + '\n';
     expect(content).toBe(expected);
+  });
+
+  test('with dynamic partitioning on, the construct\'s MAX_LINES_PER_RECORD keeps each Firehose record within deaggregation\'s 500 lines', async () => {
+    const resources = await createFeedResources();
+    // A pass-through proxy in front of moto counts the JSON lines in each Firehose record.
+    const proxy = await startFaultProxy(process.env.MOTO_ENDPOINT!);
+    try {
+      const event = asScheduled(scheduleInputFor(api.url), '2026-11-25T12:00:00Z', 'exec-dp');
+      const packed = await invokeBundledHandler(event, { ...pollerEnv(resources), AWS_ENDPOINT_URL_FIREHOSE: proxy.url });
+      expect(packed.result).toMatchObject({ status: 'succeeded', recordsDelivered: 1200 });
+      // Without the limit the poller packs small records by bytes only: far more than 500 lines.
+      expect(proxy.stats.maxLinesPerRecord).toBeGreaterThan(500);
+
+      proxy.stats.maxLinesPerRecord = 0;
+      const partitioned = await createFeedResources();
+      const limited = await invokeBundledHandler(asScheduled(scheduleInputFor(api.url), '2026-11-25T12:00:00Z', 'exec-dp2'),
+        { ...pollerEnv(partitioned), AWS_ENDPOINT_URL_FIREHOSE: proxy.url, MAX_LINES_PER_RECORD: '500' });
+      expect(limited.result).toMatchObject({ status: 'succeeded', recordsDelivered: 1200 });
+      expect(proxy.stats.maxLinesPerRecord).toBe(500);
+      const lines = [...(await readAllObjects(partitioned.bucketName)).values()].join('').split('\n');
+      expect(lines.length - 1).toBe(1200);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test('an API failure fails the invocation (for retry and the DLQ) and delivers nothing', async () => {
