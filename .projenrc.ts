@@ -107,7 +107,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/.venv/', '/cdk.out/', '/examples/**/cdk.out/', '/out/', '/.tmp/'],
+  gitignore: ['/.venv/', '__pycache__/', '/cdk.out/', '/examples/**/cdk.out/', '/out/', '/.tmp/'],
   npmignoreEnabled: true,
   githubOptions: { mergify: false },
   depsUpgrade: false,

@@ -420,11 +420,23 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /**
-   * Lets a principal read the feed's delivered data (the objects under its prefix, and the
-   * bucket's key if it has one), nothing else: not other feeds of a shared bucket, not dead letters.
+   * Lets a principal read the feed's delivered data, nothing else: `s3:GetObject` on the feed's
+   * folder, `s3:ListBucket` limited to that folder, and decrypting with the bucket's key if it
+   * has one. Not other feeds of a shared bucket, not dead letters, not Firehose's error objects.
    */
   public grantReadData(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantRead(grantee, `${this.dataRoot}*`);
+    const folder = `${this.dataRoot}*`;
+    let grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(folder)] })
+      .combine(iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [folder] } },
+      }));
+    if (this.bucket.encryptionKey) {
+      grant = grant.combine(this.bucket.encryptionKey.grantDecrypt(grantee));
+    }
+    return grant;
   }
 
   /** What the poller may do, each scoped to this feed's own resources. */

@@ -81,13 +81,15 @@ describe('bucket', () => {
     expect(pollerStatements(template)).toContainEqual(expect.objectContaining({ Action: 'kms:GenerateDataKey', Resource: LAKE_KEY_ARN }));
   });
 
-  test('grantReadData on a KMS bucket grants the feed\'s folder and decrypting with the bucket\'s key', () => {
+  test('grantReadData on a KMS bucket grants reading and listing the feed\'s folder, and decrypting with the bucket\'s key; nothing else', () => {
     const { stack, feeds } = CONFIGURATIONS['existing bucket with KMS and a customer-managed key']();
     const reader = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
     feeds[0].grantReadData(reader);
-    const statements = pollerStatements(templateOf(stack), 'Analyst');
-    expect(statements).toContainEqual(expect.objectContaining({ Resource: expect.arrayContaining(['arn:aws:s3:::corp-data-lake/feed=prices/*']) }));
-    expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['kms:Decrypt']), Resource: LAKE_KEY_ARN }));
+    expect(pollerStatements(templateOf(stack), 'Analyst')).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::corp-data-lake/feed=prices/*' },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: 'arn:aws:s3:::corp-data-lake', Condition: { StringLike: { 's3:prefix': ['feed=prices/*'] } } },
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: LAKE_KEY_ARN },
+    ]);
   });
 });
 
@@ -334,8 +336,8 @@ describe('several feeds', () => {
 describe('the poller in a VPC gets the subnets it asked for', () => {
   test('isolated subnets can be selected', () => {
     const stack = testStack();
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-iso'] });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'] });
     const { template } = feed({ pollerProps: { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } }, stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: ['subnet-iso'] }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: ['subnet-0123456789abcdef0'] }) });
   });
 });

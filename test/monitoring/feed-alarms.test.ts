@@ -101,8 +101,9 @@ describe('composition helpers', () => {
     const statements = Object.values<any>(templateOf(stack).findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('Analyst'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toEqual(['s3:GetObject*', 's3:GetBucket*', 's3:List*']);
+    // Exact actions, no wildcards: objects of the folder, and listing limited to the folder.
+    expect(statements.map((s) => s.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(JSON.stringify(statements[0].Resource)).toContain('/feed=weather/*');
+    expect(statements[1].Condition).toEqual({ StringLike: { 's3:prefix': ['feed=weather/*'] } });
   });
 });

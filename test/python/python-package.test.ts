@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { buildPlatformApp, PLATFORM_STACK_NAME } from '../../examples/platform/app';
 import { buildWeatherApp, WEATHER_STACK_NAME } from '../../examples/weather/app';
 import { PROJECT_ROOT } from '../setup/moto-server';
 
@@ -44,23 +45,32 @@ describe('Python package', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'cdk-api-ingestion-py-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  test('the wheel installs into a fresh virtualenv and the Python example synthesizes like the TypeScript one', () => {
+  const venv = path.join(work, 'venv');
+  const python = path.join(venv, 'bin', 'python');
+
+  /** Runs a Python example app from the installed wheel; returns the stack's template. */
+  function synthPython(example: string, stackName: string): any {
+    const outdir = path.join(work, `cdk.out.${example}`);
+    execFileSync(python, [path.join(PROJECT_ROOT, 'examples', 'python', example)], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, CDK_OUTDIR: outdir },
+      stdio: 'pipe',
+      timeout: 300_000,
+    });
+    return JSON.parse(readFileSync(path.join(outdir, `${stackName}.template.json`), 'utf8'));
+  }
+
+  beforeAll(() => {
     const wheel = ensureWheel();
-    const venv = path.join(work, 'venv');
     const cdkVersion = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
     execFileSync('python3', ['-m', 'venv', venv], { stdio: 'pipe' });
     execFileSync(path.join(venv, 'bin', 'pip'), [
       'install', '--quiet', '--disable-pip-version-check',
       wheel, `aws-cdk-lib==${cdkVersion}`, 'constructs>=10.5.1,<11',
     ], { stdio: 'pipe', timeout: 900_000 });
+  }, 1_200_000);
 
-    const outdir = path.join(work, 'cdk.out');
-    execFileSync(path.join(venv, 'bin', 'python'), [path.join(PROJECT_ROOT, 'examples', 'python', 'app.py')], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, CDK_OUTDIR: outdir },
-      stdio: 'pipe',
-      timeout: 300_000,
-    });
-    const pythonTemplate = JSON.parse(readFileSync(path.join(outdir, `${WEATHER_STACK_NAME}.template.json`), 'utf8'));
+  test('the wheel installs into a fresh virtualenv and the Python example synthesizes like the TypeScript one', () => {
+    const pythonTemplate = synthPython('app.py', WEATHER_STACK_NAME);
 
     const { app } = buildWeatherApp(path.join(work, 'cdk.out.ts'));
     const tsTemplate = app.synth().getStackByName(WEATHER_STACK_NAME).template;
@@ -72,13 +82,7 @@ describe('Python package', () => {
     expect(input(pythonTemplate)).toBe(input(tsTemplate));
 
     // The builder API from Python: auth with a secret, pagination, partitions, incremental, limits.
-    const githubOut = path.join(work, 'cdk.out.github');
-    execFileSync(path.join(venv, 'bin', 'python'), [path.join(PROJECT_ROOT, 'examples', 'python', 'github_issues.py')], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, CDK_OUTDIR: githubOut },
-      stdio: 'pipe',
-      timeout: 300_000,
-    });
-    const github = JSON.parse(readFileSync(path.join(githubOut, 'GithubIssues.template.json'), 'utf8'));
+    const github = synthPython('github_issues.py', 'GithubIssues');
     const githubInput = input(github);
     const text = typeof githubInput === 'string' ? githubInput : githubInput['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '<token>')).join('');
     expect(JSON.parse(text).spec).toEqual({
@@ -92,5 +96,20 @@ describe('Python package', () => {
       incremental: { cursorPath: 'updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 300 },
       limits: { requestsPerSecond: 5 },
     });
-  }, 1_200_000);
+  }, 600_000);
+
+  test('the platform example (existing KMS bucket, CMK, VPC, dynamic partitioning, schedule props, dashboard, shared resources) synthesizes the same template from Python as from TypeScript', () => {
+    const pythonTemplate = synthPython('data_platform.py', PLATFORM_STACK_NAME);
+    const { app } = buildPlatformApp(path.join(work, 'cdk.out.platform-ts'));
+    const tsTemplate = app.synth().getStackByName(PLATFORM_STACK_NAME).template;
+    // Every resource and every property, apart from CDK metadata (source paths) and asset hashes.
+    const comparable = (template: any) => JSON.parse(JSON.stringify(template.Resources, (key, value) =>
+      key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
+    expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
+    expect(countsByType(pythonTemplate)).toMatchObject({
+      'AWS::KinesisFirehose::DeliveryStream': 2, 'AWS::Lambda::Function': 2, 'AWS::SQS::Queue': 1, 'AWS::DynamoDB::Table': 1,
+      'AWS::CloudWatch::Dashboard': 1, 'AWS::KMS::Key': 1,
+    });
+    expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
+  }, 600_000);
 });

@@ -1,0 +1,94 @@
+/**
+ * A data platform's feeds: two APIs into the company's existing, KMS-encrypted data lake
+ * bucket, with a customer-managed key, a VPC poller, market-hours schedules in New York time,
+ * dynamic partitioning, alarms to the on-call topic and a dashboard. examples/python/data_platform.py
+ * is the same app in Python (a test checks that both synthesize the same template).
+ *
+ * Synthesize it: `npx ts-node --project tsconfig.dev.json examples/platform/app.ts`.
+ */
+import * as path from 'node:path';
+import { App, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+// In your own app: import { ... } from 'cdk-api-ingestion';
+import { ApiSource, ApiToFirehoseIngestion, Auth, DynamicPartitioning, Records } from '../../src';
+
+export const PLATFORM_STACK_NAME = 'DataPlatformIngestion';
+
+export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
+  const app = new App({ outdir });
+  const stack = new Stack(app, PLATFORM_STACK_NAME, { env: { account: '123456789012', region: 'us-east-1' } });
+
+  // What the platform already has: the lake bucket and its key, a VPC, the on-call topic.
+  const lake = s3.Bucket.fromBucketAttributes(stack, 'Lake', {
+    bucketArn: 'arn:aws:s3:::corp-data-lake',
+    encryptionKey: kms.Key.fromKeyArn(stack, 'LakeKey', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+  });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0a1b2c3d4e5f67890',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+  });
+  const onCall = sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:us-east-1:123456789012:data-on-call');
+  const feedKey = new kms.Key(stack, 'FeedKey', { enableKeyRotation: true, description: 'Streams, dead letters and state of the API feeds' });
+
+  // Quotes every 15 minutes during New York market hours, partitioned by exchange.
+  const prices = new ApiToFirehoseIngestion(stack, 'Prices', {
+    feedName: 'prices',
+    source: ApiSource.http({
+      url: 'https://api.example-prices.com/v2/quotes',
+      auth: Auth.apiKeyHeader('X-Api-Key', secretsmanager.Secret.fromSecretNameV2(stack, 'PricesKey', 'prices-api-key')),
+      records: Records.at('quotes'),
+    }),
+    schedule: ScheduleExpression.cron({ minute: '0/15', hour: '9-16', weekDay: 'MON-FRI' }),
+    scheduleProps: { timeZone: TimeZone.AMERICA_NEW_YORK },
+    existingBucket: lake,
+    encryptionKey: feedKey,
+    dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
+    pollerProps: {
+      vpc,
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+    },
+    alarmTopic: onCall,
+    dashboardEnabled: true,
+  });
+
+  // Hourly weather into the same bucket, sharing the first feed's dead-letter queue and table.
+  new ApiToFirehoseIngestion(stack, 'Weather', {
+    feedName: 'weather',
+    source: ApiSource.http({
+      url: 'https://api.open-meteo.com/v1/forecast',
+      query: { latitude: '40.71', longitude: '-74.01', hourly: 'temperature_2m' },
+      records: Records.wholeResponse(),
+    }),
+    existingBucket: lake,
+    encryptionKey: feedKey,
+    existingDeadLetterQueue: prices.deadLetterQueue,
+    existingStateTable: prices.stateTable,
+    alarmTopic: onCall,
+  });
+
+  // Analysts read the prices feed, and nothing else in the lake.
+  const analysts = iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts');
+  prices.grantReadData(analysts);
+  // A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
+  Validations.of(analysts).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:aws:s3:::corp-data-lake/feed=prices/*]',
+    reason: 'Analysts read every object of the prices feed, which is what the folder grant is for.',
+  });
+  return { app, stack };
+}
+
+if (require.main === module) {
+  const { app, stack } = buildPlatformApp(process.env.CDK_OUTDIR ?? path.join(process.cwd(), 'cdk.out'));
+  const assembly = app.synth();
+  console.log(`Synthesized ${stack.stackName} into ${assembly.getStackByName(stack.stackName).templateFile}`);
+}

@@ -1,0 +1,110 @@
+"""A data platform's feeds in Python: the same app as examples/platform/app.ts.
+
+Two APIs into the company's existing, KMS-encrypted data lake bucket, with a customer-managed
+key, a VPC poller, market-hours schedules in New York time, dynamic partitioning, alarms to the
+on-call topic and a dashboard.
+
+    pip install cdk-api-ingestion aws-cdk-lib
+    cdk synth --app "python examples/python/data_platform.py"
+"""
+import os
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from cdk_api_ingestion import (
+    ApiSource,
+    ApiToFirehoseIngestion,
+    Auth,
+    DynamicPartitioning,
+    FeedScheduleProps,
+    PollerProps,
+    Records,
+)
+
+app = cdk.App(outdir=os.environ.get("CDK_OUTDIR"))
+stack = cdk.Stack(app, "DataPlatformIngestion", env=cdk.Environment(account="123456789012", region="us-east-1"))
+
+# What the platform already has: the lake bucket and its key, a VPC, the on-call topic.
+lake = s3.Bucket.from_bucket_attributes(
+    stack,
+    "Lake",
+    bucket_arn="arn:aws:s3:::corp-data-lake",
+    encryption_key=kms.Key.from_key_arn(
+        stack, "LakeKey", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    ),
+)
+vpc = ec2.Vpc.from_vpc_attributes(
+    stack,
+    "Vpc",
+    vpc_id="vpc-0a1b2c3d4e5f67890",
+    availability_zones=["us-east-1a", "us-east-1b"],
+    private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+)
+on_call = sns.Topic.from_topic_arn(stack, "OnCall", "arn:aws:sns:us-east-1:123456789012:data-on-call")
+feed_key = kms.Key(
+    stack, "FeedKey", enable_key_rotation=True, description="Streams, dead letters and state of the API feeds"
+)
+
+# Quotes every 15 minutes during New York market hours, partitioned by exchange.
+prices = ApiToFirehoseIngestion(
+    stack,
+    "Prices",
+    feed_name="prices",
+    source=ApiSource.http(
+        url="https://api.example-prices.com/v2/quotes",
+        auth=Auth.api_key_header(
+            "X-Api-Key", secretsmanager.Secret.from_secret_name_v2(stack, "PricesKey", "prices-api-key")
+        ),
+        records=Records.at("quotes"),
+    ),
+    schedule=scheduler.ScheduleExpression.cron(minute="0/15", hour="9-16", week_day="MON-FRI"),
+    schedule_props=FeedScheduleProps(time_zone=cdk.TimeZone.AMERICA_NEW_YORK),
+    existing_bucket=lake,
+    encryption_key=feed_key,
+    dynamic_partitioning=DynamicPartitioning.by_record_fields({"exchange": "exchange"}),
+    poller_props=PollerProps(
+        vpc=vpc,
+        memory_size=1024,
+        reserved_concurrent_executions=1,
+        log_retention=logs.RetentionDays.ONE_MONTH,
+    ),
+    alarm_topic=on_call,
+    dashboard_enabled=True,
+)
+
+# Hourly weather into the same bucket, sharing the first feed's dead-letter queue and table.
+ApiToFirehoseIngestion(
+    stack,
+    "Weather",
+    feed_name="weather",
+    source=ApiSource.http(
+        url="https://api.open-meteo.com/v1/forecast",
+        query={"latitude": "40.71", "longitude": "-74.01", "hourly": "temperature_2m"},
+        records=Records.whole_response(),
+    ),
+    existing_bucket=lake,
+    encryption_key=feed_key,
+    existing_dead_letter_queue=prices.dead_letter_queue,
+    existing_state_table=prices.state_table,
+    alarm_topic=on_call,
+)
+
+# Analysts read the prices feed, and nothing else in the lake.
+analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")
+prices.grant_read_data(analysts)
+# A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
+cdk.Validations.of(analysts).acknowledge(
+    cdk.Acknowledgment(
+        id="AwsSolutions-IAM5[Resource::arn:aws:s3:::corp-data-lake/feed=prices/*]",
+        reason="Analysts read every object of the prices feed, which is what the folder grant is for.",
+    )
+)
+
+app.synth()
