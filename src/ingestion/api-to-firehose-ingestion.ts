@@ -44,6 +44,7 @@ export interface ApiToFirehoseIngestionProps {
   /**
    * The feed's name: used in S3 prefixes, record envelopes, metrics and resource descriptions.
    * 1-64 lowercase letters, digits, `-` or `_`; unique within a stack.
+   * Set it when the construct id is not the name you want in S3 keys, envelopes and metrics.
    *
    * @default - the construct id in lowercase, with other characters replaced by `-`
    */
@@ -60,6 +61,7 @@ export interface ApiToFirehoseIngestionProps {
 
   /**
    * Time zone, start, end and enabled flag of the schedule.
+   * Set it for APIs that publish at a local time, for a contract window, or to pause a feed.
    *
    * @default - UTC, active from deployment on, never ending, enabled
    */
@@ -117,6 +119,7 @@ export interface ApiToFirehoseIngestionProps {
   /**
    * How much Firehose buffers before writing an object: 1 to 128 MiB (at least 64 with dynamic
    * partitioning). Larger objects are cheaper to query.
+   * Lower it for fresher objects at low volumes.
    *
    * @default Size.mebibytes(64)
    */
@@ -185,6 +188,7 @@ export interface ApiToFirehoseIngestionProps {
   /**
    * Memory, timeout, reserved concurrency, VPC, extra environment and log retention of the
    * poller Lambda function.
+   * Set it for large pages, private APIs (VPC), a proxy, or another log retention.
    *
    * @default - 512 MB, 5 minutes, no reserved concurrency, no VPC, logs kept three months
    */

@@ -43,6 +43,7 @@ export interface PollerProps {
 
   /**
    * The subnets of `vpc` to run the poller in.
+   * Set it to pick subnets with the route the poller needs (NAT or VPC endpoints).
    *
    * @default - the VPC's private subnets with egress
    */
@@ -50,6 +51,7 @@ export interface PollerProps {
 
   /**
    * Security groups of the poller in `vpc`.
+   * Set it when the API or a proxy admits only known security groups.
    *
    * @default - a new security group that allows all outbound traffic and no inbound traffic
    */

@@ -21,6 +21,7 @@ export enum HttpMethod {
 export interface RequestLimits {
   /**
    * Time a request may take before it is abandoned (and retried).
+   * Raise it for slow APIs or very large pages.
    *
    * @default Duration.seconds(30)
    */
@@ -29,6 +30,7 @@ export interface RequestLimits {
   /**
    * Retries of a request after network errors, timeouts, 429 and 5xx (exponential backoff with
    * jitter; `Retry-After` is honoured exactly). Other 4xx are never retried.
+   * Raise it for flaky APIs; lower it to fail fast.
    *
    * @default 5
    */
@@ -36,6 +38,7 @@ export interface RequestLimits {
 
   /**
    * Requests per second, across the whole run (all partitions).
+   * Set it to the provider's documented rate limit.
    *
    * @default - no limit
    */
@@ -43,6 +46,7 @@ export interface RequestLimits {
 
   /**
    * The largest response body accepted, after decompression.
+   * Raise it for APIs with very large pages.
    *
    * @default Size.mebibytes(64)
    */
@@ -71,6 +75,7 @@ export interface HttpSourceProps {
 
   /**
    * The HTTP method.
+   * Use POST for search or GraphQL endpoints.
    *
    * @default HttpMethod.GET
    */
@@ -78,6 +83,7 @@ export interface HttpSourceProps {
 
   /**
    * Query string parameters (templates allowed).
+   * Set it for the API's filters and fixed parameters.
    *
    * @default - no query parameters
    */
@@ -86,6 +92,7 @@ export interface HttpSourceProps {
   /**
    * Request headers (templates allowed). Do not put secrets here: they would be written into the
    * template; use `auth`.
+   * Set it for API versions or content negotiation (`Accept`).
    *
    * @default - no extra headers
    */
@@ -93,6 +100,7 @@ export interface HttpSourceProps {
 
   /**
    * JSON body of a POST request (templates allowed in string values).
+   * Set it for POST APIs such as search or GraphQL endpoints.
    *
    * @default - no body
    */
@@ -100,6 +108,7 @@ export interface HttpSourceProps {
 
   /**
    * How the poller authenticates.
+   * Set it for any API that needs credentials; the secret stays in Secrets Manager.
    *
    * @default Auth.none()
    */
@@ -107,6 +116,7 @@ export interface HttpSourceProps {
 
   /**
    * How the poller walks through pages.
+   * Set it when the API returns its records over more than one page.
    *
    * @default Pagination.none()
    */
@@ -114,6 +124,7 @@ export interface HttpSourceProps {
 
   /**
    * Parameter sets fetched separately (cities, stations, accounts).
+   * Set it to fetch the same endpoint for several parameter values.
    *
    * @default - one request set, no partitions
    */
@@ -128,6 +139,7 @@ export interface HttpSourceProps {
 
   /**
    * Timeouts, retries, rate and size limits, allowed hosts.
+   * Set it to respect the provider's rate limit, or to allow slow or large responses.
    *
    * @default - 30 s timeout, 5 retries, no rate limit, 64 MiB responses, the spec's hosts only
    */

@@ -9,6 +9,7 @@ export interface OAuth2ClientCredentialsProps {
   readonly secret: ISecret;
   /**
    * Scopes to request.
+   * Set it when the token endpoint needs explicit scopes.
    *
    * @default - no scope parameter
    */

@@ -24,6 +24,7 @@ export interface NumberIncrementalProps {
   readonly start: number;
   /**
    * Re-read this much behind the cursor each run (in the cursor's own unit).
+   * Raise it for APIs where records appear late.
    *
    * @default 0
    */

@@ -16,6 +16,7 @@ export enum ParameterLocation {
 export interface PaginationStopProps {
   /**
    * End at a page with no records.
+   * Turn it off for APIs that can return an empty page before the last one.
    *
    * @default true
    */
@@ -57,12 +58,14 @@ export interface PageNumberPaginationProps extends PaginationStopProps {
   readonly param: string;
   /**
    * The first page's number.
+   * Set 0 for APIs that count pages from zero.
    *
    * @default 1
    */
   readonly start?: number;
   /**
    * Where the parameter is sent.
+   * Change it when the API expects the parameter in the body of a POST.
    *
    * @default ParameterLocation.QUERY
    */
@@ -79,6 +82,7 @@ export interface OffsetPaginationProps extends PaginationStopProps {
   readonly limit: number;
   /**
    * Where the parameters are sent.
+   * Change it when the API expects the parameters in the body of a POST.
    *
    * @default ParameterLocation.QUERY
    */
@@ -109,6 +113,7 @@ export interface CursorPaginationProps extends PaginationStopProps {
   readonly requestParam?: string;
   /**
    * Where the cursor is sent.
+   * Change it when the API expects the cursor in a header or in the body of a POST.
    *
    * @default ParameterLocation.QUERY
    */
@@ -136,6 +141,7 @@ export interface NextUrlPaginationProps extends PaginationStopProps {
 export interface LinkHeaderPaginationProps extends PaginationStopProps {
   /**
    * The link relation of the next page.
+   * Change it for APIs that name the relation differently.
    *
    * @default "next"
    */

@@ -6,6 +6,7 @@ import type { PartitionsSpec } from '../spec/feed-spec';
 export interface PartitionListOptions {
   /**
    * Partitions fetched at once.
+   * Raise it for many partitions under a generous rate limit; lower it for strict ones.
    *
    * @default 4
    */
@@ -22,24 +23,28 @@ export interface ParentPartitionsProps {
   readonly fields: { [param: string]: string };
   /**
    * Query parameters of the parent request.
+   * Set it when the parent endpoint needs them.
    *
    * @default - none
    */
   readonly query?: { [name: string]: string };
   /**
    * Headers of the parent request.
+   * Set it when the parent endpoint needs them.
    *
    * @default - none
    */
   readonly headers?: { [name: string]: string };
   /**
    * Pagination of the parent request.
+   * Set it when the parent endpoint returns more than one page.
    *
    * @default Pagination.none()
    */
   readonly pagination?: Pagination;
   /**
    * Partitions fetched at once.
+   * Raise it for many partitions under a generous rate limit; lower it for strict ones.
    *
    * @default 4
    */

@@ -107,8 +107,12 @@ describe('Python package', () => {
       key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
     expect(countsByType(pythonTemplate)).toMatchObject({
-      'AWS::KinesisFirehose::DeliveryStream': 2, 'AWS::Lambda::Function': 2, 'AWS::SQS::Queue': 1, 'AWS::DynamoDB::Table': 1,
-      'AWS::CloudWatch::Dashboard': 1, 'AWS::KMS::Key': 1,
+      'AWS::KinesisFirehose::DeliveryStream': 2,
+      'AWS::Lambda::Function': 2,
+      'AWS::SQS::Queue': 1,
+      'AWS::DynamoDB::Table': 1,
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::KMS::Key': 1,
     });
     expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
   }, 600_000);
