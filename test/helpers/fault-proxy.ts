@@ -85,7 +85,9 @@ function slowDown(res: ServerResponse): void {
 export async function startFaultProxy(targetUrl: string, faults: Faults = {}, seed = 42): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   const random = seededRandom(seed);
-  const stats: FaultStats = { calls: 0, recordsFailed: 0, throttled: 0, droppedBefore: 0, droppedAfter: 0, linesLandedUnacknowledged: 0, maxLinesPerRecord: 0 };
+  const stats: FaultStats = {
+    calls: 0, recordsFailed: 0, throttled: 0, droppedBefore: 0, droppedAfter: 0, linesLandedUnacknowledged: 0, maxLinesPerRecord: 0,
+  };
   const proxy: { faults: Faults } = { faults };
 
   const server: Server = createServer(async (req, res) => {
