@@ -18,6 +18,12 @@ async function main(): Promise<void> {
   const client = new FirehoseClient({
     endpoint: firehoseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
+  // Where peak memory goes: sampled during the run (V8 heap, Buffers outside it, total RSS).
+  const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
+  }, 10);
   const started = process.cpuUsage();
   const t0 = Date.now();
   const summary = await runFeed(parseFeedSpec({
@@ -27,13 +33,14 @@ async function main(): Promise<void> {
     pagination: { type: 'pageNumber', param: 'page', stop: { maxPages: 1_000_000 } },
     records: { path: 'data' },
   }), {
-    sink: new FirehoseSink({ client, deliveryStreamName: 'bench' }),
+    sink: new FirehoseSink({ client, deliveryStreamName: 'bench', concurrency: process.env.SINK_CONCURRENCY ? Number(process.env.SINK_CONCURRENCY) : undefined }),
     state: new MemoryStateStore(),
     secrets: new CachingSecretResolver(async () => '', redactor),
     logger: memoryLogger(),
     redactor,
   });
   const cpu = process.cpuUsage(started);
+  clearInterval(sampler);
   process.stdout.write(JSON.stringify({
     records: summary.recordsDelivered,
     pages: summary.pages,
@@ -41,6 +48,7 @@ async function main(): Promise<void> {
     ms: Date.now() - t0,
     cpuMs: (cpu.user + cpu.system) / 1000,
     maxRssKiB: process.resourceUsage().maxRSS,
+    peakMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)])),
   }));
 }
 

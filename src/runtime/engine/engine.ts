@@ -15,6 +15,7 @@ import { CursorTracker, requestCursor } from './incremental';
 import type { Logger } from './logger';
 import { pageStream, PageStreamEnd } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
+import { prefetchNext } from './prefetch';
 import type { Redactor } from './redactor';
 import type { FeedSpec } from '../../spec/feed-spec';
 import type { DeadLetterWriter } from '../dead-letters/dead-letter';
@@ -218,7 +219,11 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       let pagesSinceCheckpoint = 0;
       try {
         const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
-        const stream = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
+        const pages$ = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
+        // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
+        // overlaps the poller's own work instead of adding to it. A preview fetches no page it
+        // will not show.
+        const stream = persist ? prefetchNext(pages$) : pages$;
         for await (const page of stream) {
           pages += 1;
           const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
@@ -229,7 +234,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
             const line = envelopes.line(record);
             bytesSinceCheckpoint += line.length;
             try {
-              await sink.write(line);
+              const wait = sink.write(line);
+              if (wait) await wait;
             } catch (err) {
               throw new SinkFailure(err as Error);
             }

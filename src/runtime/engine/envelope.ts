@@ -3,6 +3,10 @@
  * depends only on the feed, the partition and the record's content: a record fetched twice (a
  * retried run, an overlapping lookback window) gets the same id, so duplicates can be removed
  * downstream.
+ *
+ * The id hashes the record's JSON as the API sent it (its keys in the API's order), serialized
+ * once and reused in the line: sorting keys first cost more than everything else the poller
+ * does per record (see docs/BENCHMARKS.md), and an API serializes the same record the same way.
  */
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
@@ -39,13 +43,17 @@ const sha256Hex = oneShotHash
   ? (data: string) => oneShotHash('sha256', data, 'hex')
   : (data: string) => createHash('sha256').update(data).digest('hex');
 
-/** A deterministic id: SHA-256 of feed, partition and canonical record, hex, 32 characters. */
+/** A deterministic id: SHA-256 of feed, partition (keys sorted) and the record's JSON, hex, 32 characters. */
 export function recordId(feed: string, partition: Readonly<Record<string, string>> | null, record: unknown): string {
-  return recordIdWithPrefix(`${feed}\n${canonicalJson(partition)}\n`, record);
+  return idOf(idPrefix(feed, partition), JSON.stringify(record));
 }
 
-function recordIdWithPrefix(prefix: string, record: unknown): string {
-  return sha256Hex(prefix + canonicalJson(record)).slice(0, 32);
+function idPrefix(feed: string, partition: Readonly<Record<string, string>> | null): string {
+  return `${feed}\n${canonicalJson(partition)}\n`;
+}
+
+function idOf(prefix: string, recordJson: string): string {
+  return sha256Hex(prefix + recordJson).slice(0, 32);
 }
 
 export interface EnvelopeContext {
@@ -77,13 +85,14 @@ export class EnvelopeWriter {
   private readonly tail: string;
 
   constructor(context: EnvelopeContext) {
-    this.idPrefix = `${context.feed}\n${canonicalJson(context.partition)}\n`;
+    this.idPrefix = idPrefix(context.feed, context.partition);
     this.head = `{"feed":${JSON.stringify(context.feed)},"record_id":"`;
     this.tail = `","fetched_at":${JSON.stringify(context.fetchedAt.toISOString())},"source_url":${JSON.stringify(context.sourceUrl)},`
       + `"partition":${JSON.stringify(context.partition)},"record":`;
   }
 
   public line(record: unknown): string {
-    return `${this.head}${recordIdWithPrefix(this.idPrefix, record)}${this.tail}${JSON.stringify(record)}}\n`;
+    const json = JSON.stringify(record);
+    return `${this.head}${idOf(this.idPrefix, json)}${this.tail}${json}}\n`;
   }
 }

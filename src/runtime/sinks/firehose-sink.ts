@@ -73,22 +73,24 @@ export class FirehoseSink implements RecordSink {
     return this.limit.concurrency;
   }
 
-  public async write(line: string): Promise<void> {
+  /** Returns a promise only when the caller must wait (backpressure, a dead letter being sent). */
+  public write(line: string): Promise<void> | void {
     this.throwIfFailed();
     let record: PackedRecord | undefined;
     try {
       record = this.packer.add(line);
     } catch (err) {
       if (err instanceof LineTooLargeError && this.options.deadLetters) {
-        await this.options.deadLetters.sendRecords({ lines: line, lineCount: 1, error: err.message, attempts: 0 });
-        this.deadLettered += 1;
-        return;
+        return this.deadLetterOversized(line, err);
       }
       throw err;
     }
-    if (record) {
-      await this.addToBatch(record);
-    }
+    return record ? this.addToBatch(record) : undefined;
+  }
+
+  private async deadLetterOversized(line: string, err: LineTooLargeError): Promise<void> {
+    await this.options.deadLetters!.sendRecords({ lines: line, lineCount: 1, error: err.message, attempts: 0 });
+    this.deadLettered += 1;
   }
 
   public async flush(): Promise<SinkReport> {

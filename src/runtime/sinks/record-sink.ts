@@ -14,8 +14,12 @@ export interface SinkReport {
 }
 
 export interface RecordSink {
-  /** Accepts one newline-terminated line. May wait (backpressure) while earlier lines are sent. */
-  write(line: string): Promise<void>;
+  /**
+   * Accepts one newline-terminated line. Returns a promise when the caller must wait
+   * (backpressure while earlier lines are sent); nothing when the line was only buffered, which
+   * spares the engine a microtask per record.
+   */
+  write(line: string): Promise<void> | void;
   /** Sends everything still buffered; resolves once the destination accepted (or dead-lettered) all of it. */
   flush(): Promise<SinkReport>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalJson, envelope, EnvelopeWriter, recordId } from '../../../src/runtime/engine/envelope';
 
 describe('record envelope', () => {
@@ -5,9 +6,16 @@ describe('record envelope', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
   });
 
-  test('the record id ignores key order but not content, feed or partition', () => {
+  test('the record id is SHA-256 of feed, sorted partition and the record\'s JSON as sent', () => {
+    const id = recordId('f', { b: '2', a: '1' }, { z: 1, a: [2] });
+    expect(id).toBe(createHash('sha256').update('f\n{"a":"1","b":"2"}\n{"z":1,"a":[2]}').digest('hex').slice(0, 32));
+    // The partition's key order does not matter (it comes from the spec); the record's is the API's.
+    expect(recordId('f', { a: '1', b: '2' }, { z: 1, a: [2] })).toBe(id);
+  });
+
+  test('the record id depends on content, feed and partition', () => {
     const id = recordId('f', null, { a: 1, b: 2 });
-    expect(recordId('f', null, { b: 2, a: 1 })).toBe(id);
+    expect(recordId('f', null, { a: 1, b: 2 })).toBe(id);
     expect(recordId('f', null, { a: 1, b: 3 })).not.toBe(id);
     expect(recordId('g', null, { a: 1, b: 2 })).not.toBe(id);
     expect(recordId('f', { city: 'Seoul' }, { a: 1, b: 2 })).not.toBe(id);

@@ -78,8 +78,8 @@ describe('FirehoseSink against moto', () => {
     const { streamName } = await createStreamAndBucket();
     const { client, calls } = observedClient();
     const sink = new FirehoseSink({ client, deliveryStreamName: streamName });
-    await expect(sink.write(lines(1, 1_000_001)[0])).rejects.toThrow(LineTooLargeError);
-    await expect(sink.write(lines(1, 1_000_001)[0])).rejects.toThrow(/1000001 bytes is over the 1000000-byte Firehose record limit/);
+    expect(() => sink.write(lines(1, 1_000_001)[0])).toThrow(LineTooLargeError);
+    expect(() => sink.write(lines(1, 1_000_001)[0])).toThrow(/1000001 bytes is over the 1000000-byte Firehose record limit/);
     expect(calls).toHaveLength(0);
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * Asks an async iterator for its next item as soon as the current one is handed out, so the
+ * producer's I/O (the next page's request) runs while the consumer works on the current item.
+ *
+ * At most one item is fetched ahead. Its error, if any, reaches the consumer when the consumer
+ * asks for it, exactly as without prefetching; an item fetched ahead but never asked for (the
+ * consumer stopped) is dropped, which is safe for pages: nothing of it was delivered, and the
+ * consumer's checkpoints name the pages it did process.
+ */
+export async function* prefetchNext<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
+  let ahead = source.next();
+  try {
+    for (;;) {
+      const result = await ahead;
+      if (result.done) return;
+      ahead = source.next();
+      // Handled when the consumer asks for it; until then, not an unhandled rejection.
+      ahead.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    // The consumer stopped early: let the source clean up once its pending step settles.
+    void ahead.then(() => source.return?.(undefined), () => undefined).catch(() => undefined);
+  }
+}
