@@ -3,11 +3,11 @@
  * its peak memory is the run's alone): the engine pulls RECORDS records from the loopback API
  * and delivers them through the real Firehose sink to the loopback Firehose endpoint.
  */
-import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { runFeed } from '../src/runtime/engine/engine';
 import { memoryLogger } from '../src/runtime/engine/logger';
 import { Redactor } from '../src/runtime/engine/redactor';
 import { CachingSecretResolver } from '../src/runtime/secrets/secret-resolver';
+import { createFirehoseClient } from '../src/runtime/sinks/firehose-client';
 import { FirehoseSink } from '../src/runtime/sinks/firehose-sink';
 import { MemoryStateStore } from '../src/runtime/state/state-store';
 import { parseFeedSpec } from '../src/spec/feed-spec';
@@ -15,7 +15,8 @@ import { parseFeedSpec } from '../src/spec/feed-spec';
 async function main(): Promise<void> {
   const [apiUrl, firehoseUrl, pageSize] = process.argv.slice(2);
   const redactor = new Redactor();
-  const client = new FirehoseClient({
+  // The Lambda's own client factory, pointed at the loopback endpoint.
+  const client = createFirehoseClient({
     endpoint: firehoseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   // Where peak memory goes: sampled during the run (V8 heap, Buffers outside it, total RSS).

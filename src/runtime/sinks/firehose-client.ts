@@ -4,9 +4,9 @@
  * socket, so `requestTimeout` bounds every call.
  */
 import { Agent } from 'node:https';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { FirehoseClient, FirehoseClientConfig } from '@aws-sdk/client-firehose';
 
-export function createFirehoseClient(): FirehoseClient {
+export function createFirehoseClient(overrides: FirehoseClientConfig = {}): FirehoseClient {
   return new FirehoseClient({
     maxAttempts: 3,
     requestHandler: {
@@ -14,5 +14,6 @@ export function createFirehoseClient(): FirehoseClient {
       requestTimeout: 30_000,
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 16 }),
     },
+    ...overrides,
   });
 }
