@@ -46,8 +46,18 @@ export class LocalFileSink implements RecordSink {
     }
     this.fileBytes += Buffer.byteLength(line);
     this.lines += 1;
-    if (!this.stream.write(line)) {
-      await new Promise<void>((resolve) => this.stream!.once('drain', () => resolve()));
+    const stream = this.stream;
+    if (!stream.write(line)) {
+      // Wait for the buffer to drain, or for the file to be closed: partitions share the sink,
+      // and another partition's flush may end this stream, after which 'drain' never comes
+      // (the line is in the stream's buffer, which end() writes out).
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          for (const event of ['drain', 'finish', 'close', 'error']) stream.off(event, done);
+          resolve();
+        };
+        for (const event of ['drain', 'finish', 'close', 'error']) stream.once(event, done);
+      });
     }
   }
 
