@@ -221,8 +221,9 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
         const pages$ = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
         // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
-        // overlaps the poller's own work instead of adding to it. A preview fetches no page it
-        // will not show.
+        // overlaps the poller's own work instead of adding to it. The time budget is checked when
+        // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
+        // one page, well within the margin kept back. A preview fetches no page it will not show.
         const stream = persist ? prefetchNext(pages$) : pages$;
         for await (const page of stream) {
           pages += 1;
