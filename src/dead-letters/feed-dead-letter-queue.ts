@@ -13,14 +13,13 @@ export interface FeedDeadLetterQueueProps {
   readonly existingDeadLetterQueue?: sqs.IQueue;
   readonly deadLetterQueueProps?: sqs.QueueProps;
   readonly encryptionKey?: kms.IKey;
-  readonly errorContext: string;
+  /** Throws the construct's synth error, which names the construct, with this message. */
+  readonly fail: (message: string) => never;
 }
 
 /** Returns the feed's dead-letter queue, creating it (id `DeadLetterQueue`) unless one is given. */
 export function feedDeadLetterQueue(scope: Construct, props: FeedDeadLetterQueueProps): sqs.IQueue {
-  const fail = (message: string): never => {
-    throw new Error(`${props.errorContext}: ${message}`);
-  };
+  const fail = props.fail;
   if (props.existingDeadLetterQueue) {
     if (props.deadLetterQueueProps) {
       fail('existingDeadLetterQueue and deadLetterQueueProps are both set; deadLetterQueueProps configures a new queue. Remove one of them');

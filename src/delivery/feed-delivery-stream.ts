@@ -30,8 +30,8 @@ export interface FeedDeliveryStreamProps {
   readonly dynamicPartitioning?: DynamicPartitioning;
   /** Customer-managed key for the stream's server-side encryption; an AWS-owned key otherwise. */
   readonly encryptionKey?: kms.IKey;
-  /** Prefixes every validation error, naming the construct. */
-  readonly errorContext: string;
+  /** Throws the construct's synth error, which names the construct, with this message. */
+  readonly fail: (message: string) => never;
 }
 
 export interface FeedDeliveryStream {
@@ -55,9 +55,7 @@ export function defaultErrorOutputPrefix(feed: string): string {
  * logical ids of existing stacks stay the same).
  */
 export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
-  const fail = (message: string): never => {
-    throw new Error(`${props.errorContext}: ${message}`);
-  };
+  const fail = props.fail;
   const partitioning = props.dynamicPartitioning;
   const interval = props.bufferingInterval ?? Duration.seconds(300);
   const size = props.bufferingSize ?? Size.mebibytes(64);

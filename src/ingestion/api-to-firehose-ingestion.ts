@@ -268,9 +268,8 @@ export class ApiToFirehoseIngestion extends Construct {
     // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL,
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-    const errorContext = `ApiToFirehoseIngestion '${this.node.path}'`;
     const fail = (message: string): never => {
-      throw new Error(`${errorContext}: ${message}`);
+      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
     };
 
     if (props.alarmsEnabled === false && props.alarmTopic) {
@@ -293,7 +292,7 @@ export class ApiToFirehoseIngestion extends Construct {
       existingBucket: props.existingBucket,
       bucketProps: props.bucketProps,
       encryptionKey: props.encryptionKey,
-      errorContext,
+      fail,
     });
     this.bucket = bucket;
 
@@ -301,7 +300,7 @@ export class ApiToFirehoseIngestion extends Construct {
       existingDeadLetterQueue: props.existingDeadLetterQueue,
       deadLetterQueueProps: props.deadLetterQueueProps,
       encryptionKey: props.encryptionKey,
-      errorContext,
+      fail,
     });
     this.deadLetterQueue = deadLetterQueue;
 
@@ -315,7 +314,7 @@ export class ApiToFirehoseIngestion extends Construct {
       compression: props.compression,
       dynamicPartitioning: props.dynamicPartitioning,
       encryptionKey: props.encryptionKey,
-      errorContext,
+      fail,
     });
     const deliveryStream = delivery.deliveryStream;
     this.deliveryStream = deliveryStream;
@@ -361,7 +360,7 @@ export class ApiToFirehoseIngestion extends Construct {
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
         ...(props.dynamicPartitioning ? { MAX_LINES_PER_RECORD: String(DEAGGREGATION_MAX_LINES) } : {}),
       },
-      errorContext,
+      fail,
     });
     const pollerFunction = poller.fn;
     const role = poller.role;
@@ -385,7 +384,7 @@ export class ApiToFirehoseIngestion extends Construct {
       pollerFunction,
       input: event,
       deadLetterQueue,
-      errorContext,
+      fail,
     });
     acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
       'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');

@@ -25,7 +25,8 @@ export interface PollerFunctionProps {
   readonly pollerProps?: PollerProps;
   /** Where failed asynchronous invocations go after Lambda's retry. */
   readonly onFailure: lambda.IDestination;
-  readonly errorContext: string;
+  /** Throws the construct's synth error, which names the construct, with this message. */
+  readonly fail: (message: string) => never;
 }
 
 export interface PollerFunction {
@@ -36,9 +37,7 @@ export interface PollerFunction {
 /** Creates the poller (ids `PollerLogs`, `PollerRole`, `Poller`) after checking `pollerProps`. */
 export function createPollerFunction(scope: Construct, props: PollerFunctionProps): PollerFunction {
   const options = props.pollerProps ?? {};
-  checkPollerProps(options, (message) => {
-    throw new Error(`${props.errorContext}: ${message}`);
-  });
+  checkPollerProps(options, props.fail);
 
   const logGroup = new logs.LogGroup(scope, 'PollerLogs', {
     retention: options.logRetention ?? logs.RetentionDays.THREE_MONTHS,

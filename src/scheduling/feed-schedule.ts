@@ -18,7 +18,8 @@ export interface FeedScheduleOptions {
   readonly pollerFunction: lambda.IFunction;
   readonly input: object;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly errorContext: string;
+  /** Throws the construct's synth error, which names the construct, with this message. */
+  readonly fail: (message: string) => never;
 }
 
 export interface FeedSchedule {
@@ -30,9 +31,7 @@ export interface FeedSchedule {
 
 /** Creates the schedule (ids `ScheduleRole` and `Schedule`). */
 export function createFeedSchedule(scope: Construct, options: FeedScheduleOptions): FeedSchedule {
-  const fail = (message: string): never => {
-    throw new Error(`${options.errorContext}: ${message}`);
-  };
+  const fail = options.fail;
   const props = options.scheduleProps ?? {};
   const expression = withTimeZone(options.expression, props, fail);
   if (props.start && props.end && props.start.getTime() >= props.end.getTime()) {

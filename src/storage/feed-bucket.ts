@@ -13,7 +13,8 @@ export interface FeedBucketProps {
   readonly existingBucket?: s3.IBucket;
   readonly bucketProps?: s3.BucketProps;
   readonly encryptionKey?: kms.IKey;
-  readonly errorContext: string;
+  /** Throws the construct's synth error, which names the construct, with this message. */
+  readonly fail: (message: string) => never;
 }
 
 /**
@@ -21,9 +22,7 @@ export interface FeedBucketProps {
  * existing bucket is given.
  */
 export function feedBucket(scope: Construct, props: FeedBucketProps): s3.IBucket {
-  const fail = (message: string): never => {
-    throw new Error(`${props.errorContext}: ${message}`);
-  };
+  const fail = props.fail;
   if (props.existingBucket) {
     if (props.bucketProps) {
       fail('existingBucket and bucketProps are both set; bucketProps configures a new bucket. Remove one of them');
