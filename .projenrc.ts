@@ -55,6 +55,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-firehose@^3.1000.0',
     '@aws-sdk/client-s3@^3.1000.0',
     '@types/aws-lambda',
+    // Re-signs a captured request in a test, to show the signature covers the prepared body.
+    '@smithy/signature-v4@^5.3.0',
   ],
 
   // The runtime (engine, sinks, entry points) is bundled by esbuild, not compiled by jsii.

@@ -2,12 +2,16 @@
  * Delivers lines to a Firehose delivery stream: packs them into records, batches records into
  * PutRecordBatch calls under the service limits, sends a bounded number of calls at once, and
  * resends only the entries a call reports as failed, with exponential backoff and jitter.
+ *
+ * Memory is fixed by the options, not by the run: two record buffers in the packer, and one
+ * request body per call in flight plus the one being filled, reused from call to call.
  */
-import { FirehoseClient, PutRecordBatchCommand, PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
+import { FirehoseClient, PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
 import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
 import { LinePacker, LineTooLargeError, PackedRecord } from './line-packer';
+import { PutRecordBatchBody, putRecordBatchCommand } from './put-record-batch-body';
 import type { RecordSink, SinkReport } from './record-sink';
 import type { DeadLetterWriter } from '../dead-letters/dead-letter';
 import type { Logger } from '../engine/logger';
@@ -51,8 +55,10 @@ export class FirehoseSink implements RecordSink {
   private readonly packer: LinePacker;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly inFlight = new Set<Promise<void>>();
-  private batch: PackedRecord[] = [];
-  private batchBytes = 0;
+  private batch: PutRecordBatchBody | undefined;
+  // Request bodies whose call succeeded, ready for the next batch.
+  private readonly freeBuffers: Buffer[] = [];
+  private readonly bodyCapacity: number;
   private delivered = 0;
   private deadLettered = 0;
   private calls = 0;
@@ -66,6 +72,7 @@ export class FirehoseSink implements RecordSink {
     this.packer = new LinePacker({ maxRecordBytes, maxLinesPerRecord: options.maxLinesPerRecord });
     this.maxConcurrency = options.concurrency ?? 4;
     this.limit = pLimit(this.maxConcurrency);
+    this.bodyCapacity = PutRecordBatchBody.capacityFor(options.deliveryStreamName, FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH);
   }
 
   /** Calls currently allowed in flight (lowered by throttling, raised again by successes). */
@@ -98,7 +105,7 @@ export class FirehoseSink implements RecordSink {
     if (record) {
       await this.addToBatch(record);
     }
-    if (this.batch.length > 0) {
+    if (this.batch) {
       this.send(this.takeBatch());
     }
     await Promise.all(this.inFlight);
@@ -106,28 +113,50 @@ export class FirehoseSink implements RecordSink {
     return { linesDelivered: this.delivered, linesDeadLettered: this.deadLettered, calls: this.calls, failedPuts: this.failedPuts };
   }
 
-  private async addToBatch(record: PackedRecord): Promise<void> {
-    if (this.batch.length >= FIREHOSE_MAX_RECORDS_PER_BATCH || this.batchBytes + record.data.length > FIREHOSE_MAX_BATCH_BYTES) {
+  /** Encodes the record into the batch at once (its memory is the packer's to reuse). */
+  private addToBatch(record: PackedRecord): Promise<void> | void {
+    const full = this.batch !== undefined && (this.batch.count >= FIREHOSE_MAX_RECORDS_PER_BATCH
+      || this.batch.dataBytes + record.data.length > FIREHOSE_MAX_BATCH_BYTES);
+    if (full) {
       this.send(this.takeBatch());
-      // Backpressure: hold the producer while the allowed number of calls are already in flight,
-      // so memory stays bounded by concurrency x batch size whatever the size of the run.
-      while (this.limit.activeCount + this.limit.pendingCount >= this.limit.concurrency) {
-        await Promise.race(this.inFlight);
-      }
-      this.throwIfFailed();
     }
-    this.batch.push(record);
-    this.batchBytes += record.data.length;
+    (this.batch ??= new PutRecordBatchBody(this.options.deliveryStreamName, this.acquireBuffer())).append(record.data, record.lines);
+    return full ? this.waitForRoom() : undefined;
   }
 
-  private takeBatch(): PackedRecord[] {
-    const batch = this.batch;
-    this.batch = [];
-    this.batchBytes = 0;
+  /**
+   * Backpressure: holds the producer while the allowed number of calls are already in flight, so
+   * memory stays bounded by concurrency x batch size whatever the size of the run.
+   */
+  private async waitForRoom(): Promise<void> {
+    while (this.limit.activeCount + this.limit.pendingCount >= this.limit.concurrency) {
+      await Promise.race(this.inFlight);
+    }
+    this.throwIfFailed();
+  }
+
+  private takeBatch(): PutRecordBatchBody {
+    const batch = this.batch!;
+    this.batch = undefined;
     return batch;
   }
 
-  private send(batch: PackedRecord[]): void {
+  private acquireBuffer(): Buffer {
+    // Outside Node.js's small-buffer pool: a short run never touches most of its one body's pages.
+    return this.freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.bodyCapacity);
+  }
+
+  /**
+   * Only the body of a call that got its answer comes back for reuse: after a network error the
+   * socket might still be reading it, so that one is left to the garbage collector.
+   */
+  private releaseBuffer(buffer: Buffer): void {
+    if (this.freeBuffers.length <= this.maxConcurrency) {
+      this.freeBuffers.push(buffer);
+    }
+  }
+
+  private send(batch: PutRecordBatchBody): void {
     const task: Promise<void> = this.limit(() => this.deliver(batch))
       .catch((err: Error) => {
         this.failure ??= err;
@@ -137,7 +166,7 @@ export class FirehoseSink implements RecordSink {
   }
 
   /** Sends a batch; on partial failure resends only the failed entries, with backoff. */
-  private async deliver(batch: PackedRecord[]): Promise<void> {
+  private async deliver(batch: PutRecordBatchBody): Promise<void> {
     let pending = batch;
     let attempts = 0;
     await pRetry(
@@ -146,10 +175,7 @@ export class FirehoseSink implements RecordSink {
         attempts += 1;
         try {
           this.calls += 1;
-          output = await this.options.client.send(new PutRecordBatchCommand({
-            DeliveryStreamName: this.options.deliveryStreamName,
-            Records: pending.map((r) => ({ Data: r.data })),
-          }));
+          output = await this.options.client.send(putRecordBatchCommand(pending));
         } catch (err) {
           if (NON_RETRYABLE_CALL_ERRORS.has((err as Error).name)) {
             throw new AbortError(err as Error);
@@ -157,12 +183,21 @@ export class FirehoseSink implements RecordSink {
           if (THROTTLING.has((err as Error).name)) this.slowDown((err as Error).name);
           throw err;
         }
-        const failed = (output.FailedPutCount ?? 0) > 0
-          ? pending.filter((_, i) => output.RequestResponses?.[i]?.ErrorCode)
-          : [];
-        this.delivered += countLines(pending) - countLines(failed);
+        const failed: number[] = [];
+        if ((output.FailedPutCount ?? 0) > 0) {
+          for (let i = 0; i < pending.count; i++) {
+            if (output.RequestResponses?.[i]?.ErrorCode) failed.push(i);
+          }
+        }
+        const failedLines = failed.reduce((sum, i) => sum + pending.linesAt(i), 0);
+        this.delivered += pending.lineCount - failedLines;
         this.failedPuts += failed.length;
-        pending = failed;
+        const answered = pending;
+        if (failed.length > 0) {
+          // Only the failed entries are sent again, copied as they were encoded.
+          pending = answered.subset(failed, this.acquireBuffer());
+        }
+        this.releaseBuffer(answered.buffer);
         if (failed.length > 0) {
           const codes = [...new Set(output.RequestResponses?.map((r) => r.ErrorCode).filter(Boolean))];
           if (codes.some((code) => THROTTLING.has(code!))) this.slowDown(codes.join(', '));
@@ -178,17 +213,17 @@ export class FirehoseSink implements RecordSink {
         randomize: true,
       },
     ).catch(async (err: Error) => {
-      const message = `Firehose did not accept ${countLines(pending)} line(s) in ${pending.length} record(s) after ${attempts} attempt(s): ${err.message}`;
+      const message = `Firehose did not accept ${pending.lineCount} line(s) in ${pending.count} record(s) after ${attempts} attempt(s): ${err.message}`;
       if (!this.options.deadLetters || NON_RETRYABLE_CALL_ERRORS.has(err.name)) {
         // No dead-letter queue, or a stream that does not exist / refuses us: fail the run, so
         // nothing is committed and the invocation is retried.
-        throw new FirehoseDeliveryError(message, countLines(pending));
+        throw new FirehoseDeliveryError(message, pending.lineCount);
       }
-      for (const record of pending) {
-        await this.options.deadLetters.sendRecords({ lines: record.data.toString('utf8'), lineCount: record.lines, error: message, attempts });
-        this.deadLettered += record.lines;
+      for (let i = 0; i < pending.count; i++) {
+        await this.options.deadLetters.sendRecords({ lines: pending.textAt(i), lineCount: pending.linesAt(i), error: message, attempts });
+        this.deadLettered += pending.linesAt(i);
       }
-      this.options.logger?.error('records dead-lettered after Firehose retries were spent', { lines: countLines(pending), error: message });
+      this.options.logger?.error('records dead-lettered after Firehose retries were spent', { lines: pending.lineCount, error: message });
     });
   }
 
@@ -216,8 +251,4 @@ export class FirehoseSink implements RecordSink {
       throw this.failure;
     }
   }
-}
-
-function countLines(records: ReadonlyArray<PackedRecord>): number {
-  return records.reduce((sum, r) => sum + r.lines, 0);
 }

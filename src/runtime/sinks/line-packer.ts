@@ -11,6 +11,10 @@ export class LineTooLargeError extends Error {
 }
 
 export interface PackedRecord {
+  /**
+   * The record's bytes: a view of the packer's memory, valid until the packer completes its next
+   * record. Encode or copy it before then.
+   */
   readonly data: Buffer;
   readonly lines: number;
 }
@@ -22,9 +26,12 @@ export interface LinePackerOptions {
 }
 
 export class LinePacker {
-  // Lines are kept as strings and encoded once per record: one Buffer per record instead of one
-  // per line (a million small Buffers cost more CPU and GC than the encoding itself).
-  private parts: string[] = [];
+  // Each line is encoded at once into one of two reusable buffers: the line's string dies young,
+  // and no Buffer is allocated per line or per record (allocating them cost more CPU and GC than
+  // the encoding, and kept the run's peak memory growing with its length). A completed record is
+  // a view of one buffer while the next record is written into the other.
+  private readonly buffers: Buffer[] = [];
+  private current = 0;
   private bytes = 0;
   private lines = 0;
 
@@ -41,7 +48,7 @@ export class LinePacker {
     if (this.bytes + size > this.options.maxRecordBytes || linesFull) {
       completed = this.take();
     }
-    this.parts.push(line);
+    this.buffer().write(line, this.bytes, size, 'utf8');
     this.bytes += size;
     this.lines += 1;
     return completed;
@@ -52,10 +59,16 @@ export class LinePacker {
     if (this.lines === 0) {
       return undefined;
     }
-    const record = { data: Buffer.from(this.parts.join(''), 'utf8'), lines: this.lines };
-    this.parts = [];
+    const record = { data: this.buffer().subarray(0, this.bytes), lines: this.lines };
+    this.current ^= 1;
     this.bytes = 0;
     this.lines = 0;
     return record;
+  }
+
+  private buffer(): Buffer {
+    // Allocated on first use and outside Node.js's small-buffer pool: pages never written to
+    // (a short run's) cost no memory.
+    return (this.buffers[this.current] ??= Buffer.allocUnsafeSlow(this.options.maxRecordBytes));
   }
 }

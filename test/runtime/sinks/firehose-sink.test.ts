@@ -6,15 +6,16 @@ import { createStreamAndBucket, firehoseClient, readAllObjects } from '../../hel
 
 interface ObservedCall { records: number; bytes: number; recordSizes: number[] }
 
-/** A real Firehose client (to moto) with a middleware that observes each PutRecordBatch call. */
+/** A real Firehose client (to moto) with a middleware that reads each PutRecordBatch request as sent. */
 function observedClient(): { client: FirehoseClient; calls: ObservedCall[] } {
   const client = firehoseClient();
   const calls: ObservedCall[] = [];
   client.middlewareStack.add((next) => async (args: any) => {
-    const sizes = (args.input.Records ?? []).map((r: { Data: Uint8Array }) => r.Data.length);
+    const body = JSON.parse(Buffer.from(args.request.body).toString('utf8'));
+    const sizes = body.Records.map((r: { Data: string }) => Buffer.from(r.Data, 'base64').length);
     calls.push({ records: sizes.length, bytes: sizes.reduce((a: number, b: number) => a + b, 0), recordSizes: sizes });
     return next(args);
-  }, { step: 'initialize', name: 'observePutRecordBatch' });
+  }, { step: 'finalizeRequest', name: 'observePutRecordBatch' });
   return { client, calls };
 }
 

@@ -4,10 +4,11 @@ function packAll(packer: LinePacker, input: string[]): PackedRecord[] {
   const records: PackedRecord[] = [];
   for (const line of input) {
     const done = packer.add(line);
-    if (done) records.push(done);
+    // A record is a view of the packer's reused memory: copy it, as a sink encodes it, at once.
+    if (done) records.push({ data: Buffer.from(done.data), lines: done.lines });
   }
   const last = packer.take();
-  if (last) records.push(last);
+  if (last) records.push({ data: Buffer.from(last.data), lines: last.lines });
   return records;
 }
 
@@ -39,5 +40,18 @@ describe('LinePacker', () => {
 
   test('take() on an empty packer returns nothing', () => {
     expect(new LinePacker({ maxRecordBytes: 10 }).take()).toBeUndefined();
+  });
+
+  test('a completed record stays intact while the next one is packed; its memory is reused once that one completes', () => {
+    const packer = new LinePacker({ maxRecordBytes: 6 });
+    packer.add('aa\n');
+    packer.add('bb\n');
+    const first = packer.add('cc\n')!;
+    packer.add('dd\n');
+    expect(first.data.toString()).toBe('aa\nbb\n');
+    const second = packer.add('ee\n')!;
+    expect(second.data.toString()).toBe('cc\ndd\n');
+    // The line after the second record went where the first was: a sink must have encoded it by now.
+    expect(first.data.toString().startsWith('ee\n')).toBe(true);
   });
 });
