@@ -60,7 +60,7 @@ export class LinePacker {
       return undefined;
     }
     const record = { data: this.buffer().subarray(0, this.bytes), lines: this.lines };
-    this.current ^= 1;
+    this.current = 1 - this.current;
     this.bytes = 0;
     this.lines = 0;
     return record;
