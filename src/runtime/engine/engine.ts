@@ -228,11 +228,13 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         for await (const page of stream) {
           pages += 1;
           const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-          for (const record of page.records) {
+          const { records, texts } = page;
+          for (let index = 0; index < records.length; index++) {
             if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
             recordsFetched += 1;
+            const record = records[index];
             tracker?.observe(record);
-            const line = envelopes.line(record);
+            const line = envelopes.line(record, texts?.[index]);
             bytesSinceCheckpoint += line.length;
             try {
               const wait = sink.write(line);

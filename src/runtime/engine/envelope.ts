@@ -4,9 +4,11 @@
  * retried run, an overlapping lookback window) gets the same id, so duplicates can be removed
  * downstream.
  *
- * The id hashes the record's JSON as the API sent it (its keys in the API's order), serialized
- * once and reused in the line: sorting keys first cost more than everything else the poller
- * does per record (see docs/BENCHMARKS.md), and an API serializes the same record the same way.
+ * The id hashes the record's JSON text as the API sent it (its keys in the API's order, its
+ * numbers digit for digit, whitespace between tokens removed), the same text the line carries:
+ * sorting keys first cost more than everything else the poller does per record (see
+ * docs/BENCHMARKS.md), and an API serializes the same record the same way. Records the API did
+ * not send as JSON text of their own (CSV rows, selected fields) are serialized once here.
  */
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
@@ -91,8 +93,8 @@ export class EnvelopeWriter {
       + `"partition":${JSON.stringify(context.partition)},"record":`;
   }
 
-  public line(record: unknown): string {
-    const json = JSON.stringify(record);
+  /** The record's line; `json` is its text as the API sent it, when the page has that. */
+  public line(record: unknown, json: string = JSON.stringify(record)): string {
     return `${this.head}${idOf(this.idPrefix, json)}${this.tail}${json}}\n`;
   }
 }

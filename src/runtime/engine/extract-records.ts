@@ -4,6 +4,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { queryAll, selectFields } from './json-path';
+import { compactJson, plainMemberPath, rawArrayElements } from './raw-json';
 import type { RecordsSpec } from '../../spec/feed-spec';
 
 /** The response is not what the spec says it is: not retryable, reported with its context. */
@@ -16,6 +17,12 @@ export class BadResponseError extends Error {
 
 export interface ParsedPage {
   readonly records: unknown[];
+  /**
+   * Each record's JSON text as the API sent it (whitespace between tokens removed), when the
+   * response has it: JSON records at a plain path, NDJSON lines. Absent for CSV rows, selected
+   * fields and JSONPath filters, whose records are serialized from the parsed value.
+   */
+  readonly texts?: string[];
   /** The parsed JSON document (for pagination paths); undefined for NDJSON and CSV. */
   readonly document?: unknown;
 }
@@ -58,12 +65,15 @@ export function parsePage(body: Buffer, spec: RecordsSpec): ParsedPage {
   const text = body.toString('utf8');
   let records: unknown[];
   let document: unknown;
+  let texts: string[] | undefined;
   switch (spec.format) {
-    case 'ndjson':
-      records = text.split('\n').map((line) => line.trim()).filter(Boolean)
-        .map((line, i) => parseJson(line, `NDJSON line ${i + 1}`));
+    case 'ndjson': {
+      const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+      records = lines.map((line, i) => parseJson(line, `NDJSON line ${i + 1}`));
       records.forEach((r, i) => assertObject(r, `line ${i + 1}`));
+      texts = lines.map(compactJson);
       break;
+    }
     case 'csv':
       try {
         records = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, trim: false });
@@ -71,12 +81,17 @@ export function parsePage(body: Buffer, spec: RecordsSpec): ParsedPage {
         throw new BadResponseError(`the CSV body could not be parsed: ${(err as Error).message}`);
       }
       break;
-    default:
+    default: {
       document = parseJson(text, 'the response body');
       records = extractRecords(document, spec.path);
+      const names = plainMemberPath(spec.path);
+      texts = names ? rawArrayElements(text, names) : undefined;
+    }
   }
   if (spec.fields) {
     records = records.map((record) => selectFields(record, spec.fields!));
+    texts = undefined;
   }
-  return { records, document };
+  // Defensive: texts are used only when they line up one for one with the parsed records.
+  return { records, document, texts: texts?.length === records.length ? texts : undefined };
 }

@@ -30,6 +30,8 @@ export interface Page {
   /** The next page's request, when there is one: a checkpoint resumes there. */
   readonly next?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
   readonly records: unknown[];
+  /** Each record's JSON text as the API sent it, when the response format has it (see `ParsedPage`). */
+  readonly texts?: string[];
   /** The page's URL without credentials (for envelopes, logs and dead letters). */
   readonly sourceUrl: string;
   readonly fetchedAt: Date;
@@ -117,7 +119,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
     const parsed = parsePage(response.body, options.records);
     const outcome = paginator.next(current, { response, document: parsed.document, recordCount: parsed.records.length });
     const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
-    yield { records: parsed.records, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next };
+    yield { records: parsed.records, texts: parsed.texts, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next };
     if ('stop' in outcome) {
       if (outcome.warning) {
         logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });

@@ -18,6 +18,10 @@ describe('records: formats, paths, compression and field selection', () => {
       '/gzip-encoded': (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify({ data: ROWS }))),
       '/gzip-file': (_req, res) => res.writeHead(200, { 'content-type': 'application/gzip' }).end(gzipSync(ROWS.map((r) => JSON.stringify(r)).join('\n'))),
       '/scalar': (_req, res) => json(res, 200, { data: 5 }),
+      '/exact': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' })
+        .end('{\n  "data": [\n    { "id": 1234567890123456789, "price": 1.50, "name": "caf\\u00e9" }\n  ]\n}'),
+      '/exact.ndjson': (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        .end('{"id": 1234567890123456789, "price": 1.50}\n'),
       '/truncated': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[{"id":1},{"id":'),
     });
   });
@@ -28,6 +32,15 @@ describe('records: formats, paths, compression and field selection', () => {
     const b = await runSpec(baseSpec(`${api.url}/json`, { records: { path: '$.results.items[*]' } }));
     expect(a.sink.records).toEqual(ROWS);
     expect(b.sink.records).toEqual(ROWS);
+  });
+
+  test('records are delivered as the API wrote them: 64-bit ids, 1.50 and escapes intact; pretty-printing removed', async () => {
+    const json = await runSpec(baseSpec(`${api.url}/exact`));
+    const ndjson = await runSpec(baseSpec(`${api.url}/exact.ndjson`, { records: { format: 'ndjson' } }));
+    // Parsing and serializing again would have written 1234567890123456800, 1.5 and "café".
+    expect(json.sink.lines).toHaveLength(1);
+    expect(json.sink.lines[0]).toMatch(/,"record":\{"id":1234567890123456789,"price":1\.50,"name":"caf\\u00e9"\}\}\n$/);
+    expect(ndjson.sink.lines[0]).toMatch(/,"record":\{"id":1234567890123456789,"price":1\.50\}\}\n$/);
   });
 
   test('a whole-object response is one record', async () => {

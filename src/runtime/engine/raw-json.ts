@@ -1,0 +1,166 @@
+/**
+ * The source text of each record in a JSON response, exactly as the API sent it.
+ *
+ * Parsing a record and serializing it again changes it: integers beyond 2^53 lose digits (the
+ * 64-bit id 1234567890123456789 comes back as 1234567890123456800), `1.50` becomes `1.5` and
+ * `\u00e9` becomes `é`. Taking each record's text from the response keeps the data exact, and
+ * spares a serialization per record, the poller's largest cost after parsing the page.
+ *
+ * The scanner runs only over text that `JSON.parse` has already accepted, so it does not validate:
+ * it finds boundaries. Whitespace between tokens is removed, so a pretty-printed record still
+ * becomes one line.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The member names of a records path that names one value (`data`, `$.data`, `result.items`, and
+ * each with `[*]` after it; `$` is the root), or undefined for any other JSONPath (filters,
+ * wildcards in the middle, recursive descent): those records are serialized from the parsed value.
+ */
+export function plainMemberPath(path: string): string[] | undefined {
+  let p = path.trim();
+  if (p.endsWith('[*]')) p = p.slice(0, -3);
+  if (p === '$') return [];
+  if (p.startsWith('$.')) p = p.slice(2);
+  const names = p.split('.');
+  return names.every((name) => NAME.test(name)) ? names : undefined;
+}
+
+/**
+ * The text of each element of the array found by following `names` from the root of `text`, or
+ * undefined if there is no array there (the caller then serializes the parsed records). Where
+ * an object repeats a name, the last one counts, as in `JSON.parse`.
+ */
+export function rawArrayElements(text: string, names: ReadonlyArray<string>): string[] | undefined {
+  let at = skipWhitespace(text, 0);
+  for (const name of names) {
+    at = memberValue(text, at, name);
+    if (at < 0) return undefined;
+  }
+  if (text.charCodeAt(at) !== OPEN_BRACKET) return undefined;
+  const elements: string[] = [];
+  at = skipWhitespace(text, at + 1);
+  if (text.charCodeAt(at) === CLOSE_BRACKET) return elements;
+  for (;;) {
+    const end = valueEnd(text, at);
+    elements.push(compact(text, at, end));
+    at = skipWhitespace(text, end);
+    if (text.charCodeAt(at) !== COMMA) return elements;
+    at = skipWhitespace(text, at + 1);
+  }
+}
+
+/** One JSON value's text with the whitespace between its tokens removed (strings untouched). */
+export function compactJson(text: string): string {
+  const start = skipWhitespace(text, 0);
+  return compact(text, start, valueEnd(text, start));
+}
+
+/** Where the value of the last member called `name` starts, in the object at `at`; -1 if none. */
+function memberValue(text: string, at: number, name: string): number {
+  if (text.charCodeAt(at) !== OPEN_BRACE) return -1;
+  let found = -1;
+  at = skipWhitespace(text, at + 1);
+  while (text.charCodeAt(at) === QUOTE) {
+    const keyEnd = stringEnd(text, at);
+    const key = text.slice(at + 1, keyEnd - 1);
+    const matches = key.includes('\\') ? JSON.parse(text.slice(at, keyEnd)) === name : key === name;
+    at = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1); // past the colon
+    if (matches) found = at;
+    at = skipWhitespace(text, valueEnd(text, at));
+    if (text.charCodeAt(at) !== COMMA) break;
+    at = skipWhitespace(text, at + 1);
+  }
+  return found;
+}
+
+/** The index just past the value that starts at `at`. */
+function valueEnd(text: string, at: number): number {
+  const first = text.charCodeAt(at);
+  if (first === QUOTE) return stringEnd(text, at);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    let depth = 0;
+    for (let i = at; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i = stringEnd(text, i) - 1;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth += 1;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth -= 1;
+        if (depth === 0) return i + 1;
+      }
+    }
+    return text.length;
+  }
+  // A number, true, false or null: up to the next delimiter.
+  let i = at;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isWhitespace(c)) break;
+    i += 1;
+  }
+  return i;
+}
+
+/** The index just past the string whose opening quote is at `at`. */
+function stringEnd(text: string, at: number): number {
+  let from = at + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return text.length;
+    // The quote is escaped if an odd number of backslashes precede it.
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+function skipWhitespace(text: string, at: number): number {
+  while (at < text.length && isWhitespace(text.charCodeAt(at))) at += 1;
+  return at;
+}
+
+/** `text[start, end)` without whitespace outside strings; the slice itself when it has none. */
+function compact(text: string, start: number, end: number): string {
+  let whitespace = -1;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i) - 1;
+    } else if (isWhitespace(c)) {
+      whitespace = i;
+      break;
+    }
+  }
+  if (whitespace < 0) return text.slice(start, end);
+  // Rare (pretty-printed responses): copy the runs between whitespace.
+  const parts: string[] = [text.slice(start, whitespace)];
+  let runStart = -1;
+  for (let i = whitespace; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isWhitespace(c)) {
+      if (runStart >= 0) parts.push(text.slice(runStart, i));
+      runStart = -1;
+    } else {
+      if (runStart < 0) runStart = i;
+      if (c === QUOTE) i = stringEnd(text, i) - 1;
+    }
+  }
+  if (runStart >= 0) parts.push(text.slice(runStart, end));
+  return parts.join('');
+}
