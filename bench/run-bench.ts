@@ -6,12 +6,10 @@
  *    items: the real LinePacker over generated lines.
  * 2. PutRecordBatch calls per MiB, and peak memory (maxRSS) of whole runs at 10 thousand and
  *    1 million records: the engine and the real Firehose sink against a loopback API and a
- *    loopback Firehose endpoint, each run in its own process.
+ *    loopback Firehose endpoint, each run and each endpoint in its own process.
  */
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
@@ -45,61 +43,21 @@ function billedBytes(itemSize: number, count: number) {
   return { itemSize, count, payload, perItem, packed, records };
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+interface EndpointStats { calls: number; bytes: number; billedTotal: number }
+
+/** Forks a loopback endpoint (bench/loopback-endpoints.ts) and waits until it listens. */
+async function startEndpoint(script: string, kind: 'api' | 'firehose') {
+  const child = fork(script, [kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve) => child.once('message', (m: { url: string }) => resolve(m.url)));
+  const ask = (message: object) => new Promise<EndpointStats>((resolve) => {
+    child.once('message', (m: EndpointStats) => resolve(m));
+    child.send(message);
+  });
+  return { child, url, ask };
 }
 
 async function main(): Promise<void> {
   const cost = [billedBytes(200, 100_000), billedBytes(5_000, 20_000)];
-
-  // Loopback API: pages of `size` ~200-byte items until `total`.
-  let total = 0;
-  const item = (i: number) => ({
-    id: i, name: `item ${i}`, updated_at: '2026-11-25T00:00:00Z', value: i * 1.5, tags: ['a', 'b'], note: 'x'.repeat(90),
-  });
-  const api = createServer((req, res) => {
-    const url = new URL(req.url!, 'http://x');
-    const page = Number(url.searchParams.get('page'));
-    const size = Number(url.searchParams.get('size'));
-    const from = (page - 1) * size;
-    const data = [];
-    for (let i = from; i < Math.min(from + size, total); i++) data.push(item(i));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
-  });
-  // Loopback Firehose: accepts every PutRecordBatch, counts calls and bytes.
-  let calls = 0;
-  let bytes = 0;
-  let billedTotal = 0;
-  const firehose = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      calls += 1;
-      if (body.Record) { // PutRecord (the naive poller)
-        const size = Buffer.from(body.Record.Data, 'base64').length;
-        bytes += size;
-        billedTotal += billed(size);
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ RecordId: '1', Encrypted: false }));
-        return;
-      }
-      for (const r of body.Records) {
-        // The decoded size from the base64 text's length: exact, and cheaper than decoding, so
-        // the loopback endpoint (which shares its process with the loopback API) slows the
-        // poller down as little as possible.
-        const data = r.Data as string;
-        const size = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
-        bytes += size;
-        billedTotal += billed(size);
-      }
-      const responses = body.Records.map((_: unknown, i: number) => ({ RecordId: String(i) }));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
-        .end(JSON.stringify({ FailedPutCount: 0, Encrypted: false, RequestResponses: responses }));
-    });
-  });
-  const apiUrl = await listen(api);
-  const firehoseUrl = await listen(firehose);
 
   const build = (name: string) => {
     const out = path.join(ROOT, '.tmp', `bench-${name}.js`);
@@ -109,6 +67,10 @@ async function main(): Promise<void> {
   };
   const runner = build('delivery-run');
   const baselines = build('baselines-run');
+  const api = await startEndpoint(build('loopback-endpoints'), 'api');
+  const firehose = await startEndpoint(build('loopback-endpoints'), 'firehose');
+  const apiUrl = api.url;
+  const firehoseUrl = firehose.url;
   const exec = (args: string[]) => new Promise<any>((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
   });
@@ -119,28 +81,26 @@ async function main(): Promise<void> {
   const bounded = ['--max-semi-space-size=2', '--max-old-space-size=48'];
   const plan: Array<[number, string[]]> = [[10_000, []], [100_000, []], [1_000_000, []], [10_000, bounded], [1_000_000, bounded]];
   for (const [records, nodeArgs] of plan) {
-    total = records;
-    calls = 0;
-    bytes = 0;
-    billedTotal = 0;
+    await api.ask({ reset: true, total: records });
+    await firehose.ask({ reset: true });
     const r = await exec([...nodeArgs, runner, apiUrl, firehoseUrl, '1000']);
+    const { calls, bytes, billedTotal } = await firehose.ask({ stats: true });
     runs.push({ ...r, nodeArgs: nodeArgs.join(' '), mib: bytes / 1048576, callsPerMiB: calls / (bytes / 1048576), billedPct: (billedTotal / bytes) * 100 });
     console.log(`poller ${records} records: ${r.ms} ms, ${(r.maxRssKiB / 1024).toFixed(0)} MiB peak RSS, ${calls} calls for ${(bytes / 1048576).toFixed(1)} MiB`);
   }
   // Baselines: the same pages fetched and parsed, nothing else; and a naive poller.
-  total = 1_000_000;
+  await api.ask({ reset: true, total: 1_000_000 });
   const raw = await exec([baselines, 'raw', apiUrl, firehoseUrl, '1000']);
   console.log(`raw fetch + JSON.parse ${raw.records} records: ${raw.ms} ms`);
-  total = 10_000;
-  calls = 0;
-  bytes = 0;
-  billedTotal = 0;
+  await api.ask({ reset: true, total: 10_000 });
+  await firehose.ask({ reset: true });
   const naive = await exec([baselines, 'naive', apiUrl, firehoseUrl, '1000']);
+  const { calls, bytes, billedTotal } = await firehose.ask({ stats: true });
   const naiveBilledPct = (billedTotal / bytes) * 100;
   const naiveCalls = calls;
   console.log(`naive poller ${naive.records} records: ${naive.ms} ms, ${naiveCalls} PutRecord calls`);
-  api.close();
-  firehose.close();
+  api.child.disconnect();
+  firehose.child.disconnect();
 
   // The Lambda bundle: size, and module load time in a fresh process (cold start's share).
   const bundle = path.join(ROOT, 'assets', 'poller', 'index.js');
