@@ -42,23 +42,59 @@ export function plainMemberPath(path: string): string[] | undefined {
 /**
  * The text of each element of the array found by following `names` from the root of `text`, or
  * undefined if there is no array there (the caller then serializes the parsed records). Where
- * an object repeats a name, the last one counts, as in `JSON.parse`.
+ * an object repeats a name, the last one counts, as in `JSON.parse`. One pass over the text.
  */
 export function rawArrayElements(text: string, names: ReadonlyArray<string>): string[] | undefined {
-  let at = skipWhitespace(text, 0);
-  for (const name of names) {
-    at = memberValue(text, at, name);
-    if (at < 0) return undefined;
+  return find(text, skipWhitespace(text, 0), names, 0).elements;
+}
+
+interface Found {
+  /** The elements of the array at the path, if the value at `at` leads to one. */
+  readonly elements?: string[];
+  /** Just past the value that started at `at`. */
+  readonly end: number;
+}
+
+/** Follows `names[depth..]` through the value at `at`. */
+function find(text: string, at: number, names: ReadonlyArray<string>, depth: number): Found {
+  const first = text.charCodeAt(at);
+  if (depth === names.length) {
+    return first === OPEN_BRACKET ? arrayElements(text, at) : { end: valueEnd(text, at) };
   }
-  if (text.charCodeAt(at) !== OPEN_BRACKET) return undefined;
+  if (first !== OPEN_BRACE) {
+    return { end: valueEnd(text, at) };
+  }
+  let elements: string[] | undefined;
+  at = skipWhitespace(text, at + 1);
+  while (text.charCodeAt(at) === QUOTE) {
+    const keyEnd = stringEnd(text, at);
+    const key = text.slice(at + 1, keyEnd - 1);
+    const matches = key.includes('\\') ? JSON.parse(text.slice(at, keyEnd)) === names[depth] : key === names[depth];
+    at = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1); // past the colon
+    if (matches) {
+      // A later member of the same name replaces this one, as in JSON.parse.
+      const found = find(text, at, names, depth + 1);
+      elements = found.elements;
+      at = found.end;
+    } else {
+      at = valueEnd(text, at);
+    }
+    at = skipWhitespace(text, at);
+    if (text.charCodeAt(at) !== COMMA) break;
+    at = skipWhitespace(text, at + 1);
+  }
+  return { elements, end: at + 1 }; // past the closing brace
+}
+
+function arrayElements(text: string, at: number): Found {
   const elements: string[] = [];
   at = skipWhitespace(text, at + 1);
-  if (text.charCodeAt(at) === CLOSE_BRACKET) return elements;
+  if (text.charCodeAt(at) === CLOSE_BRACKET) return { elements, end: at + 1 };
   for (;;) {
     const end = valueEnd(text, at);
     elements.push(compact(text, at, end));
     at = skipWhitespace(text, end);
-    if (text.charCodeAt(at) !== COMMA) return elements;
+    if (text.charCodeAt(at) !== COMMA) return { elements, end: at + 1 }; // past the closing bracket
     at = skipWhitespace(text, at + 1);
   }
 }
@@ -67,24 +103,6 @@ export function rawArrayElements(text: string, names: ReadonlyArray<string>): st
 export function compactJson(text: string): string {
   const start = skipWhitespace(text, 0);
   return compact(text, start, valueEnd(text, start));
-}
-
-/** Where the value of the last member called `name` starts, in the object at `at`; -1 if none. */
-function memberValue(text: string, at: number, name: string): number {
-  if (text.charCodeAt(at) !== OPEN_BRACE) return -1;
-  let found = -1;
-  at = skipWhitespace(text, at + 1);
-  while (text.charCodeAt(at) === QUOTE) {
-    const keyEnd = stringEnd(text, at);
-    const key = text.slice(at + 1, keyEnd - 1);
-    const matches = key.includes('\\') ? JSON.parse(text.slice(at, keyEnd)) === name : key === name;
-    at = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1); // past the colon
-    if (matches) found = at;
-    at = skipWhitespace(text, valueEnd(text, at));
-    if (text.charCodeAt(at) !== COMMA) break;
-    at = skipWhitespace(text, at + 1);
-  }
-  return found;
 }
 
 /** The index just past the value that starts at `at`. */

@@ -39,12 +39,19 @@ export class LinePacker {
 
   /** Adds a line; returns the record it completed, if adding this line closed one. */
   public add(line: string): PackedRecord | undefined {
+    const linesFull = this.options.maxLinesPerRecord !== undefined && this.lines >= this.options.maxLinesPerRecord;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: a line that surely fits is written without
+    // measuring it first (measuring every line cost as much as writing it).
+    if (!linesFull && line.length * 3 <= this.options.maxRecordBytes - this.bytes) {
+      this.bytes += this.buffer().write(line, this.bytes, 'utf8');
+      this.lines += 1;
+      return undefined;
+    }
     const size = Buffer.byteLength(line, 'utf8');
     if (size > this.options.maxRecordBytes) {
       throw new LineTooLargeError(size, this.options.maxRecordBytes);
     }
     let completed: PackedRecord | undefined;
-    const linesFull = this.options.maxLinesPerRecord !== undefined && this.lines >= this.options.maxLinesPerRecord;
     if (this.bytes + size > this.options.maxRecordBytes || linesFull) {
       completed = this.take();
     }

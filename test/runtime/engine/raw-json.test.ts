@@ -32,6 +32,8 @@ describe('raw record text', () => {
     expect(rawArrayElements('{"data":[{"a":1}],"data":[{"b":2}]}', ['data'])).toEqual(['{"b":2}']);
     expect(rawArrayElements('{"d\\u0061ta":[{"a":1}]}', ['data'])).toEqual(['{"a":1}']);
     expect(rawArrayElements('{"other":{"data":[1]},"data":[{"c":3}]}', ['data'])).toEqual(['{"c":3}']);
+    expect(rawArrayElements('{"page":{"data":[{"a":1}]},"page":{"data":[{"x":1}]}}', ['page', 'data'])).toEqual(['{"x":1}']);
+    expect(rawArrayElements('{"data":[{"a":1}],"data":5}', ['data'])).toBeUndefined();
   });
 
   test('no array at the path: nothing, so the caller serializes the parsed records', () => {
