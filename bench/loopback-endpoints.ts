@@ -9,7 +9,8 @@
  * measured waiting for its own test double.
  *
  * Protocol (IPC): the child sends `{ url }` once listening; the parent sends `{ reset, total }`
- * before a run and `{ stats }` after it, and the child answers each with its counters.
+ * before a run and `{ stats }` after it, and the child answers each with its counters and the
+ * CPU time it used since the reset.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ let total = 0;
 let calls = 0;
 let bytes = 0;
 let billedTotal = 0;
+let cpuSince = process.cpuUsage();
 
 const item = (i: number) => ({
   id: i, name: `item ${i}`, updated_at: '2026-11-25T00:00:00Z', value: i * 1.5, tags: ['a', 'b'], note: 'x'.repeat(90),
@@ -36,27 +38,53 @@ const api = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
 });
 
+// The real Firehose costs the poller no CPU; this stand-in shares the machine with it, so it
+// reads a PutRecordBatch body as bytes, without JSON.parse: each entry's base64 text is found
+// between `{"Data":"` and the next quote (base64 has no quotes), and its decoded size follows
+// from the text's length. A body that is not a PutRecordBatch document is refused.
+const DATA = Buffer.from('{"Data":"');
+const PREFIX = Buffer.from('{"DeliveryStreamName":');
+const QUOTE = 0x22;
+const PAD = 0x3d; // '='
+
+function batchSizes(body: Buffer): number[] | undefined {
+  if (body.subarray(0, PREFIX.length).compare(PREFIX) !== 0 || body[body.length - 1] !== 0x7d) return undefined;
+  const sizes: number[] = [];
+  for (let at = body.indexOf(DATA); at >= 0; at = body.indexOf(DATA, at)) {
+    const start = at + DATA.length;
+    const end = body.indexOf(QUOTE, start);
+    if (end < 0) return undefined;
+    const padding = body[end - 1] === PAD ? (body[end - 2] === PAD ? 2 : 1) : 0;
+    sizes.push(((end - start) / 4) * 3 - padding);
+    at = end;
+  }
+  return sizes.length > 0 ? sizes : undefined;
+}
+
 const firehose = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     calls += 1;
-    if (body.Record) { // PutRecord (the naive poller)
-      const size = Buffer.from(body.Record.Data, 'base64').length;
+    const body = Buffer.concat(chunks);
+    if (req.headers['x-amz-target'] === 'Firehose_20150804.PutRecord') { // the naive poller
+      const size = Buffer.from(JSON.parse(body.toString('utf8')).Record.Data, 'base64').length;
       bytes += size;
       billedTotal += billed(size);
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ RecordId: '1', Encrypted: false }));
       return;
     }
-    for (const r of body.Records) {
-      // The decoded size from the base64 text's length: exact, and cheaper than decoding.
-      const data = r.Data as string;
-      const size = (data.length / 4) * 3 - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+    const sizes = batchSizes(body);
+    if (!sizes) {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' })
+        .end(JSON.stringify({ __type: 'InvalidArgumentException', message: 'not a PutRecordBatch body' }));
+      return;
+    }
+    for (const size of sizes) {
       bytes += size;
       billedTotal += billed(size);
     }
-    const responses = body.Records.map((_: unknown, i: number) => ({ RecordId: String(i) }));
+    const responses = sizes.map((_, i) => ({ RecordId: String(i) }));
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
       .end(JSON.stringify({ FailedPutCount: 0, Encrypted: false, RequestResponses: responses }));
   });
@@ -72,7 +100,9 @@ process.on('message', (message: { reset?: boolean; total?: number; stats?: boole
     calls = 0;
     bytes = 0;
     billedTotal = 0;
+    cpuSince = process.cpuUsage();
   }
-  process.send!({ calls, bytes, billedTotal });
+  const cpu = process.cpuUsage(cpuSince);
+  process.send!({ calls, bytes, billedTotal, cpuMs: (cpu.user + cpu.system) / 1000 });
 });
 process.on('disconnect', () => process.exit(0));
