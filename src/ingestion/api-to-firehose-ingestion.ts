@@ -25,7 +25,8 @@ import { PollerProps } from '../poller/poller-props';
 import { createFeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleProps } from '../scheduling/feed-schedule-props';
 import { ApiSource } from '../source/api-source';
-import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
+import { specProblemsAtSynth } from '../source/validate-at-synth';
+import { FeedSpecInput, formatSpecProblems } from '../spec/feed-spec';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
 import { feedBucket } from '../storage/feed-bucket';
 
@@ -468,11 +469,11 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /** Builds the event the schedule sends, validating the spec and its size at synth. */
   private buildPollerEvent(spec: FeedSpecInput): PollerEvent {
-    const validation = validateFeedSpec(spec);
-    if (!validation.ok) {
+    const problems = specProblemsAtSynth(spec);
+    if (problems.length > 0) {
       throw new Error(
-        `ApiToFirehoseIngestion '${this.node.path}': the feed spec is invalid (${validation.problems.length} problem(s)):\n`
-        + formatSpecProblems(validation.problems),
+        `ApiToFirehoseIngestion '${this.node.path}': the feed spec is invalid (${problems.length} problem(s)):\n`
+        + formatSpecProblems(problems),
       );
     }
     const event: PollerEvent = {

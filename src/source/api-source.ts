@@ -7,7 +7,8 @@ import type { Incremental } from './incremental';
 import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
 import type { Records } from './records';
-import { FeedSpecInput, formatSpecProblems, validateFeedSpec } from '../spec/feed-spec';
+import { specProblemsAtSynth } from './validate-at-synth';
+import { FeedSpecInput, formatSpecProblems } from '../spec/feed-spec';
 
 /** The HTTP method of the API request. */
 export enum HttpMethod {
@@ -184,9 +185,9 @@ export abstract class ApiSource {
 
   /** A spec in its JSON form (see `fromSpecFile`). */
   public static fromSpec(spec: { [key: string]: any }): ApiSource {
-    const validation = validateFeedSpec(spec);
-    if (!validation.ok) {
-      throw new Error(`ApiSource.fromSpec: the spec is invalid (${validation.problems.length} problem(s)):\n${formatSpecProblems(validation.problems)}`);
+    const problems = specProblemsAtSynth(spec);
+    if (problems.length > 0) {
+      throw new Error(`ApiSource.fromSpec: the spec is invalid (${problems.length} problem(s)):\n${formatSpecProblems(problems)}`);
     }
     return new JsonApiSource(spec as FeedSpecInput);
   }

@@ -1,5 +1,6 @@
+import { CfnParameter, Fn } from 'aws-cdk-lib';
 import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
-import { testStack } from '../helpers/synth';
+import { templateOf, testStack } from '../helpers/synth';
 
 function feedWith(url: string, recordsPath: string, feedName = 'feed'): () => void {
   return () => new ApiToFirehoseIngestion(testStack(), 'Feed', {
@@ -60,5 +61,50 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
 
   test('a valid spec synthesizes', () => {
     expect(feedWith('https://api.example.com/items', 'data')).not.toThrow();
+  });
+});
+
+describe('values known only at deploy time (CDK tokens)', () => {
+  function scheduleInputOf(build: (stack: ReturnType<typeof testStack>) => ApiSource): string {
+    const stack = testStack();
+    new ApiToFirehoseIngestion(stack, 'Feed', { feedName: 'feed', source: build(stack) });
+    const schedules = templateOf(stack).findResources('AWS::Scheduler::Schedule');
+    return JSON.stringify(Object.values(schedules)[0].Properties.Target.Input);
+  }
+
+  test('a URL that is a token as a whole (a CfnParameter) synthesizes and reaches the poller resolved at deploy', () => {
+    const input = scheduleInputOf((stack) => ApiSource.http({
+      url: new CfnParameter(stack, 'ApiUrl', { type: 'String' }).valueAsString,
+      records: Records.at('data'),
+    }));
+    expect(input).toContain('{"Ref":"ApiUrl"}');
+  });
+
+  test('a URL with a token inside (an imported host) is checked around the token', () => {
+    const input = scheduleInputOf(() => ApiSource.http({
+      url: `https://${Fn.importValue('weather-api-host')}/v1/items`,
+      records: Records.at('data'),
+    }));
+    expect(input).toContain('"Fn::ImportValue":"weather-api-host"');
+    // The literal parts are still checked: no host makes ftp:// an http(s) URL.
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: `ftp://${Fn.importValue('weather-api-host')}/v1/items`, records: Records.at('data') }),
+    })).toThrow(/spec\.request\.url: must be an absolute http:\/\/ or https:\/\/ URL/);
+    // A token where only a number fits (a port) is not refused for the stand-in's sake.
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: `https://api.example.com:${Fn.importValue('weather-api-port')}/v1/items`, records: Records.at('data') }),
+    })).not.toThrow();
+  });
+
+  test('problems elsewhere in a spec with tokens are still reported', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: Fn.importValue('weather-api-url'), records: Records.at('') }),
+    })).toThrow(/spec\.records\.path: must name where the records are/);
+  });
+
+  test('ApiSource.fromSpec defers tokens the same way', () => {
+    expect(() => ApiSource.fromSpec({ version: 1, feed: 'feed', request: { url: Fn.importValue('weather-api-url') }, records: { path: 'data' } })).not.toThrow();
+    expect(() => ApiSource.fromSpec({ version: 1, feed: 'feed', request: { url: Fn.importValue('weather-api-url') }, records: { path: '' } }))
+      .toThrow(/spec\.records\.path/);
   });
 });

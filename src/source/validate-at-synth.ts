@@ -1,0 +1,59 @@
+/**
+ * Validates a feed spec at synth when some of its values are CDK tokens: a URL from an API
+ * Gateway stage, a host from an SSM parameter, a number from a CfnParameter. Their values exist
+ * only at deploy time. The rest of the spec is checked now; a value that is a token as a whole
+ * is left to the poller, which validates every spec it receives; a value with a token inside
+ * (`https://${apiId}.execute-api.${region}.amazonaws.com/prod/`) is checked around the token.
+ */
+import { Token, Tokenization } from 'aws-cdk-lib';
+import { SpecProblem, validateFeedSpec } from '../spec/feed-spec';
+
+// Stand-ins for a token inside a string. A problem there is reported only if the value is wrong
+// with either stand-in: `ftp://${host}/` is wrong whatever the host, `https://api:${port}/` is not.
+const WORD = 'token';
+const DIGIT = '1';
+// A value that is one token as a whole, where an absolute URL is expected.
+const URL_PLACEHOLDER = 'https://token.invalid/';
+
+interface TokenPaths {
+  /** Values that are a token as a whole: not checked at synth. */
+  readonly whole: Set<string>;
+  /** Strings with a token inside: checked with each stand-in. */
+  readonly inside: Set<string>;
+}
+
+/** Every problem in `spec` that can be known at synth. */
+export function specProblemsAtSynth(spec: unknown): SpecProblem[] {
+  const paths: TokenPaths = { whole: new Set(), inside: new Set() };
+  const withWord = validateFeedSpec(replaceTokens(spec, 'spec', '', WORD, paths));
+  if (withWord.ok) return [];
+  const withDigit = validateFeedSpec(replaceTokens(spec, 'spec', '', DIGIT, paths));
+  const alsoWithDigit = new Set(withDigit.ok ? [] : withDigit.problems.map((problem) => problem.path));
+  return withWord.problems.filter((problem) => !paths.whole.has(problem.path)
+    && (!paths.inside.has(problem.path) || alsoWithDigit.has(problem.path)));
+}
+
+function replaceTokens(value: unknown, path: string, key: string, standIn: string, paths: TokenPaths): unknown {
+  if (typeof value === 'string') {
+    if (!Token.isUnresolved(value)) return value;
+    const fragments = Tokenization.reverseString(value);
+    if (fragments.length === 1 && fragments.firstToken !== undefined) {
+      paths.whole.add(path);
+      return key === 'url' ? URL_PLACEHOLDER : WORD;
+    }
+    paths.inside.add(path);
+    return fragments.mapTokens({ mapToken: () => standIn }).join({ join: (left: unknown, right: unknown) => `${left}${right}` });
+  }
+  if (typeof value === 'number') {
+    if (!Token.isUnresolved(value)) return value;
+    paths.whole.add(path);
+    return 1;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item, index) => replaceTokens(item, `${path}[${index}]`, key, standIn, paths));
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, replaceTokens(item, `${path}.${name}`, name, standIn, paths)]));
+  }
+  return value;
+}
