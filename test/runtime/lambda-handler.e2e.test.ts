@@ -133,6 +133,7 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
       partition: null,
       request: { method: 'GET', url: `${api.url}/v1/observations?city=Seoul` },
       error: expect.stringMatching(/answered HTTP 503/),
+      attempts: 6, // the first request and the spec's default 5 retries
     })]);
   });
 

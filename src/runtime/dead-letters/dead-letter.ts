@@ -36,6 +36,8 @@ export interface RequestDeadLetter {
   readonly partition: Readonly<Record<string, string>> | null;
   readonly request: { readonly method: string; readonly url: string };
   readonly error: string;
+  /** Requests sent before giving up, when the failure was the API's answer or the network. */
+  readonly attempts?: number;
 }
 
 export interface DeadLetterWriter {
@@ -65,6 +67,7 @@ export function requestMessage(feed: string, letter: RequestDeadLetter): DeadLet
     feed,
     time: new Date().toISOString(),
     error: letter.error,
+    attempts: letter.attempts,
     partition: letter.partition,
     request: letter.request,
   };

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { EnvelopeWriter } from './envelope';
-import { HttpClient } from './http-client';
+import { HttpClient, HttpError } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import type { Logger } from './logger';
 import { pageStream, PageStreamEnd } from './page-stream';
@@ -270,7 +270,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         failures.push({ partition, error: message });
         logger.error('partition failed; the other partitions go on, its cursor stays where it was', { partition, error: message });
         if (options.deadLetters && end.lastRequest) {
-          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message });
+          const attempts = err instanceof HttpError ? err.attempts : undefined;
+          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message, attempts });
           requestsDeadLettered += 1;
         }
         return;

@@ -30,6 +30,9 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
+
+  /** Requests sent before giving up (set by `HttpClient.request`), for dead letters. */
+  public attempts = 1;
 }
 
 export class BlockedRequestError extends Error {
@@ -149,8 +152,10 @@ export class HttpClient {
   public async request(request: HttpRequest): Promise<HttpResponse> {
     const { logger, redactor } = this.options;
     let retryAfterWaits = 0;
+    let attempts = 0;
     return pRetry(async () => {
       for (;;) {
+        attempts += 1;
         const response = await this.throttled(() => this.send(request));
         if (response.status >= 200 && response.status < 300) {
           return response;
@@ -196,6 +201,9 @@ export class HttpClient {
           logger.warn('request failed, retrying with backoff', { error: redactor.redact(error.message), attempt: attemptNumber, retriesLeft });
         }
       },
+    }).catch((err: unknown) => {
+      if (err instanceof HttpError) err.attempts = attempts;
+      throw err;
     });
   }
 

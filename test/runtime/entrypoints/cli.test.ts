@@ -103,7 +103,11 @@ describe('api-ingest', () => {
     const letters = filesUnder(path.join(out, 'dead-letters'));
     expect(letters).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(out, 'dead-letters', letters[0]), 'utf8'))).toMatchObject({
-      kind: 'request', feed: 'weather-demo', partition: { station: 'NOPE' }, error: expect.stringMatching(/answered HTTP 404/),
+      kind: 'request',
+      feed: 'weather-demo',
+      partition: { station: 'NOPE' },
+      error: expect.stringMatching(/answered HTTP 404/),
+      attempts: 1, // a 404 is not retried
     });
   });
 
