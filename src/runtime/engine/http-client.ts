@@ -20,6 +20,9 @@ import type { Logger } from './logger';
 import type { Redactor } from './redactor';
 
 export class HttpError extends Error {
+  /** Requests sent before giving up (set by `HttpClient.request`), for dead letters. */
+  public attempts = 1;
+
   constructor(
     message: string,
     /** HTTP status, absent for network errors and timeouts. */
@@ -30,9 +33,6 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
-
-  /** Requests sent before giving up (set by `HttpClient.request`), for dead letters. */
-  public attempts = 1;
 }
 
 export class BlockedRequestError extends Error {
