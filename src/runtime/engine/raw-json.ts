@@ -92,7 +92,7 @@ function arrayElements(text: string, at: number): Found {
   if (text.charCodeAt(at) === CLOSE_BRACKET) return { elements, end: at + 1 };
   for (;;) {
     const end = valueEnd(text, at);
-    elements.push(compact(text, at, end));
+    elements.push(spacedValue ? compact(text, at, end) : text.slice(at, end));
     at = skipWhitespace(text, end);
     if (text.charCodeAt(at) !== COMMA) return { elements, end: at + 1 }; // past the closing bracket
     at = skipWhitespace(text, at + 1);
@@ -102,11 +102,17 @@ function arrayElements(text: string, at: number): Found {
 /** One JSON value's text with the whitespace between its tokens removed (strings untouched). */
 export function compactJson(text: string): string {
   const start = skipWhitespace(text, 0);
-  return compact(text, start, valueEnd(text, start));
+  const end = valueEnd(text, start);
+  return spacedValue ? compact(text, start, end) : text.slice(start, end);
 }
 
-/** The index just past the value that starts at `at`. */
+// Whether the value `valueEnd` last measured has whitespace between its tokens: noted during that
+// one pass, so a compact record (the usual case) is not scanned a second time to find out.
+let spacedValue = false;
+
+/** The index just past the value that starts at `at` (and sets `spacedValue`). */
 function valueEnd(text: string, at: number): number {
+  spacedValue = false;
   const first = text.charCodeAt(at);
   if (first === QUOTE) return stringEnd(text, at);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
@@ -120,6 +126,8 @@ function valueEnd(text: string, at: number): number {
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth -= 1;
         if (depth === 0) return i + 1;
+      } else if (isWhitespace(c)) {
+        spacedValue = true;
       }
     }
     return text.length;
@@ -153,23 +161,11 @@ function skipWhitespace(text: string, at: number): number {
   return at;
 }
 
-/** `text[start, end)` without whitespace outside strings; the slice itself when it has none. */
+/** `text[start, end)` without whitespace outside strings (pretty-printed responses). */
 function compact(text: string, start: number, end: number): string {
-  let whitespace = -1;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = stringEnd(text, i) - 1;
-    } else if (isWhitespace(c)) {
-      whitespace = i;
-      break;
-    }
-  }
-  if (whitespace < 0) return text.slice(start, end);
-  // Rare (pretty-printed responses): copy the runs between whitespace.
-  const parts: string[] = [text.slice(start, whitespace)];
+  const parts: string[] = [];
   let runStart = -1;
-  for (let i = whitespace; i < end; i++) {
+  for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (isWhitespace(c)) {
       if (runStart >= 0) parts.push(text.slice(runStart, i));
