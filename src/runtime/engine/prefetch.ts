@@ -7,6 +7,8 @@
  * consumer stopped) is dropped, which is safe for pages: nothing of it was delivered, and the
  * consumer's checkpoints name the pages it did process.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 export async function* prefetchNext<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
   let ahead = source.next();
   try {
@@ -16,6 +18,12 @@ export async function* prefetchNext<T>(source: AsyncIterator<T>): AsyncGenerator
       ahead = source.next();
       // Handled when the consumer asks for it; until then, not an unhandled rejection.
       ahead.catch(() => undefined);
+      // One turn of the event loop before the consumer gets the current item, so the producer
+      // gets as far as its first real wait. Node.js writes an HTTP request to its (kept-alive)
+      // socket in a process.nextTick, which would otherwise run only after the consumer's
+      // synchronous work on the whole item: the next page was then requested only when the
+      // current one was done, and the API's latency added to every page instead of overlapping.
+      await nextTurn();
       yield result.value;
     }
   } finally {
