@@ -3,6 +3,7 @@
  * JSONPath goes through jsonpath-plus with script evaluation off (a spec is data, never code).
  */
 import { JSONPath } from 'jsonpath-plus';
+import { plainMemberPath } from './raw-json';
 
 export function toJsonPath(path: string): string {
   const trimmed = path.trim();
@@ -14,7 +15,28 @@ export function queryAll(document: unknown, path: string): unknown[] {
   if (document === null || typeof document !== 'object') {
     return path.trim() === '$' ? [document] : [];
   }
+  // The usual paths (`data`, `meta.next`) are looked up directly: JSONPath evaluation costs more
+  // than the lookup by far, and the engine asks for the records path of every page.
+  const names = path.trim().endsWith('[*]') ? undefined : plainMemberPath(path);
+  if (names) {
+    return memberAt(document, names);
+  }
   return JSONPath({ path: toJsonPath(path), json: document as object, wrap: true, eval: false }) as unknown[];
+}
+
+/**
+ * What JSONPath finds at a path of member names: a value's own member of that name (which
+ * includes the `length` of an array or a string), nothing where there is none.
+ */
+function memberAt(document: object, names: ReadonlyArray<string>): unknown[] {
+  let value: unknown = document;
+  for (const name of names) {
+    if (value === null || value === undefined || !Object.prototype.hasOwnProperty.call(value, name)) {
+      return [];
+    }
+    value = (value as Record<string, unknown>)[name];
+  }
+  return [value];
 }
 
 /** The first value at a path, or undefined. */
