@@ -46,9 +46,15 @@ function readValue(page: FetchedPage, from: { path: string } | { header: string 
   return raw === undefined || raw === null || raw === '' ? undefined : String(raw);
 }
 
+/** Pages up to this size are kept whole until the next one arrives, larger ones only hashed. */
+const KEEP_PAGE_BYTES = 1024 * 1024;
+
 export class Paginator {
   private pages = 0;
   private recordsSeen = 0;
+  // The previous page, to tell a repeated one: a small page as it is (comparing bytes costs less
+  // than hashing them, and most pages differ in length anyway), a large one as its SHA-256.
+  private previousPage: Buffer | undefined;
   private previousPageHash: string | undefined;
   private readonly seenTokens = new Set<string>();
   private _token = '';
@@ -92,8 +98,15 @@ export class Paginator {
    * page again and again). Checked before the page's records are used.
    */
   public isRepeatedPage(body: Buffer): boolean {
+    if (body.length <= KEEP_PAGE_BYTES) {
+      const repeated = this.previousPage?.equals(body) ?? false;
+      this.previousPage = body;
+      this.previousPageHash = undefined;
+      return repeated;
+    }
     const hash = createHash('sha256').update(body).digest('hex');
     const repeated = hash === this.previousPageHash;
+    this.previousPage = undefined;
     this.previousPageHash = hash;
     return repeated;
   }

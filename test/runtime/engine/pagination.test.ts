@@ -1,4 +1,5 @@
-import { validateFeedSpec } from '../../../src/spec/feed-spec';
+import { Paginator } from '../../../src/runtime/engine/pagination';
+import { parseFeedSpec, validateFeedSpec } from '../../../src/spec/feed-spec';
 import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
@@ -174,6 +175,23 @@ describe('pagination', () => {
     expect(summary.pages).toBe(1);
     expect(ids(sink.records)).toEqual([21, 22, 23]);
     expect(logs.find((l) => l.level === 'WARN')?.message).toMatch(/loop guard: the API answered the previous page again/);
+  });
+
+  test('loop guard: a repeated page is told from a different one of the same length, small or large', () => {
+    const paginator = new Paginator(parseFeedSpec(baseSpec('http://127.0.0.1/', { pagination: { type: 'pageNumber', param: 'page' } })).pagination);
+    // Pages over 1 MiB are compared by their SHA-256, smaller ones byte for byte.
+    for (const size of [100, 2 * 1024 * 1024]) {
+      const page = Buffer.alloc(size, 'a');
+      const sameLength = Buffer.alloc(size, 'a');
+      sameLength[size - 1] = 0x62; // differs in its last byte only
+      expect(paginator.isRepeatedPage(page)).toBe(false);
+      expect(paginator.isRepeatedPage(sameLength)).toBe(false);
+      expect(paginator.isRepeatedPage(Buffer.from(sameLength))).toBe(true);
+      expect(paginator.isRepeatedPage(page)).toBe(false);
+    }
+    // The last large page is not mistaken for a small one, nor the other way round.
+    expect(paginator.isRepeatedPage(Buffer.alloc(100, 'a'))).toBe(false);
+    expect(paginator.isRepeatedPage(Buffer.alloc(100, 'a'))).toBe(true);
   });
 
   test('max pages bounds an endless API, with a warning', async () => {
