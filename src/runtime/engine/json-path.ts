@@ -26,12 +26,13 @@ export function queryAll(document: unknown, path: string): unknown[] {
 
 /**
  * What JSONPath finds at a path of member names: a value's own member of that name (which
- * includes the `length` of an array or a string), nothing where there is none.
+ * includes the `length` of an array or a non-empty string), nothing where there is none.
  */
 function memberAt(document: object, names: ReadonlyArray<string>): unknown[] {
   let value: unknown = document;
   for (const name of names) {
-    if (value === null || value === undefined || !Object.prototype.hasOwnProperty.call(value, name)) {
+    // As jsonpath-plus does: no member of a falsy value, not even the length of "".
+    if (!value || !Object.prototype.hasOwnProperty.call(value, name)) {
       return [];
     }
     value = (value as Record<string, unknown>)[name];
