@@ -39,15 +39,23 @@ export function extractRecords(body: unknown, path: string): unknown[] {
   // `data` matches the array itself; `$.data[*]` matches its elements.
   if (matches.length === 1 && Array.isArray(matches[0])) {
     const elements = matches[0] as unknown[];
-    elements.forEach((e, i) => assertObject(e, `${path}[${i}]`));
+    for (let i = 0; i < elements.length; i++) {
+      // The location is spelled out only for a bad element: building it for every record cost
+      // more than the check.
+      if (!isObject(elements[i])) assertObject(elements[i], `${path}[${i}]`);
+    }
     return elements;
   }
   matches.forEach((m) => assertObject(m, path));
   return matches;
 }
 
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function assertObject(value: unknown, where: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isObject(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'nested array' : typeof value;
     throw new BadResponseError(`records path "${where}" matched a ${kind}; each record must be a JSON object`);
   }
@@ -70,7 +78,7 @@ export function parsePage(body: Buffer, spec: RecordsSpec): ParsedPage {
     case 'ndjson': {
       const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
       records = lines.map((line, i) => parseJson(line, `NDJSON line ${i + 1}`));
-      records.forEach((r, i) => assertObject(r, `line ${i + 1}`));
+      records.forEach((r, i) => isObject(r) || assertObject(r, `line ${i + 1}`));
       texts = lines.map(compactJson);
       break;
     }
