@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     for (const k of Object.keys(peak) as Array<keyof typeof peak>) peak[k] = Math.max(peak[k], m[k]);
   }, 50);
   const started = process.cpuUsage();
+  const loopAtStart = performance.eventLoopUtilization();
   const t0 = Date.now();
   const summary = await runFeed(parseFeedSpec({
     version: 1,
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     redactor,
   });
   const cpu = process.cpuUsage(started);
+  const loop = performance.eventLoopUtilization(loopAtStart);
   clearInterval(sampler);
   process.stdout.write(JSON.stringify({
     records: summary.recordsDelivered,
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
     calls: summary.sinkCalls,
     ms: Date.now() - t0,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    // The share of the run the main thread spent working rather than waiting for I/O.
+    mainThreadBusy: loop.utilization,
     maxRssKiB: process.resourceUsage().maxRSS,
     peakMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)])),
   }));
