@@ -174,6 +174,16 @@ than waiting for I/O:
 | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${runs.map((r, i) => `| ${r.records.toLocaleString('en')} | ${r.nodeArgs || '(defaults)'} | ${(r.ms / 1000).toFixed(1)} s (${range(samples[i].map((x) => x.ms / 1000), 1)}) | ${Math.round(r.records / (r.ms / 1000)).toLocaleString('en')} | ${(r.mib / (r.ms / 1000)).toFixed(1)} | ${(r.cpuMs / (r.records / 1000)).toFixed(1)} ms | ${Math.round(r.mainThreadBusy * 100)} % | ${r.calls} | ${r.callsPerMiB.toFixed(2)} | ${r.billedPct.toFixed(2)} % | ${median(peakMiB(samples[i])).toFixed(0)} MiB (${range(peakMiB(samples[i]))}) | ${r.peakMiB.heapTotal} MiB | ${r.peakMiB.external} MiB |`).join('\n')}
 
+Peak memory by run size (Node.js defaults): it levels off instead of growing with the run.
+
+\`\`\`mermaid
+xychart-beta
+  title "Peak RSS by run size (MiB, median of ${REPEATS} runs)"
+  x-axis ["10 thousand", "100 thousand", "1 million"]
+  y-axis "MiB" 0 --> ${Math.ceil(Math.max(...[0, 1, 2].map((i) => median(peakMiB(samples[i])))) / 20) * 20 + 20}
+  line [${[0, 1, 2].map((i) => median(peakMiB(samples[i])).toFixed(0)).join(', ')}]
+\`\`\`
+
 Baselines on the same loopback API:
 
 | run | records | duration (range) | records/s | CPU per 1,000 records | Firehose calls | billed / payload |
