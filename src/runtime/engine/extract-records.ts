@@ -3,8 +3,8 @@
  * CSV (one record a row, the header row naming the fields); then keeps only the selected fields.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { queryAll, selectFields } from './json-path';
-import { compactJson, plainMemberPath, rawArrayElements } from './raw-json';
+import { plainMemberPath, queryAll, selectFields } from './json-path';
+import { compactJson, rawArrayElements } from './raw-json';
 import type { RecordsSpec } from '../../spec/feed-spec';
 
 /** The response is not what the spec says it is: not retryable, reported with its context. */

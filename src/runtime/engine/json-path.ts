@@ -3,7 +3,27 @@
  * JSONPath goes through jsonpath-plus with script evaluation off (a spec is data, never code).
  */
 import { JSONPath } from 'jsonpath-plus';
-import { plainMemberPath } from './raw-json';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The member names of a path that names one value (`data`, `$.data`, `meta.next`; `$` is the root), or undefined. */
+function memberNames(path: string): string[] | undefined {
+  let p = path.trim();
+  if (p === '$') return [];
+  if (p.startsWith('$.')) p = p.slice(2);
+  const names = p.split('.');
+  return names.every((name) => NAME.test(name)) ? names : undefined;
+}
+
+/**
+ * The member names of a records path that names one value or the elements of one array
+ * (`data`, `$.data`, `result.items`, each also with `[*]` after it), or undefined for any other
+ * JSONPath (filters, wildcards in the middle, recursive descent).
+ */
+export function plainMemberPath(path: string): string[] | undefined {
+  const p = path.trim();
+  return memberNames(p.endsWith('[*]') ? p.slice(0, -3) : p);
+}
 
 export function toJsonPath(path: string): string {
   const trimmed = path.trim();
@@ -17,7 +37,7 @@ export function queryAll(document: unknown, path: string): unknown[] {
   }
   // The usual paths (`data`, `meta.next`) are looked up directly: JSONPath evaluation costs more
   // than the lookup by far, and the engine asks for the records path of every page.
-  const names = path.trim().endsWith('[*]') ? undefined : plainMemberPath(path);
+  const names = memberNames(path);
   if (names) {
     return memberAt(document, names);
   }

@@ -23,22 +23,6 @@ function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/**
- * The member names of a records path that names one value (`data`, `$.data`, `result.items`, and
- * each with `[*]` after it; `$` is the root), or undefined for any other JSONPath (filters,
- * wildcards in the middle, recursive descent): those records are serialized from the parsed value.
- */
-export function plainMemberPath(path: string): string[] | undefined {
-  let p = path.trim();
-  if (p.endsWith('[*]')) p = p.slice(0, -3);
-  if (p === '$') return [];
-  if (p.startsWith('$.')) p = p.slice(2);
-  const names = p.split('.');
-  return names.every((name) => NAME.test(name)) ? names : undefined;
-}
-
 /**
  * The text of each element of the array found by following `names` from the root of `text`, or
  * undefined if there is no array there (the caller then serializes the parsed records). Where

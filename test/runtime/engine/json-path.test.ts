@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { JSONPath } from 'jsonpath-plus';
-import { queryAll, toJsonPath } from '../../../src/runtime/engine/json-path';
+import { plainMemberPath, queryAll, toJsonPath } from '../../../src/runtime/engine/json-path';
 
 // Member names that collide with what objects and arrays inherit, next to ordinary ones.
 const names = fc.constantFrom('data', 'next', 'items', 'length', 'toString', 'constructor', '__proto__', 'hasOwnProperty', '_x');
@@ -43,5 +43,18 @@ describe('queryAll', () => {
     expect(queryAll(document, '$.meta.*.b')).toEqual([1, 2]);
     expect(queryAll(document, '$..id')).toEqual([1, 2]);
     expect(queryAll({ data: { a: { id: 1 } } }, '$.data[*]')).toEqual([{ id: 1 }]);
+  });
+});
+
+describe('plainMemberPath', () => {
+  test('only paths that name one value are scanned; filters and wildcards are left to JSONPath', () => {
+    expect(plainMemberPath('data')).toEqual(['data']);
+    expect(plainMemberPath('$.results.items[*]')).toEqual(['results', 'items']);
+    expect(plainMemberPath('$')).toEqual([]);
+    expect(plainMemberPath('$[*]')).toEqual([]);
+    expect(plainMemberPath('$..items')).toBeUndefined();
+    expect(plainMemberPath('$.data[?(@.active)]')).toBeUndefined();
+    expect(plainMemberPath('$.pages[*].items')).toBeUndefined();
+    expect(plainMemberPath("$['data']")).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { compactJson, plainMemberPath, rawArrayElements } from '../../../src/runtime/engine/raw-json';
+import { compactJson, rawArrayElements } from '../../../src/runtime/engine/raw-json';
 
 // JSON objects with every kind of value, including strings full of quotes, backslashes,
 // brackets, whitespace and non-ASCII characters (the scanner must step over all of them).
@@ -42,17 +42,6 @@ describe('raw record text', () => {
     expect(rawArrayElements('[{"a":1}]', ['data'])).toBeUndefined();
     expect(rawArrayElements(' [ {"a" : 1} , {"b":[ 2 ]} ] ', [])).toEqual(['{"a":1}', '{"b":[2]}']);
     expect(rawArrayElements('{"data":[]}', ['data'])).toEqual([]);
-  });
-
-  test('only paths that name one value are scanned; filters and wildcards are left to JSONPath', () => {
-    expect(plainMemberPath('data')).toEqual(['data']);
-    expect(plainMemberPath('$.results.items[*]')).toEqual(['results', 'items']);
-    expect(plainMemberPath('$')).toEqual([]);
-    expect(plainMemberPath('$[*]')).toEqual([]);
-    expect(plainMemberPath('$..items')).toBeUndefined();
-    expect(plainMemberPath('$.data[?(@.active)]')).toBeUndefined();
-    expect(plainMemberPath('$.pages[*].items')).toBeUndefined();
-    expect(plainMemberPath("$['data']")).toBeUndefined();
   });
 
   test('an NDJSON line with spaces between tokens is compacted, its strings untouched', () => {
