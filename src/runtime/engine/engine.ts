@@ -219,7 +219,16 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       let pagesSinceCheckpoint = 0;
       try {
         const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
-        const pages$ = pageStream({ ...common, template, resume, request: spec.request, pagination: spec.pagination, records: spec.records }, end);
+        const pages$ = pageStream({
+          ...common,
+          template,
+          resume,
+          request: spec.request,
+          pagination: spec.pagination,
+          records: spec.records,
+          // Only a cursor field needs the records' values; the lines carry their texts.
+          recordTextsOnly: !spec.incremental,
+        }, end);
         // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
         // overlaps the poller's own work instead of adding to it. The time budget is checked when
         // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
@@ -228,11 +237,13 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         for await (const page of stream) {
           pages += 1;
           const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-          const { records, texts } = page;
-          for (let index = 0; index < records.length; index++) {
+          const { count, texts } = page;
+          // The values only where they are read: a page that was only checked parses them then.
+          const records = tracker || !texts ? page.records : undefined;
+          for (let index = 0; index < count; index++) {
             if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
             recordsFetched += 1;
-            const record = records[index];
+            const record = records?.[index];
             tracker?.observe(record);
             const line = envelopes.line(record, texts?.[index]);
             bytesSinceCheckpoint += line.length;

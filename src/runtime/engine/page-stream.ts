@@ -6,7 +6,7 @@ import type { Authenticator } from './auth';
 import { parsePage } from './extract-records';
 import { HttpClient, HttpError } from './http-client';
 import type { Logger } from './logger';
-import { PageRequest, Paginator } from './pagination';
+import { PageRequest, Paginator, readsResponseBody } from './pagination';
 import type { Redactor } from './redactor';
 import { renderJson, renderMap, renderString, TemplateContext } from './template';
 import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../spec/feed-spec';
@@ -22,6 +22,12 @@ export interface PageStreamOptions {
   readonly redactor: Redactor;
   /** Asked before each page: a reason to stop fetching (time budget, preview limit), or undefined. */
   readonly shouldStop?: () => string | undefined;
+  /**
+   * The consumer reads each record's text only, never its parsed value (no cursor field to track):
+   * where pagination reads nothing from the body either, JSON pages are checked instead of parsed
+   * (see `parsePage`). @default false
+   */
+  readonly recordTextsOnly?: boolean;
   /** Continue from a checkpoint instead of the first page. */
   readonly resume?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
 }
@@ -29,6 +35,9 @@ export interface PageStreamOptions {
 export interface Page {
   /** The next page's request, when there is one: a checkpoint resumes there. */
   readonly next?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
+  /** Records in the page. */
+  readonly count: number;
+  /** The records' values, parsed when first read where the page was only checked (see `parsePage`). */
   readonly records: unknown[];
   /** Each record's JSON text as the API sent it, when the response format has it (see `ParsedPage`). */
   readonly texts?: string[];
@@ -65,6 +74,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
   // body) is rendered again for every page; otherwise once.
   const usesPageToken = /\{\{\s*page\.token\s*\}\}/.test(JSON.stringify(request));
   const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
+  const parseOptions = { textsOnly: options.recordTextsOnly === true && !readsResponseBody(options.pagination) };
   if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
   const pageTemplate = () => (options.pagination.type === 'cursor' ? { ...template, pageToken: paginator.token } : template);
   const render = (): PageRequest => {
@@ -116,10 +126,13 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: redactor.redact(sourceUrl) });
       return;
     }
-    const parsed = parsePage(response.body, options.records);
-    const outcome = paginator.next(current, { response, document: parsed.document, recordCount: parsed.records.length });
+    const parsed = parsePage(response.body, options.records, parseOptions);
+    // A page that was only checked parses its values when they are read (see parsePage).
+    const outcome = paginator.next(current, { response, get document() { return parsed.document; }, recordCount: parsed.count });
     const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
-    yield { records: parsed.records, texts: parsed.texts, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next };
+    yield {
+      count: parsed.count, get records() { return parsed.records; }, texts: parsed.texts, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next,
+    };
     if ('stop' in outcome) {
       if (outcome.warning) {
         logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });

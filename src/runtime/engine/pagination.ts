@@ -46,6 +46,13 @@ function readValue(page: FetchedPage, from: { path: string } | { header: string 
   return raw === undefined || raw === null || raw === '' ? undefined : String(raw);
 }
 
+/** Whether pagination reads values from a response's body: a cursor, a next URL, a has-more flag or a total. */
+export function readsResponseBody(spec: PaginationSpec): boolean {
+  if (spec.type === 'none') return false;
+  if (spec.stop.hasMorePath !== undefined || spec.stop.totalPath !== undefined) return true;
+  return (spec.type === 'cursor' || spec.type === 'nextUrl') && 'path' in spec.from;
+}
+
 /** Pages up to this size are kept whole until the next one arrives, larger ones only hashed. */
 const KEEP_PAGE_BYTES = 1024 * 1024;
 

@@ -145,8 +145,8 @@ function skipWhitespace(text: string, at: number): number {
   return at;
 }
 
-/** `text[start, end)` without whitespace outside strings (pretty-printed responses). */
-function compact(text: string, start: number, end: number): string {
+/** `text[start, end)` without whitespace outside strings (pretty-printed responses); the text must be JSON. */
+export function compact(text: string, start: number, end: number): string {
   const parts: string[] = [];
   let runStart = -1;
   for (let i = start; i < end; i++) {

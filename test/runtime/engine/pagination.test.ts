@@ -1,4 +1,4 @@
-import { Paginator } from '../../../src/runtime/engine/pagination';
+import { Paginator, readsResponseBody } from '../../../src/runtime/engine/pagination';
 import { parseFeedSpec, validateFeedSpec } from '../../../src/spec/feed-spec';
 import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
@@ -198,5 +198,18 @@ describe('pagination', () => {
     const { summary, logs } = await runSpec(baseSpec(`${api.url}/endless`, { pagination: { type: 'pageNumber', param: 'page', stop: { maxPages: 25 } } }));
     expect(summary.pages).toBe(25);
     expect(logs.find((l) => l.level === 'WARN')?.message).toMatch(/maxPages \(25\) reached/);
+  });
+
+  test('knows when it reads values from the body, so pages whose records are only delivered need not be parsed', () => {
+    const reads = (pagination: object) => readsResponseBody(parseFeedSpec(baseSpec('https://api.example.com/x', { pagination } as never)).pagination);
+    expect(reads({ type: 'none' })).toBe(false);
+    expect(reads({ type: 'pageNumber', param: 'page' })).toBe(false);
+    expect(reads({ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10 })).toBe(false);
+    expect(reads({ type: 'linkHeader' })).toBe(false);
+    expect(reads({ type: 'cursor', from: { header: 'X-Next' }, param: 'after' })).toBe(false);
+    expect(reads({ type: 'cursor', from: { path: 'meta.next' }, param: 'after' })).toBe(true);
+    expect(reads({ type: 'nextUrl', from: { path: 'links.next' } })).toBe(true);
+    expect(reads({ type: 'pageNumber', param: 'page', stop: { hasMorePath: 'has_more' } })).toBe(true);
+    expect(reads({ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10, stop: { totalPath: 'total' } })).toBe(true);
   });
 });
