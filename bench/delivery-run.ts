@@ -46,6 +46,10 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(started);
   const loop = performance.eventLoopUtilization(loopAtStart);
   clearInterval(sampler);
+  // What the run left behind: the V8 heap still live after a full collection (run with
+  // --expose-gc). A poller that kept anything per record would show it here.
+  (globalThis as { gc?: () => void }).gc?.();
+  const liveHeapMiB = Math.round(process.memoryUsage().heapUsed / 1048576);
   process.stdout.write(JSON.stringify({
     records: summary.recordsDelivered,
     pages: summary.pages,
@@ -55,6 +59,7 @@ async function main(): Promise<void> {
     // The share of the run the main thread spent working rather than waiting for I/O.
     mainThreadBusy: loop.utilization,
     maxRssKiB: process.resourceUsage().maxRSS,
+    liveHeapMiB,
     peakMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v / 1048576)])),
   }));
 }
