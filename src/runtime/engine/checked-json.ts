@@ -10,15 +10,8 @@
  * with `JSON.parse`, which then says what is wrong; so an answer it cannot give (a record that is
  * not an object, no array at the path, nesting too deep for the stack) costs time, never records.
  */
-import { compact } from './raw-json';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compact, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
 const COLON = 0x3a;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
