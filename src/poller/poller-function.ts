@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { pollerNodeOptions } from './node-options';
 import { PollerProps } from './poller-props';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
@@ -81,7 +82,7 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     vpcSubnets: options.vpcSubnets,
     securityGroups: options.securityGroups,
     tracing: lambda.Tracing.ACTIVE,
-    environment: { ...options.environment, ...props.environment },
+    environment: { ...options.environment, ...nodeOptions(options), ...props.environment },
     // A failed run is retried once; after that the next scheduled run picks the feed up again.
     // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
     retryAttempts: 1,
@@ -96,6 +97,18 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
   }));
   return { fn, role };
+}
+
+/**
+ * The poller's V8 heap sizes (see node-options.ts), merged with a user's `NODE_OPTIONS`. Nothing
+ * is added where it cannot be worked out at synth (a memory size or `NODE_OPTIONS` given as a
+ * token): the Lambda runtime's own sizes apply then.
+ */
+function nodeOptions(options: PollerProps): Record<string, string> {
+  const memory = options.memorySize ?? 512;
+  const user = options.environment?.NODE_OPTIONS;
+  if (Token.isUnresolved(memory) || (user !== undefined && Token.isUnresolved(user))) return {};
+  return { NODE_OPTIONS: pollerNodeOptions(memory, user) };
 }
 
 function checkPollerProps(options: PollerProps, fail: (message: string) => never): void {

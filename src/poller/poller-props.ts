@@ -10,6 +10,11 @@ export interface PollerProps {
    * Memory of the poller, in MB (Lambda gives CPU in proportion). Raise it for APIs with large
    * pages or many partitions: the poller is CPU-bound while it wraps and packs records.
    *
+   * The poller's V8 heap is sized from it through `NODE_OPTIONS`: the old space the Lambda runtime
+   * would give (nine tenths of the memory) and a 4 MiB semi-space instead of the runtime's
+   * twentieth of the memory, which keeps a long run's peak memory near a short run's at no
+   * extra CPU (docs/BENCHMARKS.md).
+   *
    * @default 512
    */
   readonly memorySize?: number;
@@ -59,6 +64,8 @@ export interface PollerProps {
 
   /**
    * Extra environment variables of the poller, for example `NODE_OPTIONS` or an `HTTPS_PROXY`.
+   * A `NODE_OPTIONS` given here is kept, after the construct's V8 heap sizes (see `memorySize`);
+   * a `--max-semi-space-size` or `--max-old-space-size` in it replaces the construct's.
    * Never put secrets here: environment variables are in the template in plain text. Reference
    * secrets from the spec's auth instead (`Auth.bearerToken(secret)`), which reads them from
    * Secrets Manager at run time.

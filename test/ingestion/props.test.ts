@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Duration, Size, Stack, TimeZone } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -20,6 +21,13 @@ function feed(extra: Partial<ApiToFirehoseIngestionProps> = {}, stack: Stack = t
   });
   // Synthesized on first use, so a test can still add a grantee before it reads the template.
   return { construct, stack, get template() { return templateOf(stack); } };
+}
+
+function nodeOptionsOf(template: ReturnType<typeof templateOf>): string {
+  const functions = Object.values<any>(template.findResources('AWS::Lambda::Function'))
+    .filter((f) => f.Properties.Environment?.Variables?.DELIVERY_STREAM_NAME);
+  expect(functions).toHaveLength(1);
+  return functions[0].Properties.Environment.Variables.NODE_OPTIONS;
 }
 
 function s3Destination(template: ReturnType<typeof templateOf>): any {
@@ -216,6 +224,25 @@ describe('poller', () => {
 
   test('log retention', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('V8 heap sizes follow the memory: a 4 MiB semi-space, and the old space the Lambda runtime would give', () => {
+    const defaults = nodeOptionsOf(feed().template);
+    expect(defaults).toBe('--max-semi-space-size=4 --max-old-space-size=461');
+    // CONFIGURATIONS.VPC has 1,024 MB.
+    expect(nodeOptionsOf(template)).toBe('--max-semi-space-size=4 --max-old-space-size=922');
+    // Node.js accepts them in NODE_OPTIONS, and V8's heap limit is the old space plus three semi-spaces.
+    const limit = execFileSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit / 1048576'], {
+      env: { ...process.env, NODE_OPTIONS: defaults }, encoding: 'utf8',
+    });
+    expect(Number(limit)).toBe(461 + 3 * 4);
+  });
+
+  test('a user\'s NODE_OPTIONS is kept, and its own heap sizes replace the construct\'s', () => {
+    const withOwn = feed({ pollerProps: { environment: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=300' } } }).template;
+    expect(nodeOptionsOf(withOwn)).toBe('--max-semi-space-size=4 --enable-source-maps --max-old-space-size=300');
+    const withOther = feed({ pollerProps: { memorySize: 2048, environment: { NODE_OPTIONS: '--max_semi_space_size=16' } } }).template;
+    expect(nodeOptionsOf(withOther)).toBe('--max-old-space-size=1844 --max_semi_space_size=16');
   });
 
   test('a VPC poller may manage its network interfaces (inline, on its own role)', () => {
