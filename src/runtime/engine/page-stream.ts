@@ -3,10 +3,10 @@
  * records. Shared by the feed's request and the parent request that lists partitions.
  */
 import type { Authenticator } from './auth';
-import { parsePage } from './extract-records';
-import { HttpClient, HttpError } from './http-client';
+import { parsePage, ParsedPage } from './extract-records';
+import { HttpClient, HttpError, HttpResponse } from './http-client';
 import type { Logger } from './logger';
-import { PageRequest, Paginator, readsResponseBody } from './pagination';
+import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
 import type { Redactor } from './redactor';
 import { renderJson, renderMap, renderString, TemplateContext } from './template';
 import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../spec/feed-spec';
@@ -58,6 +58,46 @@ export interface PageStreamEnd {
   pageToken?: string;
   /** The last request sent (without credentials), for dead letters. */
   lastRequest?: { method: string; url: string };
+}
+
+// The two classes below read a parsed page through prototype getters, so that a page that was
+// only checked parses its values when they are read (see parsePage). They are classes, not object
+// literals with getters, for the reason given at CheckedJsonPage in extract-records.ts: such a
+// literal kept every page reachable from the old generation until a major collection.
+
+/** A page as pagination sees it. */
+class PaginatedPage implements FetchedPage {
+  constructor(public readonly response: HttpResponse, private readonly parsed: ParsedPage) {}
+
+  public get document(): unknown {
+    return this.parsed.document;
+  }
+
+  public get recordCount(): number {
+    return this.parsed.count;
+  }
+}
+
+/** A page as the stream's consumer sees it. */
+class StreamedPage implements Page {
+  constructor(
+    private readonly parsed: ParsedPage,
+    public readonly sourceUrl: string,
+    public readonly fetchedAt: Date,
+    public readonly next: Page['next'],
+  ) {}
+
+  public get count(): number {
+    return this.parsed.count;
+  }
+
+  public get records(): unknown[] {
+    return this.parsed.records;
+  }
+
+  public get texts(): string[] | undefined {
+    return this.parsed.texts;
+  }
 }
 
 function urlWithQuery(url: string, query: Readonly<Record<string, string>>): string {
@@ -127,12 +167,9 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       return;
     }
     const parsed = parsePage(response.body, options.records, parseOptions);
-    // A page that was only checked parses its values when they are read (see parsePage).
-    const outcome = paginator.next(current, { response, get document() { return parsed.document; }, recordCount: parsed.count });
+    const outcome = paginator.next(current, new PaginatedPage(response, parsed));
     const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
-    yield {
-      count: parsed.count, get records() { return parsed.records; }, texts: parsed.texts, sourceUrl: redactor.redact(sourceUrl), fetchedAt, next,
-    };
+    yield new StreamedPage(parsed, redactor.redact(sourceUrl), fetchedAt, next);
     if ('stop' in outcome) {
       if (outcome.warning) {
         logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });

@@ -143,6 +143,16 @@ describe('parsePage when only the records\' texts are read', () => {
     expect([parsed.count, parsed.texts, parsed.records, parsed.document]).toEqual([checked.count, checked.texts, checked.records, checked.document]);
   });
 
+  test('a checked page keeps its getters on a shared prototype, not on each page', () => {
+    // See CheckedJsonPage: an object literal with getters kept every page's text reachable from
+    // V8's old generation until a major collection.
+    const [a, b] = [parsePage(body, spec, { textsOnly: true }), parsePage(body, spec, { textsOnly: true })];
+    expect(Object.getPrototypeOf(a)).toBe(Object.getPrototypeOf(b));
+    expect(Object.getPrototypeOf(a)).not.toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(a, 'records')).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(a, 'document')).toBeUndefined();
+  });
+
   test('a response that is not JSON, or records that are not objects, fail as before', () => {
     const bad = Buffer.from('{"data":[{"id":1},]}');
     expect(() => parsePage(bad, spec, { textsOnly: true })).toThrow(BadResponseError);
