@@ -8,7 +8,7 @@ import type { RecordEnvelope } from '../../src/runtime/engine/envelope';
 import { memoryLogger } from '../../src/runtime/engine/logger';
 import { Redactor } from '../../src/runtime/engine/redactor';
 import { CachingSecretResolver } from '../../src/runtime/secrets/secret-resolver';
-import type { RecordSink, SinkReport } from '../../src/runtime/sinks/record-sink';
+import type { RecordSink, SinkLine, SinkReport } from '../../src/runtime/sinks/record-sink';
 import { MemoryStateStore, StateStore } from '../../src/runtime/state/state-store';
 import { FeedSpecInput, parseFeedSpec } from '../../src/spec/feed-spec';
 
@@ -17,9 +17,9 @@ export class CollectingSink implements RecordSink {
   public readonly lines: string[] = [];
   public failWith: Error | undefined;
 
-  public async write(line: string): Promise<void> {
+  public async write(line: SinkLine): Promise<void> {
     if (this.failWith) throw this.failWith;
-    this.lines.push(line);
+    this.lines.push(line.toString());
   }
 
   public async flush(): Promise<SinkReport> {

@@ -245,7 +245,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
             recordsFetched += 1;
             const record = records?.[index];
             tracker?.observe(record);
-            const line = envelopes.line(record, texts?.[index]);
+            // A record with its text is written by the sink straight into its buffer.
+            const line = texts ? envelopes.encodable(texts[index]) : envelopes.line(record);
             bytesSinceCheckpoint += line.length;
             try {
               const wait = sink.write(line);

@@ -12,6 +12,7 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+import type { EncodableLine } from '../sinks/record-sink';
 
 export interface RecordEnvelope {
   readonly feed: string;
@@ -40,7 +41,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 // crypto.hash (Node.js >= 21.7, the Lambda runtime's) hashes in one call; older Node.js falls back.
-const oneShotHash = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShotHash = (crypto as unknown as { hash?: (algorithm: string, data: string | Buffer, encoding: 'hex') => string }).hash;
 const sha256Hex = oneShotHash
   ? (data: string) => oneShotHash('sha256', data, 'hex')
   : (data: string) => createHash('sha256').update(data).digest('hex');
@@ -54,8 +55,16 @@ function idPrefix(feed: string, partition: Readonly<Record<string, string>> | nu
   return `${feed}\n${canonicalJson(partition)}\n`;
 }
 
+/** Hex characters of a record id. */
+const ID_LENGTH = 32;
+
 function idOf(prefix: string, recordJson: string): string {
-  return sha256Hex(prefix + recordJson).slice(0, 32);
+  return sha256Hex(prefix + recordJson).slice(0, ID_LENGTH);
+}
+
+/** The id of the UTF-8 bytes of an id prefix and a record's JSON text, in that order. */
+function idOfBytes(bytes: Buffer): string {
+  return (oneShotHash ? oneShotHash('sha256', bytes, 'hex') : createHash('sha256').update(bytes).digest('hex')).slice(0, ID_LENGTH);
 }
 
 export interface EnvelopeContext {
@@ -85,16 +94,87 @@ export class EnvelopeWriter {
   private readonly idPrefix: string;
   private readonly head: string;
   private readonly tail: string;
+  // The same parts as UTF-8, for lines written straight into a sink's buffer (`encodable`).
+  private readonly prefixBytes: Buffer;
+  private readonly headBytes: Buffer;
+  private readonly tailBytes: Buffer;
 
   constructor(context: EnvelopeContext) {
     this.idPrefix = idPrefix(context.feed, context.partition);
     this.head = `{"feed":${JSON.stringify(context.feed)},"record_id":"`;
     this.tail = `","fetched_at":${JSON.stringify(context.fetchedAt.toISOString())},"source_url":${JSON.stringify(context.sourceUrl)},`
       + `"partition":${JSON.stringify(context.partition)},"record":`;
+    this.prefixBytes = Buffer.from(this.idPrefix);
+    this.headBytes = Buffer.from(this.head);
+    this.tailBytes = Buffer.from(this.tail);
   }
 
   /** The record's line; `json` is its text as the API sent it, when the page has that. */
   public line(record: unknown, json: string = JSON.stringify(record)): string {
     return `${this.head}${idOf(this.idPrefix, json)}${this.tail}${json}}\n`;
+  }
+
+  /** The line of the record whose JSON text is `json`, for a sink to write into its own buffer. */
+  public encodable(json: string): EncodableLine {
+    return new EnvelopeLine(this, json);
+  }
+
+  /** Characters of a line besides the record's text. */
+  public get fixedLength(): number {
+    return this.head.length + ID_LENGTH + this.tail.length + 2;
+  }
+
+  /** Bytes of a line besides the record's text. */
+  public get fixedBytes(): number {
+    return this.headBytes.length + ID_LENGTH + this.tailBytes.length + 2;
+  }
+
+  /**
+   * Writes the line of `json` into `buffer` at `start` (with room for it) and returns where it
+   * ends; the same bytes as `line(undefined, json)` encoded. The id hashes the id prefix and the
+   * record's bytes where they lie: the prefix is written just before the record for the hash,
+   * where the tail then goes (the head, id and tail are always longer than the prefix, as the
+   * head holds the feed name and the tail the partition).
+   */
+  public writeLine(json: string, buffer: Buffer, start: number): number {
+    const { headBytes: head, tailBytes: tail, prefixBytes: prefix } = this;
+    const jsonAt = start + head.length + ID_LENGTH + tail.length;
+    const end = jsonAt + buffer.write(json, jsonAt, 'utf8');
+    const hashFrom = jsonAt - prefix.length;
+    let id: string;
+    if (hashFrom >= start) {
+      buffer.set(prefix, hashFrom);
+      id = idOfBytes(buffer.subarray(hashFrom, end));
+    } else {
+      id = idOf(this.idPrefix, json);
+    }
+    buffer.set(head, start);
+    buffer.write(id, start + head.length, ID_LENGTH, 'latin1');
+    buffer.set(tail, start + head.length + ID_LENGTH);
+    buffer[end] = 0x7d; // '}'
+    buffer[end + 1] = 0x0a; // '\n'
+    return end + 2;
+  }
+}
+
+/** One record's envelope line, written by the sink into its own buffer (see `EncodableLine`). */
+class EnvelopeLine implements EncodableLine {
+  constructor(private readonly writer: EnvelopeWriter, private readonly json: string) {}
+
+  public get length(): number {
+    return this.writer.fixedLength + this.json.length;
+  }
+
+  public maxBytes(): number {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes.
+    return this.writer.fixedBytes + this.json.length * 3;
+  }
+
+  public writeTo(buffer: Buffer, at: number): number {
+    return this.writer.writeLine(this.json, buffer, at);
+  }
+
+  public toString(): string {
+    return this.writer.line(undefined, this.json);
   }
 }

@@ -23,7 +23,7 @@ import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
 import { LocalFileSink } from '../sinks/local-file-sink';
-import type { RecordSink, SinkReport } from '../sinks/record-sink';
+import type { RecordSink, SinkLine, SinkReport } from '../sinks/record-sink';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 import { FileStateStore } from '../state/file-state-store';
 import { MemoryStateStore, StateStore } from '../state/state-store';
@@ -93,8 +93,8 @@ function secretSource(file: string | undefined): SecretStringSource {
 /** Collects records for a preview; prints nothing until the end. */
 class PreviewSink implements RecordSink {
   public readonly records: unknown[] = [];
-  public async write(line: string): Promise<void> {
-    this.records.push(JSON.parse(line).record);
+  public async write(line: SinkLine): Promise<void> {
+    this.records.push(JSON.parse(line.toString()).record);
   }
   public async flush(): Promise<SinkReport> {
     return { linesDelivered: 0, linesDeadLettered: 0, calls: 0, failedPuts: 0 };

@@ -12,7 +12,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
 import { LinePacker, LineTooLargeError, PackedRecord } from './line-packer';
 import { PutRecordBatchBody, putRecordBatchCommand } from './put-record-batch-body';
-import type { RecordSink, SinkReport } from './record-sink';
+import type { RecordSink, SinkLine, SinkReport } from './record-sink';
 import type { DeadLetterWriter } from '../dead-letters/dead-letter';
 import type { Logger } from '../engine/logger';
 
@@ -81,14 +81,14 @@ export class FirehoseSink implements RecordSink {
   }
 
   /** Returns a promise only when the caller must wait (backpressure, a dead letter being sent). */
-  public write(line: string): Promise<void> | void {
+  public write(line: SinkLine): Promise<void> | void {
     this.throwIfFailed();
     let record: PackedRecord | undefined;
     try {
       record = this.packer.add(line);
     } catch (err) {
       if (err instanceof LineTooLargeError && this.options.deadLetters) {
-        return this.deadLetterOversized(line, err);
+        return this.deadLetterOversized(line.toString(), err);
       }
       throw err;
     }

@@ -3,6 +3,8 @@
  * splitting a line. Firehose bills each record in 5 KB steps and concatenates records in S3 with
  * no delimiter, so packing costs less and leaves the delivered objects byte-identical.
  */
+import type { SinkLine } from './record-sink';
+
 export class LineTooLargeError extends Error {
   constructor(public readonly bytes: number, public readonly maxBytes: number) {
     super(`a record of ${bytes} bytes is over the ${maxBytes}-byte Firehose record limit`);
@@ -38,8 +40,17 @@ export class LinePacker {
   constructor(private readonly options: LinePackerOptions) {}
 
   /** Adds a line; returns the record it completed, if adding this line closed one. */
-  public add(line: string): PackedRecord | undefined {
+  public add(line: SinkLine): PackedRecord | undefined {
     const linesFull = this.options.maxLinesPerRecord !== undefined && this.lines >= this.options.maxLinesPerRecord;
+    if (typeof line !== 'string') {
+      // Written where it goes, when it surely fits; near a record's end it is measured as text.
+      if (!linesFull && line.maxBytes() <= this.options.maxRecordBytes - this.bytes) {
+        this.bytes = line.writeTo(this.buffer(), this.bytes);
+        this.lines += 1;
+        return undefined;
+      }
+      return this.add(line.toString());
+    }
     // A UTF-16 code unit is at most 3 UTF-8 bytes: a line that surely fits is written without
     // measuring it first (measuring every line cost as much as writing it).
     if (!linesFull && line.length * 3 <= this.options.maxRecordBytes - this.bytes) {

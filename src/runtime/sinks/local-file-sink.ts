@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
 import * as path from 'node:path';
-import type { RecordSink, SinkReport } from './record-sink';
+import type { RecordSink, SinkLine, SinkReport } from './record-sink';
 
 export interface LocalFileSinkOptions {
   readonly directory: string;
@@ -32,7 +32,8 @@ export class LocalFileSink implements RecordSink {
 
   constructor(private readonly options: LocalFileSinkOptions) {}
 
-  public async write(line: string): Promise<void> {
+  public async write(sinkLine: SinkLine): Promise<void> {
+    const line = sinkLine.toString();
     if (!this.stream || this.fileBytes >= (this.options.maxFileBytes ?? 64 * 1024 * 1024)) {
       await this.close();
       const at = (this.options.now ?? (() => new Date()))();

@@ -13,13 +13,35 @@ export interface SinkReport {
   readonly failedPuts: number;
 }
 
+/**
+ * A newline-terminated line that a sink can write straight into its own buffer, so that no
+ * string is built for it. The engine's envelopes are such lines: building each as a string and
+ * then encoding it accounted for about two fifths of what a run allocates (docs/BENCHMARKS.md).
+ */
+export interface EncodableLine {
+  /** Its length in UTF-16 code units, as the same line's string would have. */
+  readonly length: number;
+  /** An upper bound on its size in UTF-8 bytes. */
+  maxBytes(): number;
+  /**
+   * Writes its UTF-8 bytes into `buffer` at `at` and returns where they end. The caller makes
+   * sure `maxBytes()` bytes from `at` are free.
+   */
+  writeTo(buffer: Buffer, at: number): number;
+  /** The line as a string. */
+  toString(): string;
+}
+
+/** A line as text, or one the sink writes into its own buffer. */
+export type SinkLine = string | EncodableLine;
+
 export interface RecordSink {
   /**
    * Accepts one newline-terminated line. Returns a promise when the caller must wait
    * (backpressure while earlier lines are sent); nothing when the line was only buffered, which
    * spares the engine a microtask per record.
    */
-  write(line: string): Promise<void> | void;
+  write(line: SinkLine): Promise<void> | void;
   /** Sends everything still buffered; resolves once the destination accepted (or dead-lettered) all of it. */
   flush(): Promise<SinkReport>;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { canonicalJson, envelope, EnvelopeWriter, recordId } from '../../../src/runtime/engine/envelope';
 
 describe('record envelope', () => {
@@ -44,5 +45,27 @@ describe('EnvelopeWriter', () => {
     }
     const none = new EnvelopeWriter({ ...context, partition: null });
     expect(none.line({ a: 1 })).toBe(`${JSON.stringify(envelope({ ...context, partition: null }, { a: 1 }))}\n`);
+  });
+
+  test('an encodable line writes the bytes of the string line, id included, wherever it is put', () => {
+    const contexts = [
+      { feed: 'f"eed', fetchedAt: new Date('2026-11-25T12:00:00.000Z'), sourceUrl: 'https://x/y?q="1"', partition: { city: 'Seoul', b: 'ü☔' } },
+      { feed: 'a-much-longer-feed-name-for-a-long-id-prefix', fetchedAt: new Date(0), sourceUrl: 'http://h/', partition: null },
+    ];
+    // Any text, lone surrogates included: both paths must encode it the same way.
+    fc.assert(fc.property(fc.constantFrom(...contexts), fc.string({ unit: fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), fc.constantFrom('a', '"', '😀')) }), fc.nat(64), (context, json, offset) => {
+      const writer = new EnvelopeWriter(context);
+      const line = writer.encodable(json);
+      const expected = Buffer.from(writer.line(undefined, json));
+      const buffer = Buffer.alloc(offset + line.maxBytes() + 8, 0xee);
+      const end = line.writeTo(buffer, offset);
+      expect(buffer.subarray(offset, end)).toEqual(expected);
+      // Nothing before or after the line is touched.
+      expect(buffer.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
+      expect(buffer.subarray(end).every((b) => b === 0xee)).toBe(true);
+      expect(line.toString()).toBe(writer.line(undefined, json));
+      expect(line.length).toBe(line.toString().length);
+      expect(line.maxBytes()).toBeGreaterThanOrEqual(expected.length);
+    }), { numRuns: 500 });
   });
 });

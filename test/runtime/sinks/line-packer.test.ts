@@ -1,6 +1,8 @@
-import { LinePacker, PackedRecord } from '../../../src/runtime/sinks/line-packer';
+import { EnvelopeWriter } from '../../../src/runtime/engine/envelope';
+import { LinePacker, LineTooLargeError, PackedRecord } from '../../../src/runtime/sinks/line-packer';
+import type { SinkLine } from '../../../src/runtime/sinks/record-sink';
 
-function packAll(packer: LinePacker, input: string[]): PackedRecord[] {
+function packAll(packer: LinePacker, input: SinkLine[]): PackedRecord[] {
   const records: PackedRecord[] = [];
   for (const line of input) {
     const done = packer.add(line);
@@ -36,6 +38,23 @@ describe('LinePacker', () => {
     const records = packAll(new LinePacker({ maxRecordBytes: 256 }), input);
     expect(Buffer.concat(records.map((r) => r.data)).toString()).toBe(input.join(''));
     expect(records.every((r) => r.data.length <= 256)).toBe(true);
+  });
+
+  test('encodable lines pack into the same records as their strings, near record ends and line limits too', () => {
+    const writer = new EnvelopeWriter({ feed: 'f', fetchedAt: new Date(0), sourceUrl: 'http://h/', partition: { p: 'ü' } });
+    const texts = Array.from({ length: 400 }, (_, i) => `{"i":${i},"s":"${'☔y'.repeat(i % 23)}"}`);
+    for (const options of [{ maxRecordBytes: 1_000 }, { maxRecordBytes: 4_096, maxLinesPerRecord: 7 }]) {
+      const asStrings = packAll(new LinePacker(options), texts.map((t) => writer.line(undefined, t)));
+      const asEncodable = packAll(new LinePacker(options), texts.map((t) => writer.encodable(t)));
+      expect(asEncodable).toEqual(asStrings);
+      expect(asEncodable.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('an encodable line over the record limit is refused as its string would be', () => {
+    const writer = new EnvelopeWriter({ feed: 'f', fetchedAt: new Date(0), sourceUrl: 'http://h/', partition: null });
+    const packer = new LinePacker({ maxRecordBytes: 200 });
+    expect(() => packer.add(writer.encodable(`{"s":"${'x'.repeat(300)}"}`))).toThrow(LineTooLargeError);
   });
 
   test('take() on an empty packer returns nothing', () => {
