@@ -4,11 +4,11 @@
  * Without them the Lambda Node.js runtime sizes V8 from the function's memory: a semi-space of a
  * twentieth of it (25 MiB at 512 MB) and an old space of nine tenths. That young generation suits
  * request handlers, not the poller. The poller allocates fast and keeps little: a page or two and
- * the batches in flight. A 25 MiB semi-space then costs memory and buys nothing. In docs/BENCHMARKS.md,
- * a 1-million-record run peaks at about 160 MiB with the runtime's sizes and about 100 MiB with a
- * 4 MiB semi-space, at the same or lower CPU per record. Only the young generation changes: the
- * old space stays what the runtime would give, so an API with large pages has the same room as
- * before.
+ * the batches in flight. A 25 MiB semi-space then costs memory and buys nothing. In
+ * docs/BENCHMARKS.md, a 1-million-record run peaks at about 165 MiB with the runtime's sizes and
+ * about 100 MiB with a 4 MiB semi-space, with less CPU per record. Only the young generation
+ * changes: the old space stays what the runtime would give, so an API with large pages has the
+ * same room as before.
  */
 
 /** The poller's V8 semi-space, in MiB (V8's young generation is three of them). */

@@ -138,11 +138,11 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
  * A page known to be JSON, with its records' texts; its values are parsed when first read.
  *
  * A class, not an object literal with getters: V8 turns such a literal into a dictionary-mode
- * object whose getters are held by an accessor pair that it allocates in the old generation. The
- * getters close over the page text, so every page's text was reachable from the old generation
- * at each young-generation collection, was promoted, and filled the old generation until the
- * next major collection. In a fetch-and-check loop that promoted 3.7 MiB per scavenge; with this
- * class, 0.2 MiB (docs/BENCHMARKS.md).
+ * object, and its getters, which close over the page text, were reachable from the old
+ * generation (apparently through the accessor pair holding them, which V8 allocates there). Every
+ * page's text was then promoted at the next young-generation collection and filled the old
+ * generation until a major collection. In a fetch-and-check loop that promoted 3.7 MiB per
+ * scavenge; with this class, 0.2 MiB (docs/BENCHMARKS.md).
  */
 class CheckedJsonPage implements ParsedPage {
   private parsed = false;
