@@ -1,16 +1,23 @@
 /**
- * The records' texts of a JSON response, with the whole response checked to be JSON, in one pass
- * and without building a value: for a feed that reads nothing but the records' texts (no cursor
- * field, no pagination values in the body, no field selection), parsing the page only to throw
- * the values away was the poller's largest cost (docs/BENCHMARKS.md).
+ * Where each record lies in a JSON response body, with the whole body checked to be JSON, in one
+ * pass over its bytes and without building a value or even the body's text. It serves a feed that
+ * reads nothing but its records' texts (no cursor field, no pagination values in the body, no
+ * field selection). Parsing the page only to throw the values away was the poller's largest cost,
+ * and turning each page into a string was a large part of what remained (docs/BENCHMARKS.md).
  *
- * The check accepts exactly what `JSON.parse` accepts (RFC 8259: no trailing commas, no leading
- * zeros, no raw control characters in strings, only the four JSON whitespace characters), which
- * property tests hold against `JSON.parse` itself. Whenever it says no, the caller parses the page
- * with `JSON.parse`, which then says what is wrong; so an answer it cannot give (a record that is
- * not an object, no array at the path, nesting too deep for the stack) costs time, never records.
+ * The check accepts exactly what `JSON.parse` accepts of the body decoded as UTF-8 (RFC 8259: no
+ * trailing commas, no leading zeros, no raw control characters in strings, only the four JSON
+ * whitespace characters). Property tests hold it to `JSON.parse` itself. A body that is not valid
+ * UTF-8 gets no answer: decoding replaces its bad bytes, which the byte ranges would not. Whenever
+ * the check says no, the caller parses the page with `JSON.parse`, which then says what is wrong.
+ * So an answer it cannot give (a record that is not an object, no array at the path, nesting too
+ * deep for the stack) costs time, never records.
+ *
+ * A multi-byte UTF-8 sequence never contains a byte below 0x80, so every JSON token outside a
+ * string is plain ASCII, and a string's bytes can be checked one by one.
  */
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compact, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
+import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
 
 const COLON = 0x3a;
 const MINUS = 0x2d;
@@ -22,83 +29,88 @@ const LOWER_E = 0x65;
 const UPPER_E = 0x45;
 const LOWER_U = 0x75;
 
-/** Thrown inside the scan when the text is not JSON; never leaves this module. */
+/** The records found: byte offsets in the body, and whether any needs its whitespace removed. */
+export interface CheckedElements {
+  /** Where each record starts and ends: `[start0, end0, start1, end1, …]`. */
+  readonly offsets: number[];
+  /** Whether a record has whitespace between its tokens (a pretty-printed response). */
+  readonly spaced: boolean;
+}
+
+/** Thrown inside the scan when the body is not JSON; never leaves this module. */
 const NOT_JSON = new Error('not JSON');
 
 // The scan's state, module-wide as the functions below recurse through it: one scan at a time,
 // synchronously, so nothing else can see it.
-let text = '';
-// Where the next backslash, newline, tab and carriage return are at or after the scan's position
-// (Infinity when there is none): a string that reaches none of them before its closing quote is
-// valid as it stands, so strings are found with indexOf instead of character by character.
-let nextBackslash = Infinity;
-let nextNewline = Infinity;
-let nextTab = Infinity;
-let nextReturn = Infinity;
+const EMPTY = new Uint8Array(0);
+let bytes: Uint8Array = EMPTY;
 // Whether whitespace was skipped since it was last reset (a record that needs compacting).
 let spaced = false;
-
-// Control characters other than the JSON whitespace ones are invalid anywhere in JSON text.
-const NEVER_VALID = Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code)).filter((c) => !'\t\n\r'.includes(c));
+// Whether the string `string` last checked has an escape in it.
+let escaped = false;
 
 /**
- * The text of each element of the array found by following `names` from the root, once the whole
- * text is known to be JSON, with whitespace between tokens removed (as `rawArrayElements`).
- * Undefined when the text is not JSON, when there is no array at the path (where a name repeats,
- * the last member counts, as in `JSON.parse`), or when an element is not an object: the caller
- * then parses the page and reports the problem.
+ * Where each element of the array found by following `names` from the root lies in `body`, once
+ * the whole body is known to be JSON. Undefined when the body is not UTF-8 or not JSON, when there
+ * is no array at the path (where a name repeats, the last member counts, as in `JSON.parse`), or
+ * when an element is not an object: the caller then parses the page and reports the problem.
  */
-export function checkedArrayElements(source: string, names: ReadonlyArray<string>): string[] | undefined {
-  // One indexOf a character is far cheaper than any scan in JavaScript (or a regular expression).
-  if (NEVER_VALID.some((c) => source.includes(c))) return undefined;
-  text = source;
-  nextBackslash = indexAtOrAfter('\\', 0);
-  nextNewline = indexAtOrAfter('\n', 0);
-  nextTab = indexAtOrAfter('\t', 0);
-  nextReturn = indexAtOrAfter('\r', 0);
+export function checkedArrayElements(body: Uint8Array, names: ReadonlyArray<string>): CheckedElements | undefined {
+  if (!isUtf8(body)) return undefined;
+  bytes = body;
   try {
-    const found: Found = { elements: undefined };
-    const end = skipWhitespace(onPath(skipWhitespace(0), names, 0, found));
-    return end === source.length ? found.elements : undefined;
+    const found: Found = { offsets: undefined, spaced: false };
+    const end = skipWhitespace(onPath(skipWhitespace(0), names.map((name) => Buffer.from(name)), 0, found));
+    return end === body.length && found.offsets ? { offsets: found.offsets, spaced: found.spaced } : undefined;
   } catch (err) {
     // Not JSON, or nested deeper than the stack allows (JSON.parse decides those).
     if (err === NOT_JSON || err instanceof RangeError) return undefined;
     throw err;
   } finally {
-    text = '';
+    bytes = EMPTY;
   }
+}
+
+/** The records' texts, whitespace between tokens removed (as `rawArrayElements` gives them). */
+export function elementTexts(body: Buffer, elements: CheckedElements, compact: (text: string) => string): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i < elements.offsets.length; i += 2) {
+    const text = body.toString('utf8', elements.offsets[i], elements.offsets[i + 1]);
+    texts.push(elements.spaced ? compact(text) : text);
+  }
+  return texts;
 }
 
 interface Found {
   /** The records, when the array at the path holds only objects. */
-  elements: string[] | undefined;
+  offsets: number[] | undefined;
+  spaced: boolean;
 }
 
 /** Checks the value at `at`, which lies on the path at `depth`, and records what it finds there. */
-function onPath(at: number, names: ReadonlyArray<string>, depth: number, found: Found): number {
-  const first = text.charCodeAt(at);
+function onPath(at: number, names: ReadonlyArray<Buffer>, depth: number, found: Found): number {
+  const first = bytes[at];
   if (depth === names.length) {
-    found.elements = undefined;
+    found.offsets = undefined;
     return first === OPEN_BRACKET ? records(at, found) : value(at);
   }
   if (first !== OPEN_BRACE) {
-    found.elements = undefined;
+    found.offsets = undefined;
     return value(at);
   }
   // An object whose member `names[depth]` leads on; a later member of that name replaces it.
   at = skipWhitespace(at + 1);
-  if (text.charCodeAt(at) === CLOSE_BRACE) {
-    found.elements = undefined;
+  if (bytes[at] === CLOSE_BRACE) {
+    found.offsets = undefined;
     return at + 1;
   }
   let matched = false;
   for (;;) {
-    if (text.charCodeAt(at) !== QUOTE) throw NOT_JSON;
+    if (bytes[at] !== QUOTE) throw NOT_JSON;
     const keyEnd = string(at);
-    const key = text.slice(at + 1, keyEnd - 1);
-    const matches = key.includes('\\') ? JSON.parse(text.slice(at, keyEnd)) === names[depth] : key === names[depth];
+    const matches = escaped ? keyWithEscapes(at, keyEnd) === names[depth].toString() : sameBytes(at + 1, keyEnd - 1, names[depth]);
     at = skipWhitespace(keyEnd);
-    if (text.charCodeAt(at) !== COLON) throw NOT_JSON;
+    if (bytes[at] !== COLON) throw NOT_JSON;
     at = skipWhitespace(at + 1);
     if (matches) {
       matched = true;
@@ -107,58 +119,74 @@ function onPath(at: number, names: ReadonlyArray<string>, depth: number, found: 
       at = value(at);
     }
     at = skipWhitespace(at);
-    const c = text.charCodeAt(at);
+    const c = bytes[at];
     if (c === CLOSE_BRACE) break;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
   }
-  if (!matched) found.elements = undefined;
+  if (!matched) found.offsets = undefined;
   return at + 1;
 }
 
-/** Checks the array of records at `at` and keeps each element's text. */
+function sameBytes(start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    if (bytes[start + i] !== name[i]) return false;
+  }
+  return true;
+}
+
+/** A key with escapes in it (already checked to be a JSON string), decoded. */
+function keyWithEscapes(start: number, end: number): string {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')) as string;
+}
+
+/** Checks the array of records at `at` and keeps where each element lies. */
 function records(at: number, found: Found): number {
-  const elements: string[] = [];
+  const offsets: number[] = [];
   let allObjects = true;
+  let anySpaced = false;
   at = skipWhitespace(at + 1);
-  if (text.charCodeAt(at) !== CLOSE_BRACKET) {
+  if (bytes[at] !== CLOSE_BRACKET) {
     for (;;) {
-      if (text.charCodeAt(at) !== OPEN_BRACE) allObjects = false;
+      if (bytes[at] !== OPEN_BRACE) allObjects = false;
       spaced = false;
       const end = value(at);
-      elements.push(spaced ? compact(text, at, end) : text.slice(at, end));
+      if (spaced) anySpaced = true;
+      offsets.push(at, end);
       at = skipWhitespace(end);
-      const c = text.charCodeAt(at);
+      const c = bytes[at];
       if (c === CLOSE_BRACKET) break;
       if (c !== COMMA) throw NOT_JSON;
       at = skipWhitespace(at + 1);
     }
   }
-  found.elements = allObjects ? elements : undefined;
+  found.offsets = allObjects ? offsets : undefined;
+  found.spaced = anySpaced;
   return at + 1;
 }
 
 /** Checks one JSON value starting at `at`; returns the index just past it. */
 function value(at: number): number {
-  const c = text.charCodeAt(at);
+  const c = bytes[at];
   if (c === QUOTE) return string(at);
   if (c === OPEN_BRACE) return object(at);
   if (c === OPEN_BRACKET) return array(at);
-  if (c === 0x74 /* t */) return literal(at, 'true');
-  if (c === 0x66 /* f */) return literal(at, 'false');
-  if (c === 0x6e /* n */) return literal(at, 'null');
+  if (c === 0x74 /* t */) return literal(at, TRUE);
+  if (c === 0x66 /* f */) return literal(at, FALSE);
+  if (c === 0x6e /* n */) return literal(at, NULL);
   return number(at);
 }
 
 function object(at: number): number {
   at = skipWhitespace(at + 1);
-  if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
+  if (bytes[at] === CLOSE_BRACE) return at + 1;
   for (;;) {
-    if (text.charCodeAt(at) !== QUOTE) throw NOT_JSON;
+    if (bytes[at] !== QUOTE) throw NOT_JSON;
     at = skipWhitespace(string(at));
-    if (text.charCodeAt(at) !== COLON) throw NOT_JSON;
+    if (bytes[at] !== COLON) throw NOT_JSON;
     at = skipWhitespace(value(skipWhitespace(at + 1)));
-    const c = text.charCodeAt(at);
+    const c = bytes[at];
     if (c === CLOSE_BRACE) return at + 1;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
@@ -167,57 +195,53 @@ function object(at: number): number {
 
 function array(at: number): number {
   at = skipWhitespace(at + 1);
-  if (text.charCodeAt(at) === CLOSE_BRACKET) return at + 1;
+  if (bytes[at] === CLOSE_BRACKET) return at + 1;
   for (;;) {
     at = skipWhitespace(value(at));
-    const c = text.charCodeAt(at);
+    const c = bytes[at];
     if (c === CLOSE_BRACKET) return at + 1;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
   }
 }
 
-/** The string whose opening quote is at `at`; returns the index just past its closing quote. */
+/**
+ * The string whose opening quote is at `at`; returns the index just past its closing quote. Any
+ * byte from 0x20 up is the string's own (UTF-8 is already checked); below that is a control
+ * character, which JSON does not allow raw, or the end of the body.
+ */
 function string(at: number): number {
-  const quote = text.indexOf('"', at + 1);
-  if (quote < 0) throw NOT_JSON;
-  if (nextBackslash < at) nextBackslash = indexAtOrAfter('\\', at);
-  if (nextBackslash < quote) return escapedString(at);
-  if (nextNewline < at) nextNewline = indexAtOrAfter('\n', at);
-  if (nextTab < at) nextTab = indexAtOrAfter('\t', at);
-  if (nextReturn < at) nextReturn = indexAtOrAfter('\r', at);
-  // A raw newline, tab or carriage return inside a string is not JSON.
-  if (nextNewline < quote || nextTab < quote || nextReturn < quote) throw NOT_JSON;
-  return quote + 1;
-}
-
-/** A string with a backslash in it, checked character by character (its quote may be escaped). */
-function escapedString(at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  escaped = false;
+  let i = at + 1;
+  for (;;) {
+    const c = bytes[i];
     if (c === QUOTE) return i + 1;
-    if (c < 0x20) throw NOT_JSON;
     if (c === BACKSLASH) {
-      const e = text.charCodeAt(i + 1);
-      if (e === LOWER_U) {
-        for (let h = i + 2; h < i + 6; h++) {
-          if (!isHexDigit(text.charCodeAt(h))) throw NOT_JSON;
-        }
-        i += 5;
-      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f /* / */ || e === 0x62 /* b */ || e === 0x66 /* f */
-        || e === 0x6e /* n */ || e === 0x72 /* r */ || e === 0x74 /* t */) {
-        i += 1;
-      } else {
-        throw NOT_JSON;
-      }
+      escaped = true;
+      i = escape(i);
+    } else if (c >= 0x20) {
+      i += 1;
+    } else {
+      // A control character, or past the end (undefined).
+      throw NOT_JSON;
     }
   }
-  throw NOT_JSON;
 }
 
-function indexAtOrAfter(character: string, at: number): number {
-  const index = text.indexOf(character, at);
-  return index < 0 ? Infinity : index;
+/** The escape whose backslash is at `at`; returns the index just past it. */
+function escape(at: number): number {
+  const e = bytes[at + 1];
+  if (e === LOWER_U) {
+    for (let h = at + 2; h < at + 6; h++) {
+      if (!isHexDigit(bytes[h])) throw NOT_JSON;
+    }
+    return at + 6;
+  }
+  if (e === QUOTE || e === BACKSLASH || e === 0x2f /* / */ || e === 0x62 /* b */ || e === 0x66 /* f */
+    || e === 0x6e /* n */ || e === 0x72 /* r */ || e === 0x74 /* t */) {
+    return at + 2;
+  }
+  throw NOT_JSON;
 }
 
 function isHexDigit(c: number): boolean {
@@ -226,8 +250,8 @@ function isHexDigit(c: number): boolean {
 
 /** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` */
 function number(at: number): number {
-  if (text.charCodeAt(at) === MINUS) at += 1;
-  const first = text.charCodeAt(at);
+  if (bytes[at] === MINUS) at += 1;
+  const first = bytes[at];
   if (first === ZERO) {
     at += 1;
   } else if (first > ZERO && first <= NINE) {
@@ -235,11 +259,11 @@ function number(at: number): number {
   } else {
     throw NOT_JSON;
   }
-  if (text.charCodeAt(at) === DOT) at = digits(at + 1);
-  const e = text.charCodeAt(at);
+  if (bytes[at] === DOT) at = digits(at + 1);
+  const e = bytes[at];
   if (e === LOWER_E || e === UPPER_E) {
     at += 1;
-    const sign = text.charCodeAt(at);
+    const sign = bytes[at];
     if (sign === PLUS || sign === MINUS) at += 1;
     at = digits(at);
   }
@@ -249,23 +273,27 @@ function number(at: number): number {
 /** One or more digits from `at`. */
 function digits(at: number): number {
   const start = at;
-  for (let c = text.charCodeAt(at); c >= ZERO && c <= NINE; c = text.charCodeAt(at)) at += 1;
+  for (let c = bytes[at]; c >= ZERO && c <= NINE; c = bytes[at]) at += 1;
   if (at === start) throw NOT_JSON;
   return at;
 }
 
-function literal(at: number, word: string): number {
-  if (!text.startsWith(word, at)) throw NOT_JSON;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+function literal(at: number, word: Buffer): number {
+  if (!sameBytes(at, at + word.length, word)) throw NOT_JSON;
   return at + word.length;
 }
 
 function skipWhitespace(at: number): number {
-  let c = text.charCodeAt(at);
+  let c = bytes[at];
   if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
   spaced = true;
   do {
     at += 1;
-    c = text.charCodeAt(at);
+    c = bytes[at];
   } while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09);
   return at;
 }

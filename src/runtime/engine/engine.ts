@@ -237,16 +237,21 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         for await (const page of stream) {
           pages += 1;
           const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-          const { count, texts } = page;
-          // The values only where they are read: a page that was only checked parses them then.
-          const records = tracker || !texts ? page.records : undefined;
+          const count = page.count;
+          // What each line is made from: the record's bytes in the response where the page was
+          // only checked, else its text, else its value. Values are read only where needed: a
+          // page that was only checked parses them then.
+          const recordBytes = tracker ? undefined : page.recordBytes;
+          const texts = recordBytes ? undefined : page.texts;
+          const records = tracker || (!recordBytes && !texts) ? page.records : undefined;
           for (let index = 0; index < count; index++) {
             if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
             recordsFetched += 1;
             const record = records?.[index];
             tracker?.observe(record);
-            // A record with its text is written by the sink straight into its buffer.
-            const line = texts ? envelopes.encodable(texts[index]) : envelopes.line(record);
+            // A record with its bytes or text is written by the sink straight into its buffer.
+            const line = recordBytes ? envelopes.encodableBytes(recordBytes.body, recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1])
+              : texts ? envelopes.encodable(texts[index]) : envelopes.line(record);
             bytesSinceCheckpoint += line.length;
             try {
               const wait = sink.write(line);

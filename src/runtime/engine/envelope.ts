@@ -119,6 +119,14 @@ export class EnvelopeWriter {
     return new EnvelopeLine(this, json);
   }
 
+  /**
+   * The line of the record whose JSON text is `body[start, end)` in UTF-8 (a checked response),
+   * for a sink to write into its own buffer: its bytes are copied, no text is built.
+   */
+  public encodableBytes(body: Buffer, start: number, end: number): EncodableLine {
+    return new EnvelopeBytesLine(this, body, start, end);
+  }
+
   /** Characters of a line besides the record's text. */
   public get fixedLength(): number {
     return this.head.length + ID_LENGTH + this.tail.length + 2;
@@ -131,29 +139,48 @@ export class EnvelopeWriter {
 
   /**
    * Writes the line of `json` into `buffer` at `start` (with room for it) and returns where it
-   * ends; the same bytes as `line(undefined, json)` encoded. The id hashes the id prefix and the
-   * record's bytes where they lie: the prefix is written just before the record for the hash,
-   * where the tail then goes (the head, id and tail are always longer than the prefix, as the
-   * head holds the feed name and the tail the partition).
+   * ends; the same bytes as `line(undefined, json)` encoded.
    */
   public writeLine(json: string, buffer: Buffer, start: number): number {
+    const jsonAt = this.recordAt(start);
+    return this.finishLine(buffer, start, jsonAt, jsonAt + buffer.write(json, jsonAt, 'utf8'), json);
+  }
+
+  /** As `writeLine`, for the record whose JSON text is `body[from, to)` in UTF-8. */
+  public writeLineFromBytes(body: Buffer, from: number, to: number, buffer: Buffer, start: number): number {
+    const jsonAt = this.recordAt(start);
+    buffer.set(body.subarray(from, to), jsonAt);
+    return this.finishLine(buffer, start, jsonAt, jsonAt + (to - from));
+  }
+
+  /** Where the record goes in a line that starts at `start`. */
+  private recordAt(start: number): number {
+    return start + this.headBytes.length + ID_LENGTH + this.tailBytes.length;
+  }
+
+  /**
+   * Completes a line whose record already lies at `buffer[jsonAt, jsonEnd)`: the head, the id and
+   * the tail before it, `}` and a newline after. The id hashes the id prefix and the record's
+   * bytes where they lie: the prefix is written just before the record for the hash, where the
+   * tail then goes (the head, id and tail are always longer than the prefix, as the head holds
+   * the feed name and the tail the partition).
+   */
+  private finishLine(buffer: Buffer, start: number, jsonAt: number, jsonEnd: number, json?: string): number {
     const { headBytes: head, tailBytes: tail, prefixBytes: prefix } = this;
-    const jsonAt = start + head.length + ID_LENGTH + tail.length;
-    const end = jsonAt + buffer.write(json, jsonAt, 'utf8');
     const hashFrom = jsonAt - prefix.length;
     let id: string;
     if (hashFrom >= start) {
       buffer.set(prefix, hashFrom);
-      id = idOfBytes(buffer.subarray(hashFrom, end));
+      id = idOfBytes(buffer.subarray(hashFrom, jsonEnd));
     } else {
-      id = idOf(this.idPrefix, json);
+      id = idOf(this.idPrefix, json ?? buffer.toString('utf8', jsonAt, jsonEnd));
     }
     buffer.set(head, start);
     buffer.write(id, start + head.length, ID_LENGTH, 'latin1');
     buffer.set(tail, start + head.length + ID_LENGTH);
-    buffer[end] = 0x7d; // '}'
-    buffer[end + 1] = 0x0a; // '\n'
-    return end + 2;
+    buffer[jsonEnd] = 0x7d; // '}'
+    buffer[jsonEnd + 1] = 0x0a; // '\n'
+    return jsonEnd + 2;
   }
 }
 
@@ -176,5 +203,27 @@ class EnvelopeLine implements EncodableLine {
 
   public toString(): string {
     return this.writer.line(undefined, this.json);
+  }
+}
+
+/** One record's envelope line from its bytes in a checked response (see `encodableBytes`). */
+class EnvelopeBytesLine implements EncodableLine {
+  constructor(private readonly writer: EnvelopeWriter, private readonly body: Buffer, private readonly start: number, private readonly end: number) {}
+
+  /** Its size in bytes (what the engine counts toward a checkpoint). */
+  public get length(): number {
+    return this.writer.fixedBytes + (this.end - this.start);
+  }
+
+  public maxBytes(): number {
+    return this.writer.fixedBytes + (this.end - this.start);
+  }
+
+  public writeTo(buffer: Buffer, at: number): number {
+    return this.writer.writeLineFromBytes(this.body, this.start, this.end, buffer, at);
+  }
+
+  public toString(): string {
+    return this.writer.line(undefined, this.body.toString('utf8', this.start, this.end));
   }
 }

@@ -3,7 +3,7 @@
  * CSV (one record a row, the header row naming the fields); then keeps only the selected fields.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { checkedArrayElements } from './checked-json';
+import { CheckedElements, checkedArrayElements, elementTexts } from './checked-json';
 import { plainMemberPath, queryAll, selectFields } from './json-path';
 import { compactJson, rawArrayElements } from './raw-json';
 import type { RecordsSpec } from '../../spec/feed-spec';
@@ -35,6 +35,18 @@ export interface ParsedPage {
    * first read, as `records`, where the page was only checked.
    */
   readonly document?: unknown;
+  /**
+   * The records as byte ranges of the response body, each exactly its record's JSON text in
+   * UTF-8, when the page was only checked and its records need no whitespace removed: a sink can
+   * copy them without any text being built.
+   */
+  readonly recordBytes?: RecordBytes;
+}
+
+/** Records as byte ranges of a response body: record `i` is `body[offsets[2i], offsets[2i + 1])`. */
+export interface RecordBytes {
+  readonly body: Buffer;
+  readonly offsets: ReadonlyArray<number>;
 }
 
 /**
@@ -96,6 +108,11 @@ export interface ParseOptions {
  * with `JSON.parse`, which reports what is wrong with it.
  */
 export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions = {}): ParsedPage {
+  if (options.textsOnly && spec.format !== 'ndjson' && spec.format !== 'csv' && !spec.fields) {
+    const names = plainMemberPath(spec.path);
+    const checked = names ? checkedArrayElements(body, names) : undefined;
+    if (checked) return new CheckedJsonPage(body, checked, spec.path);
+  }
   const text = body.toString('utf8');
   let records: unknown[];
   let document: unknown;
@@ -117,10 +134,6 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
       break;
     default: {
       const names = plainMemberPath(spec.path);
-      if (options.textsOnly && names && !spec.fields) {
-        const checked = checkedArrayElements(text, names);
-        if (checked) return new CheckedJsonPage(text, checked, spec.path);
-      }
       document = parseJson(text, 'the response body');
       records = extractRecords(document, spec.path);
       texts = names ? rawArrayElements(text, names) : undefined;
@@ -148,16 +161,26 @@ class CheckedJsonPage implements ParsedPage {
   private parsed = false;
   private parsedDocument: unknown;
   private parsedRecords: unknown[] | undefined;
+  private recordTexts: string[] | undefined;
 
-  constructor(private readonly text: string, public readonly texts: string[], private readonly path: string) {}
+  constructor(private readonly body: Buffer, private readonly elements: CheckedElements, private readonly path: string) {}
 
   public get count(): number {
-    return this.texts.length;
+    return this.elements.offsets.length / 2;
+  }
+
+  public get recordBytes(): RecordBytes | undefined {
+    return this.elements.spaced ? undefined : { body: this.body, offsets: this.elements.offsets };
+  }
+
+  public get texts(): string[] {
+    this.recordTexts ??= elementTexts(this.body, this.elements, compactJson);
+    return this.recordTexts;
   }
 
   public get document(): unknown {
     if (!this.parsed) {
-      this.parsedDocument = JSON.parse(this.text);
+      this.parsedDocument = JSON.parse(this.body.toString('utf8'));
       this.parsed = true;
     }
     return this.parsedDocument;

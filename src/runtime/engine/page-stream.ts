@@ -3,7 +3,7 @@
  * records. Shared by the feed's request and the parent request that lists partitions.
  */
 import type { Authenticator } from './auth';
-import { parsePage, ParsedPage } from './extract-records';
+import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
 import type { Logger } from './logger';
 import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
@@ -41,6 +41,8 @@ export interface Page {
   readonly records: unknown[];
   /** Each record's JSON text as the API sent it, when the response format has it (see `ParsedPage`). */
   readonly texts?: string[];
+  /** The records as byte ranges of the response, where the page was only checked (see `ParsedPage`). */
+  readonly recordBytes?: RecordBytes;
   /** The page's URL without credentials (for envelopes, logs and dead letters). */
   readonly sourceUrl: string;
   readonly fetchedAt: Date;
@@ -97,6 +99,10 @@ class StreamedPage implements Page {
 
   public get texts(): string[] | undefined {
     return this.parsed.texts;
+  }
+
+  public get recordBytes(): RecordBytes | undefined {
+    return this.parsed.recordBytes;
   }
 }
 

@@ -19,7 +19,7 @@ export interface SinkReport {
  * then encoding it accounted for about two fifths of what a run allocates (docs/BENCHMARKS.md).
  */
 export interface EncodableLine {
-  /** Its length in UTF-16 code units, as the same line's string would have. */
+  /** About its size (UTF-16 code units or bytes), for a caller's accounting. */
   readonly length: number;
   /** An upper bound on its size in UTF-8 bytes. */
   maxBytes(): number;

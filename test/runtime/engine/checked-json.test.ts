@@ -1,7 +1,15 @@
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
-import { checkedArrayElements } from '../../../src/runtime/engine/checked-json';
+import { checkedArrayElements, elementTexts } from '../../../src/runtime/engine/checked-json';
 import { BadResponseError, parsePage } from '../../../src/runtime/engine/extract-records';
-import { rawArrayElements } from '../../../src/runtime/engine/raw-json';
+import { compactJson, rawArrayElements } from '../../../src/runtime/engine/raw-json';
+
+/** The records' texts the check finds in `text` sent as UTF-8, or undefined where it gives no answer. */
+function checkedTexts(text: string | Buffer, names: string[]): string[] | undefined {
+  const body = typeof text === 'string' ? Buffer.from(text) : text;
+  const elements = checkedArrayElements(body, names);
+  return elements && elementTexts(body, elements, compactJson);
+}
 
 /** What JSON.parse says of a text: whether it is JSON. */
 function isJson(text: string): boolean {
@@ -44,7 +52,7 @@ function applyEdit(text: string, { at, kind, character }: { at: number; kind: st
 describe('checked record texts', () => {
   test('accept any JSON page and find exactly the texts the trusting scanner finds', () => {
     fc.assert(fc.property(page, (text) => {
-      const texts = checkedArrayElements(text, ['page', 'data']);
+      const texts = checkedTexts(text, ['page', 'data']);
       expect(texts).toEqual(rawArrayElements(text, ['page', 'data']));
       expect(texts!.map((t) => JSON.parse(t))).toEqual(JSON.parse(text).page.data);
     }), { numRuns: 1000 });
@@ -54,7 +62,7 @@ describe('checked record texts', () => {
     let refused = 0;
     fc.assert(fc.property(page, fc.array(edit, { minLength: 1, maxLength: 3 }), (valid, edits) => {
       const text = edits.reduce(applyEdit, valid);
-      const texts = checkedArrayElements(text, ['page', 'data']);
+      const texts = checkedTexts(text, ['page', 'data']);
       if (texts === undefined) {
         refused += 1;
         return;
@@ -65,6 +73,33 @@ describe('checked record texts', () => {
     }), { numRuns: 5000 });
     // The edits do break pages (the property is not vacuous).
     expect(refused).toBeGreaterThan(1000);
+  });
+
+  test('never accept bytes that are not UTF-8, or what JSON.parse refuses of their decoding: random byte edits', () => {
+    let refused = 0;
+    const byteEdit = fc.record({ at: fc.nat(), byte: fc.oneof(fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x00, 0x22, 0x5c, 0x7b, 0x7d)) });
+    fc.assert(fc.property(page, fc.array(byteEdit, { minLength: 1, maxLength: 3 }), (valid, edits) => {
+      const body = Buffer.from(valid);
+      for (const { at, byte } of edits) body[at % body.length] = byte;
+      const elements = checkedArrayElements(body, ['page', 'data']);
+      if (elements === undefined) {
+        refused += 1;
+        return;
+      }
+      // Accepted: valid UTF-8, JSON, and the byte ranges are the records' texts.
+      expect(isUtf8(body)).toBe(true);
+      expect(isJson(body.toString('utf8'))).toBe(true);
+      expect(elementTexts(body, elements, compactJson)).toEqual(rawArrayElements(body.toString('utf8'), ['page', 'data']));
+    }), { numRuns: 2000 });
+    expect(refused).toBeGreaterThan(500);
+  });
+
+  test('a body that is not UTF-8 gets no answer, so it is parsed as before (bad bytes become U+FFFD)', () => {
+    const body = Buffer.concat([Buffer.from('{"data":[{"a":"x'), Buffer.from([0xff]), Buffer.from('"}]}')]);
+    expect(checkedArrayElements(body, ['data'])).toBeUndefined();
+    const parsed = parsePage(body, { format: 'json', path: 'data' }, { textsOnly: true });
+    expect(parsed.texts).toEqual(['{"a":"x\ufffd"}']);
+    expect(parsed.recordBytes).toBeUndefined();
   });
 
   test.each([
@@ -99,32 +134,32 @@ describe('checked record texts', () => {
     ['only whitespace', ' \n\t '],
   ])('refuses %s, as JSON.parse does', (_, text) => {
     expect(isJson(text)).toBe(false);
-    expect(checkedArrayElements(text, ['data'])).toBeUndefined();
+    expect(checkedTexts(text, ['data'])).toBeUndefined();
   });
 
   test('accepts every form JSON allows, and keeps each record as the API wrote it', () => {
     const text = ' {\r\n "meta" : { "n" : -0.5e+10 , "ok" : true , "no" : null , "off" : false } ,\n'
       + '\t"data" : [ { "id" : 1234567890123456789 , "s" : "q\\"b\\\\s\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\ude80" , "a" : [ ] , "o" : { } } ] } ';
     expect(isJson(text)).toBe(true);
-    expect(checkedArrayElements(text, ['data'])).toEqual([
+    expect(checkedTexts(text, ['data'])).toEqual([
       '{"id":1234567890123456789,"s":"q\\"b\\\\s\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\ude80","a":[],"o":{}}',
     ]);
   });
 
   test('gives no texts, so the page is parsed, where the records are not an array of objects', () => {
-    expect(checkedArrayElements('{"data":[{"a":1},2]}', ['data'])).toBeUndefined();
-    expect(checkedArrayElements('{"data":{"a":1}}', ['data'])).toBeUndefined();
-    expect(checkedArrayElements('{"items":[{"a":1}]}', ['data'])).toBeUndefined();
-    expect(checkedArrayElements('{"data":[{"a":1}],"data":5}', ['data'])).toBeUndefined();
-    expect(checkedArrayElements('{"data":5,"data":[{"b":2}]}', ['data'])).toEqual(['{"b":2}']);
-    expect(checkedArrayElements('{"d\\u0061ta":[{"a":1}]}', ['data'])).toEqual(['{"a":1}']);
-    expect(checkedArrayElements('[{"a":1},{"b":2}]', [])).toEqual(['{"a":1}', '{"b":2}']);
-    expect(checkedArrayElements('{"data":[]}', ['data'])).toEqual([]);
+    expect(checkedTexts('{"data":[{"a":1},2]}', ['data'])).toBeUndefined();
+    expect(checkedTexts('{"data":{"a":1}}', ['data'])).toBeUndefined();
+    expect(checkedTexts('{"items":[{"a":1}]}', ['data'])).toBeUndefined();
+    expect(checkedTexts('{"data":[{"a":1}],"data":5}', ['data'])).toBeUndefined();
+    expect(checkedTexts('{"data":5,"data":[{"b":2}]}', ['data'])).toEqual(['{"b":2}']);
+    expect(checkedTexts('{"d\\u0061ta":[{"a":1}]}', ['data'])).toEqual(['{"a":1}']);
+    expect(checkedTexts('[{"a":1},{"b":2}]', [])).toEqual(['{"a":1}', '{"b":2}']);
+    expect(checkedTexts('{"data":[]}', ['data'])).toEqual([]);
   });
 
   test('nesting deeper than the stack allows gives no answer instead of an error', () => {
     const deep = `{"data":[{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}]}`;
-    expect(checkedArrayElements(deep, ['data'])).toBeUndefined();
+    expect(checkedTexts(deep, ['data'])).toBeUndefined();
   });
 });
 
@@ -151,6 +186,18 @@ describe('parsePage when only the records\' texts are read', () => {
     expect(Object.getPrototypeOf(a)).not.toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(a, 'records')).toBeUndefined();
     expect(Object.getOwnPropertyDescriptor(a, 'document')).toBeUndefined();
+  });
+
+  test('gives each record as its exact UTF-8 bytes in the body; a pretty-printed page only as compacted texts', () => {
+    const compactBody = Buffer.from('{"data":[{"name":"Zoë ☔ 😀","id":1},{"k\\u00e9y":"\\"q\\""}]}');
+    const checked = parsePage(compactBody, spec, { textsOnly: true });
+    const { body: from, offsets } = checked.recordBytes!;
+    expect(from).toBe(compactBody);
+    expect([0, 2].map((i) => from.subarray(offsets[i], offsets[i + 1]).toString())).toEqual(['{"name":"Zoë ☔ 😀","id":1}', '{"k\\u00e9y":"\\"q\\""}']);
+    expect(checked.texts).toEqual(['{"name":"Zoë ☔ 😀","id":1}', '{"k\\u00e9y":"\\"q\\""}']);
+    const pretty = parsePage(Buffer.from('{"data": [ {"a": 1, "b": [ 2 ]} ]}'), spec, { textsOnly: true });
+    expect(pretty.recordBytes).toBeUndefined();
+    expect(pretty.texts).toEqual(['{"a":1,"b":[2]}']);
   });
 
   test('a response that is not JSON, or records that are not objects, fail as before', () => {

@@ -66,6 +66,17 @@ describe('EnvelopeWriter', () => {
       expect(line.toString()).toBe(writer.line(undefined, json));
       expect(line.length).toBe(line.toString().length);
       expect(line.maxBytes()).toBeGreaterThanOrEqual(expected.length);
+
+      // The same record given as its UTF-8 bytes inside a response body.
+      const record = Buffer.from(json);
+      const body = Buffer.concat([Buffer.from('{"data":['), record, Buffer.from(']}')]);
+      const fromBytes = writer.encodableBytes(body, 9, 9 + record.length);
+      const target = Buffer.alloc(offset + fromBytes.maxBytes() + 8, 0xee);
+      const bytesEnd = fromBytes.writeTo(target, offset);
+      expect(target.subarray(offset, bytesEnd)).toEqual(expected);
+      expect(target.subarray(bytesEnd).every((b) => b === 0xee)).toBe(true);
+      expect(Buffer.from(fromBytes.toString())).toEqual(expected);
+      expect(fromBytes.maxBytes()).toBe(expected.length);
     }), { numRuns: 500 });
   });
 });
