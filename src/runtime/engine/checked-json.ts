@@ -41,7 +41,8 @@ export interface CheckedElements {
 const NOT_JSON = new Error('not JSON');
 
 // The scan's state, module-wide as the functions below recurse through it: one scan at a time,
-// synchronously, so nothing else can see it.
+// synchronously, so nothing else can see it. Each function reads `bytes` into a local first: V8
+// then checks the array once per call instead of at every byte.
 const EMPTY = new Uint8Array(0);
 let bytes: Uint8Array = EMPTY;
 // Whether whitespace was skipped since it was last reset (a record that needs compacting).
@@ -89,7 +90,8 @@ interface Found {
 
 /** Checks the value at `at`, which lies on the path at `depth`, and records what it finds there. */
 function onPath(at: number, names: ReadonlyArray<Buffer>, depth: number, found: Found): number {
-  const first = bytes[at];
+  const b = bytes;
+  const first = b[at];
   if (depth === names.length) {
     found.offsets = undefined;
     return first === OPEN_BRACKET ? records(at, found) : value(at);
@@ -100,17 +102,17 @@ function onPath(at: number, names: ReadonlyArray<Buffer>, depth: number, found: 
   }
   // An object whose member `names[depth]` leads on; a later member of that name replaces it.
   at = skipWhitespace(at + 1);
-  if (bytes[at] === CLOSE_BRACE) {
+  if (b[at] === CLOSE_BRACE) {
     found.offsets = undefined;
     return at + 1;
   }
   let matched = false;
   for (;;) {
-    if (bytes[at] !== QUOTE) throw NOT_JSON;
+    if (b[at] !== QUOTE) throw NOT_JSON;
     const keyEnd = string(at);
     const matches = escaped ? keyWithEscapes(at, keyEnd) === names[depth].toString() : sameBytes(at + 1, keyEnd - 1, names[depth]);
     at = skipWhitespace(keyEnd);
-    if (bytes[at] !== COLON) throw NOT_JSON;
+    if (b[at] !== COLON) throw NOT_JSON;
     at = skipWhitespace(at + 1);
     if (matches) {
       matched = true;
@@ -119,7 +121,7 @@ function onPath(at: number, names: ReadonlyArray<Buffer>, depth: number, found: 
       at = value(at);
     }
     at = skipWhitespace(at);
-    const c = bytes[at];
+    const c = b[at];
     if (c === CLOSE_BRACE) break;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
@@ -129,9 +131,10 @@ function onPath(at: number, names: ReadonlyArray<Buffer>, depth: number, found: 
 }
 
 function sameBytes(start: number, end: number, name: Buffer): boolean {
+  const b = bytes;
   if (end - start !== name.length) return false;
   for (let i = 0; i < name.length; i++) {
-    if (bytes[start + i] !== name[i]) return false;
+    if (b[start + i] !== name[i]) return false;
   }
   return true;
 }
@@ -143,19 +146,20 @@ function keyWithEscapes(start: number, end: number): string {
 
 /** Checks the array of records at `at` and keeps where each element lies. */
 function records(at: number, found: Found): number {
+  const b = bytes;
   const offsets: number[] = [];
   let allObjects = true;
   let anySpaced = false;
   at = skipWhitespace(at + 1);
-  if (bytes[at] !== CLOSE_BRACKET) {
+  if (b[at] !== CLOSE_BRACKET) {
     for (;;) {
-      if (bytes[at] !== OPEN_BRACE) allObjects = false;
+      if (b[at] !== OPEN_BRACE) allObjects = false;
       spaced = false;
       const end = value(at);
       if (spaced) anySpaced = true;
       offsets.push(at, end);
       at = skipWhitespace(end);
-      const c = bytes[at];
+      const c = b[at];
       if (c === CLOSE_BRACKET) break;
       if (c !== COMMA) throw NOT_JSON;
       at = skipWhitespace(at + 1);
@@ -168,7 +172,8 @@ function records(at: number, found: Found): number {
 
 /** Checks one JSON value starting at `at`; returns the index just past it. */
 function value(at: number): number {
-  const c = bytes[at];
+  const b = bytes;
+  const c = b[at];
   if (c === QUOTE) return string(at);
   if (c === OPEN_BRACE) return object(at);
   if (c === OPEN_BRACKET) return array(at);
@@ -179,14 +184,15 @@ function value(at: number): number {
 }
 
 function object(at: number): number {
+  const b = bytes;
   at = skipWhitespace(at + 1);
-  if (bytes[at] === CLOSE_BRACE) return at + 1;
+  if (b[at] === CLOSE_BRACE) return at + 1;
   for (;;) {
-    if (bytes[at] !== QUOTE) throw NOT_JSON;
+    if (b[at] !== QUOTE) throw NOT_JSON;
     at = skipWhitespace(string(at));
-    if (bytes[at] !== COLON) throw NOT_JSON;
+    if (b[at] !== COLON) throw NOT_JSON;
     at = skipWhitespace(value(skipWhitespace(at + 1)));
-    const c = bytes[at];
+    const c = b[at];
     if (c === CLOSE_BRACE) return at + 1;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
@@ -194,11 +200,12 @@ function object(at: number): number {
 }
 
 function array(at: number): number {
+  const b = bytes;
   at = skipWhitespace(at + 1);
-  if (bytes[at] === CLOSE_BRACKET) return at + 1;
+  if (b[at] === CLOSE_BRACKET) return at + 1;
   for (;;) {
     at = skipWhitespace(value(at));
-    const c = bytes[at];
+    const c = b[at];
     if (c === CLOSE_BRACKET) return at + 1;
     if (c !== COMMA) throw NOT_JSON;
     at = skipWhitespace(at + 1);
@@ -212,13 +219,20 @@ function array(at: number): number {
  */
 function string(at: number): number {
   escaped = false;
+  const b = bytes;
   let i = at + 1;
   for (;;) {
-    const c = bytes[i];
-    if (c === QUOTE) return i + 1;
-    if (c === BACKSLASH) {
-      escaped = true;
-      i = escape(i);
+    const c = b[i];
+    // Most bytes come after the quote: one comparison each.
+    if (c > QUOTE) {
+      if (c === BACKSLASH) {
+        escaped = true;
+        i = escape(i);
+      } else {
+        i += 1;
+      }
+    } else if (c === QUOTE) {
+      return i + 1;
     } else if (c >= 0x20) {
       i += 1;
     } else {
@@ -230,10 +244,11 @@ function string(at: number): number {
 
 /** The escape whose backslash is at `at`; returns the index just past it. */
 function escape(at: number): number {
-  const e = bytes[at + 1];
+  const b = bytes;
+  const e = b[at + 1];
   if (e === LOWER_U) {
     for (let h = at + 2; h < at + 6; h++) {
-      if (!isHexDigit(bytes[h])) throw NOT_JSON;
+      if (!isHexDigit(b[h])) throw NOT_JSON;
     }
     return at + 6;
   }
@@ -250,8 +265,9 @@ function isHexDigit(c: number): boolean {
 
 /** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` */
 function number(at: number): number {
-  if (bytes[at] === MINUS) at += 1;
-  const first = bytes[at];
+  const b = bytes;
+  if (b[at] === MINUS) at += 1;
+  const first = b[at];
   if (first === ZERO) {
     at += 1;
   } else if (first > ZERO && first <= NINE) {
@@ -259,11 +275,11 @@ function number(at: number): number {
   } else {
     throw NOT_JSON;
   }
-  if (bytes[at] === DOT) at = digits(at + 1);
-  const e = bytes[at];
+  if (b[at] === DOT) at = digits(at + 1);
+  const e = b[at];
   if (e === LOWER_E || e === UPPER_E) {
     at += 1;
-    const sign = bytes[at];
+    const sign = b[at];
     if (sign === PLUS || sign === MINUS) at += 1;
     at = digits(at);
   }
@@ -272,8 +288,9 @@ function number(at: number): number {
 
 /** One or more digits from `at`. */
 function digits(at: number): number {
+  const b = bytes;
   const start = at;
-  for (let c = bytes[at]; c >= ZERO && c <= NINE; c = bytes[at]) at += 1;
+  for (let c = b[at]; c >= ZERO && c <= NINE; c = b[at]) at += 1;
   if (at === start) throw NOT_JSON;
   return at;
 }
@@ -288,12 +305,13 @@ function literal(at: number, word: Buffer): number {
 }
 
 function skipWhitespace(at: number): number {
-  let c = bytes[at];
+  const b = bytes;
+  let c = b[at];
   if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
   spaced = true;
   do {
     at += 1;
-    c = bytes[at];
+    c = b[at];
   } while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09);
   return at;
 }
