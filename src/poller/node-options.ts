@@ -6,9 +6,9 @@
  * request handlers, not the poller. The poller allocates fast and keeps little: a page or two and
  * the batches in flight. A 25 MiB semi-space then costs memory and buys nothing. In
  * docs/BENCHMARKS.md, a 1-million-record run peaks at 103–104 MiB with the runtime's sizes and
- * 96 MiB with a 4 MiB semi-space, which also uses 3–6 % less CPU per record. Only the young generation
- * changes: the old space stays what the runtime would give, so an API with large pages has the
- * same room as before.
+ * 96 MiB with a 4 MiB semi-space, at the same CPU per record within the bench's noise. Only the
+ * young generation changes: the old space stays what the runtime would give, so an API with large
+ * pages has the same room as before.
  */
 
 /** The poller's V8 semi-space, in MiB (V8's young generation is three of them). */

@@ -12,8 +12,8 @@ export interface PollerProps {
    *
    * The poller's V8 heap is sized from it through `NODE_OPTIONS`: the old space the Lambda runtime
    * would give (nine tenths of the memory) and a 4 MiB semi-space instead of the runtime's
-   * twentieth of the memory. That keeps a long run's peak memory near a short run's, with less CPU
-   * than the runtime's own sizes (docs/BENCHMARKS.md).
+   * twentieth of the memory. That keeps a long run's peak memory near a short run's, at the CPU
+   * cost of the runtime's own sizes (docs/BENCHMARKS.md).
    *
    * @default 512
    */
