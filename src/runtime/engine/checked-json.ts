@@ -17,7 +17,7 @@
  * string is plain ASCII, and a string's bytes can be checked one by one.
  */
 import { isUtf8 } from 'node:buffer';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compactJson, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
 
 const COLON = 0x3a;
 const MINUS = 0x2d;
@@ -73,11 +73,11 @@ export function checkedArrayElements(body: Uint8Array, names: ReadonlyArray<stri
 }
 
 /** The records' texts, whitespace between tokens removed (as `rawArrayElements` gives them). */
-export function elementTexts(body: Buffer, elements: CheckedElements, compact: (text: string) => string): string[] {
+export function elementTexts(body: Buffer, elements: CheckedElements): string[] {
   const texts: string[] = [];
   for (let i = 0; i < elements.offsets.length; i += 2) {
     const text = body.toString('utf8', elements.offsets[i], elements.offsets[i + 1]);
-    texts.push(elements.spaced ? compact(text) : text);
+    texts.push(elements.spaced ? compactJson(text) : text);
   }
   return texts;
 }

@@ -98,6 +98,12 @@ export class EnvelopeWriter {
   private readonly prefixBytes: Buffer;
   private readonly headBytes: Buffer;
   private readonly tailBytes: Buffer;
+  /** Where the record starts in a line: after the head, the id and the tail. */
+  private readonly recordOffset: number;
+  /** Characters of a line besides the record's text. */
+  public readonly fixedLength: number;
+  /** Bytes of a line besides the record's text. */
+  public readonly fixedBytes: number;
 
   constructor(context: EnvelopeContext) {
     this.idPrefix = idPrefix(context.feed, context.partition);
@@ -107,6 +113,9 @@ export class EnvelopeWriter {
     this.prefixBytes = Buffer.from(this.idPrefix);
     this.headBytes = Buffer.from(this.head);
     this.tailBytes = Buffer.from(this.tail);
+    this.recordOffset = this.headBytes.length + ID_LENGTH + this.tailBytes.length;
+    this.fixedLength = this.head.length + ID_LENGTH + this.tail.length + 2;
+    this.fixedBytes = this.recordOffset + 2;
   }
 
   /** The record's line; `json` is its text as the API sent it, when the page has that. */
@@ -127,54 +136,35 @@ export class EnvelopeWriter {
     return new EnvelopeBytesLine(this, body, start, end);
   }
 
-  /** Characters of a line besides the record's text. */
-  public get fixedLength(): number {
-    return this.head.length + ID_LENGTH + this.tail.length + 2;
-  }
-
-  /** Bytes of a line besides the record's text. */
-  public get fixedBytes(): number {
-    return this.headBytes.length + ID_LENGTH + this.tailBytes.length + 2;
-  }
-
   /**
    * Writes the line of `json` into `buffer` at `start` (with room for it) and returns where it
    * ends; the same bytes as `line(undefined, json)` encoded.
    */
   public writeLine(json: string, buffer: Buffer, start: number): number {
-    const jsonAt = this.recordAt(start);
-    return this.finishLine(buffer, start, jsonAt, jsonAt + buffer.write(json, jsonAt, 'utf8'), json);
+    const jsonAt = start + this.recordOffset;
+    return this.finishLine(buffer, start, jsonAt, jsonAt + buffer.write(json, jsonAt, 'utf8'));
   }
 
   /** As `writeLine`, for the record whose JSON text is `body[from, to)` in UTF-8. */
   public writeLineFromBytes(body: Buffer, from: number, to: number, buffer: Buffer, start: number): number {
-    const jsonAt = this.recordAt(start);
+    const jsonAt = start + this.recordOffset;
     buffer.set(body.subarray(from, to), jsonAt);
     return this.finishLine(buffer, start, jsonAt, jsonAt + (to - from));
-  }
-
-  /** Where the record goes in a line that starts at `start`. */
-  private recordAt(start: number): number {
-    return start + this.headBytes.length + ID_LENGTH + this.tailBytes.length;
   }
 
   /**
    * Completes a line whose record already lies at `buffer[jsonAt, jsonEnd)`: the head, the id and
    * the tail before it, `}` and a newline after. The id hashes the id prefix and the record's
    * bytes where they lie: the prefix is written just before the record for the hash, where the
-   * tail then goes (the head, id and tail are always longer than the prefix, as the head holds
-   * the feed name and the tail the partition).
+   * tail then goes. The head, id and tail are always longer than the prefix: the head holds the
+   * feed name JSON-quoted, the tail the partition as JSON, and the prefix only those two and two
+   * newlines.
    */
-  private finishLine(buffer: Buffer, start: number, jsonAt: number, jsonEnd: number, json?: string): number {
+  private finishLine(buffer: Buffer, start: number, jsonAt: number, jsonEnd: number): number {
     const { headBytes: head, tailBytes: tail, prefixBytes: prefix } = this;
     const hashFrom = jsonAt - prefix.length;
-    let id: string;
-    if (hashFrom >= start) {
-      buffer.set(prefix, hashFrom);
-      id = idOfBytes(buffer.subarray(hashFrom, jsonEnd));
-    } else {
-      id = idOf(this.idPrefix, json ?? buffer.toString('utf8', jsonAt, jsonEnd));
-    }
+    buffer.set(prefix, hashFrom);
+    const id = idOfBytes(buffer.subarray(hashFrom, jsonEnd));
     buffer.set(head, start);
     buffer.write(id, start + head.length, ID_LENGTH, 'latin1');
     buffer.set(tail, start + head.length + ID_LENGTH);

@@ -162,19 +162,18 @@ class CheckedJsonPage implements ParsedPage {
   private parsedDocument: unknown;
   private parsedRecords: unknown[] | undefined;
   private recordTexts: string[] | undefined;
+  public readonly recordBytes: RecordBytes | undefined;
 
-  constructor(private readonly body: Buffer, private readonly elements: CheckedElements, private readonly path: string) {}
+  constructor(private readonly body: Buffer, private readonly elements: CheckedElements, private readonly path: string) {
+    this.recordBytes = elements.spaced ? undefined : { body, offsets: elements.offsets };
+  }
 
   public get count(): number {
     return this.elements.offsets.length / 2;
   }
 
-  public get recordBytes(): RecordBytes | undefined {
-    return this.elements.spaced ? undefined : { body: this.body, offsets: this.elements.offsets };
-  }
-
   public get texts(): string[] {
-    this.recordTexts ??= elementTexts(this.body, this.elements, compactJson);
+    this.recordTexts ??= elementTexts(this.body, this.elements);
     return this.recordTexts;
   }
 

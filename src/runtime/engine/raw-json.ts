@@ -147,7 +147,7 @@ function skipWhitespace(text: string, at: number): number {
 }
 
 /** `text[start, end)` without whitespace outside strings (pretty-printed responses); the text must be JSON. */
-export function compact(text: string, start: number, end: number): string {
+function compact(text: string, start: number, end: number): string {
   const parts: string[] = [];
   let runStart = -1;
   for (let i = start; i < end; i++) {
