@@ -4,13 +4,14 @@
  * sees them.
  */
 import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
-import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
+import { acknowledgeFindings, nagResource } from '../ingestion/nag-acknowledgements';
 
 /** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
 export const DEAGGREGATION_MAX_LINES = 500;
@@ -38,6 +39,45 @@ export interface FeedDeliveryStream {
   readonly deliveryStream: firehose.DeliveryStream;
   readonly dataOutputPrefix: string;
   readonly errorOutputPrefix: string;
+}
+
+/** The fixed folder a prefix starts with (`feed=weather/` of `feed=weather/year=!{…}/`), or ''. */
+export function fixedFolder(prefix: string): string {
+  const fixed = prefix.split('!{')[0];
+  return fixed.slice(0, fixed.lastIndexOf('/') + 1);
+}
+
+/** What Firehose does on the bucket itself for an S3 destination (AWS's documented role policy). */
+const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
+/** What it does on objects: write them (multipart included) and read back what it wrote. No delete. */
+const OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
+
+/**
+ * The bucket as the Firehose destination sees it. aws-cdk-lib's `S3Bucket` destination calls
+ * `bucket.grantReadWrite(role)`, which grants `s3:DeleteObject*` and the `s3:GetObject*` /
+ * `s3:List*` wildcards on every object of the bucket, and offers no way to grant less. This view
+ * is the bucket itself except for that one call, which grants instead the actions AWS documents
+ * for an S3 destination, on the objects under the stream's own data and error folders, plus
+ * `kms:Decrypt` / `kms:GenerateDataKey` on the bucket's key.
+ */
+function deliveryView(bucket: s3.IBucket, prefixes: ReadonlyArray<string>): s3.IBucket {
+  const grantDelivery = (grantee: iam.IGrantable): iam.Grant => {
+    const onBucket = iam.Grant.addToPrincipal({ grantee, actions: BUCKET_ACTIONS, resourceArns: [bucket.bucketArn] });
+    const onObjects = iam.Grant.addToPrincipal({
+      grantee,
+      actions: OBJECT_ACTIONS,
+      resourceArns: [...new Set(prefixes.map((prefix) => bucket.arnForObjects(`${fixedFolder(prefix)}*`)))],
+    });
+    bucket.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:GenerateDataKey');
+    return onBucket.combine(onObjects);
+  };
+  return new Proxy(bucket, {
+    get(target, property) {
+      if (property === 'grantReadWrite') return grantDelivery;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The default data prefix: per feed, then the dynamic partition keys, then time. */
@@ -81,7 +121,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     encryption: props.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
-    destination: new firehose.S3Bucket(props.bucket, {
+    destination: new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
       compression: props.compression ?? firehose.Compression.GZIP,
       dataOutputPrefix,
       errorOutputPrefix,
@@ -94,10 +134,15 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
       dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning.retryDuration } : undefined,
     }),
   });
-  if (props.bucket.encryptionKey || props.encryptionKey) {
+  if (props.encryptionKey) {
     acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
-      'aws-cdk-lib grants Firehose kms:GenerateDataKey* and kms:ReEncrypt* on the stream\'s and the bucket\'s own keys, to encrypt the records it buffers and the objects it writes; no other key.');
+      'aws-cdk-lib grants Firehose kms:GenerateDataKey* and kms:ReEncrypt* on the stream\'s own key, to encrypt the records it buffers; no other key.');
   }
+  // Objects only under the feed's own data and error folders: a wildcard within each folder is
+  // what writing time-partitioned keys needs.
+  acknowledgeFindings(deliveryStream,
+    [...new Set([dataOutputPrefix, errorOutputPrefix].map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
+    'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
   return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
 }
 

@@ -16,7 +16,7 @@ import { acknowledgeFindings, logicalIdOf, nagResource } from './nag-acknowledge
 import { SharedResourceRegistry } from './shared-resource-registry';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { DynamicPartitioning } from '../delivery/dynamic-partitioning';
-import { createFeedDeliveryStream, DEAGGREGATION_MAX_LINES } from '../delivery/feed-delivery-stream';
+import { createFeedDeliveryStream, DEAGGREGATION_MAX_LINES, fixedFolder } from '../delivery/feed-delivery-stream';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, METRICS_NAMESPACE, schedulePeriodSeconds } from '../monitoring/feed-metrics';
@@ -325,16 +325,6 @@ export class ApiToFirehoseIngestion extends Construct {
       fail(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
     }
     registry.claimPrefix(bucket, this.dataRoot, this.node.path, fail);
-    // aws-cdk-lib's S3 destination grants Firehose read/write on the bucket's objects, as its
-    // delivery and error-retry protocol needs; every wildcard is confined to this one bucket.
-    acknowledgeFindings(deliveryStream, [
-      'AwsSolutions-IAM5[Action::s3:GetObject*]',
-      'AwsSolutions-IAM5[Action::s3:GetBucket*]',
-      'AwsSolutions-IAM5[Action::s3:List*]',
-      'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-      'AwsSolutions-IAM5[Action::s3:Abort*]',
-      `AwsSolutions-IAM5[${nagResource(this, bucket.arnForObjects('*'))}]`,
-    ], 'Firehose\'s S3 destination role needs read/write on the objects of its own bucket (granted by aws-cdk-lib\'s S3Bucket destination), scoped to that bucket only.');
 
     // Incremental cursors and the run lease, per feed and partition.
     const stateTable = props.existingStateTable ?? new dynamodb.Table(this, 'StateTable', {
@@ -501,7 +491,4 @@ function defaultFeedName(id: string): string {
 }
 
 /** The folders of a prefix before its first expression: `feed=a/year=!{…}` → `feed=a/`. */
-function fixedFolder(prefix: string): string {
-  const fixed = prefix.split('!{')[0];
-  return fixed.slice(0, fixed.lastIndexOf('/') + 1);
-}
+

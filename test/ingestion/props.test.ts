@@ -89,6 +89,22 @@ describe('bucket', () => {
     expect(pollerStatements(template)).toContainEqual(expect.objectContaining({ Action: 'kms:GenerateDataKey', Resource: LAKE_KEY_ARN }));
   });
 
+  test('Firehose\'s role on the bucket has the actions AWS documents for S3 delivery, on the feed\'s own folders: no delete, no wildcards', () => {
+    const { stack } = CONFIGURATIONS['existing bucket with KMS and a customer-managed key']();
+    const statements = pollerStatements(templateOf(stack), 'S3DestinationRole');
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('s3:'))).toEqual([
+      { Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Effect: 'Allow', Resource: 'arn:aws:s3:::corp-data-lake' },
+      {
+        Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: ['arn:aws:s3:::corp-data-lake/feed=prices/*', 'arn:aws:s3:::corp-data-lake/errors/feed=prices/*'],
+      },
+    ]);
+    // The bucket's key: to write objects and to read back what was written. Nothing else on it.
+    expect(statements).toContainEqual({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: LAKE_KEY_ARN });
+    expect(JSON.stringify(statements)).not.toMatch(/s3:DeleteObject|s3:GetObject\*|s3:List\*|s3:PutObject(Legal|Retention|Tagging)/);
+  });
+
   test('grantReadData on a KMS bucket grants reading and listing the feed\'s folder, and decrypting with the bucket\'s key; nothing else', () => {
     const { stack, feeds } = CONFIGURATIONS['existing bucket with KMS and a customer-managed key']();
     const reader = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
