@@ -22,8 +22,9 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
-echo "==> api-ingest run examples/demo/weather-demo.json --out ./out   (demo API on 127.0.0.1:$port)"
-NODE_NO_WARNINGS=1 node assets/cli/api-ingest.js run examples/demo/weather-demo.json --out ./out
+# --allow-loopback: the demo API listens on 127.0.0.1, which the poller refuses by default.
+echo "==> api-ingest run examples/demo/weather-demo.json --out ./out --allow-loopback   (demo API on 127.0.0.1:$port)"
+NODE_NO_WARNINGS=1 node assets/cli/api-ingest.js run examples/demo/weather-demo.json --out ./out --allow-loopback
 echo
 echo "==> synthesize examples/weather/app.ts"
 npx projen example 2>&1 | grep -v '^👾'

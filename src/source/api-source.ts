@@ -55,12 +55,24 @@ export interface RequestLimits {
 
   /**
    * Hosts requests may go to besides those in the spec's URLs (needed when a next-page URL or a
-   * templated URL points at another host). Redirects are followed only within the same host;
-   * link-local and cloud metadata addresses are always refused.
+   * templated URL points at another host): `host`, or `host:port` for a port other than the
+   * scheme's default. An https spec admits them over https only. Redirects are followed only
+   * within the same scheme, host and port; link-local and cloud metadata addresses are always
+   * refused.
    *
-   * @default - only the hosts of the spec's URLs
+   * @default - only the origins of the spec's URLs
    */
   readonly allowedHosts?: string[];
+
+  /**
+   * Let the poller connect to private and loopback addresses (10/8, 172.16/12, 192.168/16,
+   * 100.64/10, fc00::/7, 127/8, ::1), checked on the address actually connected to after DNS.
+   * Set it for an API inside your VPC (with `pollerProps.vpc`). Link-local and cloud metadata
+   * addresses stay refused.
+   *
+   * @default false
+   */
+  readonly allowPrivateAddresses?: boolean;
 }
 
 /** Properties of an HTTP API source. */
@@ -241,6 +253,7 @@ class HttpApiSource extends ApiSource {
           ...(limits.requestsPerSecond !== undefined ? { requestsPerSecond: limits.requestsPerSecond } : {}),
           ...(limits.maxResponseSize ? { maxResponseBytes: limits.maxResponseSize.toBytes() } : {}),
           ...(limits.allowedHosts ? { allowedHosts: [...limits.allowedHosts] } : {}),
+          ...(limits.allowPrivateAddresses !== undefined ? { allowPrivateAddresses: limits.allowPrivateAddresses } : {}),
         },
       } : {}),
     };

@@ -38,6 +38,13 @@ export interface PaginationStopProps {
   readonly hasMorePath?: string;
 
   /**
+   * End when this boolean field of the response is true (e.g. Salesforce's `done`).
+   *
+   * @default - not used
+   */
+  readonly donePath?: string;
+
+  /**
    * End when the records seen reach this number field of the response (e.g. `meta.total`).
    *
    * @default - not used
@@ -205,6 +212,7 @@ function stop(props: PaginationStopProps) {
     maxPages: props.maxPages ?? 1000,
     ...(props.shortPageSize !== undefined ? { shortPage: props.shortPageSize } : {}),
     ...(props.hasMorePath !== undefined ? { hasMorePath: props.hasMorePath } : {}),
+    ...(props.donePath !== undefined ? { donePath: props.donePath } : {}),
     ...(props.totalPath !== undefined ? { totalPath: props.totalPath } : {}),
   };
 }

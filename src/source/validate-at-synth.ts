@@ -6,7 +6,7 @@
  * (`https://${apiId}.execute-api.${region}.amazonaws.com/prod/`) is checked around the token.
  */
 import { Token, Tokenization } from 'aws-cdk-lib';
-import { SpecProblem, validateFeedSpec } from '../spec/feed-spec';
+import { SpecProblem, specDepthProblem, validateFeedSpec } from '../spec/feed-spec';
 
 // Stand-ins for a token inside a string. A problem there is reported only if the value is wrong
 // with either stand-in: `ftp://${host}/` is wrong whatever the host, `https://api:${port}/` is not.
@@ -24,6 +24,8 @@ interface TokenPaths {
 
 /** Every problem in `spec` that can be known at synth. */
 export function specProblemsAtSynth(spec: unknown): SpecProblem[] {
+  const deep = specDepthProblem(spec);
+  if (deep) return [deep];
   const paths: TokenPaths = { whole: new Set(), inside: new Set() };
   const withWord = validateFeedSpec(replaceTokens(spec, 'spec', '', WORD, paths));
   if (withWord.ok) return [];

@@ -106,6 +106,8 @@ const stopRules = z.strictObject({
   shortPage: z.optional(positiveInt('the page size below which a page is the last')),
   /** Stop when this boolean field of the response is false (e.g. `has_more`). */
   hasMorePath: z.optional(nonEmpty('a boolean field path, e.g. "has_more"')),
+  /** Stop when this boolean field of the response is true (e.g. Salesforce's `done`). */
+  donePath: z.optional(nonEmpty('a boolean field path, e.g. "done"')),
   /** Stop when the records seen reach this number field of the response (e.g. `meta.total`). */
   totalPath: z.optional(nonEmpty('a number field path, e.g. "meta.total"')),
   /** Never fetch more than this many pages in a run (per partition). @default 1000 */
@@ -204,7 +206,7 @@ export const incrementalSchema = z.strictObject({
   /** The cursor of the first run. */
   start: z.union([z.string(), z.number()]),
   /** Re-read this far behind the cursor each run, for late-arriving data. @default 0 */
-  lookbackSeconds: z._default(z.number().check(z.gte(0)), 0),
+  lookbackSeconds: z._default(z.number().check(z.gte(0, { message: 'must be 0 or more' })), 0),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -218,8 +220,17 @@ export const limitsSchema = z.strictObject({
   requestsPerSecond: z.optional(z.number().check(z.gt(0))),
   /** Largest response body accepted (after decompression). @default 64 MiB */
   maxResponseBytes: z._default(positiveInt('bytes'), 64 * 1024 * 1024),
-  /** Hosts that requests may go to, besides those in the spec's URLs. */
-  allowedHosts: z.optional(z.array(nonEmpty('a host name'))),
+  /**
+   * Hosts that requests may go to, besides those in the spec's URLs: `host` (the scheme's default
+   * port) or `host:port`.
+   */
+  allowedHosts: z.optional(z.array(nonEmpty('a host name, or host:port'))),
+  /**
+   * Let the poller connect to private (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) and
+   * loopback addresses, for an API inside your VPC. Link-local and metadata addresses stay
+   * refused. @default false
+   */
+  allowPrivateAddresses: z._default(z.boolean(), false),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +287,35 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   );
 }
 
+/** Object keys that reach an object's prototype: never a field path, a template name or a partition field. */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The largest lookback of a datetime cursor: beyond it, start minus lookback is not a date. */
+const MAX_LOOKBACK_SECONDS = 100 * 365.25 * 86400;
+
+/**
+ * Header and query parameter names that carry credentials. Such a value written into the spec
+ * would sit in plain text in the template and the schedule's input: it belongs in Secrets
+ * Manager, applied by the spec's `auth`.
+ */
+const CREDENTIAL_NAME = /^(authorization|proxy-authorization|cookie|x-amz-security-token)$|(^|[-_])(api[-_]?key|apikey|secret|client[-_]?secret|password|passwd|access[-_]?token|auth[-_]?token|session[-_]?token|id[-_]?token|refresh[-_]?token)($|[-_])/i;
+
+function credentialProblems(requestPath: string, request: RequestSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  for (const [kind, map] of [['headers', request.headers], ['query', request.query]] as const) {
+    for (const name of Object.keys(map ?? {})) {
+      if (CREDENTIAL_NAME.test(name)) {
+        problems.push({
+          path: `${requestPath}.${kind}.${name}`,
+          message: `"${name}" carries a credential, which must not be written into the spec (it would be in plain text in the template); `
+            + 'keep it in Secrets Manager and use auth instead: Auth.bearer, Auth.apiKeyHeader, Auth.apiKeyQuery, Auth.basic or Auth.oauth2ClientCredentials with the secret',
+        });
+      }
+    }
+  }
+  return problems;
+}
+
 /** Checks that zod's structure cannot express: rules across fields. */
 function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -296,8 +336,18 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   if (spec.records.format !== 'json' && spec.records.path !== '$') {
     problems.push({ path: 'spec.records.path', message: `is for JSON responses; a ${spec.records.format} body has one record a line/row, so leave the path out` });
   }
+  problems.push(...credentialProblems('spec.request', spec.request));
+  if (spec.partitions?.type === 'parent') problems.push(...credentialProblems('spec.partitions.request', spec.partitions.request));
+  for (const [i, field] of (spec.records.fields ?? []).entries()) {
+    if (field.split('.').some((key) => UNSAFE_KEYS.has(key))) {
+      problems.push({ path: `spec.records.fields[${i}]`, message: `"${field}" goes through __proto__, constructor or prototype, which are never record fields; name the record's own fields` });
+    }
+  }
   if (spec.incremental) {
     const start = spec.incremental.start;
+    if (spec.incremental.type === 'datetime' && spec.incremental.lookbackSeconds > MAX_LOOKBACK_SECONDS) {
+      problems.push({ path: 'spec.incremental.lookbackSeconds', message: `must be at most ${MAX_LOOKBACK_SECONDS} (100 years) for a datetime cursor; a larger window is not a date` });
+    }
     if (spec.incremental.type === 'datetime' && (typeof start !== 'string' || Number.isNaN(Date.parse(start)))) {
       problems.push({ path: 'spec.incremental.start', message: 'must be an ISO 8601 date-time for a datetime cursor, e.g. "2024-01-01T00:00:00Z"' });
     }
@@ -308,8 +358,38 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   return problems;
 }
 
+/** The deepest nesting a spec may have (a request body included): more is a mistake, not a feed. */
+export const MAX_SPEC_DEPTH = 32;
+
+/** Where a JSON-like value nests deeper than `max` levels, walked without recursion; undefined when it does not. */
+function tooDeepAt(value: unknown, max: number): string | undefined {
+  const stack: Array<{ value: unknown; path: ReadonlyArray<PropertyKey>; depth: number }> = [{ value, path: [], depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (item.value === null || typeof item.value !== 'object') continue;
+    if (item.depth >= max) return formatPath(item.path);
+    for (const [key, child] of Object.entries(item.value)) {
+      stack.push({ value: child, path: [...item.path, Array.isArray(item.value) ? Number(key) : key], depth: item.depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The problem with a spec nested deeper than any feed needs, found without recursion, or
+ * undefined. Checked before anything that walks the spec recursively: a spec nested 100,000
+ * levels deep must get this message, not "Maximum call stack size exceeded".
+ */
+export function specDepthProblem(input: unknown): SpecProblem | undefined {
+  const deep = tooDeepAt(input, MAX_SPEC_DEPTH);
+  return deep === undefined ? undefined
+    : { path: deep, message: `nests deeper than ${MAX_SPEC_DEPTH} levels; a feed spec (request body included) never needs that many` };
+}
+
 /** Validates a spec's JSON form and reports every problem with its path. */
 export function validateFeedSpec(input: unknown): SpecValidation {
+  const deep = specDepthProblem(input);
+  if (deep) return { ok: false, problems: [deep] };
   const result = feedSpecSchema.safeParse(input);
   if (!result.success) {
     return {

@@ -3,9 +3,11 @@
  * what it writes. Secrets come from a map through the real caching resolver and redactor.
  */
 import type { IncomingMessage } from 'node:http';
+import type { DeadLetterWriter } from '../../src/runtime/dead-letters/dead-letter';
 import { EngineOptions, RunSummary, runFeed } from '../../src/runtime/engine/engine';
 import type { RecordEnvelope } from '../../src/runtime/engine/envelope';
-import { memoryLogger } from '../../src/runtime/engine/logger';
+import type { Clock } from '../../src/runtime/engine/http-client';
+import { jsonLogger } from '../../src/runtime/engine/logger';
 import { Redactor } from '../../src/runtime/engine/redactor';
 import { CachingSecretResolver } from '../../src/runtime/secrets/secret-resolver';
 import type { RecordSink, SinkLine, SinkReport } from '../../src/runtime/sinks/record-sink';
@@ -43,13 +45,17 @@ export interface HarnessOptions {
   readonly runTime?: Date;
   readonly deadline?: number;
   readonly preview?: EngineOptions['preview'];
+  /** Loopback APIs are what these tests call: allowed unless a test says otherwise. @default true */
+  readonly allowLoopback?: boolean;
+  readonly clock?: Clock;
+  readonly deadLetters?: DeadLetterWriter;
 }
 
 export interface HarnessResult {
   readonly summary: RunSummary;
   readonly sink: CollectingSink;
   readonly logs: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
-  /** Everything the run logged, as text, for redaction checks. */
+  /** Everything the run logged (as the real, redacting JSON logger wrote it) and its summary, for redaction checks. */
   readonly logText: string;
 }
 
@@ -59,7 +65,8 @@ export function baseSpec(url: string, overrides: Partial<FeedSpecInput> = {}): F
 
 export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}): Promise<HarnessResult> {
   const redactor = new Redactor();
-  const logger = memoryLogger();
+  const lines: string[] = [];
+  const logger = jsonLogger(redactor, (line) => lines.push(line));
   const sink = options.sink ?? new CollectingSink();
   const secrets = new CachingSecretResolver(async (arn) => {
     const value = options.secrets?.[arn];
@@ -76,8 +83,15 @@ export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}
     deadline: options.deadline,
     preview: options.preview,
     minBackoffMs: 5,
+    allowLoopback: options.allowLoopback ?? true,
+    clock: options.clock,
+    deadLetters: options.deadLetters,
   });
-  return { summary, sink, logs: logger.entries, logText: JSON.stringify(logger.entries) + JSON.stringify(summary) };
+  const logs = lines.map((line) => {
+    const { level, message, timestamp: _timestamp, ...fields } = JSON.parse(line);
+    return { level, message, fields };
+  });
+  return { summary, sink, logs, logText: lines.join('\n') + JSON.stringify(summary) };
 }
 
 export function readBody(req: IncomingMessage): Promise<string> {

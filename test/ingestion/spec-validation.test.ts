@@ -107,4 +107,17 @@ describe('values known only at deploy time (CDK tokens)', () => {
     expect(() => ApiSource.fromSpec({ version: 1, feed: 'feed', request: { url: Fn.importValue('weather-api-url') }, records: { path: '' } }))
       .toThrow(/spec\.records\.path/);
   });
+
+  test('a literal Authorization header fails at synth and points to Auth with a secret', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: 'https://api.example.com/v1/items', headers: { Authorization: 'Bearer sk-live-123' }, records: Records.at('data') }),
+    })).toThrow(/spec\.request\.headers\.Authorization: "Authorization" carries a credential, which must not be written into the spec .*Auth\.bearer, Auth\.apiKeyHeader/);
+  });
+
+  test('a spec nested 100,000 levels deep fails at synth with a clear message, not a stack overflow', () => {
+    let body: unknown = 1;
+    for (let i = 0; i < 100_000; i++) body = { a: body };
+    expect(() => ApiSource.fromSpec({ version: 1, feed: 'feed', request: { url: 'https://api.example.com/v1', method: 'POST', body }, records: { path: 'data' } }))
+      .toThrow(/spec\.request\.body\.a\.a.*: nests deeper than 32 levels/);
+  });
 });

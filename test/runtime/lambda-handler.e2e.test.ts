@@ -24,7 +24,10 @@ function scheduleInputFor(apiUrl: string): string {
   const stack = testStack();
   new ApiToFirehoseIngestion(stack, 'Weather', {
     feedName: 'weather',
-    source: ApiSource.http({ url: `${apiUrl}/v1/observations`, query: { city: 'Seoul' }, records: Records.at('data') }),
+    // The loopback test API is reachable only because the spec opts in to private addresses.
+    source: ApiSource.http({
+      url: `${apiUrl}/v1/observations`, query: { city: 'Seoul' }, records: Records.at('data'), limits: { allowPrivateAddresses: true },
+    }),
   });
   const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
   return schedule.Properties.Target.Input;

@@ -75,3 +75,57 @@ describe('spec validation, property-based', () => {
     expect(!result.ok && result.problems.map((p) => p.path)).toEqual(['spec.version', 'spec.feed', 'spec.request.url', 'spec.records.path']);
   });
 });
+
+describe('spec values that would leak a credential or steer the poller are refused', () => {
+  const base = { version: 1, feed: 'f', request: { url: 'https://api.example.com/v1' }, records: { path: 'data' } };
+  const problems = (overrides: Record<string, unknown>) => {
+    const result = validateFeedSpec({ ...base, ...overrides });
+    return result.ok ? [] : result.problems;
+  };
+
+  test.each([
+    ['headers', 'Authorization', 'Bearer abc'],
+    ['headers', 'x-api-key', 'k'],
+    ['headers', 'Cookie', 'session=1'],
+    ['headers', 'X-Auth-Token', 't'],
+    ['query', 'api_key', 'k'],
+    ['query', 'access_token', 't'],
+    ['query', 'client_secret', 's'],
+  ])('a literal credential in request.%s (%s) points to auth with a secret', (kind, name, value) => {
+    expect(problems({ request: { url: base.request.url, [kind]: { [name]: value } } })).toEqual([{
+      path: `spec.request.${kind}.${name}`,
+      message: expect.stringMatching(/carries a credential, which must not be written into the spec .*use auth instead: Auth\.bearer, Auth\.apiKeyHeader/),
+    }]);
+  });
+
+  test('a page-token header or a plain parameter is not mistaken for a credential', () => {
+    expect(problems({
+      request: { url: base.request.url, headers: { 'X-Page-Token': '{{ page.token }}', 'Accept': 'application/json' }, query: { key_field: 'id', token_type: 'x' } },
+      pagination: { type: 'cursor', from: { path: 'next' } },
+    })).toEqual([]);
+  });
+
+  test.each(['__proto__.polluted', 'a.constructor.prototype', 'prototype'])('records.fields "%s" through a prototype key is refused', (field) => {
+    expect(problems({ records: { path: 'data', fields: ['id', field] } })).toEqual([{ path: 'spec.records.fields[1]', message: expect.stringMatching(/goes through __proto__, constructor or prototype/) }]);
+  });
+
+  test('a lookback too large for a date is refused; a negative one too', () => {
+    expect(problems({ incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 1e20 } }))
+      .toEqual([{ path: 'spec.incremental.lookbackSeconds', message: expect.stringMatching(/must be at most 3155760000 \(100 years\) for a datetime cursor/) }]);
+    expect(problems({ incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: -1 } }))
+      .toEqual([{ path: 'spec.incremental.lookbackSeconds', message: 'must be 0 or more' }]);
+  });
+
+  test('a spec nested 100,000 levels deep gets a clear problem, not a stack overflow', () => {
+    let body: unknown = 1;
+    for (let i = 0; i < 100_000; i++) body = { a: body };
+    const found = problems({ request: { url: base.request.url, method: 'POST', body } });
+    expect(found).toHaveLength(1);
+    expect(found[0].path).toMatch(/^spec\.request\.body\.a\.a/);
+    expect(found[0].message).toBe('nests deeper than 32 levels; a feed spec (request body included) never needs that many');
+  });
+
+  test('stop.donePath and limits.allowPrivateAddresses are part of the spec', () => {
+    expect(problems({ pagination: { type: 'pageNumber', param: 'page', stop: { donePath: 'done' } }, limits: { allowPrivateAddresses: true } })).toEqual([]);
+  });
+});

@@ -7,7 +7,14 @@
  * - `request`: an API request that failed after its retries (its partition's records were not
  *   fetched; an incremental feed's cursor did not move, so the next run fetches them).
  */
+import type { Redactor } from '../engine/redactor';
+
 export const DEAD_LETTER_FORMAT = 'cdk-api-ingestion/dead-letter@1';
+
+/** Where a feed's oversized dead-letter payloads are kept in its bucket, and the only place redrive reads. */
+export function deadLetterPayloadPrefix(feed: string): string {
+  return `dead-letters/feed=${feed}/`;
+}
 
 export interface DeadLetterMessage {
   readonly format: typeof DEAD_LETTER_FORMAT;
@@ -18,6 +25,8 @@ export interface DeadLetterMessage {
   readonly attempts?: number;
   readonly partition?: Readonly<Record<string, string>> | null;
   readonly request?: { readonly method: string; readonly url: string };
+  /** When the API asked to be called again, if that was beyond the run's time budget. */
+  readonly retryAfter?: string;
   readonly lineCount?: number;
   /** The lines (NDJSON), inline when the message stays under the SQS size limit. */
   readonly payload?: string;
@@ -38,6 +47,8 @@ export interface RequestDeadLetter {
   readonly error: string;
   /** Requests sent before giving up, when the failure was the API's answer or the network. */
   readonly attempts?: number;
+  /** When the API asked to be called again (its Retry-After), if that was beyond the run's time budget. */
+  readonly retryAfter?: string;
 }
 
 export interface DeadLetterWriter {
@@ -70,5 +81,23 @@ export function requestMessage(feed: string, letter: RequestDeadLetter): DeadLet
     attempts: letter.attempts,
     partition: letter.partition,
     request: letter.request,
+    ...(letter.retryAfter !== undefined ? { retryAfter: letter.retryAfter } : {}),
   };
+}
+
+/**
+ * A dead-letter writer that redacts every text of a letter (the error, the request, the
+ * partition and the payload lines) before the writer it wraps sees it: a dead letter leaves the
+ * poller, so a secret that an API echoed into a record, an error or a URL must not go with it.
+ */
+export class RedactingDeadLetterWriter implements DeadLetterWriter {
+  constructor(private readonly inner: DeadLetterWriter, private readonly redactor: Redactor) {}
+
+  public sendRecords(letter: RecordsDeadLetter): Promise<void> {
+    return this.inner.sendRecords({ ...letter, lines: this.redactor.redact(letter.lines), error: this.redactor.redact(letter.error) });
+  }
+
+  public sendRequest(letter: RequestDeadLetter): Promise<void> {
+    return this.inner.sendRequest(this.redactor.redactValue(letter));
+  }
 }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
+import { DeadLetterMessage, deadLetterPayloadPrefix, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
 
 /** SQS accepts messages up to 256 KiB; keep a margin for attributes and encoding. */
 export const SQS_INLINE_LIMIT_BYTES = 240 * 1024;
@@ -16,8 +16,6 @@ export interface SqsDeadLetterWriterOptions {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly feed: string;
-  /** Key prefix for oversized payloads. @default "dead-letters/" */
-  readonly prefix?: string;
 }
 
 export class SqsDeadLetterWriter implements DeadLetterWriter {
@@ -26,7 +24,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   public async sendRecords(letter: RecordsDeadLetter): Promise<void> {
     let message = recordsMessage(this.options.feed, letter);
     if (Buffer.byteLength(JSON.stringify(message)) > SQS_INLINE_LIMIT_BYTES) {
-      const key = `${this.options.prefix ?? 'dead-letters/'}feed=${this.options.feed}/${message.time.slice(0, 10)}/${randomUUID()}.ndjson`;
+      const key = `${deadLetterPayloadPrefix(this.options.feed)}${message.time.slice(0, 10)}/${randomUUID()}.ndjson`;
       await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: letter.lines, ContentType: 'application/x-ndjson' }));
       const { payload: _moved, ...withoutPayload } = message;
       message = { ...withoutPayload, payloadS3: { bucket: this.options.bucket, key } };

@@ -24,12 +24,47 @@ const NO_AUTH: Authenticator = { apply: async () => undefined, refresh: () => fa
 /** Refresh a token this long before it expires, so it is not used as it expires. */
 const EXPIRY_SKEW_MS = 60_000;
 
+/**
+ * The authenticator for a spec's auth. Every value it puts on a request (a whole header value
+ * such as `Basic dXNlcjpwYXNz`, its credential part, a query parameter) is registered with the
+ * redactor as it is sent, so the exact text on the wire is redacted, not only the secret's parts.
+ */
 export function createAuthenticator(
   spec: AuthSpec,
   secrets: SecretResolver,
   http: HttpClient,
   redactor: Redactor,
   now: () => number = Date.now,
+): Authenticator {
+  const inner = credentialsFor(spec, secrets, http, redactor, now);
+  if (inner === NO_AUTH) return NO_AUTH;
+  return {
+    apply: async (target) => {
+      const before = { headers: { ...target.headers }, query: { ...target.query } };
+      await inner.apply(target);
+      for (const where of ['headers', 'query'] as const) {
+        for (const [name, value] of Object.entries(target[where])) {
+          if (before[where][name] !== value) registerWireValue(redactor, value);
+        }
+      }
+    },
+    refresh: () => inner.refresh(),
+  };
+}
+
+/** Registers a credential as sent: the whole value and, for `Scheme credential`, the credential. */
+function registerWireValue(redactor: Redactor, value: string): void {
+  redactor.add(value);
+  const scheme = /^[A-Za-z][\w-]*\s+(\S+)$/.exec(value);
+  if (scheme) redactor.add(scheme[1]);
+}
+
+function credentialsFor(
+  spec: AuthSpec,
+  secrets: SecretResolver,
+  http: HttpClient,
+  redactor: Redactor,
+  now: () => number,
 ): Authenticator {
   switch (spec.type) {
     case 'none':
@@ -72,12 +107,14 @@ export function createAuthenticator(
         }
         const form = new URLSearchParams({ grant_type: 'client_credentials' });
         if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
+        const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+        registerWireValue(redactor, basic);
         const response = await http.request({
           url: spec.tokenUrl,
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
-            'authorization': `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+            'authorization': basic,
             'accept': 'application/json',
           },
           body: form.toString(),

@@ -17,6 +17,7 @@
  * string is plain ASCII, and a string's bytes can be checked one by one.
  */
 import { isUtf8 } from 'node:buffer';
+import { MAX_JSON_DEPTH } from './json-depth';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compactJson, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
 
 const COLON = 0x3a;
@@ -49,6 +50,9 @@ let bytes: Uint8Array = EMPTY;
 let spaced = false;
 // Whether the string `string` last checked has an escape in it.
 let escaped = false;
+// Objects and arrays open around the current byte: past MAX_JSON_DEPTH the check says no, and the
+// caller's parse reports the page as too deep.
+let nesting = 0;
 
 /**
  * Where each element of the array found by following `names` from the root lies in `body`, once
@@ -59,6 +63,9 @@ let escaped = false;
 export function checkedArrayElements(body: Uint8Array, names: ReadonlyArray<string>): CheckedElements | undefined {
   if (!isUtf8(body)) return undefined;
   bytes = body;
+  // The records sit inside the path's objects and its array: count those levels too, as the
+  // caller's depth check of the whole text does.
+  nesting = names.length + 1;
   try {
     const found: Found = { offsets: undefined, spaced: false };
     const end = skipWhitespace(onPath(skipWhitespace(0), names.map((name) => Buffer.from(name)), 0, found));
@@ -184,6 +191,13 @@ function value(at: number): number {
 }
 
 function object(at: number): number {
+  if (++nesting > MAX_JSON_DEPTH) throw NOT_JSON;
+  const end = objectMembers(at);
+  nesting -= 1;
+  return end;
+}
+
+function objectMembers(at: number): number {
   const b = bytes;
   at = skipWhitespace(at + 1);
   if (b[at] === CLOSE_BRACE) return at + 1;
@@ -200,6 +214,13 @@ function object(at: number): number {
 }
 
 function array(at: number): number {
+  if (++nesting > MAX_JSON_DEPTH) throw NOT_JSON;
+  const end = arrayElements(at);
+  nesting -= 1;
+  return end;
+}
+
+function arrayElements(at: number): number {
   const b = bytes;
   at = skipWhitespace(at + 1);
   if (b[at] === CLOSE_BRACKET) return at + 1;

@@ -10,9 +10,10 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { EnvelopeWriter } from './envelope';
-import { HttpClient, HttpError } from './http-client';
+import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import type { Logger } from './logger';
+import { allowedOrigins } from './origins';
 import { pageStream, PageStreamEnd } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
@@ -53,6 +54,14 @@ export interface EngineOptions {
   readonly leaseMs?: number;
   /** Called after each page (progress displays). @default none */
   readonly onPage?: (progress: { pages: number; records: number }) => void;
+  /**
+   * Let requests go to loopback addresses even when the spec does not allow private addresses
+   * (`api-ingest --allow-loopback`, for local tries). The deployed poller never sets it.
+   * @default false
+   */
+  readonly allowLoopback?: boolean;
+  /** Time for waits, deadlines and request spacing (tests inject one). @default the system clock */
+  readonly clock?: Clock;
 }
 
 export interface PartitionFailure {
@@ -60,13 +69,20 @@ export interface PartitionFailure {
   readonly error: string;
 }
 
+export type RunStatus = 'succeeded' | 'completedWithDeadLetters' | 'partial' | 'failed' | 'skipped';
+
 export interface RunSummary {
   readonly feed: string;
   /**
-   * `failed` when every partition failed: such a run must never report success. `skipped` when
-   * another run holds the feed's lease, or this execution already completed.
+   * - `succeeded`: every partition completed and every record is in the destination.
+   * - `completedWithDeadLetters`: every partition completed, but some records are in the
+   *   dead-letter queue (with their payload) instead of the destination; the cursor moved past
+   *   them, and redrive is the way back. The CLI exits 3; the dead-letter alarm fires.
+   * - `partial`: some partitions failed (their cursors did not move); the others completed.
+   * - `failed`: every partition failed: such a run never reports success.
+   * - `skipped`: another run holds the feed's lease, or this execution already completed.
    */
-  readonly status: 'succeeded' | 'partial' | 'failed' | 'skipped';
+  readonly status: RunStatus;
   /** Why the run was skipped. */
   readonly skipped?: string;
   readonly partitions: number;
@@ -110,25 +126,9 @@ class SinkFailure extends Error {
   }
 }
 
-/** Hosts the spec names (URLs without templated host names), plus limits.allowedHosts. */
-export function allowedHosts(spec: FeedSpec): Set<string> {
-  const hosts = new Set((spec.limits.allowedHosts ?? []).map((h) => h.toLowerCase()));
-  const urls = [spec.request.url];
-  if (spec.partitions?.type === 'parent') urls.push(spec.partitions.request.url);
-  if (spec.auth.type === 'oauth2ClientCredentials') urls.push(spec.auth.tokenUrl);
-  for (const url of urls) {
-    // A templated host name ({{ partition.region }}.api.example.com) cannot be known before the
-    // run: such hosts must be listed in limits.allowedHosts.
-    const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
-    if (!authority.includes('{{')) {
-      hosts.add(new URL(url).hostname.toLowerCase().replace(/^\[|\]$/g, ''));
-    }
-  }
-  return hosts;
-}
-
 export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<RunSummary> {
-  const started = Date.now();
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
   const { sink, state, logger, redactor } = options;
   const runTime = options.runTime ?? new Date();
   const preview = options.preview ?? {};
@@ -141,21 +141,26 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
     maxRetries: spec.limits.maxRetries,
     maxResponseBytes: spec.limits.maxResponseBytes,
     requestsPerSecond: spec.limits.requestsPerSecond,
-    allowedHosts: allowedHosts(spec),
+    allowedOrigins: allowedOrigins(spec),
+    addressPolicy: {
+      allowPrivate: spec.limits.allowPrivateAddresses,
+      allowLoopback: spec.limits.allowPrivateAddresses || options.allowLoopback === true,
+    },
     deadline: options.deadline,
     logger,
     redactor,
     minBackoffMs: options.minBackoffMs,
+    clock,
   });
   const shouldStop = (): string | undefined => {
-    if (options.deadline !== undefined && Date.now() >= options.deadline) return 'time budget reached';
+    if (options.deadline !== undefined && clock.now() >= options.deadline) return 'time budget reached';
     if (preview.maxPages !== undefined && pages >= preview.maxPages) return `preview limit of ${preview.maxPages} page(s)`;
     if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) return `preview limit of ${preview.maxRecords} record(s)`;
     return undefined;
   };
 
   const holder = options.holder ?? randomUUID();
-  const leaseUntil = new Date((options.deadline ?? Date.now() + (options.leaseMs ?? 15 * 60_000)) + 60_000);
+  const leaseUntil = new Date((options.deadline ?? clock.now() + (options.leaseMs ?? 15 * 60_000)) + 60_000);
   const lease = await state.acquireLease(spec.feed, holder, leaseUntil, options.executionId);
   if (!lease.acquired) {
     http.close();
@@ -181,13 +186,13 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       failedPuts: 0,
       cursorsCommitted: 0,
       checkpointsSaved: 0,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     };
   }
   let completedExecution: string | undefined;
 
   try {
-    const auth = createAuthenticator(spec.auth, options.secrets, http, redactor);
+    const auth = createAuthenticator(spec.auth, options.secrets, http, redactor, () => clock.now());
     const common = { template: { runTime }, http, auth, logger, redactor, shouldStop };
     let partitions = await resolvePartitions(spec, common);
     if (preview.maxPartitions !== undefined) partitions = partitions.slice(0, preview.maxPartitions);
@@ -288,7 +293,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         logger.error('partition failed; the other partitions go on, its cursor stays where it was', { partition, error: message });
         if (options.deadLetters && end.lastRequest) {
           const attempts = err instanceof HttpError ? err.attempts : undefined;
-          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message, attempts });
+          const retryAfter = err instanceof HttpError ? err.retryAfter : undefined;
+          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message, attempts, retryAfter });
           requestsDeadLettered += 1;
         }
         return;
@@ -327,8 +333,9 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       await state.putCheckpoint(spec.feed, key, checkpoint);
     }
 
-    const status = partitions.length > 0 && failures.length === partitions.length ? 'failed'
-      : failures.length > 0 ? 'partial' : 'succeeded';
+    const status: RunStatus = partitions.length > 0 && failures.length === partitions.length ? 'failed'
+      : failures.length > 0 ? 'partial'
+        : report.linesDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
     if (status !== 'failed') {
       completedExecution = options.executionId;
     }
@@ -351,9 +358,9 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       failedPuts: report.failedPuts,
       cursorsCommitted,
       checkpointsSaved: checkpoints.length,
-      cursorLagSeconds: newestCursor !== undefined ? Math.max(0, Math.round((Date.now() - newestCursor) / 1000)) : undefined,
+      cursorLagSeconds: newestCursor !== undefined ? Math.max(0, Math.round((clock.now() - newestCursor) / 1000)) : undefined,
       stoppedEarly,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     };
   } finally {
     http.close();

@@ -4,6 +4,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CheckedElements, checkedArrayElements, elementTexts } from './checked-json';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
 import { plainMemberPath, queryAll, selectFields } from './json-path';
 import { compactJson, rawArrayElements } from './raw-json';
 import type { RecordsSpec } from '../../spec/feed-spec';
@@ -114,6 +115,9 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
     if (checked) return new CheckedJsonPage(body, checked, spec.path);
   }
   const text = body.toString('utf8');
+  if (spec.format !== 'csv' && jsonDepthExceeds(text)) {
+    throw new BadResponseError(`the response nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; no record of it can be used`);
+  }
   let records: unknown[];
   let document: unknown;
   let texts: string[] | undefined;

@@ -3,11 +3,16 @@
  *
  * - retries with exponential backoff and jitter (p-retry) on network errors, timeouts, 429 and
  *   5xx; other 4xx are never retried;
- * - `Retry-After` (seconds or HTTP-date) is waited exactly, within the run's time budget;
+ * - `Retry-After` (seconds or HTTP-date) is waited exactly, within the run's time budget; beyond
+ *   it, the request fails at once with the time the API asked for (`HttpError.retryAfter`);
  * - a per-request timeout, a cap on the (decompressed) response size, a requests-per-second
- *   limit (p-throttle);
- * - requests go only to the spec's hosts: redirects to another host, link-local and cloud
- *   metadata addresses are refused.
+ *   spacing;
+ * - requests go only to the spec's origins (see `origins.ts`): a redirect is followed only
+ *   within the same origin, so credentials never go to another one; the address connected to
+ *   is checked (see `address-policy.ts`).
+ *
+ * Time comes from an injected clock, so tests assert the waits the client scheduled instead of
+ * timing a real server.
  */
 import { lookup as dnsLookup, LookupAddress } from 'node:dns';
 import * as http from 'node:http';
@@ -15,13 +20,27 @@ import * as https from 'node:https';
 import { isIP } from 'node:net';
 import * as zlib from 'node:zlib';
 import pRetry, { AbortError } from 'p-retry';
-import pThrottle from 'p-throttle';
+import { AddressPolicy, addressRefusal } from './address-policy';
 import type { Logger } from './logger';
+import { formatOrigin, Origin, originOf, sameOrigin } from './origins';
 import type { Redactor } from './redactor';
+
+/** Time as the client sees it: real by default, a fake one in tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const SYSTEM_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export class HttpError extends Error {
   /** Requests sent before giving up (set by `HttpClient.request`), for dead letters. */
   public attempts = 1;
+  /** When the API asked to be called again, where that was beyond the run's time budget (ISO 8601). */
+  public retryAfter?: string;
 
   constructor(
     message: string,
@@ -62,8 +81,10 @@ export interface HttpClientOptions {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly maxResponseBytes: number;
-  /** Host names requests may go to (lowercase). */
-  readonly allowedHosts: ReadonlySet<string>;
+  /** The origins requests may go to (see `allowedOrigins`). */
+  readonly allowedOrigins: ReadonlyArray<Origin>;
+  /** Which addresses may be connected to. @default public addresses only */
+  readonly addressPolicy?: AddressPolicy;
   readonly requestsPerSecond?: number;
   /** Epoch ms after which no retry wait may end. @default no deadline */
   readonly deadline?: number;
@@ -75,35 +96,43 @@ export interface HttpClientOptions {
   readonly maxBackoffMs?: number;
   /** Called for every retry (metrics). */
   readonly onRetry?: () => void;
+  /** @default the system clock */
+  readonly clock?: Clock;
 }
 
 const MAX_REDIRECTS = 5;
 
-/** Link-local (169.254/16, fe80::/10) and cloud metadata addresses: never a third-party API. */
-export function isBlockedAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  if (isIP(a) === 4) {
-    return a.startsWith('169.254.') || a === '100.100.100.200';
-  }
-  if (isIP(a) === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-    if (mapped) return isBlockedAddress(mapped[1]);
-    return /^fe[89ab][0-9a-f]:/.test(a) || a === 'fd00:ec2::254';
-  }
-  return false;
+/** A DNS lookup that refuses a name whose addresses the policy refuses, before any connection. */
+function checkedLookup(policy: AddressPolicy) {
+  return (hostname: string, options: any, callback: any): void => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err);
+      for (const { address } of addresses) {
+        const refusal = addressRefusal(address, policy);
+        if (refusal) return callback(new BlockedRequestError(`${hostname} resolves to ${address}, ${refusal}`));
+      }
+      if (options?.all) return callback(null, addresses);
+      return callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }
 
-/** DNS lookup that refuses blocked addresses, so a host name cannot point the poller at them. */
-function safeLookup(hostname: string, options: any, callback: any): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-    if (err) return callback(err);
-    const blocked = addresses.find((a) => isBlockedAddress(a.address));
-    if (blocked) {
-      return callback(new BlockedRequestError(`${hostname} resolves to ${blocked.address}, a link-local or metadata address`));
-    }
-    if (options?.all) return callback(null, addresses);
-    return callback(null, addresses[0].address, addresses[0].family);
-  });
+/**
+ * Spaces requests `intervalMs` apart across every caller: each takes the next free slot, and
+ * waits on the clock until it comes. (p-throttle does the same on real timers only; this takes
+ * the injected clock, so a test can check the schedule.)
+ */
+export class RequestSpacing {
+  private nextSlot = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly intervalMs: number, private readonly clock: Clock) {}
+
+  public async take(): Promise<void> {
+    const now = this.clock.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.intervalMs;
+    if (slot > now) await this.clock.sleep(slot - now);
+  }
 }
 
 /** Milliseconds to wait from a Retry-After header (delta-seconds or HTTP-date), if valid. */
@@ -115,27 +144,25 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export class HttpClient {
-  private readonly agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 16, lookup: safeLookup } as http.AgentOptions),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 16, lookup: safeLookup } as https.AgentOptions),
-  };
-  private readonly throttled: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
+  private readonly spacing: RequestSpacing | undefined;
+  private readonly clock: Clock;
+  private readonly policy: AddressPolicy;
   private _requests = 0;
   private _retries = 0;
 
   constructor(private readonly options: HttpClientOptions) {
-    if (options.requestsPerSecond) {
-      const throttle = pThrottle({ limit: 1, interval: Math.ceil(1000 / options.requestsPerSecond) });
-      const run = throttle((fn: () => Promise<unknown>) => fn());
-      this.throttled = <T>(fn: () => Promise<T>) => run(fn) as Promise<T>;
-    } else {
-      this.throttled = (fn) => fn();
-    }
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.policy = options.addressPolicy ?? {};
+    const lookup = checkedLookup(this.policy);
+    this.agents = {
+      'http:': new http.Agent({ keepAlive: true, maxSockets: 16, lookup } as http.AgentOptions),
+      'https:': new https.Agent({ keepAlive: true, maxSockets: 16, lookup } as https.AgentOptions),
+    };
+    this.spacing = options.requestsPerSecond ? new RequestSpacing(1000 / options.requestsPerSecond, this.clock) : undefined;
   }
 
   /** Requests sent so far (attempts included). */
@@ -156,27 +183,32 @@ export class HttpClient {
     return pRetry(async () => {
       for (;;) {
         attempts += 1;
-        const response = await this.throttled(() => this.send(request));
+        await this.spacing?.take();
+        const response = await this.send(request);
         if (response.status >= 200 && response.status < 300) {
           return response;
         }
         const where = `${request.method} ${redactor.redact(response.url)}`;
         const retryable = response.status === 429 || response.status >= 500;
-        const retryAfterMs = retryable ? parseRetryAfter(firstHeader(response.headers['retry-after'])) : undefined;
+        const retryAfterMs = retryable ? parseRetryAfter(firstHeader(response.headers['retry-after']), this.clock.now()) : undefined;
         if (retryAfterMs !== undefined) {
           if (retryAfterWaits >= this.options.maxRetries) {
             throw new AbortError(new HttpError(`${where} answered HTTP ${response.status} after ${retryAfterWaits} Retry-After waits`, response.status, response.url, true));
           }
-          if (this.options.deadline !== undefined && Date.now() + retryAfterMs > this.options.deadline) {
-            throw new AbortError(new HttpError(
-              `${where} answered HTTP ${response.status} with Retry-After of ${Math.round(retryAfterMs / 1000)} s, beyond the run's time budget`,
-              response.status, response.url, true));
+          if (this.options.deadline !== undefined && this.clock.now() + retryAfterMs > this.options.deadline) {
+            // Not waited out: the request fails now, saying when the API asked to be called again.
+            const retryAfter = new Date(this.clock.now() + retryAfterMs).toISOString();
+            const error = new HttpError(
+              `${where} answered HTTP ${response.status} with Retry-After of ${Math.round(retryAfterMs / 1000)} s, beyond the run's time budget; the API asked to be called again at ${retryAfter}`,
+              response.status, response.url, true);
+            error.retryAfter = retryAfter;
+            throw new AbortError(error);
           }
           retryAfterWaits += 1;
           this._retries += 1;
           this.options.onRetry?.();
           logger.warn('rate limited by the API: waiting as Retry-After asks', { url: redactor.redact(response.url), status: response.status, retryAfterMs });
-          await sleep(retryAfterMs);
+          await this.clock.sleep(retryAfterMs);
           continue;
         }
         const snippet = redactor.redact(response.body.subarray(0, 200).toString('utf8'));
@@ -191,7 +223,7 @@ export class HttpClient {
       randomize: true,
       shouldRetry: ({ error }) => {
         const retryable = error instanceof HttpError && error.retryable;
-        const inBudget = this.options.deadline === undefined || Date.now() < this.options.deadline;
+        const inBudget = this.options.deadline === undefined || this.clock.now() < this.options.deadline;
         return retryable && inBudget;
       },
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
@@ -218,9 +250,10 @@ export class HttpClient {
         throw new HttpError(`${request.method} ${this.options.redactor.redact(url.href)}: more than ${MAX_REDIRECTS} redirects`, response.status, url.href, false);
       }
       const target = new URL(location, url);
-      if (target.hostname.toLowerCase() !== url.hostname.toLowerCase()) {
+      if (!sameOrigin(originOf(target), originOf(url))) {
+        // The request carries credentials: it is never sent on to another origin.
         throw new AbortError(new BlockedRequestError(
-          `${this.options.redactor.redact(url.href)} redirected to another host (${target.hostname}); the poller follows redirects only within the same host`));
+          `${this.options.redactor.redact(url.href)} redirected to another origin (${formatOrigin(originOf(target))}); the poller follows redirects only within the same scheme, host and port`));
       }
       return this.send({ ...request, url: target.href }, redirects + 1);
     }
@@ -232,13 +265,17 @@ export class HttpClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new AbortError(new BlockedRequestError(`${url.protocol} URLs are not allowed; use http or https`));
     }
-    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    if (isBlockedAddress(host)) {
-      throw new AbortError(new BlockedRequestError(`requests to ${host} (link-local or cloud metadata) are not allowed`));
-    }
-    if (!this.options.allowedHosts.has(host)) {
+    const origin = originOf(url);
+    if (!this.options.allowedOrigins.some((allowed) => sameOrigin(allowed, origin))) {
+      const secured = this.options.allowedOrigins.some((o) => o.protocol === 'https:' && o.hostname === origin.hostname && o.port === (origin.port === 80 ? 443 : origin.port));
+      const why = origin.protocol === 'http:' && secured ? ' (a downgrade from https to http)' : '';
       throw new AbortError(new BlockedRequestError(
-        `requests to ${host} are not allowed: the spec names ${[...this.options.allowedHosts].join(', ')}; add it to limits.allowedHosts if it is intended`));
+        `requests to ${formatOrigin(origin)} are not allowed${why}: the spec names ${[...new Set(this.options.allowedOrigins.map(formatOrigin))].join(', ')}; add the host (and port) to limits.allowedHosts if it is intended`));
+    }
+    // An IP literal is connected to without a DNS lookup: check it here.
+    if (isIP(origin.hostname)) {
+      const refusal = addressRefusal(origin.hostname, this.policy);
+      if (refusal) throw new AbortError(new BlockedRequestError(`requests to ${origin.hostname} are refused: it is ${refusal}`));
     }
     return url;
   }

@@ -12,10 +12,14 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Structured JSON lines (what CloudWatch Logs Insights queries), redacted. */
+/**
+ * Structured JSON lines (what CloudWatch Logs Insights queries), redacted. The message and the
+ * fields are redacted before they are serialized, so a secret that is also a number (`2024`)
+ * cannot turn a line into invalid JSON.
+ */
 export function jsonLogger(redactor: Redactor, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
   const log = (level: string) => (message: string, fields: LogFields = {}) => {
-    write(redactor.redact(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields })));
+    write(JSON.stringify({ level, message: redactor.redact(message), timestamp: new Date().toISOString(), ...redactor.redactValue(fields) }));
   };
   return { info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
 }

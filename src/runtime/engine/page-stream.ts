@@ -8,7 +8,7 @@ import { HttpClient, HttpError, HttpResponse } from './http-client';
 import type { Logger } from './logger';
 import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
 import type { Redactor } from './redactor';
-import { renderJson, renderMap, renderString, TemplateContext } from './template';
+import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
 import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../spec/feed-spec';
 
 export interface PageStreamOptions {
@@ -126,7 +126,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
   const render = (): PageRequest => {
     const t = pageTemplate();
     return {
-      url: renderString(request.url, t),
+      url: renderUrl(request.url, t),
       query: renderMap(request.query, t),
       body: request.body !== undefined ? renderJson(request.body, t) : undefined,
     };

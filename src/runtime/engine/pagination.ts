@@ -49,7 +49,7 @@ function readValue(page: FetchedPage, from: { path: string } | { header: string 
 /** Whether pagination reads values from a response's body: a cursor, a next URL, a has-more flag or a total. */
 export function readsResponseBody(spec: PaginationSpec): boolean {
   if (spec.type === 'none') return false;
-  if (spec.stop.hasMorePath !== undefined || spec.stop.totalPath !== undefined) return true;
+  if (spec.stop.hasMorePath !== undefined || spec.stop.donePath !== undefined || spec.stop.totalPath !== undefined) return true;
   return (spec.type === 'cursor' || spec.type === 'nextUrl') && 'path' in spec.from;
 }
 
@@ -137,6 +137,12 @@ export class Paginator {
       const hasMore = queryFirst(page.document, stop.hasMorePath);
       if (hasMore === false || hasMore === 'false') {
         return { stop: `${stop.hasMorePath} is false` };
+      }
+    }
+    if (stop.donePath !== undefined) {
+      const done = queryFirst(page.document, stop.donePath);
+      if (done === true || done === 'true') {
+        return { stop: `${stop.donePath} is true` };
       }
     }
     if (stop.totalPath !== undefined) {

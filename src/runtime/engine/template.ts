@@ -8,7 +8,14 @@
  *
  * Formats: `iso` (default), `unix`, `unixms`, or a pattern of yyyy MM dd HH mm ss (UTC).
  * An unknown variable is an error, never an empty string: a request with a silently empty
- * parameter would fetch the wrong data.
+ * parameter would fetch the wrong data. Only names the run declares resolve: `partition.<name>`
+ * is the partition's own field, never an inherited one such as `constructor`.
+ *
+ * Values can come from the API (parent records, page tokens, cursors), so in a URL each is
+ * percent-encoded for the part it lands in (`renderUrl`): in the path as one segment (`/`, `?`,
+ * `#` and `..` cannot change the path or the query), in the host only as host-name characters.
+ * The `raw` filter (`{{ partition.path | raw }}`) inserts a path or query value unencoded: an
+ * explicit opt-in for values the spec's author controls. The origin check still applies.
  */
 export interface TemplateContext {
   readonly partition?: Readonly<Record<string, string>> | null;
@@ -55,8 +62,16 @@ export function formatDate(date: Date, format: string): string {
   });
 }
 
-function evaluate(expression: string, context: TemplateContext): string {
-  const [head, ...filters] = expression.split('|').map((part) => part.trim());
+interface Evaluated {
+  readonly text: string;
+  /** The `raw` filter was given: insert the value unencoded. */
+  readonly raw: boolean;
+}
+
+function evaluate(expression: string, context: TemplateContext): Evaluated {
+  const [head, ...allFilters] = expression.split('|').map((part) => part.trim());
+  const raw = allFilters.includes('raw');
+  const filters = allFilters.filter((f) => f !== 'raw');
   let value: string | number | Date;
   if (head === 'run.time') {
     value = context.runTime;
@@ -72,8 +87,9 @@ function evaluate(expression: string, context: TemplateContext): string {
     value = context.pageToken;
   } else if (head.startsWith('partition.')) {
     const name = head.slice('partition.'.length);
-    const found = context.partition?.[name];
-    if (found === undefined) {
+    // Own fields only: `partition.constructor` must not find Object's constructor.
+    const found = context.partition && Object.prototype.hasOwnProperty.call(context.partition, name) ? context.partition[name] : undefined;
+    if (typeof found !== 'string') {
       throw new TemplateError(`{{ ${head} }}: the partition has no parameter "${name}"`);
     }
     value = found;
@@ -100,12 +116,66 @@ function evaluate(expression: string, context: TemplateContext): string {
       throw new TemplateError(`{{ ${expression} }}: unknown filter "${name}"; use add: <ISO duration> or format: <pattern>`);
     }
   }
-  return value instanceof Date ? formatDate(value, format) : String(value);
+  return { text: value instanceof Date ? formatDate(value, format) : String(value), raw };
 }
 
-/** Renders every `{{ ... }}` in a string. */
+/** Renders every `{{ ... }}` in a string (query values, headers, body strings: encoded where they are sent). */
 export function renderString(template: string, context: TemplateContext): string {
-  return template.replace(EXPRESSION, (_, expression: string) => evaluate(expression, context));
+  return template.replace(EXPRESSION, (_, expression: string) => evaluate(expression, context).text);
+}
+
+type UrlPart = 'scheme' | 'host' | 'path' | 'query' | 'fragment';
+
+/** The part of a URL that text following `literal` is in, given the part `literal` started in. */
+function partAfter(part: UrlPart, literal: string): UrlPart {
+  let current = part;
+  let rest = literal;
+  if (current === 'scheme') {
+    const at = rest.indexOf('://');
+    if (at < 0) return current;
+    current = 'host';
+    rest = rest.slice(at + 3);
+  }
+  for (const char of rest) {
+    if (char === '#') return 'fragment';
+    if (current === 'host' && char === '/') current = 'path';
+    else if ((current === 'host' || current === 'path') && char === '?') current = 'query';
+  }
+  return current;
+}
+
+const HOST_CHARS = /^[A-Za-z0-9.-]+$/;
+
+/**
+ * Renders a URL template, encoding each value for the part of the URL it lands in: in the path
+ * as one segment (`encodeURIComponent`, and `.`/`..` refused, since a URL parser resolves them
+ * even percent-encoded), in the query and fragment as one component, in the host only if it is
+ * made of host-name characters. `| raw` inserts a path or query value as it is.
+ */
+export function renderUrl(template: string, context: TemplateContext): string {
+  let out = '';
+  let part: UrlPart = 'scheme';
+  let last = 0;
+  for (const match of template.matchAll(EXPRESSION)) {
+    const literal = template.slice(last, match.index);
+    out += literal;
+    part = partAfter(part, literal);
+    last = match.index + match[0].length;
+    const { text, raw } = evaluate(match[1], context);
+    if (part === 'scheme' || part === 'host') {
+      if (!HOST_CHARS.test(text)) {
+        throw new TemplateError(`{{ ${match[1]} }} in the URL's host is "${text.slice(0, 64)}"; a host may take only letters, digits, "-" and "."`);
+      }
+      out += text;
+    } else if (raw) {
+      out += text;
+    } else if (part === 'path' && (text === '.' || text === '..')) {
+      throw new TemplateError(`{{ ${match[1]} }} is "${text}", which would change the URL's path; a value in the path must be one segment`);
+    } else {
+      out += encodeURIComponent(text);
+    }
+  }
+  return out + template.slice(last);
 }
 
 /** Renders every string leaf of a JSON value (a request body), keeping its structure. */

@@ -3,22 +3,24 @@
  * resources: the same engine and sinks as the poller Lambda.
  */
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClient } from './aws-clients';
 import { startDemoApi } from './demo-api';
-import { FeedSpec, formatSpecProblems, validateFeedSpec } from '../../spec/feed-spec';
-import type { DeadLetterWriter } from '../dead-letters/dead-letter';
+import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
+import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../spec/feed-spec';
+import { DeadLetterWriter, RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../engine/engine';
 import { jsonLogger, Logger } from '../engine/logger';
 import { Redactor } from '../engine/redactor';
-import { CachingSecretResolver, SecretStringSource } from '../secrets/secret-resolver';
+import { CachingSecretResolver, SecretResolver, SecretStringSource } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
@@ -34,23 +36,30 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** The spec is invalid, or the command line is. */
 export const EXIT_INVALID = 2;
-/** Some partitions failed; the others were delivered. */
+/** Some partitions failed (the others were delivered), or records went to the dead-letter queue. */
 export const EXIT_PARTIAL = 3;
+
+/** A local run's time budget unless --time-budget says otherwise: the Lambda's own limit. */
+const DEFAULT_TIME_BUDGET_SECONDS = 900;
 
 export const USAGE = `api-ingest: validate, preview and run cdk-api-ingestion feed specs
 
 usage:
   api-ingest validate SPEC
-  api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE]
-  api-ingest run SPEC --out DIR [--secrets FILE] [--json]
+  api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
+  api-ingest run SPEC --out DIR [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
-  api-ingest redrive --dlq QUEUE_URL --firehose STREAM [--json]
+  api-ingest redrive --feed NAME --dlq QUEUE_URL --dlq-bucket BUCKET --firehose STREAM [--json]
   api-ingest demo-api [--port 8787]        a demo weather API on loopback, for trying specs
 
 Secrets are read from AWS Secrets Manager with the default credential chain, or from
 --secrets FILE (a JSON object of secret ARN or name -> secret string). AWS_ENDPOINT_URL is honoured.
+--allow-loopback lets requests go to 127.0.0.1 / ::1 / localhost (a local API); the deployed poller
+never does unless the spec sets limits.allowPrivateAddresses. A run stops fetching after
+--time-budget seconds (default ${DEFAULT_TIME_BUDGET_SECONDS}) and continues from a checkpoint next time.
 
-exit codes: 0 success, 1 run failed, 2 invalid spec or usage, 3 some partitions failed`;
+exit codes: 0 success, 1 run failed, 2 invalid spec or usage,
+            3 some partitions failed, or some records went to the dead-letter queue`;
 
 interface Io {
   readonly isTTY: boolean;
@@ -58,13 +67,32 @@ interface Io {
   err(text: string): void;
 }
 
+/** A usage or configuration problem, reported in one line with exit code 2. */
+class UsageError extends Error {}
+
+/**
+ * What the CLI writes: every text is redacted (a secret in any wire form) and made safe for a
+ * terminal; JSON is redacted value by value, so it stays valid JSON.
+ */
+function safeOutput(io: Io, redactor: Redactor) {
+  return {
+    isTTY: io.isTTY,
+    out: (text: string) => io.out(terminalSafe(redactor.redact(text))),
+    err: (text: string) => io.err(terminalSafe(redactor.redact(text))),
+    json: (value: unknown) => io.out(`${jsonSafe(redactor.redactValue(value))}\n`),
+    /** Progress (counts only), rewritten in place with a carriage return. */
+    progress: (text: string) => io.err(text),
+  };
+}
+type Output = ReturnType<typeof safeOutput>;
+
 const defaultIo: Io = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-function loadSpec(file: string, io: Io): FeedSpec | undefined {
+function loadSpec(file: string, io: Output): FeedSpec | undefined {
   let input: unknown;
   try {
     input = JSON.parse(readFileSync(file, 'utf8'));
@@ -80,14 +108,59 @@ function loadSpec(file: string, io: Io): FeedSpec | undefined {
   return result.spec;
 }
 
+/**
+ * Secrets from a --secrets file, or Secrets Manager. The file's content is secret: a file that is
+ * not a JSON object of strings is reported by its path and what is wrong, never by its text
+ * (JSON.parse's messages quote the text they stopped at).
+ */
 function secretSource(file: string | undefined): SecretStringSource {
   if (!file) return secretsManagerSource(new SecretsManagerClient({ maxAttempts: 3 }));
-  const values = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new UsageError(`--secrets ${file}: cannot be read (${code})`);
+    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new UsageError(`--secrets ${file}: not valid JSON${position ? ` (at character ${position})` : ''}; `
+      + 'it must be a JSON object of secret ARN or name -> secret string (its content is not shown)');
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new UsageError(`--secrets ${file}: must be a JSON object of secret ARN or name -> secret string`);
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value !== 'string') throw new UsageError(`--secrets ${file}: the value of "${name}" must be a string (the value is not shown)`);
+  }
+  const map = new Map(Object.entries(values as Record<string, string>));
   return async (arn) => {
-    const value = values[arn];
-    if (value === undefined) throw new Error(`secret ${arn} is not in ${file}`);
+    const value = map.get(arn);
+    if (value === undefined) throw new UsageError(`secret ${arn} is not in --secrets ${file}; add it: {"${arn}": "..."}`);
     return value;
   };
+}
+
+/** The secrets a spec's auth reads. */
+function secretsOf(spec: FeedSpec): SecretRef[] {
+  return spec.auth.type === 'none' ? [] : [spec.auth.secret];
+}
+
+/**
+ * Reads the spec's secrets before the run, so a missing one is reported as what it is (a setup
+ * problem, in one line) instead of failing every request and filling the dead-letter queue.
+ */
+async function preloadSecrets(spec: FeedSpec, secrets: SecretResolver, secretsFile: string | undefined): Promise<void> {
+  for (const ref of secretsOf(spec)) {
+    try {
+      await secrets.resolve({ arn: ref.arn });
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      const name = (err as Error).name;
+      if (!secretsFile && /Credential|ExpiredToken|UnrecognizedClient|InvalidClientTokenId/i.test(`${name} ${(err as Error).message}`)) {
+        throw new UsageError(`secret ${ref.arn} cannot be read: no usable AWS credentials (${name}); for a local try, pass --secrets FILE with {"${ref.arn}": "..."}`);
+      }
+      throw new UsageError(`secret ${ref.arn} cannot be read from Secrets Manager: ${name}: ${(err as Error).message}; for a local try, pass --secrets FILE`);
+    }
+  }
 }
 
 /** Collects records for a preview; prints nothing until the end. */
@@ -102,7 +175,7 @@ class PreviewSink implements RecordSink {
 }
 
 function cell(value: unknown): string {
-  const text = value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  const text = cellSafe(value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
   return text.length > 28 ? `${text.slice(0, 27)}…` : text;
 }
 
@@ -110,9 +183,10 @@ function cell(value: unknown): string {
 export function formatTable(records: unknown[]): string {
   const columns = [...new Set(records.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r) : [])))].slice(0, 6);
   const rows = records.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])));
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
+  const headers = columns.map(cell);
+  const widths = headers.map((c, i) => Math.max(c.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function summaryText(s: RunSummary): string {
@@ -126,11 +200,16 @@ function summaryText(s: RunSummary): string {
 }
 
 function exitCodeOf(summary: RunSummary): number {
-  return summary.status === 'failed' ? EXIT_FAILED : summary.status === 'partial' ? EXIT_PARTIAL : EXIT_OK;
+  switch (summary.status) {
+    case 'failed': return EXIT_FAILED;
+    case 'partial':
+    case 'completedWithDeadLetters': return EXIT_PARTIAL;
+    default: return EXIT_OK;
+  }
 }
 
 /** Pages, records and rate on a terminal, rewritten in place; nothing when piped. */
-function progress(io: Io, enabled: boolean) {
+function progress(io: Output, enabled: boolean) {
   const started = Date.now();
   let last = 0;
   return {
@@ -138,11 +217,30 @@ function progress(io: Io, enabled: boolean) {
       if (!enabled || Date.now() - last < 200) return;
       last = Date.now();
       const rate = records / Math.max((Date.now() - started) / 1000, 0.001);
-      io.err(`\r  ${pages} pages, ${records} records, ${Math.round(rate)} records/s   `);
+      io.progress(`\r  ${pages} pages, ${records} records, ${Math.round(rate)} records/s   `);
     },
-    done: () => { if (enabled && last > 0) io.err('\n'); },
+    done: () => { if (enabled && last > 0) io.progress('\n'); },
   };
 }
+
+const OPTIONS = {
+  'dlq': { type: 'string' },
+  'dlq-bucket': { type: 'string' },
+  'feed': { type: 'string' },
+  'firehose': { type: 'string' },
+  'state-table': { type: 'string' },
+  'out': { type: 'string' },
+  'pages': { type: 'string' },
+  'records': { type: 'string' },
+  'secrets': { type: 'string' },
+  'time-budget': { type: 'string' },
+  'allow-loopback': { type: 'boolean' },
+  'json': { type: 'boolean' },
+  'help': { type: 'boolean' },
+  'port': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -152,127 +250,157 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
   let parsed;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        'dlq': { type: 'string' },
-        'dlq-bucket': { type: 'string' },
-        'firehose': { type: 'string' },
-        'state-table': { type: 'string' },
-        'out': { type: 'string' },
-        'pages': { type: 'string' },
-        'records': { type: 'string' },
-        'secrets': { type: 'string' },
-        'json': { type: 'boolean' },
-        'help': { type: 'boolean' },
-        'port': { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
   } catch (err) {
     io.out(`${(err as Error).message}\n\n${USAGE}\n`);
     return EXIT_INVALID;
   }
   const { values, positionals } = parsed;
   const redactor = new Redactor();
-  const logger: Logger = jsonLogger(redactor, (line) => io.err(`${line}\n`));
+  const output = safeOutput(io, redactor);
+  const logger: Logger = jsonLogger(redactor, (line) => io.err(`${terminalSafe(line)}\n`));
+  try {
+    const code = await dispatch(command, values, positionals, output, redactor, logger);
+    if (code !== undefined) return code;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      output.err(`api-ingest ${command}: ${err.message}\n`);
+      return EXIT_INVALID;
+    }
+    throw redactor.redactError(err as Error);
+  }
+  io.out(`${USAGE}\n`);
+  return values.help ? EXIT_OK : EXIT_INVALID;
+}
 
+/** Runs a command; undefined when the command line does not fit it (usage is printed). */
+async function dispatch(
+  command: string, values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger,
+): Promise<number | undefined> {
   switch (command) {
     case 'validate': {
-      if (positionals.length !== 1) break;
+      if (positionals.length !== 1) return undefined;
       const spec = loadSpec(positionals[0], io);
       if (!spec) return EXIT_INVALID;
       io.out(`${positionals[0]}: valid (feed "${spec.feed}")\n`);
       return EXIT_OK;
     }
     case 'preview': {
-      if (positionals.length !== 1) break;
+      if (positionals.length !== 1) return undefined;
       const spec = loadSpec(positionals[0], io);
       if (!spec) return EXIT_INVALID;
+      const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+      await preloadSecrets(spec, secrets, values.secrets);
       const sink = new PreviewSink();
       const summary = await runFeed(spec, {
         sink,
         state: new MemoryStateStore(),
         logger,
         redactor,
-        secrets: new CachingSecretResolver(secretSource(values.secrets), redactor),
+        secrets,
+        allowLoopback: values['allow-loopback'],
+        deadline: Date.now() + timeBudgetSeconds(values) * 1000,
         preview: { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) },
       });
       if (io.isTTY) {
         io.out(`${formatTable(sink.records)}\n\n${sink.records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);
       } else {
-        for (const record of sink.records) io.out(`${JSON.stringify(record)}\n`);
+        for (const record of sink.records) io.json(record);
       }
       return exitCodeOf(summary);
     }
-    case 'run': {
-      if (positionals.length !== 1 || (!values.out === !values.firehose)) break;
-      const spec = loadSpec(positionals[0], io);
-      if (!spec) return EXIT_INVALID;
-      let sink: RecordSink;
-      let state: StateStore;
-      let deadLetters: DeadLetterWriter | undefined;
-      if (values.out) {
-        const dir = path.resolve(values.out);
-        sink = new LocalFileSink({ directory: dir, feed: spec.feed });
-        state = new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`));
-        deadLetters = new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed);
-      } else {
-        if (values.dlq && !values['dlq-bucket']) break;
-        deadLetters = values.dlq
-          ? new SqsDeadLetterWriter({ sqs: new SQSClient({}), s3: new S3Client({}), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed })
-          : undefined;
-        sink = new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, deadLetters, logger });
-        state = values['state-table'] ? new DynamoDbStateStore(new DynamoDBClient({}), values['state-table']) : new MemoryStateStore();
-      }
-      const display = progress(io, io.isTTY && !values.json);
-      let summary: RunSummary;
-      try {
-        summary = await runFeed(spec, {
-          sink,
-          state,
-          deadLetters,
-          logger,
-          redactor,
-          onPage: display.onPage,
-          secrets: new CachingSecretResolver(secretSource(values.secrets), redactor),
-        });
-      } catch (err) {
-        display.done();
-        io.err(`api-ingest: the run failed and committed nothing: ${redactor.redact((err as Error).message)}\n`);
-        return EXIT_FAILED;
-      }
-      display.done();
-      io.out(values.json ? `${JSON.stringify(summary)}\n` : `${summaryText(summary)}${values.out ? `\n  output in ${values.out}` : ''}\n`);
-      return exitCodeOf(summary);
-    }
+    case 'run':
+      return runCommand(values, positionals, io, redactor, logger);
     case 'redrive': {
-      if (!values.dlq || !values.firehose) break;
+      const missing = (['feed', 'dlq', 'dlq-bucket', 'firehose'] as const).filter((name) => !values[name]);
+      if (missing.length > 0) {
+        throw new UsageError(`needs ${missing.map((m) => `--${m}`).join(', ')}: the feed whose dead letters are redriven, its queue, its bucket (the only place payloads are read from) and the delivery stream`);
+      }
       const report = await redrive({
-        sqs: new SQSClient({}),
+        sqs: sqsClient(),
         s3: new S3Client({}),
-        queueUrl: values.dlq,
+        queueUrl: values.dlq!,
+        feed: values.feed!,
+        bucket: values['dlq-bucket']!,
         logger,
-        sink: new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose, logger }),
+        sink: new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, logger }),
       });
-      io.out(values.json ? `${JSON.stringify(report)}\n`
-        : `redriven ${report.messagesRedriven} dead letter(s), ${report.linesRedriven} line(s); left in the queue: ${report.messagesLeft}\n`);
-      return report.deliveryFailed ? EXIT_FAILED : EXIT_OK;
+      if (values.json) {io.json(report);} else {
+        io.out(`redriven ${report.messagesRedriven} dead letter(s), ${report.linesRedriven} line(s); left in the queue: ${report.messagesLeft}`
+        + `${report.messagesRefused > 0 ? ` (${report.messagesRefused} refused: payload outside the feed's bucket and prefix)` : ''}\n`);
+      }
+      return report.deliveryFailed || report.messagesRefused > 0 ? EXIT_FAILED : EXIT_OK;
     }
     case 'demo-api': {
-      const port = Number(values.port ?? 8787);
-      await startDemoApi(port);
+      const server = await startDemoApi(Number(values.port ?? 8787));
+      const { port } = server.address() as AddressInfo;
       io.err(`demo weather API on http://127.0.0.1:${port}/v1/stations (Ctrl-C to stop)\n`);
       return new Promise<number>(() => undefined); // serves until killed
     }
   }
-  io.out(`${USAGE}\n`);
-  return values.help ? EXIT_OK : EXIT_INVALID;
+  return undefined;
+}
+
+function timeBudgetSeconds(values: Values): number {
+  const budget = Number(values['time-budget'] ?? DEFAULT_TIME_BUDGET_SECONDS);
+  if (!Number.isFinite(budget) || budget <= 0) throw new UsageError(`--time-budget must be a number of seconds above 0 (got ${values['time-budget']})`);
+  return budget;
+}
+
+async function runCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  if (!values.out && !values.firehose) throw new UsageError('say where the records go: --out DIR (local files) or --firehose STREAM (a delivery stream)');
+  if (values.out && values.firehose) throw new UsageError('give one of --out DIR or --firehose STREAM, not both');
+  if (values.dlq && !values['dlq-bucket']) throw new UsageError('--dlq needs --dlq-bucket BUCKET, where dead letters too large for SQS are written');
+  const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
+  const spec = loadSpec(positionals[0], io);
+  if (!spec) return EXIT_INVALID;
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  let sink: RecordSink;
+  let state: StateStore;
+  let deadLetters: DeadLetterWriter | undefined;
+  if (values.out) {
+    const dir = path.resolve(values.out);
+    sink = new LocalFileSink({ directory: dir, feed: spec.feed });
+    state = new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`));
+    deadLetters = new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor);
+  } else {
+    deadLetters = values.dlq
+      ? new RedactingDeadLetterWriter(new SqsDeadLetterWriter({ sqs: sqsClient(), s3: new S3Client({}), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed }), redactor)
+      : undefined;
+    sink = new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, deadLetters, logger });
+    state = values['state-table'] ? new DynamoDbStateStore(new DynamoDBClient({}), values['state-table']) : new MemoryStateStore();
+  }
+  const display = progress(io, io.isTTY && !values.json);
+  let summary: RunSummary;
+  try {
+    summary = await runFeed(spec, {
+      sink,
+      state,
+      deadLetters,
+      logger,
+      redactor,
+      secrets,
+      deadline,
+      allowLoopback: values['allow-loopback'],
+      onPage: display.onPage,
+    });
+  } catch (err) {
+    display.done();
+    io.err(`api-ingest: the run failed and committed nothing: ${(err as Error).message}\n`);
+    return EXIT_FAILED;
+  }
+  display.done();
+  if (values.json) io.json(summary);
+  else io.out(`${summaryText(summary)}${values.out ? `\n  output in ${values.out}` : ''}\n`);
+  return exitCodeOf(summary);
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
-    process.stderr.write(`api-ingest: ${err.message}\n`);
+    // main redacts what it throws; the text is still API content for a terminal.
+    process.stderr.write(`api-ingest: ${terminalSafe(err.message)}\n`);
     process.exitCode = EXIT_FAILED;
   });
 }

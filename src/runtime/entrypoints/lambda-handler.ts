@@ -8,11 +8,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { sqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../spec/feed-spec';
 import type { PollerEvent } from '../../spec/poller-event';
+import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../engine/engine';
 import { Redactor } from '../engine/redactor';
@@ -26,7 +27,7 @@ import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 const firehose = createFirehoseClient();
 const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
-const sqs = new SQSClient({ maxAttempts: 5 });
+const sqs = sqsClient({ maxAttempts: 5 });
 const s3 = new S3Client({ maxAttempts: 5 });
 const baseLogger = new PowertoolsLogger({ serviceName: 'cdk-api-ingestion' });
 const metrics = new Metrics({ serviceName: 'cdk-api-ingestion', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CdkApiIngestion' });
@@ -46,11 +47,20 @@ function requiredEnv(name: string): string {
 
 export async function handler(event: PollerEvent, context?: Context): Promise<RunSummary> {
   const redactor = new Redactor();
+  try {
+    return await run(event, context, redactor);
+  } catch (err) {
+    // Lambda records the error's message and stack in its logs and the on-failure destination.
+    throw redactor.redactError(err as Error);
+  }
+}
+
+async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
   const logger = powertoolsLogger(baseLogger, redactor);
   const spec = parseFeedSpec(event.spec);
-  const deadLetters = new SqsDeadLetterWriter({
+  const deadLetters = new RedactingDeadLetterWriter(new SqsDeadLetterWriter({
     sqs, s3, feed: spec.feed, queueUrl: requiredEnv('DEAD_LETTER_QUEUE_URL'), bucket: requiredEnv('DEAD_LETTER_BUCKET'),
-  });
+  }), redactor);
   const remaining = context?.getRemainingTimeInMillis?.();
   const summary = await runFeed(spec, {
     sink: new FirehoseSink({
@@ -80,6 +90,9 @@ export async function handler(event: PollerEvent, context?: Context): Promise<Ru
     // Fail the invocation, so Lambda retries it and then sends it to the dead-letter queue.
     throw new Error(redactor.redact(`feed ${spec.feed}: every partition failed: ${summary.failures.map((f) => f.error).join('; ')}`));
   }
-  (summary.status === 'partial' ? logger.error : logger.info)(`run ${summary.status}`, fields);
+  // A partial run, or one whose records went to the dead-letter queue, is an error for the
+  // operator (the dead-letter alarm fires on the queue) but not a failed invocation: a retry would
+  // fetch and deliver the completed partitions again.
+  (summary.status === 'succeeded' || summary.status === 'skipped' ? logger.info : logger.error)(`run ${summary.status}`, fields);
   return summary;
 }

@@ -9,7 +9,7 @@ import type { LogFields, Logger } from '../engine/logger';
 import type { Redactor } from '../engine/redactor';
 
 export function powertoolsLogger(logger: PowertoolsLogger, redactor: Redactor): Logger {
-  const clean = (fields: LogFields = {}) => JSON.parse(redactor.redact(JSON.stringify(fields))) as LogFields;
+  const clean = (fields: LogFields = {}) => redactor.redactValue(fields);
   return {
     info: (message, fields) => logger.info(redactor.redact(message), clean(fields)),
     warn: (message, fields) => logger.warn(redactor.redact(message), clean(fields)),

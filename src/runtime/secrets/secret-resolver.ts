@@ -44,8 +44,8 @@ export class CachingSecretResolver implements SecretResolver {
 
   public async resolveJson(ref: SecretRef): Promise<Record<string, string>> {
     const parsed = this.parse(await this.raw(ref.arn), ref.arn);
-    for (const value of Object.values(parsed)) {
-      if (typeof value === 'string') this.redactor.add(value);
+    for (const value of Object.values(parsed) as unknown[]) {
+      if (typeof value === 'string' || typeof value === 'number') this.redactor.add(value);
     }
     return parsed;
   }

@@ -53,9 +53,9 @@ describe('dead letters and redrive', () => {
   });
 
   test('redrive re-ingests record letters byte for byte, deletes them, and leaves the others', async () => {
-    const result = await cli(['redrive', '--dlq', resources.queueUrl, '--firehose', resources.streamName, '--json']);
+    const result = await cli(['redrive', '--feed', 'f', '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName, '--firehose', resources.streamName, '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ messagesRedriven: 2, linesRedriven: 33, messagesLeft: 2, deliveryFailed: false });
+    expect(JSON.parse(result.stdout)).toEqual({ messagesRedriven: 2, linesRedriven: 33, messagesLeft: 2, messagesRefused: 0, deliveryFailed: false });
     const objects = await readAllObjects(resources.bucketName);
     const delivered = [...objects.entries()].filter(([k]) => k.startsWith('redriven/')).map(([, v]) => v).join('');
     expect(delivered.split('\n').filter(Boolean).sort()).toEqual((small + large).split('\n').filter(Boolean).sort());
@@ -65,9 +65,37 @@ describe('dead letters and redrive', () => {
   });
 
   test('a redrive that Firehose refuses deletes nothing and exits 1', async () => {
-    const result = await cli(['redrive', '--dlq', resources.queueUrl, '--firehose', 'no-such-stream', '--json']);
+    const result = await cli(['redrive', '--feed', 'f', '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName, '--firehose', 'no-such-stream', '--json']);
     expect(result.code).toBe(1);
     expect(await queueCounts(resources.queueUrl)).toBe(4);
     expect(result.stderr).toMatch(/dead letter not redriven; it stays in the queue/);
+  });
+
+  test('a dead letter that names a payload outside the feed\'s bucket and prefix is refused and left in the queue', async () => {
+    const foreign = (payloadS3: { bucket: string; key: string }) => sqsClient().send(new SendMessageCommand({
+      QueueUrl: resources.queueUrl,
+      MessageBody: JSON.stringify({ format: 'cdk-api-ingestion/dead-letter@1', kind: 'records', feed: 'f', time: '2026-11-25T12:00:00Z', error: 'x', lineCount: 1, payloadS3 }),
+    }));
+    await foreign({ bucket: 'someone-elses-bucket', key: 'dead-letters/feed=f/2026-11-25/x.ndjson' });
+    await foreign({ bucket: resources.bucketName, key: 'redriven/secret-report.ndjson' });
+    await foreign({ bucket: resources.bucketName, key: 'dead-letters/feed=f/../../redriven/x.ndjson' });
+    await foreign({ bucket: resources.bucketName, key: 'dead-letters/feed=other/x.ndjson' });
+    const result = await cli(['redrive', '--feed', 'f', '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName, '--firehose', resources.streamName, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ messagesRedriven: 2, messagesRefused: 4, messagesLeft: 6 });
+    expect(result.stderr).toContain('dead letter refused: its payload is named at s3://someone-elses-bucket/dead-letters/feed=f/2026-11-25/x.ndjson, outside the feed\'s own');
+    expect(await queueCounts(resources.queueUrl)).toBe(6);
+  });
+
+  test('dead letters of another feed sharing the queue are left alone', async () => {
+    const result = await cli(['redrive', '--feed', 'other', '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName, '--firehose', resources.streamName, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ messagesRedriven: 0, messagesLeft: 4, messagesRefused: 0 });
+  });
+
+  test('redrive names what it needs in one line', async () => {
+    const result = await cli(['redrive', '--dlq', resources.queueUrl, '--firehose', resources.streamName]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^api-ingest redrive: needs --feed, --dlq-bucket: /);
   });
 });

@@ -1,5 +1,6 @@
 import { HttpClient } from '../../../src/runtime/engine/http-client';
 import { memoryLogger } from '../../../src/runtime/engine/logger';
+import { allowedOrigins } from '../../../src/runtime/engine/origins';
 import { Page, pageStream } from '../../../src/runtime/engine/page-stream';
 import { Redactor } from '../../../src/runtime/engine/redactor';
 import { parseFeedSpec } from '../../../src/spec/feed-spec';
@@ -27,7 +28,15 @@ describe('pageStream', () => {
     });
     const redactor = new Redactor();
     const logger = memoryLogger();
-    const http = new HttpClient({ timeoutMs: 5_000, maxRetries: 0, maxResponseBytes: 1_000_000, allowedHosts: new Set(['127.0.0.1']), logger, redactor });
+    const http = new HttpClient({
+      timeoutMs: 5_000,
+      maxRetries: 0,
+      maxResponseBytes: 1_000_000,
+      allowedOrigins: allowedOrigins(spec),
+      addressPolicy: { allowLoopback: true },
+      logger,
+      redactor,
+    });
     const pages: Page[] = [];
     try {
       for await (const page of pageStream({

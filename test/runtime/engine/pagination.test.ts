@@ -14,7 +14,8 @@ describe('pagination', () => {
     api = await startLoopbackApi({
       '/pages': (_req, res, url) => {
         const page = Number(url.searchParams.get('page'));
-        json(res, 200, { data: ITEMS.slice((page - 1) * 10, page * 10), total: ITEMS.length, has_more: page * 10 < ITEMS.length });
+        const done = page * 10 >= ITEMS.length;
+        json(res, 200, { data: ITEMS.slice((page - 1) * 10, page * 10), total: ITEMS.length, has_more: !done, done });
       },
       '/offset': (_req, res, url) => {
         const offset = Number(url.searchParams.get('offset'));
@@ -82,6 +83,13 @@ describe('pagination', () => {
 
   test('page number, stopping when has_more is false', async () => {
     const { summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page', stop: { hasMorePath: 'has_more' } } }));
+    expect(summary.pages).toBe(3);
+    expect(summary.recordsFetched).toBe(23);
+  });
+
+  test('page number, stopping when a done flag is true (Salesforce\'s done: true)', async () => {
+    const { summary } = await runSpec(baseSpec(`${api.url}/pages`, { pagination: { type: 'pageNumber', param: 'page', stop: { emptyPage: false, donePath: 'done' } } }));
+    // Without the flag, the empty fourth page would be fetched (emptyPage is off).
     expect(summary.pages).toBe(3);
     expect(summary.recordsFetched).toBe(23);
   });

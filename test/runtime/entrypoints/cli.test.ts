@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startDemoApi } from '../../../src/runtime/entrypoints/demo-api';
-import { createFeedResources, motoEnv, readAllObjects } from '../../helpers/moto-aws';
+import { json, startLoopbackApi } from '../../helpers/loopback-api';
+import { createFeedResources, drainQueue, motoEnv, readAllObjects } from '../../helpers/moto-aws';
 import { PROJECT_ROOT } from '../../setup/moto-server';
 
 const CLI = path.join(PROJECT_ROOT, 'assets', 'cli', 'api-ingest.js');
@@ -61,7 +62,7 @@ describe('api-ingest', () => {
 
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
     const before = filesUnder(work);
-    const result = await run(['preview', spec, '--records', '7']);
+    const result = await run(['preview', spec, '--records', '7', '--allow-loopback']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(7);
@@ -71,7 +72,7 @@ describe('api-ingest', () => {
 
   test('run --out: files in the S3 key layout, a state file, and an incremental second run', async () => {
     const out = path.join(work, 'out');
-    const first = await run(['run', spec, '--out', out, '--json']);
+    const first = await run(['run', spec, '--out', out, '--json', '--allow-loopback']);
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ feed: 'weather-demo', status: 'succeeded', partitions: 5, recordsFetched: 725, recordsDelivered: 725 });
@@ -86,7 +87,7 @@ describe('api-ingest', () => {
     const state = JSON.parse(readFileSync(path.join(out, '.state', 'weather-demo.json'), 'utf8'));
     expect(Object.keys(state.cursors)).toHaveLength(5);
 
-    const second = JSON.parse((await run(['run', spec, '--out', out, '--json'])).stdout);
+    const second = JSON.parse((await run(['run', spec, '--out', out, '--json', '--allow-loopback'])).stdout);
     // Only the lookback window (one hour: two observations per station) is read again.
     expect(second.recordsFetched).toBe(10);
   });
@@ -97,7 +98,7 @@ describe('api-ingest', () => {
     original.partitions = { type: 'list', values: [{ station: 'SEL' }, { station: 'NOPE' }] };
     writeFileSync(broken, JSON.stringify(original));
     const out = path.join(work, 'out-broken');
-    const result = await run(['run', broken, '--out', out, '--json']);
+    const result = await run(['run', broken, '--out', out, '--json', '--allow-loopback']);
     expect(result.code).toBe(3);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'partial', partitionsFailed: 1, requestsDeadLettered: 1 });
     const letters = filesUnder(path.join(out, 'dead-letters'));
@@ -115,12 +116,31 @@ describe('api-ingest', () => {
     const resources = await createFeedResources('cli/');
     const result = await run([
       'run', spec, '--firehose', resources.streamName, '--dlq', resources.queueUrl, '--dlq-bucket', resources.bucketName,
-      '--state-table', resources.tableName, '--json',
+      '--state-table', resources.tableName, '--json', '--allow-loopback',
     ], motoEnv());
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', recordsDelivered: 725 });
     const objects = await readAllObjects(resources.bucketName);
     const lines = [...objects.values()].join('').split('\n').filter(Boolean);
     expect(lines).toHaveLength(725);
+  });
+
+  test('records that went to the dead-letter queue: status completedWithDeadLetters, exit 3; with AWS_ENDPOINT_URL the dead letter goes to that endpoint', async () => {
+    const resources = await createFeedResources('cli-dl/');
+    // One record over Firehose's 1,000 KiB limit: dead-lettered with its payload, the other delivered.
+    const api = await startLoopbackApi({ '/big': (_req, res) => json(res, 200, { data: [{ id: 1 }, { id: 2, pad: 'x'.repeat(1_100_000) }] }) });
+    const bigSpec = path.join(work, 'big.json');
+    writeFileSync(bigSpec, JSON.stringify({ version: 1, feed: 'big', request: { url: `${api.url}/big` }, records: { path: 'data' } }));
+    // The queue URL names a host that does not exist: only the configured endpoint can take the message.
+    const elsewhere = resources.queueUrl.replace(/^https?:\/\/[^/]+/, 'http://sqs.elsewhere.invalid:9');
+    try {
+      const result = await run(['run', bigSpec, '--firehose', resources.streamName, '--dlq', elsewhere, '--dlq-bucket', resources.bucketName, '--json', '--allow-loopback'], motoEnv());
+      expect(result.code).toBe(3);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'completedWithDeadLetters', recordsDelivered: 1, recordsDeadLettered: 1 });
+      const letters = await drainQueue(resources.queueUrl);
+      expect(letters).toEqual([expect.objectContaining({ kind: 'records', feed: 'big', lineCount: 1 })]);
+    } finally {
+      await api.close();
+    }
   });
 });
