@@ -18,7 +18,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.0.0',
+  // Node.js 20 is past end of life; the api-ingest command and the tests run on 22 or newer.
+  minNodeVersion: '22.0.0',
 
   // The newest release on both npm and PyPI: the wheel's floor must be installable from PyPI.
   cdkVersion: '2.275.0',
@@ -109,7 +110,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['/.venv/', '__pycache__/', '/cdk.out/', '/examples/**/cdk.out/', '/out/', '/.tmp/'],
+  gitignore: ['/.venv/', '/.venv-checkov/', '/.node24/', '__pycache__/', '/cdk.out/', '/examples/**/cdk.out/', '/out/', '/.tmp/'],
   npmignoreEnabled: true,
   githubOptions: { mergify: false },
   depsUpgrade: false,
@@ -140,7 +141,7 @@ const bundle = project.addTask('bundle', {
 // clients are bundled in), because a user's `npm install` brings no runtime dependencies.
 bundle.exec([
   'esbuild src/runtime/entrypoints/cli.ts',
-  '--bundle --platform=node --target=node20 --format=cjs',
+  '--bundle --platform=node --target=node22 --format=cjs',
   '--outfile=assets/cli/api-ingest.js',
   '--banner:js="#!/usr/bin/env node"',
   '--minify --keep-names --legal-comments=none --log-level=warning',
@@ -192,14 +193,14 @@ project.addTask('reliability', {
   description: 'Run the reliability scenarios against moto and write docs/RELIABILITY.md',
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json scripts/reliability.ts' }],
 });
-project.package.setScript('reliability', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && npx projen reliability');
+project.package.setScript('reliability', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && bash scripts/with-node24.sh npx projen reliability');
 
 project.addTask('bench', {
   description: 'Benchmarks (not part of the tests): writes docs/BENCHMARKS.md',
   // The bench measures the Lambda bundle's size and load time: it needs the bundle built.
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/run-bench.ts' }],
 });
-project.package.setScript('bench', 'bash scripts/ensure-node-deps.sh && npx projen bench');
+project.package.setScript('bench', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench');
 project.addPackageIgnore('/bench/');
 
 project.addPackageIgnore('/examples/');
@@ -207,6 +208,8 @@ project.addPackageIgnore('/scripts/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/docs/');
 project.addPackageIgnore('/.venv/');
+project.addPackageIgnore('/.venv-checkov/');
+project.addPackageIgnore('/.node24/');
 project.addPackageIgnore('/cdk.out/');
 project.addPackageIgnore('/out/');
 project.addPackageIgnore('/.tmp/');

@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { definedOnly } from '../ingestion/defined-only';
 import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
+import { skipCheckovChecks } from '../private/checkov';
 
 export interface FeedDeadLetterQueueProps {
   readonly existingDeadLetterQueue?: sqs.IQueue;
@@ -51,6 +52,9 @@ export function feedDeadLetterQueue(scope: Construct, props: FeedDeadLetterQueue
     ...overrides,
   });
   acknowledgeFindings(queue, ['AwsSolutions-SQS3'], 'This queue is itself the dead-letter queue of the schedule and the poller.');
+  if (!key && (overrides.encryption ?? sqs.QueueEncryption.SQS_MANAGED) === sqs.QueueEncryption.SQS_MANAGED) {
+    skipCheckovChecks(queue, [{ id: 'CKV_AWS_27', comment: 'Encrypted at rest with SQS-managed keys (SSE-SQS); set encryptionKey for a customer-managed key.' }]);
+  }
   acknowledgeFindings(queue, ['Serverless-SQSRedrivePolicy'],
     'This queue is itself the dead-letter queue; its messages are redriven by the documented redrive procedure.');
   return queue;

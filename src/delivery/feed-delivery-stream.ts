@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
 import { acknowledgeFindings, nagResource } from '../ingestion/nag-acknowledgements';
+import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 
 /** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
 export const DEAGGREGATION_MAX_LINES = 500;
@@ -109,6 +110,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     retention: logs.RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  skipCheckovChecks(deliveryLogGroup, [LOG_GROUP_ENCRYPTION]);
   const processors: firehose.IDataProcessor[] = partitioning ? [
     // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
     // partitioned on its own values.

@@ -22,6 +22,7 @@ import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, METRICS_NAMESPACE, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerProps } from '../poller/poller-props';
+import { skipCheckovChecks } from '../private/checkov';
 import { createFeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleProps } from '../scheduling/feed-schedule-props';
 import { ApiSource } from '../source/api-source';
@@ -336,12 +337,19 @@ export class ApiToFirehoseIngestion extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (!props.existingStateTable && !props.encryptionKey) {
+      skipCheckovChecks(stateTable, [{
+        id: 'CKV_AWS_119',
+        comment: 'Encrypted at rest with the AWS-managed key; it holds cursors and leases, no records or secrets. Set encryptionKey for a customer-managed key.',
+      }]);
+    }
     this.stateTable = stateTable;
 
     const poller = createPollerFunction(this, {
       feed: this.feedName,
       pollerProps: props.pollerProps,
       onFailure: new destinations.SqsDestination(deadLetterQueue),
+      encryptionKey: props.encryptionKey,
       environment: {
         DELIVERY_STREAM_NAME: deliveryStream.deliveryStreamName,
         DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,

@@ -5,11 +5,13 @@
 import * as path from 'path';
 import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { pollerNodeOptions } from './node-options';
 import { PollerProps } from './poller-props';
+import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
 const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
@@ -26,6 +28,8 @@ export interface PollerFunctionProps {
   readonly pollerProps?: PollerProps;
   /** Where failed asynchronous invocations go after Lambda's retry. */
   readonly onFailure: lambda.IDestination;
+  /** The feed's customer-managed key, which then encrypts the function's environment too. @default AWS-managed */
+  readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly fail: (message: string) => never;
 }
@@ -64,6 +68,10 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
       ],
       resources: ['*'],
     }));
+    skipCheckovChecks(role.node.findChild('DefaultPolicy'), [{
+      id: 'CKV_AWS_111',
+      comment: 'The EC2 network-interface actions a function in a VPC needs (those of AWSLambdaVPCAccessExecutionRole) support no resource scoping.',
+    }]);
   }
 
   const fn = new lambda.Function(scope, 'Poller', {
@@ -83,6 +91,7 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     securityGroups: options.securityGroups,
     tracing: lambda.Tracing.ACTIVE,
     environment: { ...options.environment, ...nodeOptions(options), ...props.environment },
+    environmentEncryption: props.encryptionKey,
     // A failed run is retried once; after that the next scheduled run picks the feed up again.
     // The event may not wait longer than an hour, so a stale retry never overtakes a newer run.
     retryAttempts: 1,
@@ -92,6 +101,16 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
   // Lambda makes the function depend on its role as well as the role's policy; the role is
   // already referenced by GetAtt, and cfn-lint flags the redundant DependsOn (W3005). Keep only
   // the policy, so the function is not created before it may write logs and put records.
+  skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
+  skipCheckovChecks(fn, [
+    { id: 'CKV_AWS_116', comment: 'Failed asynchronous invocations go to the feed\'s dead-letter queue through an on-failure destination, which carries more context than DeadLetterConfig.' },
+    ...(options.vpc ? [] : [{ id: 'CKV_AWS_117', comment: 'The poller calls a third-party API on the internet; set pollerProps.vpc for an API inside a VPC.' }]),
+    ...(options.reservedConcurrentExecutions !== undefined ? [] : [{
+      id: 'CKV_AWS_115',
+      comment: 'Overlapping runs are prevented by the run lease in the state table; reserved concurrency would take from the account\'s pool. Set pollerProps.reservedConcurrentExecutions to reserve some.',
+    }]),
+    ...(props.encryptionKey ? [] : [{ id: 'CKV_AWS_173', comment: 'The environment holds resource names only, no secret; Lambda encrypts it at rest. Set encryptionKey for a customer-managed key.' }]),
+  ]);
   const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
   cfnFunction.addOverride('DependsOn', Lazy.list({
     produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],

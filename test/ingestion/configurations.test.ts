@@ -1,11 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CONFIGURATIONS } from '../helpers/configurations';
-import { cfnLint, templateOf } from '../helpers/synth';
+import { cfnLint, checkovFailures, templateOf } from '../helpers/synth';
 
 /**
  * Every representative configuration: its reviewed snapshot, cdk-nag's AwsSolutions and
- * Serverless packs with no unacknowledged finding, and cfn-lint with no finding.
+ * Serverless packs with no unacknowledged finding, cfn-lint with no finding, and checkov with no
+ * failed check (each check that does not apply is skipped in the template with its reason).
  */
 describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
   test('matches the reviewed snapshot (asset hashes masked)', () => {
@@ -23,5 +24,10 @@ describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
   test('cfn-lint reports no errors or warnings', () => {
     const { stack } = CONFIGURATIONS[name]();
     expect(cfnLint(templateOf(stack).toJSON())).toBe('');
+  });
+
+  test('checkov reports no failed check', () => {
+    const { stack } = CONFIGURATIONS[name]();
+    expect(checkovFailures(templateOf(stack).toJSON())).toEqual([]);
   });
 });

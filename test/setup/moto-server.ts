@@ -11,6 +11,8 @@ import * as path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const VENV_BIN = path.join(PROJECT_ROOT, '.venv', 'bin');
+/** checkov's own virtualenv (it pins a boto3 that moto's need not match). */
+export const CHECKOV_BIN = path.join(PROJECT_ROOT, '.venv-checkov', 'bin', 'checkov');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

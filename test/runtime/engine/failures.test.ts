@@ -31,7 +31,8 @@ describe('failure handling', () => {
       '/retry-after-long': (_req, res) => { hit('ral'); res.writeHead(429, { 'retry-after': '3600' }).end(); },
       '/bad-request': (_req, res) => { hit('400'); json(res, 400, { error: 'bad parameter' }); },
       '/always-500': (_req, res) => { hit('500'); json(res, 500, { error: 'boom' }); },
-      '/slow': (_req, res) => { hit('slow'); setTimeout(() => json(res, 200, { data: [] }), 3000); },
+      // Never answers (the connection stays open until the server closes): only the timeout ends it.
+      '/slow': () => { hit('slow'); },
       '/paged': (_req, res, url) => { hit('paged'); const page = Number(url.searchParams.get('page')); json(res, 200, { data: page <= 4 ? [{ page }] : [] }); },
       '/next-elsewhere': (_req, res, url) => json(res, 200, {
         data: [{ host: url.searchParams.get('from') ?? 'first' }],

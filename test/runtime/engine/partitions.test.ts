@@ -1,12 +1,24 @@
 import { baseSpec, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('partitions', () => {
   let api: LoopbackApi;
   let inFlight = 0;
   let maxInFlight = 0;
+  // A barrier instead of a delay: each observation request is held until `holdUntil` are in
+  // flight (or every partition has started), so the concurrency the engine reaches does not depend
+  // on how fast this machine answers.
+  let holdUntil = 1;
+  let started = 0;
+  let expectedRequests = Number.POSITIVE_INFINITY;
+  let held: Array<() => void> = [];
+  const barrier = () => new Promise<void>((release) => {
+    held.push(release);
+    if (inFlight >= holdUntil || started >= expectedRequests) {
+      held.forEach((r) => r());
+      held = [];
+    }
+  });
   beforeAll(async () => {
     api = await startLoopbackApi({
       '/stations': (_req, res, url) => {
@@ -16,8 +28,9 @@ describe('partitions', () => {
       },
       '/observations': async (_req, res, url) => {
         inFlight += 1;
+        started += 1;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        await sleep(30);
+        await barrier();
         inFlight -= 1;
         const station = url.searchParams.get('station');
         if (station === 'ST-3' || station === 'broken') {
@@ -29,7 +42,7 @@ describe('partitions', () => {
     });
   });
   afterAll(() => api.close());
-  beforeEach(() => { inFlight = 0; maxInFlight = 0; });
+  beforeEach(() => { inFlight = 0; maxInFlight = 0; started = 0; holdUntil = 1; expectedRequests = Number.POSITIVE_INFINITY; });
 
   const observations = { query: { station: '{{ partition.station }}' } };
 
@@ -43,6 +56,8 @@ describe('partitions', () => {
   });
 
   test('partitions from a paginated parent request, fetched with bounded concurrency', async () => {
+    holdUntil = 3;
+    expectedRequests = 8;
     const { sink, summary } = await runSpec(baseSpec(`${api.url}/observations`, {
       request: { ...observations, url: `${api.url}/observations` },
       partitions: {

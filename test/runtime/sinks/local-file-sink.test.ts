@@ -31,7 +31,8 @@ describe('LocalFileSink', () => {
     // Another partition completes and flushes (closes the file) while that write waits: a
     // Node.js stream emits no 'drain' once it is ending, so waiting for 'drain' alone would hang.
     await sink.flush();
-    await expect(Promise.race([waiting.then(() => 'released'), new Promise((r) => setTimeout(() => r('stuck'), 2000))])).resolves.toBe('released');
+    // Stuck, this never settles and the test fails at jest's timeout, however busy the machine is.
+    await expect(waiting.then(() => 'released')).resolves.toBe('released');
     expect(readFileSync(sink.written[0], 'utf8')).toBe(`{"first":true}\n${big}`);
   });
 });
