@@ -163,6 +163,52 @@ project.eslint?.addOverride({
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
+// The layering (docs/ARCHITECTURE.md), held by lint so that a wrong import fails CI:
+//   construct folders ↛ runtime; construct feature folders ↛ ingestion (shared helpers live in
+//   src/private); feed-spec ↛ either side; ports ↛ the rest of the runtime; engine ↛ adapters
+//   and ↛ the AWS SDK; adapters ↛ each other and ↛ entry points (only entry points wire them).
+const RUNTIME = './src/runtime';
+const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction'];
+const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
+const layering = [
+  ...CONSTRUCT_FOLDERS.map((folder) => ({
+    target: `./src/${folder}`, from: RUNTIME, message: 'The construct never imports the runtime: share through src/feed-spec.',
+  })),
+  ...CONSTRUCT_FOLDERS.filter((folder) => folder !== 'ingestion').map((folder) => ({
+    target: `./src/${folder}`, from: './src/ingestion', message: 'Arrows point down: shared construct helpers go to src/private.',
+  })),
+  {
+    target: './src/feed-spec',
+    from: './src',
+    except: ['./feed-spec'],
+    message: 'The feed spec and the poller contract are the contract both sides import; they import neither side.',
+  },
+  {
+    target: `${RUNTIME}/ports`,
+    from: RUNTIME,
+    except: ['./ports'],
+    message: 'Ports are leaves: interfaces only, importing nothing from the runtime.',
+  },
+  {
+    target: `${RUNTIME}/engine`,
+    from: [...ADAPTERS, 'entrypoints'].map((folder) => `${RUNTIME}/${folder}`),
+    message: 'The engine depends on ports only; entry points choose the implementations.',
+  },
+  ...ADAPTERS.map((folder) => ({
+    target: `${RUNTIME}/${folder}`,
+    from: [...ADAPTERS.filter((other) => other !== folder), 'entrypoints'].map((other) => `${RUNTIME}/${other}`),
+    message: 'Adapters know each other only through ports; entry points wire them.',
+  })),
+];
+project.eslint?.addRules({ 'import/no-restricted-paths': ['error', { zones: layering }] });
+// The engine and the ports know nothing of AWS.
+project.eslint?.addOverride({
+  files: ['src/runtime/engine/**/*.ts', 'src/runtime/ports/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', '@aws-lambda-powertools/*', 'aws-lambda'], message: 'The engine and the ports know nothing of AWS: use a port.' }] }],
+  },
+});
+
 // Type-check everything jsii does not compile (the runtime, tests, examples).
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the runtime, tests and examples (jsii compiles only the construct)',

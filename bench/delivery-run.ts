@@ -3,18 +3,18 @@
  * its peak memory is the run's alone): the engine pulls RECORDS records from the loopback API
  * and delivers them through the real Firehose sink to the loopback Firehose endpoint.
  */
+import { parseFeedSpec } from '../src/feed-spec/feed-spec';
 import { runFeed } from '../src/runtime/engine/engine';
-import { memoryLogger } from '../src/runtime/engine/logger';
-import { Redactor } from '../src/runtime/engine/redactor';
+import { SecretRedactor } from '../src/runtime/redaction/secret-redactor';
 import { CachingSecretResolver } from '../src/runtime/secrets/secret-resolver';
 import { createFirehoseClient } from '../src/runtime/sinks/firehose-client';
 import { FirehoseSink } from '../src/runtime/sinks/firehose-sink';
-import { MemoryStateStore } from '../src/runtime/state/state-store';
-import { parseFeedSpec } from '../src/spec/feed-spec';
+import { MemoryStateStore } from '../src/runtime/state/memory-state-store';
+import { memoryLogger } from '../test/helpers/memory-logger';
 
 async function main(): Promise<void> {
   const [apiUrl, firehoseUrl, pageSize] = process.argv.slice(2);
-  const redactor = new Redactor();
+  const redactor = new SecretRedactor();
   // The Lambda's own client factory, pointed at the loopback endpoint.
   const client = createFirehoseClient({
     endpoint: firehoseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' },

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { feedSpecJsonSchemaDocument } from '../src/spec/json-schema';
+import { feedSpecJsonSchemaDocument } from '../src/feed-spec/json-schema';
 
 const file = path.join(__dirname, '..', 'schema', 'feed-spec.v1.json');
 mkdirSync(path.dirname(file), { recursive: true });

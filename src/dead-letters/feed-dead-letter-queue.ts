@@ -6,9 +6,9 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { definedOnly } from '../ingestion/defined-only';
-import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
 import { skipCheckovChecks } from '../private/checkov';
+import { definedOnly } from '../private/defined-only';
+import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
 export interface FeedDeadLetterQueueProps {
   readonly existingDeadLetterQueue?: sqs.IQueue;

@@ -11,15 +11,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
-import { acknowledgeFindings, nagResource } from '../ingestion/nag-acknowledgements';
+import { DEAD_LETTER_FOLDER, feedFolder, FIREHOSE_TIME_FOLDERS } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
-
-/** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
-export const DEAGGREGATION_MAX_LINES = 500;
+import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgements';
 
 /** Firehose's limit on the length of an S3 prefix. */
 const PREFIX_MAX_LENGTH = 1024;
-const TIME_LEVELS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
 export interface FeedDeliveryStreamProps {
   readonly feed: string;
@@ -83,12 +80,12 @@ function deliveryView(bucket: s3.IBucket, prefixes: ReadonlyArray<string>): s3.I
 
 /** The default data prefix: per feed, then the dynamic partition keys, then time. */
 export function defaultDataOutputPrefix(feed: string, dynamicPartitioning?: DynamicPartitioning): string {
-  return `feed=${feed}/${dynamicPartitioning?.prefixLevels() ?? ''}${TIME_LEVELS}`;
+  return `${feedFolder(feed)}${dynamicPartitioning?.prefixLevels() ?? ''}${FIREHOSE_TIME_FOLDERS}`;
 }
 
 /** The default error prefix: per feed and error type, then time. */
 export function defaultErrorOutputPrefix(feed: string): string {
-  return `errors/feed=${feed}/!{firehose:error-output-type}/${TIME_LEVELS}`;
+  return `errors/${feedFolder(feed)}!{firehose:error-output-type}/${FIREHOSE_TIME_FOLDERS}`;
 }
 
 /**
@@ -174,8 +171,8 @@ function checkPrefixes(data: string, error: string, partitioning: DynamicPartiti
     if (prefix.startsWith('/')) {
       fail(`${name} '${prefix}' starts with '/'; S3 keys would begin with an empty folder. Remove the leading '/'`);
     }
-    if (prefix.startsWith('dead-letters/')) {
-      fail(`${name} '${prefix}' is inside dead-letters/, where the poller keeps oversized dead letters; choose another prefix`);
+    if (prefix.startsWith(DEAD_LETTER_FOLDER)) {
+      fail(`${name} '${prefix}' is inside ${DEAD_LETTER_FOLDER}, where the poller keeps oversized dead letters; choose another prefix`);
     }
   }
   if (!error.includes('!{firehose:error-output-type}') && error.includes('!{')) {

@@ -12,27 +12,27 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { acknowledgeFindings, logicalIdOf, nagResource } from './nag-acknowledgements';
-import { SharedResourceRegistry } from './shared-resource-registry';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { DynamicPartitioning } from '../delivery/dynamic-partitioning';
-import { createFeedDeliveryStream, DEAGGREGATION_MAX_LINES, fixedFolder } from '../delivery/feed-delivery-stream';
+import { createFeedDeliveryStream, fixedFolder } from '../delivery/feed-delivery-stream';
+import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
+import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
+import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
-import { feedMetric, METRICS_NAMESPACE, schedulePeriodSeconds } from '../monitoring/feed-metrics';
+import { feedMetric, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerProps } from '../poller/poller-props';
 import { skipCheckovChecks } from '../private/checkov';
+import { acknowledgeFindings, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
+import { SharedResourceRegistry } from '../private/shared-resource-registry';
 import { createFeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleProps } from '../scheduling/feed-schedule-props';
 import { ApiSource } from '../source/api-source';
 import { specProblemsAtSynth } from '../source/validate-at-synth';
-import { FeedSpecInput, formatSpecProblems } from '../spec/feed-spec';
-import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../spec/poller-event';
 import { feedBucket } from '../storage/feed-bucket';
 
 /** Where the poller writes dead letters too large for an SQS message (see SqsDeadLetterWriter). */
-const DEAD_LETTER_PREFIX = 'dead-letters/';
 
 /**
  * Properties of an `ApiToFirehoseIngestion`.
@@ -351,13 +351,13 @@ export class ApiToFirehoseIngestion extends Construct {
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       encryptionKey: props.encryptionKey,
       environment: {
-        DELIVERY_STREAM_NAME: deliveryStream.deliveryStreamName,
-        DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
-        STATE_TABLE_NAME: stateTable.tableName,
-        DEAD_LETTER_BUCKET: bucket.bucketName,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [POLLER_ENV.deliveryStreamName]: deliveryStream.deliveryStreamName,
+        [POLLER_ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
+        [POLLER_ENV.stateTableName]: stateTable.tableName,
+        [POLLER_ENV.deadLetterBucket]: bucket.bucketName,
+        [POLLER_ENV.metricsNamespace]: METRICS_NAMESPACE,
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
-        ...(props.dynamicPartitioning ? { MAX_LINES_PER_RECORD: String(DEAGGREGATION_MAX_LINES) } : {}),
+        ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
       },
       fail,
     });
@@ -413,12 +413,12 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /** Records the poller delivered to Firehose (sum over 5 minutes by default). */
   public metricRecordsDelivered(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return feedMetric(this.feedName, 'RecordsDelivered', 'Sum').with(props);
+    return feedMetric(this.feedName, RUN_METRICS.recordsDelivered, 'Sum').with(props);
   }
 
   /** Records the poller sent to the dead-letter queue (sum over 5 minutes by default). */
   public metricRecordsDeadLettered(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return feedMetric(this.feedName, 'RecordsDeadLettered', 'Sum').with(props);
+    return feedMetric(this.feedName, RUN_METRICS.recordsDeadLettered, 'Sum').with(props);
   }
 
   /**
@@ -453,7 +453,7 @@ export class ApiToFirehoseIngestion extends Construct {
     resources.stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     resources.stateTable.encryptionKey?.grant(pollerFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     // Dead letters too large for an SQS message go to the bucket, under this feed's folder only.
-    const deadLetters = resources.bucket.arnForObjects(`${DEAD_LETTER_PREFIX}feed=${this.feedName}/*`);
+    const deadLetters = resources.bucket.arnForObjects(`${deadLetterPayloadPrefix(this.feedName)}*`);
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [deadLetters] }));
     resources.bucket.encryptionKey?.grant(pollerFunction, 'kms:GenerateDataKey');
     acknowledgeFindings(role, [`AwsSolutions-IAM5[${nagResource(this, deadLetters)}]`],

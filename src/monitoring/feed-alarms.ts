@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { feedMetric } from './feed-metrics';
+import { RUN_METRICS } from '../feed-spec/poller-contract';
 
 export interface FeedAlarmsProps {
   readonly feed: string;
@@ -74,7 +75,7 @@ export class FeedAlarms extends Construct {
     const period = Math.max(60, Math.min(props.schedulePeriodSeconds, 86400 / props.noRecordsPeriods));
     add('NoRecordsDelivered', {
       alarmDescription: `${feed}: no records delivered for ${props.noRecordsPeriods} schedule periods`,
-      metric: feedMetric(feed, 'RecordsDelivered', 'Sum', Duration.seconds(Math.floor(period / 60) * 60)),
+      metric: feedMetric(feed, RUN_METRICS.recordsDelivered, 'Sum', Duration.seconds(Math.floor(period / 60) * 60)),
       threshold: 1,
       evaluationPeriods: props.noRecordsPeriods,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,

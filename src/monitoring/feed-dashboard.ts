@@ -4,7 +4,8 @@ import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { feedMetric } from './feed-metrics';
+import { feedMetric, RunMetric } from './feed-metrics';
+import { RUN_METRICS } from '../feed-spec/poller-contract';
 
 export interface FeedDashboardProps {
   readonly feed: string;
@@ -28,7 +29,7 @@ export class FeedDashboard extends Construct {
   constructor(scope: Construct, id: string, props: FeedDashboardProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const feedSum = (name: string, label: string) => feedMetric(props.feed, name, 'Sum', period).with({ label });
+    const feedSum = (name: RunMetric, label: string) => feedMetric(props.feed, name, 'Sum', period).with({ label });
     const stream = (name: string, label: string, statistic = 'Sum') => props.deliveryStream.metric(name, { period, statistic, label });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -43,17 +44,17 @@ export class FeedDashboard extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Records',
-            left: [feedSum('RecordsFetched', 'fetched'), feedSum('RecordsDelivered', 'delivered'), feedSum('RecordsDeadLettered', 'dead-lettered')],
+            left: [feedSum(RUN_METRICS.recordsFetched, 'fetched'), feedSum(RUN_METRICS.recordsDelivered, 'delivered'), feedSum(RUN_METRICS.recordsDeadLettered, 'dead-lettered')],
             width: 10,
           }),
           new cloudwatch.GraphWidget({
             title: 'Requests',
-            left: [feedSum('Pages', 'pages'), feedSum('Retries', 'retries'), feedSum('RequestsDeadLettered', 'requests dead-lettered')],
+            left: [feedSum(RUN_METRICS.pages, 'pages'), feedSum(RUN_METRICS.retries, 'retries'), feedSum(RUN_METRICS.requestsDeadLettered, 'requests dead-lettered')],
             width: 8,
           }),
           new cloudwatch.GraphWidget({
             title: 'Cursor lag (s)',
-            left: [feedMetric(props.feed, 'CursorLag', 'Maximum', period).with({ label: 'max' })],
+            left: [feedMetric(props.feed, RUN_METRICS.cursorLag, 'Maximum', period).with({ label: 'max' })],
             width: 6,
           }),
         ],

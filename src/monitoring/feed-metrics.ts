@@ -1,16 +1,16 @@
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { FEED_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE, RUN_METRICS } from '../feed-spec/poller-contract';
 
-/** The namespace and dimensions the poller publishes its EMF metrics under (Powertools adds `service`). */
-export const METRICS_NAMESPACE = 'CdkApiIngestion';
-export const METRICS_SERVICE = 'cdk-api-ingestion';
+/** A run metric's name (see `RUN_METRICS` in the poller contract). */
+export type RunMetric = typeof RUN_METRICS[keyof typeof RUN_METRICS];
 
 /** One of the poller's per-feed metrics. */
-export function feedMetric(feed: string, metricName: string, statistic: string, period?: Duration): cloudwatch.Metric {
+export function feedMetric(feed: string, metricName: RunMetric, statistic: string, period?: Duration): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: METRICS_SERVICE, Feed: feed },
+    dimensionsMap: { service: METRICS_SERVICE, [FEED_DIMENSION]: feed },
     statistic,
     period,
   });

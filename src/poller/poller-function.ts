@@ -11,16 +11,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { pollerNodeOptions } from './node-options';
 import { PollerProps } from './poller-props';
+import { POLLER_ENV } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
 const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
 
 /** Variables the construct sets; a user's `environment` may not replace them. */
-export const POLLER_ENVIRONMENT_NAMES = [
-  'DELIVERY_STREAM_NAME', 'DEAD_LETTER_QUEUE_URL', 'STATE_TABLE_NAME', 'DEAD_LETTER_BUCKET',
-  'POWERTOOLS_METRICS_NAMESPACE', 'MAX_LINES_PER_RECORD',
-];
+const POLLER_ENVIRONMENT_NAMES: ReadonlyArray<string> = Object.values(POLLER_ENV);
 
 export interface PollerFunctionProps {
   readonly feed: string;

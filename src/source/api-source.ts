@@ -8,7 +8,7 @@ import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
 import type { Records } from './records';
 import { specProblemsAtSynth } from './validate-at-synth';
-import { FeedSpecInput, formatSpecProblems } from '../spec/feed-spec';
+import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
 
 /** The HTTP method of the API request. */
 export enum HttpMethod {

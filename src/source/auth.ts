@@ -1,5 +1,5 @@
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { AuthSpec } from '../spec/feed-spec';
+import type { AuthSpec } from '../feed-spec/feed-spec';
 
 /** Properties of OAuth2 client-credentials auth. */
 export interface OAuth2ClientCredentialsProps {

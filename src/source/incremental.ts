@@ -1,5 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
-import type { IncrementalSpec } from '../spec/feed-spec';
+import type { IncrementalSpec } from '../feed-spec/feed-spec';
 
 /** An incremental cursor held in a date-time field of the records. */
 export interface DatetimeIncrementalProps {

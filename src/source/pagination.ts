@@ -1,4 +1,4 @@
-import type { PaginationSpec } from '../spec/feed-spec';
+import type { PaginationSpec } from '../feed-spec/feed-spec';
 
 /** Where a pagination parameter is sent. */
 export enum ParameterLocation {

@@ -1,6 +1,6 @@
 import type { Pagination } from './pagination';
 import type { Records } from './records';
-import type { PartitionsSpec } from '../spec/feed-spec';
+import type { PartitionsSpec } from '../feed-spec/feed-spec';
 
 /** Options for a static list of partitions. */
 export interface PartitionListOptions {

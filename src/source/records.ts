@@ -1,4 +1,4 @@
-import type { RecordsSpec } from '../spec/feed-spec';
+import type { RecordsSpec } from '../feed-spec/feed-spec';
 
 /** Options for any records format. */
 export interface RecordsOptions {

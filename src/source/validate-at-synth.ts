@@ -6,7 +6,7 @@
  * (`https://${apiId}.execute-api.${region}.amazonaws.com/prod/`) is checked around the token.
  */
 import { Token, Tokenization } from 'aws-cdk-lib';
-import { SpecProblem, specDepthProblem, validateFeedSpec } from '../spec/feed-spec';
+import { SpecProblem, specDepthProblem, validateFeedSpec } from '../feed-spec/feed-spec';
 
 // Stand-ins for a token inside a string. A problem there is reported only if the value is wrong
 // with either stand-in: `ftp://${host}/` is wrong whatever the host, `https://api:${port}/` is not.

@@ -6,9 +6,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { definedOnly } from '../ingestion/defined-only';
-import { acknowledgeFindings } from '../ingestion/nag-acknowledgements';
 import { skipCheckovChecks } from '../private/checkov';
+import { definedOnly } from '../private/defined-only';
+import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
 export interface FeedBucketProps {
   readonly existingBucket?: s3.IBucket;

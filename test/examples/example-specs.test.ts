@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ApiSource, ApiToFirehoseIngestion } from '../../src';
-import { MemoryStateStore } from '../../src/runtime/state/state-store';
+import { MemoryStateStore } from '../../src/runtime/state/memory-state-store';
 import { readBody, runSpec } from '../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { testStack } from '../helpers/synth';

@@ -3,16 +3,17 @@
  * what it writes. Secrets come from a map through the real caching resolver and redactor.
  */
 import type { IncomingMessage } from 'node:http';
-import type { DeadLetterWriter } from '../../src/runtime/dead-letters/dead-letter';
+import { FeedSpecInput, parseFeedSpec } from '../../src/feed-spec/feed-spec';
 import { EngineOptions, RunSummary, runFeed } from '../../src/runtime/engine/engine';
 import type { RecordEnvelope } from '../../src/runtime/engine/envelope';
 import type { Clock } from '../../src/runtime/engine/http-client';
-import { jsonLogger } from '../../src/runtime/engine/logger';
-import { Redactor } from '../../src/runtime/engine/redactor';
+import { jsonLogger } from '../../src/runtime/logging/json-logger';
+import type { DeadLetterWriter } from '../../src/runtime/ports/dead-letters';
+import type { RecordSink, SinkLine, SinkReport } from '../../src/runtime/ports/record-sink';
+import { StateStore } from '../../src/runtime/ports/state-store';
+import { SecretRedactor } from '../../src/runtime/redaction/secret-redactor';
 import { CachingSecretResolver } from '../../src/runtime/secrets/secret-resolver';
-import type { RecordSink, SinkLine, SinkReport } from '../../src/runtime/sinks/record-sink';
-import { MemoryStateStore, StateStore } from '../../src/runtime/state/state-store';
-import { FeedSpecInput, parseFeedSpec } from '../../src/spec/feed-spec';
+import { MemoryStateStore } from '../../src/runtime/state/memory-state-store';
 
 /** A sink that keeps every line (and can be told to fail, like a Firehose that gave up). */
 export class CollectingSink implements RecordSink {
@@ -64,7 +65,7 @@ export function baseSpec(url: string, overrides: Partial<FeedSpecInput> = {}): F
 }
 
 export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}): Promise<HarnessResult> {
-  const redactor = new Redactor();
+  const redactor = new SecretRedactor();
   const lines: string[] = [];
   const logger = jsonLogger(redactor, (line) => lines.push(line));
   const sink = options.sink ?? new CollectingSink();

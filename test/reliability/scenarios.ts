@@ -11,17 +11,17 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { parseFeedSpec, FeedSpecInput } from '../../src/feed-spec/feed-spec';
 import { SqsDeadLetterWriter } from '../../src/runtime/dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../../src/runtime/engine/engine';
-import { memoryLogger } from '../../src/runtime/engine/logger';
-import { Redactor } from '../../src/runtime/engine/redactor';
+import { SecretRedactor } from '../../src/runtime/redaction/secret-redactor';
 import { CachingSecretResolver } from '../../src/runtime/secrets/secret-resolver';
 import { FirehoseSink } from '../../src/runtime/sinks/firehose-sink';
 import { DynamoDbStateStore } from '../../src/runtime/state/dynamodb-state-store';
-import { parseFeedSpec, FeedSpecInput } from '../../src/spec/feed-spec';
 import { BUNDLED_HANDLER } from '../helpers/bundled-handler';
 import { Faults, startFaultProxy } from '../helpers/fault-proxy';
 import { json, startLoopbackApi } from '../helpers/loopback-api';
+import { memoryLogger } from '../helpers/memory-logger';
 import {
   createFeedResources, drainQueue, dynamoDbClient, FeedResources, motoEndpoint, pollerEnv, readAllObjects, s3Client, sqsClient, TEST_REGION,
 } from '../helpers/moto-aws';
@@ -135,7 +135,7 @@ async function runInProcess(s: Scenario, apiUrl: string, resources: FeedResource
   });
   const summaries: RunSummary[] = [];
   for (let run = 0; run < 50; run++) {
-    const redactor = new Redactor();
+    const redactor = new SecretRedactor();
     const logger = memoryLogger();
     const deadLetters = new SqsDeadLetterWriter({ sqs: sqsClient(), s3: s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'reliability' });
     const summary = await runFeed(parseFeedSpec(spec(apiUrl, s)), {

@@ -7,14 +7,11 @@
  * - `request`: an API request that failed after its retries (its partition's records were not
  *   fetched; an incremental feed's cursor did not move, so the next run fetches them).
  */
-import type { Redactor } from '../engine/redactor';
+import type { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports/dead-letters';
+import type { Redactor } from '../ports/redactor';
 
 export const DEAD_LETTER_FORMAT = 'cdk-api-ingestion/dead-letter@1';
 
-/** Where a feed's oversized dead-letter payloads are kept in its bucket, and the only place redrive reads. */
-export function deadLetterPayloadPrefix(feed: string): string {
-  return `dead-letters/feed=${feed}/`;
-}
 
 export interface DeadLetterMessage {
   readonly format: typeof DEAD_LETTER_FORMAT;
@@ -32,28 +29,6 @@ export interface DeadLetterMessage {
   readonly payload?: string;
   /** Where the lines are when they were too large for the message. */
   readonly payloadS3?: { readonly bucket: string; readonly key: string };
-}
-
-export interface RecordsDeadLetter {
-  readonly lines: string;
-  readonly lineCount: number;
-  readonly error: string;
-  readonly attempts: number;
-}
-
-export interface RequestDeadLetter {
-  readonly partition: Readonly<Record<string, string>> | null;
-  readonly request: { readonly method: string; readonly url: string };
-  readonly error: string;
-  /** Requests sent before giving up, when the failure was the API's answer or the network. */
-  readonly attempts?: number;
-  /** When the API asked to be called again (its Retry-After), if that was beyond the run's time budget. */
-  readonly retryAfter?: string;
-}
-
-export interface DeadLetterWriter {
-  sendRecords(letter: RecordsDeadLetter): Promise<void>;
-  sendRequest(letter: RequestDeadLetter): Promise<void>;
 }
 
 /** The message for records that could not be delivered (the payload inline; a writer may move it). */

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DeadLetterMessage, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
+import { DeadLetterMessage, recordsMessage, requestMessage } from './dead-letter';
+import { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports/dead-letters';
 
 export class FileDeadLetterWriter implements DeadLetterWriter {
   public count = 0;

@@ -10,9 +10,10 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_FORMAT, DeadLetterMessage, deadLetterPayloadPrefix } from './dead-letter';
-import type { Logger } from '../engine/logger';
-import type { RecordSink } from '../sinks/record-sink';
+import { DEAD_LETTER_FORMAT, DeadLetterMessage } from './dead-letter';
+import { deadLetterPayloadPrefix } from '../../feed-spec/poller-contract';
+import type { Logger } from '../ports/logger';
+import type { RecordSink } from '../ports/record-sink';
 
 export interface RedriveOptions {
   readonly sqs: SQSClient;

@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeadLetterMessage, deadLetterPayloadPrefix, DeadLetterWriter, RecordsDeadLetter, recordsMessage, RequestDeadLetter, requestMessage } from './dead-letter';
+import { DeadLetterMessage, recordsMessage, requestMessage } from './dead-letter';
+import { deadLetterPayloadPrefix } from '../../feed-spec/poller-contract';
+import { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports/dead-letters';
 
 /** SQS accepts messages up to 256 KiB; keep a margin for attributes and encoding. */
 export const SQS_INLINE_LIMIT_BYTES = 240 * 1024;

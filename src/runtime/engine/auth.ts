@@ -3,9 +3,9 @@
  * OAuth2 client credentials (token cached until it expires, refreshed once on a 401).
  */
 import type { HttpClient } from './http-client';
-import type { Redactor } from './redactor';
-import type { AuthSpec } from '../../spec/feed-spec';
-import type { SecretResolver } from '../secrets/secret-resolver';
+import type { AuthSpec } from '../../feed-spec/feed-spec';
+import type { Redactor } from '../ports/redactor';
+import type { SecretResolver } from '../ports/secrets';
 
 export interface AuthTarget {
   headers: Record<string, string>;

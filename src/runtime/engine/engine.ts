@@ -12,17 +12,17 @@ import { createAuthenticator } from './auth';
 import { EnvelopeWriter } from './envelope';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
-import type { Logger } from './logger';
 import { allowedOrigins } from './origins';
 import { pageStream, PageStreamEnd } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
-import type { Redactor } from './redactor';
-import type { FeedSpec } from '../../spec/feed-spec';
-import type { DeadLetterWriter } from '../dead-letters/dead-letter';
-import type { SecretResolver } from '../secrets/secret-resolver';
-import type { RecordSink } from '../sinks/record-sink';
-import type { Checkpoint, Cursor, StateStore } from '../state/state-store';
+import type { FeedSpec } from '../../feed-spec/feed-spec';
+import type { DeadLetterWriter } from '../ports/dead-letters';
+import type { Logger } from '../ports/logger';
+import type { RecordSink } from '../ports/record-sink';
+import type { Redactor } from '../ports/redactor';
+import type { SecretResolver } from '../ports/secrets';
+import type { Checkpoint, Cursor, StateStore } from '../ports/state-store';
 
 export interface PreviewLimits {
   readonly maxPages?: number;

@@ -12,7 +12,7 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { EncodableLine } from '../sinks/record-sink';
+import type { EncodableLine } from '../ports/record-sink';
 
 export interface RecordEnvelope {
   readonly feed: string;

@@ -7,7 +7,7 @@ import { CheckedElements, checkedArrayElements, elementTexts } from './checked-j
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
 import { plainMemberPath, queryAll, selectFields } from './json-path';
 import { compactJson, rawArrayElements } from './raw-json';
-import type { RecordsSpec } from '../../spec/feed-spec';
+import type { RecordsSpec } from '../../feed-spec/feed-spec';
 
 /** The response is not what the spec says it is: not retryable, reported with its context. */
 export class BadResponseError extends Error {

@@ -21,9 +21,9 @@ import { isIP } from 'node:net';
 import * as zlib from 'node:zlib';
 import pRetry, { AbortError } from 'p-retry';
 import { AddressPolicy, addressRefusal } from './address-policy';
-import type { Logger } from './logger';
 import { formatOrigin, Origin, originOf, sameOrigin } from './origins';
-import type { Redactor } from './redactor';
+import type { Logger } from '../ports/logger';
+import type { Redactor } from '../ports/redactor';
 
 /** Time as the client sees it: real by default, a fake one in tests. */
 export interface Clock {

@@ -3,8 +3,8 @@
  * lookback window for late-arriving data) and the highest cursor seen in the records.
  */
 import { queryFirst } from './json-path';
-import type { IncrementalSpec } from '../../spec/feed-spec';
-import type { Cursor } from '../state/state-store';
+import type { IncrementalSpec } from '../../feed-spec/feed-spec';
+import type { Cursor } from '../ports/state-store';
 
 /** The cursor a run requests from: stored (or start), moved back by the lookback window. */
 export function requestCursor(spec: IncrementalSpec, stored: Cursor | undefined): Cursor {

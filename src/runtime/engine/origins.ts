@@ -9,7 +9,7 @@
  *   or the scheme's default port, with the schemes of the spec's own URLs: an https spec admits
  *   https only, so no entry opens a downgrade to http.
  */
-import type { FeedSpec } from '../../spec/feed-spec';
+import type { FeedSpec } from '../../feed-spec/feed-spec';
 
 export interface Origin {
   readonly protocol: 'http:' | 'https:';

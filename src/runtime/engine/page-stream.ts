@@ -5,11 +5,11 @@
 import type { Authenticator } from './auth';
 import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
-import type { Logger } from './logger';
 import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
-import type { Redactor } from './redactor';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
-import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../spec/feed-spec';
+import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../feed-spec/feed-spec';
+import type { Logger } from '../ports/logger';
+import type { Redactor } from '../ports/redactor';
 
 export interface PageStreamOptions {
   readonly request: RequestSpec;

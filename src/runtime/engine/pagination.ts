@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import LinkHeader from 'http-link-header';
 import { firstHeader, HttpResponse } from './http-client';
 import { queryFirst } from './json-path';
-import type { PaginationSpec } from '../../spec/feed-spec';
+import type { PaginationSpec } from '../../feed-spec/feed-spec';
 
 /** The parts of a request that pagination changes. */
 export interface PageRequest {

@@ -5,7 +5,7 @@
 import { canonicalJson } from './envelope';
 import { queryFirst } from './json-path';
 import { pageStream, PageStreamOptions } from './page-stream';
-import type { FeedSpec } from '../../spec/feed-spec';
+import type { FeedSpec } from '../../feed-spec/feed-spec';
 
 export type Partition = Readonly<Record<string, string>> | null;
 

@@ -12,23 +12,28 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sqsClient } from './aws-clients';
 import { startDemoApi } from './demo-api';
 import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
-import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../spec/feed-spec';
-import { DeadLetterWriter, RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
+import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
+import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../engine/engine';
-import { jsonLogger, Logger } from '../engine/logger';
-import { Redactor } from '../engine/redactor';
-import { CachingSecretResolver, SecretResolver, SecretStringSource } from '../secrets/secret-resolver';
+import { jsonLogger } from '../logging/json-logger';
+import { DeadLetterWriter } from '../ports/dead-letters';
+import { Logger } from '../ports/logger';
+import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
+import { Redactor } from '../ports/redactor';
+import { SecretResolver, SecretStringSource } from '../ports/secrets';
+import { StateStore } from '../ports/state-store';
+import { SecretRedactor } from '../redaction/secret-redactor';
+import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
 import { LocalFileSink } from '../sinks/local-file-sink';
-import type { RecordSink, SinkLine, SinkReport } from '../sinks/record-sink';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 import { FileStateStore } from '../state/file-state-store';
-import { MemoryStateStore, StateStore } from '../state/state-store';
+import { MemoryStateStore } from '../state/memory-state-store';
 
 /** Exit codes scripts can rely on. */
 export const EXIT_OK = 0;
@@ -256,7 +261,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return EXIT_INVALID;
   }
   const { values, positionals } = parsed;
-  const redactor = new Redactor();
+  const redactor = new SecretRedactor();
   const output = safeOutput(io, redactor);
   const logger: Logger = jsonLogger(redactor, (line) => io.err(`${terminalSafe(line)}\n`));
   try {

@@ -11,12 +11,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { sqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
-import { parseFeedSpec } from '../../spec/feed-spec';
-import type { PollerEvent } from '../../spec/poller-event';
+import { parseFeedSpec } from '../../feed-spec/feed-spec';
+import { METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV } from '../../feed-spec/poller-contract';
+import type { PollerEvent } from '../../feed-spec/poller-event';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { runFeed, RunSummary } from '../engine/engine';
-import { Redactor } from '../engine/redactor';
+import { Redactor } from '../ports/redactor';
+import { SecretRedactor } from '../redaction/secret-redactor';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
@@ -29,8 +31,8 @@ const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 const sqs = sqsClient({ maxAttempts: 5 });
 const s3 = new S3Client({ maxAttempts: 5 });
-const baseLogger = new PowertoolsLogger({ serviceName: 'cdk-api-ingestion' });
-const metrics = new Metrics({ serviceName: 'cdk-api-ingestion', namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CdkApiIngestion' });
+const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
+const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
 
 /** Time kept back from the Lambda timeout to flush, commit cursors and checkpoints, and report. */
 export function safetyMarginMs(remainingMs: number): number {
@@ -46,7 +48,7 @@ function requiredEnv(name: string): string {
 }
 
 export async function handler(event: PollerEvent, context?: Context): Promise<RunSummary> {
-  const redactor = new Redactor();
+  const redactor = new SecretRedactor();
   try {
     return await run(event, context, redactor);
   } catch (err) {
@@ -59,19 +61,19 @@ async function run(event: PollerEvent, context: Context | undefined, redactor: R
   const logger = powertoolsLogger(baseLogger, redactor);
   const spec = parseFeedSpec(event.spec);
   const deadLetters = new RedactingDeadLetterWriter(new SqsDeadLetterWriter({
-    sqs, s3, feed: spec.feed, queueUrl: requiredEnv('DEAD_LETTER_QUEUE_URL'), bucket: requiredEnv('DEAD_LETTER_BUCKET'),
+    sqs, s3, feed: spec.feed, queueUrl: requiredEnv(POLLER_ENV.deadLetterQueueUrl), bucket: requiredEnv(POLLER_ENV.deadLetterBucket),
   }), redactor);
   const remaining = context?.getRemainingTimeInMillis?.();
   const summary = await runFeed(spec, {
     sink: new FirehoseSink({
       client: firehose,
-      deliveryStreamName: requiredEnv('DELIVERY_STREAM_NAME'),
+      deliveryStreamName: requiredEnv(POLLER_ENV.deliveryStreamName),
       deadLetters,
       logger,
       // Set by the construct when the stream deaggregates records for dynamic partitioning.
-      maxLinesPerRecord: process.env.MAX_LINES_PER_RECORD ? Number(process.env.MAX_LINES_PER_RECORD) : undefined,
+      maxLinesPerRecord: process.env[POLLER_ENV.maxLinesPerRecord] ? Number(process.env[POLLER_ENV.maxLinesPerRecord]) : undefined,
     }),
-    state: new DynamoDbStateStore(dynamodb, requiredEnv('STATE_TABLE_NAME')),
+    state: new DynamoDbStateStore(dynamodb, requiredEnv(POLLER_ENV.stateTableName)),
     secrets: new CachingSecretResolver(secretsManagerSource(secretsManager), redactor),
     deadLetters,
     logger,

@@ -4,9 +4,10 @@
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { FEED_DIMENSION, RUN_METRICS } from '../../feed-spec/poller-contract';
 import type { RunSummary } from '../engine/engine';
-import type { LogFields, Logger } from '../engine/logger';
-import type { Redactor } from '../engine/redactor';
+import type { LogFields, Logger } from '../ports/logger';
+import type { Redactor } from '../ports/redactor';
 
 export function powertoolsLogger(logger: PowertoolsLogger, redactor: Redactor): Logger {
   const clean = (fields: LogFields = {}) => redactor.redactValue(fields);
@@ -19,18 +20,18 @@ export function powertoolsLogger(logger: PowertoolsLogger, redactor: Redactor): 
 
 /** One EMF document per run, dimensioned by feed. */
 export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
-  metrics.addDimension('Feed', summary.feed);
-  metrics.addMetric('RecordsFetched', MetricUnit.Count, summary.recordsFetched);
-  metrics.addMetric('RecordsDelivered', MetricUnit.Count, summary.recordsDelivered);
-  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, summary.recordsDeadLettered);
-  metrics.addMetric('RequestsDeadLettered', MetricUnit.Count, summary.requestsDeadLettered);
-  metrics.addMetric('Pages', MetricUnit.Count, summary.pages);
-  metrics.addMetric('Retries', MetricUnit.Count, summary.retries);
-  metrics.addMetric('FirehoseFailedPuts', MetricUnit.Count, summary.failedPuts);
-  metrics.addMetric('PartitionsFailed', MetricUnit.Count, summary.partitionsFailed);
-  metrics.addMetric('RunDuration', MetricUnit.Milliseconds, summary.durationMs);
+  metrics.addDimension(FEED_DIMENSION, summary.feed);
+  metrics.addMetric(RUN_METRICS.recordsFetched, MetricUnit.Count, summary.recordsFetched);
+  metrics.addMetric(RUN_METRICS.recordsDelivered, MetricUnit.Count, summary.recordsDelivered);
+  metrics.addMetric(RUN_METRICS.recordsDeadLettered, MetricUnit.Count, summary.recordsDeadLettered);
+  metrics.addMetric(RUN_METRICS.requestsDeadLettered, MetricUnit.Count, summary.requestsDeadLettered);
+  metrics.addMetric(RUN_METRICS.pages, MetricUnit.Count, summary.pages);
+  metrics.addMetric(RUN_METRICS.retries, MetricUnit.Count, summary.retries);
+  metrics.addMetric(RUN_METRICS.firehoseFailedPuts, MetricUnit.Count, summary.failedPuts);
+  metrics.addMetric(RUN_METRICS.partitionsFailed, MetricUnit.Count, summary.partitionsFailed);
+  metrics.addMetric(RUN_METRICS.runDuration, MetricUnit.Milliseconds, summary.durationMs);
   if (summary.cursorLagSeconds !== undefined) {
-    metrics.addMetric('CursorLag', MetricUnit.Seconds, summary.cursorLagSeconds);
+    metrics.addMetric(RUN_METRICS.cursorLag, MetricUnit.Seconds, summary.cursorLagSeconds);
   }
   metrics.publishStoredMetrics();
 }

@@ -3,18 +3,9 @@
  * value exists only in the poller's memory, and is registered with the redactor the moment it
  * is read, so it can never be logged.
  */
-import type { SecretRef } from '../../spec/feed-spec';
-import type { Redactor } from '../engine/redactor';
-
-export interface SecretResolver {
-  /** The secret string (the whole secret, or one field of a JSON secret). */
-  resolve(ref: SecretRef): Promise<string>;
-  /** The secret parsed as a JSON object (basic auth, OAuth2 client credentials). */
-  resolveJson(ref: SecretRef): Promise<Record<string, string>>;
-}
-
-/** Source of raw secret strings by ARN or name. */
-export type SecretStringSource = (arnOrName: string) => Promise<string>;
+import type { SecretRef } from '../../feed-spec/feed-spec';
+import type { Redactor } from '../ports/redactor';
+import type { SecretResolver, SecretStringSource } from '../ports/secrets';
 
 export class SecretFieldError extends Error {
   constructor(message: string) {

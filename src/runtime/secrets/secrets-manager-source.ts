@@ -1,6 +1,6 @@
 /** Secret strings from AWS Secrets Manager (the Lambda's source; the local command's too). */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretStringSource } from './secret-resolver';
+import type { SecretStringSource } from '../ports/secrets';
 
 export function secretsManagerSource(client = new SecretsManagerClient({ maxAttempts: 3 })): SecretStringSource {
   return async (arnOrName) => {

@@ -12,9 +12,9 @@ import pRetry, { AbortError } from 'p-retry';
 import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
 import { LinePacker, LineTooLargeError, PackedRecord } from './line-packer';
 import { PutRecordBatchBody, putRecordBatchCommand } from './put-record-batch-body';
-import type { RecordSink, SinkLine, SinkReport } from './record-sink';
-import type { DeadLetterWriter } from '../dead-letters/dead-letter';
-import type { Logger } from '../engine/logger';
+import type { DeadLetterWriter } from '../ports/dead-letters';
+import type { Logger } from '../ports/logger';
+import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
 
 export interface FirehoseSinkOptions {
   readonly client: FirehoseClient;

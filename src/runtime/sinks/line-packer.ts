@@ -3,7 +3,7 @@
  * splitting a line. Firehose bills each record in 5 KB steps and concatenates records in S3 with
  * no delimiter, so packing costs less and leaves the delivered objects byte-identical.
  */
-import type { SinkLine } from './record-sink';
+import type { SinkLine } from '../ports/record-sink';
 
 export class LineTooLargeError extends Error {
   constructor(public readonly bytes: number, public readonly maxBytes: number) {

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
 import * as path from 'node:path';
-import type { RecordSink, SinkLine, SinkReport } from './record-sink';
+import { feedFolder, timeFolders } from '../../feed-spec/poller-contract';
+import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
 
 export interface LocalFileSinkOptions {
   readonly directory: string;
@@ -17,10 +18,6 @@ export interface LocalFileSinkOptions {
   readonly now?: () => Date;
 }
 
-export function s3StyleKeyPrefix(feed: string, at: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `feed=${feed}/year=${at.getUTCFullYear()}/month=${pad(at.getUTCMonth() + 1)}/day=${pad(at.getUTCDate())}/hour=${pad(at.getUTCHours())}/`;
-}
 
 export class LocalFileSink implements RecordSink {
   private stream: WriteStream | undefined;
@@ -37,7 +34,7 @@ export class LocalFileSink implements RecordSink {
     if (!this.stream || this.fileBytes >= (this.options.maxFileBytes ?? 64 * 1024 * 1024)) {
       await this.close();
       const at = (this.options.now ?? (() => new Date()))();
-      const dir = path.join(this.options.directory, s3StyleKeyPrefix(this.options.feed, at));
+      const dir = path.join(this.options.directory, `${feedFolder(this.options.feed)}${timeFolders(at)}`);
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${this.options.feed}-${at.toISOString().replace(/[:.]/g, '-')}-${this.runId}-${this.files}.ndjson`);
       this.stream = createWriteStream(file);

@@ -8,7 +8,7 @@
 import {
   ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Checkpoint, Cursor, LeaseResult, StateStore } from './state-store';
+import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
 export class DynamoDbStateStore implements StateStore {
   constructor(private readonly client: DynamoDBClient, private readonly tableName: string) {}

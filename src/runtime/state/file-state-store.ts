@@ -4,7 +4,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Checkpoint, Cursor, LeaseResult, MemoryStateStore, StateStore } from './state-store';
+import { MemoryStateStore } from './memory-state-store';
+import { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
 interface StateFile {
   cursors: Record<string, Cursor>;

@@ -1,6 +1,6 @@
-import type { RequestDeadLetter } from '../../../src/runtime/dead-letters/dead-letter';
 import { parseRetryAfter, RequestSpacing } from '../../../src/runtime/engine/http-client';
-import { MemoryStateStore } from '../../../src/runtime/state/state-store';
+import type { RequestDeadLetter } from '../../../src/runtime/ports/dead-letters';
+import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
 import { baseSpec, runSpec } from '../../helpers/engine-harness';
 import { FakeClock } from '../../helpers/fake-clock';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';

@@ -1,4 +1,4 @@
-import { MemoryStateStore } from '../../../src/runtime/state/state-store';
+import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
 import { baseSpec, CollectingSink, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 

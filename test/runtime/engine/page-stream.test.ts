@@ -1,10 +1,10 @@
+import { parseFeedSpec } from '../../../src/feed-spec/feed-spec';
 import { HttpClient } from '../../../src/runtime/engine/http-client';
-import { memoryLogger } from '../../../src/runtime/engine/logger';
 import { allowedOrigins } from '../../../src/runtime/engine/origins';
 import { Page, pageStream } from '../../../src/runtime/engine/page-stream';
-import { Redactor } from '../../../src/runtime/engine/redactor';
-import { parseFeedSpec } from '../../../src/spec/feed-spec';
+import { SecretRedactor } from '../../../src/runtime/redaction/secret-redactor';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
+import { memoryLogger } from '../../helpers/memory-logger';
 
 describe('pageStream', () => {
   let api: LoopbackApi;
@@ -26,7 +26,7 @@ describe('pageStream', () => {
       pagination: { type: 'pageNumber', param: 'page', stop: { emptyPage: true } },
       records: { path: 'data' },
     });
-    const redactor = new Redactor();
+    const redactor = new SecretRedactor();
     const logger = memoryLogger();
     const http = new HttpClient({
       timeoutMs: 5_000,

@@ -1,5 +1,5 @@
+import { parseFeedSpec, validateFeedSpec } from '../../../src/feed-spec/feed-spec';
 import { Paginator, readsResponseBody } from '../../../src/runtime/engine/pagination';
-import { parseFeedSpec, validateFeedSpec } from '../../../src/spec/feed-spec';
 import { baseSpec, readBody, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 

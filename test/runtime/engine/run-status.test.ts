@@ -2,8 +2,8 @@
  * The run's status says what happened to its records: a run whose records went to the dead-letter
  * queue does not report plain success.
  */
-import type { SinkReport } from '../../../src/runtime/sinks/record-sink';
-import { MemoryStateStore } from '../../../src/runtime/state/state-store';
+import type { SinkReport } from '../../../src/runtime/ports/record-sink';
+import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
 import { baseSpec, CollectingSink, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 

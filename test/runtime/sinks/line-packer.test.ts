@@ -1,6 +1,6 @@
 import { EnvelopeWriter } from '../../../src/runtime/engine/envelope';
+import type { SinkLine } from '../../../src/runtime/ports/record-sink';
 import { LinePacker, LineTooLargeError, PackedRecord } from '../../../src/runtime/sinks/line-packer';
-import type { SinkLine } from '../../../src/runtime/sinks/record-sink';
 
 function packAll(packer: LinePacker, input: SinkLine[]): PackedRecord[] {
   const records: PackedRecord[] = [];

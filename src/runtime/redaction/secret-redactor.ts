@@ -14,9 +14,11 @@
  * read, never leaks, and never breaks structured output, because `redactValue` redacts the
  * strings of a value before it is serialized rather than the serialized text.
  */
+import type { Redactor } from '../ports/redactor';
+
 export const REDACTED = '[REDACTED]';
 
-export class Redactor {
+export class SecretRedactor implements Redactor {
   private readonly forms = new Set<string>();
   private pattern: RegExp | undefined;
 

@@ -3,9 +3,9 @@
  * text a poller could write (an error with a response snippet, a URL, a header) holding the secret.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { jsonLogger } from '../../../src/runtime/engine/logger';
-import { REDACTED, Redactor } from '../../../src/runtime/engine/redactor';
 import { powertoolsLogger } from '../../../src/runtime/entrypoints/powertools';
+import { jsonLogger } from '../../../src/runtime/logging/json-logger';
+import { REDACTED, SecretRedactor } from '../../../src/runtime/redaction/secret-redactor';
 
 const SECRET = 'pa/ss w~rd!\'(é)"\\';
 
@@ -16,8 +16,8 @@ const unicodeEscaped = (text: string, upper: boolean) => [...text].map((c) => {
 }).join('');
 const nonAsciiEscaped = (text: string) => JSON.stringify(text).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-describe('Redactor', () => {
-  const redactor = new Redactor();
+describe('SecretRedactor', () => {
+  const redactor = new SecretRedactor();
   redactor.add(SECRET);
 
   test.each([
@@ -42,26 +42,26 @@ describe('Redactor', () => {
   });
 
   test('a character outside the Basic Multilingual Plane, escaped as a surrogate pair', () => {
-    const r = new Redactor();
+    const r = new SecretRedactor();
     r.add('key-🔑-42');
     expect(r.redact('{"k":"key-\\ud83d\\udd11-42"}')).toBe(`{"k":"${REDACTED}"}`);
   });
 
   test('a secret inside a longer one: the longer is replaced whole', () => {
-    const r = new Redactor();
+    const r = new SecretRedactor();
     r.add('abcd');
     r.add('xxabcdxx');
     expect(r.redact('1 xxabcdxx 2 abcd')).toBe(`1 ${REDACTED} 2 ${REDACTED}`);
   });
 
   test('a short secret is redacted too', () => {
-    const r = new Redactor();
+    const r = new SecretRedactor();
     r.add('pw');
     expect(r.redact('user:pw')).toBe(`user:${REDACTED}`);
   });
 
   test('a numeric secret (2024) redacts strings and leaves structured output valid', () => {
-    const r = new Redactor();
+    const r = new SecretRedactor();
     r.add('2024');
     expect(r.redactValue({ durationMs: 2024, time: '2024-01-01', list: ['x2024'] })).toEqual({ durationMs: 2024, time: `${REDACTED}-01-01`, list: [`x${REDACTED}`] });
     const lines: string[] = [];
@@ -73,7 +73,7 @@ describe('Redactor', () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { written.push(String(chunk)); return true; });
     try {
-      const r = new Redactor();
+      const r = new SecretRedactor();
       r.add('2024');
       const logger = powertoolsLogger(new PowertoolsLogger({ serviceName: 'test' }), r);
       expect(() => logger.info('run done', { durationMs: 2024, token: 'tok-2024' })).not.toThrow();

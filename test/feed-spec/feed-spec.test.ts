@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
-import { FeedSpecInput, validateFeedSpec } from '../../src/spec/feed-spec';
-import { feedSpecJsonSchemaDocument } from '../../src/spec/json-schema';
+import { FeedSpecInput, validateFeedSpec } from '../../src/feed-spec/feed-spec';
+import { feedSpecJsonSchemaDocument } from '../../src/feed-spec/json-schema';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SCHEMA_FILE = path.join(ROOT, 'schema', 'feed-spec.v1.json');

@@ -1,0 +1,73 @@
+/**
+ * Everything besides the spec that the construct and the poller must agree on, in one place:
+ * the environment the construct gives the poller, the metrics the poller publishes and the
+ * alarms and dashboard read, where the poller keeps dead-letter payloads, the S3 key layout the
+ * delivery stream writes and the local sink copies, and Firehose's deaggregation limit.
+ *
+ * Both sides import it; neither writes these names as literals. A test synthesizes a feed and
+ * runs the bundled poller with exactly the environment the template gives it, and checks the
+ * metrics it publishes against those the alarms and the dashboard read.
+ */
+
+/** The environment variables the construct sets on the poller, by what they hold. */
+export const POLLER_ENV = {
+  /** The Firehose delivery stream's name. */
+  deliveryStreamName: 'DELIVERY_STREAM_NAME',
+  /** The dead-letter queue's URL. */
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  /** The bucket that keeps dead-letter payloads too large for SQS. */
+  deadLetterBucket: 'DEAD_LETTER_BUCKET',
+  /** The state table's name (cursors, checkpoints, run lease). */
+  stateTableName: 'STATE_TABLE_NAME',
+  /** The metrics namespace (read by Powertools for AWS Lambda). */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** Set with dynamic partitioning: at most this many JSON lines in one Firehose record. */
+  maxLinesPerRecord: 'MAX_LINES_PER_RECORD',
+} as const;
+
+/** The namespace, service and dimension of the poller's EMF metrics (Powertools adds `service`). */
+export const METRICS_NAMESPACE = 'CdkApiIngestion';
+export const METRICS_SERVICE = 'cdk-api-ingestion';
+export const FEED_DIMENSION = 'Feed';
+
+/** The metrics the poller publishes once per run, dimensioned by feed. */
+export const RUN_METRICS = {
+  recordsFetched: 'RecordsFetched',
+  recordsDelivered: 'RecordsDelivered',
+  recordsDeadLettered: 'RecordsDeadLettered',
+  requestsDeadLettered: 'RequestsDeadLettered',
+  pages: 'Pages',
+  retries: 'Retries',
+  firehoseFailedPuts: 'FirehoseFailedPuts',
+  partitionsFailed: 'PartitionsFailed',
+  runDuration: 'RunDuration',
+  cursorLag: 'CursorLag',
+} as const;
+
+/** The folder of the feed's bucket where the poller keeps dead-letter payloads too large for SQS. */
+export const DEAD_LETTER_FOLDER = 'dead-letters/';
+
+/** Where one feed's dead-letter payloads are kept, and the only place redrive reads. */
+export function deadLetterPayloadPrefix(feed: string): string {
+  return `${DEAD_LETTER_FOLDER}feed=${feed}/`;
+}
+
+/** The first folder of a feed's data in the S3 key layout. */
+export function feedFolder(feed: string): string {
+  return `feed=${feed}/`;
+}
+
+/** The time folders of the S3 key layout, with the Firehose timestamp format of each. */
+const TIME_FOLDERS: ReadonlyArray<readonly [string, string]> = [['year', 'yyyy'], ['month', 'MM'], ['day', 'dd'], ['hour', 'HH']];
+
+/** The time folders as a Firehose prefix expression: `year=!{timestamp:yyyy}/…/hour=!{timestamp:HH}/`. */
+export const FIREHOSE_TIME_FOLDERS = TIME_FOLDERS.map(([name, format]) => `${name}=!{timestamp:${format}}/`).join('');
+
+/** The time folders for one moment (UTC), as Firehose writes them: `year=2026/month=11/day=25/hour=07/`. */
+export function timeFolders(at: Date): string {
+  const values = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours()];
+  return TIME_FOLDERS.map(([name, format], i) => `${name}=${String(values[i]).padStart(format.length, '0')}/`).join('');
+}
+
+/** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
+export const DEAGGREGATION_MAX_LINES = 500;

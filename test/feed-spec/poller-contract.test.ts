@@ -1,0 +1,86 @@
+/**
+ * The construct and the poller agree on the contract between them: the bundled poller runs with
+ * exactly the environment a synthesized template gives it (its references resolved to moto's
+ * resources), and publishes the metrics the template's alarms and dashboard read, under the
+ * namespace the template sets.
+ */
+import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Incremental, Records } from '../../src';
+import { METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../../src/feed-spec/poller-contract';
+import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
+import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
+import { createFeedResources, FeedResources, motoEnv, readAllObjects } from '../helpers/moto-aws';
+import { templateOf, testStack } from '../helpers/synth';
+
+/** The template's value for a poller variable, with references to the feed's resources replaced by moto's. */
+function resolveAgainst(value: unknown, resources: Record<string, any>, moto: FeedResources): string {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: string }).Ref;
+  const type = ref ? resources[ref]?.Type : undefined;
+  switch (type) {
+    case 'AWS::KinesisFirehose::DeliveryStream': return moto.streamName;
+    case 'AWS::SQS::Queue': return moto.queueUrl;
+    case 'AWS::DynamoDB::Table': return moto.tableName;
+    case 'AWS::S3::Bucket': return moto.bucketName;
+    default: throw new Error(`the poller's environment has a value the test cannot resolve: ${JSON.stringify(value)}`);
+  }
+}
+
+describe('the poller contract', () => {
+  let api: LoopbackApi;
+  beforeAll(async () => {
+    api = await startLoopbackApi({ '/v1/prices': (_req, res) => json(res, 200, { data: [{ exchange: 'KRX', price: 1, at: '2026-11-25T11:00:00Z' }, { exchange: 'NYSE', price: 2, at: '2026-11-25T11:30:00Z' }] }) });
+  });
+  afterAll(() => api.close());
+
+  test('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read', async () => {
+    const stack = testStack();
+    new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      // Incremental, so the run also publishes its cursor lag, which the dashboard reads.
+      source: ApiSource.http({
+        url: `${api.url}/v1/prices`,
+        query: { since: '{{ cursor }}' },
+        records: Records.at('data'),
+        incremental: Incremental.datetime({ recordPath: 'at', start: '2026-11-01T00:00:00Z' }),
+        limits: { allowPrivateAddresses: true },
+      }),
+      dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
+      dashboardEnabled: true,
+    });
+    const template = templateOf(stack).toJSON();
+    const resources = template.Resources as Record<string, any>;
+    const poller = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.[POLLER_ENV.deliveryStreamName]);
+    const variables = poller.Properties.Environment.Variables as Record<string, unknown>;
+    // Every variable of the contract is set (dynamic partitioning sets the optional one).
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(POLLER_ENV)));
+
+    const moto = await createFeedResources('prices/');
+    const env: Record<string, string> = { ...motoEnv() };
+    for (const name of Object.values(POLLER_ENV)) env[name] = resolveAgainst(variables[name], resources, moto);
+    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
+    const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-11-25T12:00:00Z', 'exec-contract'), env);
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result).toMatchObject({ status: 'succeeded', recordsDelivered: 2 });
+    expect([...(await readAllObjects(moto.bucketName)).keys()].filter((k) => k.startsWith('prices/'))).toHaveLength(1);
+
+    // The EMF document the poller printed: its namespace and metric names.
+    const emf = outcome.logs.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line))[0];
+    const directive = emf._aws.CloudWatchMetrics[0];
+    expect(directive.Namespace).toBe(variables[POLLER_ENV.metricsNamespace]);
+    expect(directive.Namespace).toBe(METRICS_NAMESPACE);
+    const published = directive.Metrics.map((m: { Name: string }) => m.Name);
+    expect(emf).toMatchObject({ Feed: 'prices', service: 'cdk-api-ingestion' });
+
+    // What the template reads: alarm metrics and dashboard metrics in the poller's namespace.
+    const read = new Set<string>();
+    for (const alarm of Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      if (alarm.Properties.Namespace === METRICS_NAMESPACE) read.add(alarm.Properties.MetricName);
+    }
+    const dashboard = JSON.stringify(Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    for (const match of dashboard.matchAll(new RegExp(`\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))) read.add(match[1]);
+    expect(read.size).toBeGreaterThanOrEqual(5);
+    for (const name of read) expect(published).toContain(name);
+    // And the poller publishes nothing outside the contract.
+    for (const name of published) expect(Object.values(RUN_METRICS)).toContain(name);
+  });
+});
