@@ -47,11 +47,11 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
       records: Records.at('quotes'),
     }),
     schedule: ScheduleExpression.cron({ minute: '0/15', hour: '9-16', weekDay: 'MON-FRI' }),
-    scheduleProps: { timeZone: TimeZone.AMERICA_NEW_YORK },
+    scheduleOptions: { timeZone: TimeZone.AMERICA_NEW_YORK },
     existingBucket: lake,
     encryptionKey: feedKey,
     dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
-    pollerProps: {
+    pollerOptions: {
       vpc,
       memorySize: 1024,
       reservedConcurrentExecutions: 1,

@@ -23,8 +23,8 @@ from cdk_api_ingestion import (
     ApiToFirehoseIngestion,
     Auth,
     DynamicPartitioning,
-    FeedScheduleProps,
-    PollerProps,
+    FeedScheduleOptions,
+    PollerOptions,
     Records,
 )
 
@@ -65,11 +65,11 @@ prices = ApiToFirehoseIngestion(
         records=Records.at("quotes"),
     ),
     schedule=scheduler.ScheduleExpression.cron(minute="0/15", hour="9-16", week_day="MON-FRI"),
-    schedule_props=FeedScheduleProps(time_zone=cdk.TimeZone.AMERICA_NEW_YORK),
+    schedule_options=FeedScheduleOptions(time_zone=cdk.TimeZone.AMERICA_NEW_YORK),
     existing_bucket=lake,
     encryption_key=feed_key,
     dynamic_partitioning=DynamicPartitioning.by_record_fields({"exchange": "exchange"}),
-    poller_props=PollerProps(
+    poller_options=PollerOptions(
         vpc=vpc,
         memory_size=1024,
         reserved_concurrent_executions=1,

@@ -15,30 +15,30 @@ export interface FeedDeadLetterQueueProps {
   readonly deadLetterQueueProps?: sqs.QueueProps;
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly fail: (message: string) => never;
+  readonly synthError: (message: string) => never;
 }
 
 /** Returns the feed's dead-letter queue, creating it (id `DeadLetterQueue`) unless one is given. */
 export function feedDeadLetterQueue(scope: Construct, props: FeedDeadLetterQueueProps): sqs.IQueue {
-  const fail = props.fail;
+  const synthError = props.synthError;
   if (props.existingDeadLetterQueue) {
     if (props.deadLetterQueueProps) {
-      fail('existingDeadLetterQueue and deadLetterQueueProps are both set; deadLetterQueueProps configures a new queue. Remove one of them');
+      synthError('existingDeadLetterQueue and deadLetterQueueProps are both set; deadLetterQueueProps configures a new queue. Remove one of them');
     }
     if (props.existingDeadLetterQueue.fifo) {
-      fail('existingDeadLetterQueue is a FIFO queue; EventBridge Scheduler and Lambda destinations need a standard queue');
+      synthError('existingDeadLetterQueue is a FIFO queue; EventBridge Scheduler and Lambda destinations need a standard queue');
     }
     return props.existingDeadLetterQueue;
   }
   const overrides = definedOnly(props.deadLetterQueueProps ?? {});
   if (overrides.fifo) {
-    fail('deadLetterQueueProps.fifo is true; EventBridge Scheduler and Lambda destinations need a standard queue. Remove fifo');
+    synthError('deadLetterQueueProps.fifo is true; EventBridge Scheduler and Lambda destinations need a standard queue. Remove fifo');
   }
   if (overrides.encryption === sqs.QueueEncryption.UNENCRYPTED) {
-    fail('deadLetterQueueProps.encryption is UNENCRYPTED; dead letters hold API records. Use SQS_MANAGED or KMS, or leave it unset');
+    synthError('deadLetterQueueProps.encryption is UNENCRYPTED; dead letters hold API records. Use SQS_MANAGED or KMS, or leave it unset');
   }
   if (overrides.encryptionMasterKey && props.encryptionKey && overrides.encryptionMasterKey !== props.encryptionKey) {
-    fail('deadLetterQueueProps.encryptionMasterKey and encryptionKey are different keys; remove deadLetterQueueProps.encryptionMasterKey to use encryptionKey for the queue too');
+    synthError('deadLetterQueueProps.encryptionMasterKey and encryptionKey are different keys; remove deadLetterQueueProps.encryptionMasterKey to use encryptionKey for the queue too');
   }
   const key = overrides.encryptionMasterKey ?? props.encryptionKey;
   const queue = new sqs.Queue(scope, 'DeadLetterQueue', {

@@ -54,19 +54,28 @@ export class DynamicPartitioning {
     return new DynamicPartitioning(queries, options);
   }
 
-  /** The partition keys, in the order they appear in the S3 prefix. */
-  public readonly keys: string[];
-  /** The jq query of each key. */
-  public readonly queries: Record<string, string>;
-  /** How long Firehose retries delivering to a partition. */
-  public readonly retryDuration: Duration;
+  /**
+   * The partition keys, in the order they appear in the S3 prefix.
+   * @internal
+   */
+  public readonly _keys: string[];
+  /**
+   * The jq query of each key.
+   * @internal
+   */
+  public readonly _queries: Record<string, string>;
+  /**
+   * How long Firehose retries delivering to a partition.
+   * @internal
+   */
+  public readonly _retryDuration: Duration;
 
   private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions) {
-    this.keys = Object.keys(queries);
-    if (this.keys.length === 0) {
+    this._keys = Object.keys(queries);
+    if (this._keys.length === 0) {
       throw new Error('DynamicPartitioning: give at least one partition key');
     }
-    for (const key of this.keys) {
+    for (const key of this._keys) {
       if (!KEY_NAME.test(key)) {
         throw new Error(`DynamicPartitioning: the partition key '${key}' must be 1-64 letters, digits, '_' or '-'`);
       }
@@ -74,16 +83,19 @@ export class DynamicPartitioning {
         throw new Error(`DynamicPartitioning: the query of partition key '${key}' is empty; give a jq expression such as '.record.${key}'`);
       }
     }
-    this.queries = { ...queries };
-    this.retryDuration = options.retryDuration ?? Duration.seconds(300);
-    const retrySeconds = this.retryDuration.toSeconds();
+    this._queries = { ...queries };
+    this._retryDuration = options.retryDuration ?? Duration.seconds(300);
+    const retrySeconds = this._retryDuration.toSeconds();
     if (retrySeconds < 0 || retrySeconds > 7200) {
       throw new Error(`DynamicPartitioning: retryDuration must be from 0 to 7200 seconds (got ${retrySeconds})`);
     }
   }
 
-  /** `key=!{partitionKeyFromQuery:key}/` for every key, as used in the S3 prefix. */
-  public prefixLevels(): string {
-    return this.keys.map((key) => `${key}=!{partitionKeyFromQuery:${key}}/`).join('');
+  /**
+   * `key=!{partitionKeyFromQuery:key}/` for every key, as used in the S3 prefix.
+   * @internal
+   */
+  public _prefixLevels(): string {
+    return this._keys.map((key) => `${key}=!{partitionKeyFromQuery:${key}}/`).join('');
   }
 }

@@ -30,7 +30,7 @@ export interface FeedDeliveryStreamProps {
   /** Customer-managed key for the stream's server-side encryption; an AWS-owned key otherwise. */
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly fail: (message: string) => never;
+  readonly synthError: (message: string) => never;
 }
 
 export interface FeedDeliveryStream {
@@ -80,7 +80,7 @@ function deliveryView(bucket: s3.IBucket, prefixes: ReadonlyArray<string>): s3.I
 
 /** The default data prefix: per feed, then the dynamic partition keys, then time. */
 export function defaultDataOutputPrefix(feed: string, dynamicPartitioning?: DynamicPartitioning): string {
-  return `${feedFolder(feed)}${dynamicPartitioning?.prefixLevels() ?? ''}${FIREHOSE_TIME_FOLDERS}`;
+  return `${feedFolder(feed)}${dynamicPartitioning?._prefixLevels() ?? ''}${FIREHOSE_TIME_FOLDERS}`;
 }
 
 /** The default error prefix: per feed and error type, then time. */
@@ -93,15 +93,15 @@ export function defaultErrorOutputPrefix(feed: string): string {
  * logical ids of existing stacks stay the same).
  */
 export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
-  const fail = props.fail;
+  const synthError = props.synthError;
   const partitioning = props.dynamicPartitioning;
   const interval = props.bufferingInterval ?? Duration.seconds(300);
   const size = props.bufferingSize ?? Size.mebibytes(64);
-  checkBuffering(interval, size, partitioning !== undefined, fail);
+  checkBuffering(interval, size, partitioning !== undefined, synthError);
 
   const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
   const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
-  checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, fail);
+  checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, synthError);
 
   const deliveryLogGroup = new logs.LogGroup(scope, 'DeliveryLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
@@ -112,7 +112,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
     // partitioned on its own values.
     firehose.RecordDeAggregationProcessor.json(),
-    firehose.MetadataExtractionProcessor.jq16(partitioning.queries),
+    firehose.MetadataExtractionProcessor.jq16(partitioning._queries),
     // Deaggregated records lose their newline; put it back, so objects stay JSON lines.
     new firehose.AppendDelimiterToRecordProcessor(),
   ] : [];
@@ -130,7 +130,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
       encryptionKey: props.bucket.encryptionKey,
       loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
       processors: processors.length > 0 ? processors : undefined,
-      dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning.retryDuration } : undefined,
+      dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
     }),
   });
   if (props.encryptionKey) {
@@ -145,54 +145,54 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
 }
 
-function checkBuffering(interval: Duration, size: Size, partitioned: boolean, fail: (message: string) => never): void {
+function checkBuffering(interval: Duration, size: Size, partitioned: boolean, synthError: (message: string) => never): void {
   const seconds = interval.toSeconds();
   // Not rounded: Firehose takes whole MiB, and 0.5 MiB must be reported, not thrown on.
   const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!Token.isUnresolved(seconds) && (seconds < 0 || seconds > 900)) {
-    fail(`bufferingInterval must be from 0 to 900 seconds, Firehose's limits (got ${seconds} s)`);
+    synthError(`bufferingInterval must be from 0 to 900 seconds, Firehose's limits (got ${seconds} s)`);
   }
   if (!Token.isUnresolved(mebibytes) && (mebibytes < 1 || mebibytes > 128 || !Number.isInteger(mebibytes))) {
-    fail(`bufferingSize must be a whole number of MiB from 1 to 128, Firehose's limits (got ${mebibytes} MiB)`);
+    synthError(`bufferingSize must be a whole number of MiB from 1 to 128, Firehose's limits (got ${mebibytes} MiB)`);
   }
   if (partitioned && seconds < 60) {
-    fail(`dynamic partitioning needs a bufferingInterval of at least 60 seconds (got ${seconds} s); raise bufferingInterval, or remove dynamicPartitioning`);
+    synthError(`dynamic partitioning needs a bufferingInterval of at least 60 seconds (got ${seconds} s); raise bufferingInterval, or remove dynamicPartitioning`);
   }
   if (partitioned && mebibytes < 64) {
-    fail(`dynamic partitioning needs a bufferingSize of at least 64 MiB (got ${mebibytes} MiB); raise bufferingSize, or remove dynamicPartitioning`);
+    synthError(`dynamic partitioning needs a bufferingSize of at least 64 MiB (got ${mebibytes} MiB); raise bufferingSize, or remove dynamicPartitioning`);
   }
 }
 
-function checkPrefixes(data: string, error: string, partitioning: DynamicPartitioning | undefined, fail: (message: string) => never): void {
+function checkPrefixes(data: string, error: string, partitioning: DynamicPartitioning | undefined, synthError: (message: string) => never): void {
   for (const [name, prefix] of [['dataOutputPrefix', data], ['errorOutputPrefix', error]]) {
     if (prefix.length === 0 || prefix.length > PREFIX_MAX_LENGTH) {
-      fail(`${name} must be 1-${PREFIX_MAX_LENGTH} characters (got ${prefix.length})`);
+      synthError(`${name} must be 1-${PREFIX_MAX_LENGTH} characters (got ${prefix.length})`);
     }
     if (prefix.startsWith('/')) {
-      fail(`${name} '${prefix}' starts with '/'; S3 keys would begin with an empty folder. Remove the leading '/'`);
+      synthError(`${name} '${prefix}' starts with '/'; S3 keys would begin with an empty folder. Remove the leading '/'`);
     }
     if (prefix.startsWith(DEAD_LETTER_FOLDER)) {
-      fail(`${name} '${prefix}' is inside ${DEAD_LETTER_FOLDER}, where the poller keeps oversized dead letters; choose another prefix`);
+      synthError(`${name} '${prefix}' is inside ${DEAD_LETTER_FOLDER}, where the poller keeps oversized dead letters; choose another prefix`);
     }
   }
   if (!error.includes('!{firehose:error-output-type}') && error.includes('!{')) {
-    fail(`errorOutputPrefix '${error}' uses expressions, so Firehose requires it to include !{firehose:error-output-type}`);
+    synthError(`errorOutputPrefix '${error}' uses expressions, so Firehose requires it to include !{firehose:error-output-type}`);
   }
   if (error.includes('!{partitionKeyFrom')) {
-    fail(`errorOutputPrefix '${error}' uses a partition key; Firehose allows them only in dataOutputPrefix`);
+    synthError(`errorOutputPrefix '${error}' uses a partition key; Firehose allows them only in dataOutputPrefix`);
   }
   const used = [...data.matchAll(/!\{partitionKeyFromQuery:([^}]*)\}/g)].map((match) => match[1]);
   if (!partitioning && used.length > 0) {
-    fail(`dataOutputPrefix '${data}' uses partition keys (${used.join(', ')}) but dynamicPartitioning is not set; set dynamicPartitioning, or remove them from the prefix`);
+    synthError(`dataOutputPrefix '${data}' uses partition keys (${used.join(', ')}) but dynamicPartitioning is not set; set dynamicPartitioning, or remove them from the prefix`);
   }
   if (partitioning) {
-    const missing = partitioning.keys.filter((key) => !used.includes(key));
+    const missing = partitioning._keys.filter((key) => !used.includes(key));
     if (missing.length > 0) {
-      fail(`dataOutputPrefix '${data}' does not use the dynamic partition key(s) ${missing.join(', ')}; add ${missing.map((key) => `!{partitionKeyFromQuery:${key}}`).join(', ')} to it`);
+      synthError(`dataOutputPrefix '${data}' does not use the dynamic partition key(s) ${missing.join(', ')}; add ${missing.map((key) => `!{partitionKeyFromQuery:${key}}`).join(', ')} to it`);
     }
-    const unknown = used.filter((key) => !partitioning.keys.includes(key));
+    const unknown = used.filter((key) => !partitioning._keys.includes(key));
     if (unknown.length > 0) {
-      fail(`dataOutputPrefix '${data}' uses partition key(s) ${unknown.join(', ')} that dynamicPartitioning does not define`);
+      synthError(`dataOutputPrefix '${data}' uses partition key(s) ${unknown.join(', ')} that dynamicPartitioning does not define`);
     }
   }
 }

@@ -22,12 +22,12 @@ import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
-import { PollerProps } from '../poller/poller-props';
+import { PollerOptions } from '../poller/poller-options';
 import { skipCheckovChecks } from '../private/checkov';
+import { FeedClaims } from '../private/feed-claims';
 import { acknowledgeFindings, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
-import { SharedResourceRegistry } from '../private/shared-resource-registry';
 import { createFeedSchedule } from '../scheduling/feed-schedule';
-import { FeedScheduleProps } from '../scheduling/feed-schedule-props';
+import { FeedScheduleOptions } from '../scheduling/feed-schedule-options';
 import { ApiSource } from '../source/api-source';
 import { specProblemsAtSynth } from '../source/validate-at-synth';
 import { feedBucket } from '../storage/feed-bucket';
@@ -67,7 +67,7 @@ export interface ApiToFirehoseIngestionProps {
    *
    * @default - UTC, active from deployment on, never ending, enabled
    */
-  readonly scheduleProps?: FeedScheduleProps;
+  readonly scheduleOptions?: FeedScheduleOptions;
 
   // ---- bucket ----
 
@@ -194,7 +194,7 @@ export interface ApiToFirehoseIngestionProps {
    *
    * @default - 512 MB, 5 minutes, no reserved concurrency, no VPC, logs kept three months
    */
-  readonly pollerProps?: PollerProps;
+  readonly pollerOptions?: PollerOptions;
 
   // ---- monitoring ----
 
@@ -270,31 +270,31 @@ export class ApiToFirehoseIngestion extends Construct {
     // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL,
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-    const fail = (message: string): never => {
+    const synthError = (message: string): never => {
       throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
     };
 
     if (props.alarmsEnabled === false && props.alarmTopic) {
-      fail('alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms');
+      synthError('alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms');
     }
     const noRecordsPeriods = props.noRecordsAlarmPeriods ?? 3;
     if (!Number.isInteger(noRecordsPeriods) || noRecordsPeriods < 1 || noRecordsPeriods > 24) {
-      fail(`noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
+      synthError(`noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
     }
     if (props.alarmsEnabled === false && props.noRecordsAlarmPeriods !== undefined) {
-      fail('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
+      synthError('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
     }
     this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
     const source = props.source._bind(this, this.feedName);
     const event = this.buildPollerEvent(source.spec);
-    const registry = SharedResourceRegistry.of(Stack.of(this));
-    registry.claimFeedName(this.feedName, this.node.path, fail);
+    const registry = FeedClaims.of(Stack.of(this));
+    registry.claimFeedName(this.feedName, this.node.path, synthError);
 
     const bucket = feedBucket(this, {
       existingBucket: props.existingBucket,
       bucketProps: props.bucketProps,
       encryptionKey: props.encryptionKey,
-      fail,
+      synthError,
     });
     this.bucket = bucket;
 
@@ -302,7 +302,7 @@ export class ApiToFirehoseIngestion extends Construct {
       existingDeadLetterQueue: props.existingDeadLetterQueue,
       deadLetterQueueProps: props.deadLetterQueueProps,
       encryptionKey: props.encryptionKey,
-      fail,
+      synthError,
     });
     this.deadLetterQueue = deadLetterQueue;
 
@@ -316,16 +316,16 @@ export class ApiToFirehoseIngestion extends Construct {
       compression: props.compression,
       dynamicPartitioning: props.dynamicPartitioning,
       encryptionKey: props.encryptionKey,
-      fail,
+      synthError,
     });
     const deliveryStream = delivery.deliveryStream;
     this.deliveryStream = deliveryStream;
     this.dataOutputPrefix = delivery.dataOutputPrefix;
     this.dataRoot = fixedFolder(delivery.dataOutputPrefix);
     if (!this.dataRoot) {
-      fail(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
+      synthError(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
     }
-    registry.claimPrefix(bucket, this.dataRoot, this.node.path, fail);
+    registry.claimPrefix(bucket, this.dataRoot, this.node.path, synthError);
 
     // Incremental cursors and the run lease, per feed and partition.
     const stateTable = props.existingStateTable ?? new dynamodb.Table(this, 'StateTable', {
@@ -347,7 +347,7 @@ export class ApiToFirehoseIngestion extends Construct {
 
     const poller = createPollerFunction(this, {
       feed: this.feedName,
-      pollerProps: props.pollerProps,
+      pollerOptions: props.pollerOptions,
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       encryptionKey: props.encryptionKey,
       environment: {
@@ -359,7 +359,7 @@ export class ApiToFirehoseIngestion extends Construct {
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
         ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
       },
-      fail,
+      synthError,
     });
     const pollerFunction = poller.fn;
     const role = poller.role;
@@ -371,7 +371,7 @@ export class ApiToFirehoseIngestion extends Construct {
     }
     acknowledgeFindings(role, ['AwsSolutions-IAM5[Resource::*]'],
       'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions'
-      + (props.pollerProps?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
+      + (props.pollerOptions?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
     acknowledgeFindings(pollerFunction, ['Serverless-LambdaDLQ'],
       'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
 
@@ -379,11 +379,11 @@ export class ApiToFirehoseIngestion extends Construct {
     const feedSchedule = createFeedSchedule(this, {
       feed: this.feedName,
       expression: scheduleExpression,
-      scheduleProps: props.scheduleProps,
+      scheduleOptions: props.scheduleOptions,
       pollerFunction,
       input: event,
       deadLetterQueue,
-      fail,
+      synthError,
     });
     acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
       'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
@@ -476,8 +476,8 @@ export class ApiToFirehoseIngestion extends Construct {
     }
     const event: PollerEvent = {
       spec,
-      scheduledTime: '<aws.scheduler.scheduled-time>',
-      executionId: '<aws.scheduler.execution-id>',
+      scheduledTime: scheduler.ContextAttribute.scheduledTime,
+      executionId: scheduler.ContextAttribute.executionId,
     };
     // Unresolved tokens (a URL from another resource) count with their placeholder's length,
     // which is close enough: the limit is far above any realistic token's value.

@@ -1,1 +1,1 @@
-export * from './poller-props';
+export * from './poller-options';

@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { pollerNodeOptions } from './node-options';
-import { PollerProps } from './poller-props';
+import { PollerOptions } from './poller-options';
 import { POLLER_ENV } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 
@@ -23,13 +23,13 @@ const POLLER_ENVIRONMENT_NAMES: ReadonlyArray<string> = Object.values(POLLER_ENV
 export interface PollerFunctionProps {
   readonly feed: string;
   readonly environment: Record<string, string>;
-  readonly pollerProps?: PollerProps;
+  readonly pollerOptions?: PollerOptions;
   /** Where failed asynchronous invocations go after Lambda's retry. */
   readonly onFailure: lambda.IDestination;
   /** The feed's customer-managed key, which then encrypts the function's environment too. @default AWS-managed */
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly fail: (message: string) => never;
+  readonly synthError: (message: string) => never;
 }
 
 export interface PollerFunction {
@@ -37,10 +37,10 @@ export interface PollerFunction {
   readonly role: iam.Role;
 }
 
-/** Creates the poller (ids `PollerLogs`, `PollerRole`, `Poller`) after checking `pollerProps`. */
+/** Creates the poller (ids `PollerLogs`, `PollerRole`, `Poller`) after checking `pollerOptions`. */
 export function createPollerFunction(scope: Construct, props: PollerFunctionProps): PollerFunction {
-  const options = props.pollerProps ?? {};
-  checkPollerProps(options, props.fail);
+  const options = props.pollerOptions ?? {};
+  checkPollerOptions(options, props.synthError);
 
   const logGroup = new logs.LogGroup(scope, 'PollerLogs', {
     retention: options.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -102,10 +102,10 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
   skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
   skipCheckovChecks(fn, [
     { id: 'CKV_AWS_116', comment: 'Failed asynchronous invocations go to the feed\'s dead-letter queue through an on-failure destination, which carries more context than DeadLetterConfig.' },
-    ...(options.vpc ? [] : [{ id: 'CKV_AWS_117', comment: 'The poller calls a third-party API on the internet; set pollerProps.vpc for an API inside a VPC.' }]),
+    ...(options.vpc ? [] : [{ id: 'CKV_AWS_117', comment: 'The poller calls a third-party API on the internet; set pollerOptions.vpc for an API inside a VPC.' }]),
     ...(options.reservedConcurrentExecutions !== undefined ? [] : [{
       id: 'CKV_AWS_115',
-      comment: 'Overlapping runs are prevented by the run lease in the state table; reserved concurrency would take from the account\'s pool. Set pollerProps.reservedConcurrentExecutions to reserve some.',
+      comment: 'Overlapping runs are prevented by the run lease in the state table; reserved concurrency would take from the account\'s pool. Set pollerOptions.reservedConcurrentExecutions to reserve some.',
     }]),
     ...(props.encryptionKey ? [] : [{ id: 'CKV_AWS_173', comment: 'The environment holds resource names only, no secret; Lambda encrypts it at rest. Set encryptionKey for a customer-managed key.' }]),
   ]);
@@ -121,35 +121,35 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
  * is added where it cannot be worked out at synth (a memory size or `NODE_OPTIONS` given as a
  * token): the Lambda runtime's own sizes apply then.
  */
-function nodeOptions(options: PollerProps): Record<string, string> {
+function nodeOptions(options: PollerOptions): Record<string, string> {
   const memory = options.memorySize ?? 512;
   const user = options.environment?.NODE_OPTIONS;
   if (Token.isUnresolved(memory) || (user !== undefined && Token.isUnresolved(user))) return {};
   return { NODE_OPTIONS: pollerNodeOptions(memory, user) };
 }
 
-function checkPollerProps(options: PollerProps, fail: (message: string) => never): void {
+function checkPollerOptions(options: PollerOptions, synthError: (message: string) => never): void {
   const memory = options.memorySize;
   if (memory !== undefined && !Token.isUnresolved(memory) && (!Number.isInteger(memory) || memory < 128 || memory > 10240)) {
-    fail(`pollerProps.memorySize must be a whole number of MB from 128 to 10240, Lambda's limits (got ${memory})`);
+    synthError(`pollerOptions.memorySize must be a whole number of MB from 128 to 10240, Lambda's limits (got ${memory})`);
   }
   const timeout = options.timeout?.toSeconds();
   if (timeout !== undefined && (timeout < 30 || timeout > 900)) {
-    fail(`pollerProps.timeout must be from 30 seconds to 15 minutes (got ${timeout} s): the poller keeps up to a minute back to commit its progress`);
+    synthError(`pollerOptions.timeout must be from 30 seconds to 15 minutes (got ${timeout} s): the poller keeps up to a minute back to commit its progress`);
   }
   const reserved = options.reservedConcurrentExecutions;
   if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
-    fail(`pollerProps.reservedConcurrentExecutions must be a whole number of at least 1 (got ${reserved}); to stop polling, set scheduleProps.enabled to false instead`);
+    synthError(`pollerOptions.reservedConcurrentExecutions must be a whole number of at least 1 (got ${reserved}); to stop polling, set scheduleOptions.enabled to false instead`);
   }
   if (!options.vpc && (options.vpcSubnets || options.securityGroups)) {
-    fail('pollerProps.vpcSubnets or securityGroups is set without pollerProps.vpc; set vpc too, or remove them');
+    synthError('pollerOptions.vpcSubnets or securityGroups is set without pollerOptions.vpc; set vpc too, or remove them');
   }
   for (const name of Object.keys(options.environment ?? {})) {
     if (POLLER_ENVIRONMENT_NAMES.includes(name)) {
-      fail(`pollerProps.environment sets ${name}, which the construct sets for the poller; remove it`);
+      synthError(`pollerOptions.environment sets ${name}, which the construct sets for the poller; remove it`);
     }
     if (name.startsWith('AWS_') || !/^[a-zA-Z][a-zA-Z0-9_]*$/.test(name)) {
-      fail(`pollerProps.environment has the name '${name}'; Lambda reserves AWS_* names and needs letters, digits and '_', starting with a letter`);
+      synthError(`pollerOptions.environment has the name '${name}'; Lambda reserves AWS_* names and needs letters, digits and '_', starting with a letter`);
     }
   }
 }

@@ -9,33 +9,34 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FeedScheduleProps } from './feed-schedule-props';
+import { FeedScheduleOptions } from './feed-schedule-options';
 
-export interface FeedScheduleOptions {
+/** What the construct gives the schedule it creates (internal). */
+export interface CreateFeedScheduleProps {
   readonly feed: string;
   readonly expression: scheduler.ScheduleExpression;
-  readonly scheduleProps?: FeedScheduleProps;
+  readonly scheduleOptions?: FeedScheduleOptions;
   readonly pollerFunction: lambda.IFunction;
   readonly input: object;
   readonly deadLetterQueue: sqs.IQueue;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly fail: (message: string) => never;
+  readonly synthError: (message: string) => never;
 }
 
 export interface FeedSchedule {
   readonly schedule: scheduler.Schedule;
   readonly role: iam.Role;
-  /** The expression the schedule uses, with the time zone of `scheduleProps` applied. */
+  /** The expression the schedule uses, with the time zone of `scheduleOptions` applied. */
   readonly expression: scheduler.ScheduleExpression;
 }
 
 /** Creates the schedule (ids `ScheduleRole` and `Schedule`). */
-export function createFeedSchedule(scope: Construct, options: FeedScheduleOptions): FeedSchedule {
-  const fail = options.fail;
-  const props = options.scheduleProps ?? {};
-  const expression = withTimeZone(options.expression, props, fail);
+export function createFeedSchedule(scope: Construct, options: CreateFeedScheduleProps): FeedSchedule {
+  const synthError = options.synthError;
+  const props = options.scheduleOptions ?? {};
+  const expression = withTimeZone(options.expression, props, synthError);
   if (props.start && props.end && props.start.getTime() >= props.end.getTime()) {
-    fail(`scheduleProps.start (${props.start.toISOString()}) must be before scheduleProps.end (${props.end.toISOString()})`);
+    synthError(`scheduleOptions.start (${props.start.toISOString()}) must be before scheduleOptions.end (${props.end.toISOString()})`);
   }
 
   // An own role for the schedule (instead of Scheduler's shared per-stack role), trusted only
@@ -71,19 +72,19 @@ export function createFeedSchedule(scope: Construct, options: FeedScheduleOption
 }
 
 function withTimeZone(
-  expression: scheduler.ScheduleExpression, props: FeedScheduleProps, fail: (message: string) => never,
+  expression: scheduler.ScheduleExpression, props: FeedScheduleOptions, synthError: (message: string) => never,
 ): scheduler.ScheduleExpression {
   if (!props.timeZone) {
     return expression;
   }
   const text = expression.expressionString;
   if (!Token.isUnresolved(text) && text.startsWith('rate(')) {
-    fail(`scheduleProps.timeZone is set but the schedule is ${text}, which has no time zone; use ScheduleExpression.cron() or at(), or remove timeZone`);
+    synthError(`scheduleOptions.timeZone is set but the schedule is ${text}, which has no time zone; use ScheduleExpression.cron() or at(), or remove timeZone`);
   }
   // cron() and at() default to UTC, so only another zone counts as set in the expression.
   const own = expression.timeZone?.timezoneName;
   if (own && own !== 'Etc/UTC' && own !== props.timeZone.timezoneName) {
-    fail(`the schedule expression is in ${expression.timeZone.timezoneName} but scheduleProps.timeZone is ${props.timeZone.timezoneName}; set the time zone in one place`);
+    synthError(`the schedule expression is in ${expression.timeZone.timezoneName} but scheduleOptions.timeZone is ${props.timeZone.timezoneName}; set the time zone in one place`);
   }
   return scheduler.ScheduleExpression.expression(text, props.timeZone);
 }

@@ -1,1 +1,1 @@
-export * from './feed-schedule-props';
+export * from './feed-schedule-options';

@@ -67,7 +67,7 @@ export interface RequestLimits {
   /**
    * Let the poller connect to private and loopback addresses (10/8, 172.16/12, 192.168/16,
    * 100.64/10, fc00::/7, 127/8, ::1), checked on the address actually connected to after DNS.
-   * Set it for an API inside your VPC (with `pollerProps.vpc`). Link-local and cloud metadata
+   * Set it for an API inside your VPC (with `pollerOptions.vpc`). Link-local and cloud metadata
    * addresses stay refused.
    *
    * @default false
@@ -203,6 +203,9 @@ export abstract class ApiSource {
     }
     return new JsonApiSource(spec as FeedSpecInput);
   }
+
+  /** Built through the static factories only. */
+  protected constructor() {}
 
   /**
    * The feed name the source proposes, if any.

@@ -76,6 +76,9 @@ export abstract class Auth {
     }, [props.secret]);
   }
 
+  /** Built through the static factories only. */
+  protected constructor() {}
+
   /** @internal */
   public abstract _toSpec(): AuthSpec;
   /** @internal */

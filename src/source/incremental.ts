@@ -49,6 +49,9 @@ export abstract class Incremental {
     return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookbackSeconds: props.lookback ?? 0 });
   }
 
+  /** Built through the static factories only. */
+  protected constructor() {}
+
   /** @internal */
   public abstract _toSpec(): IncrementalSpec;
 }

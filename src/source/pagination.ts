@@ -202,6 +202,9 @@ export abstract class Pagination {
     return new SpecPagination({ type: 'linkHeader', rel: props.rel ?? 'next', stop: stop(props) });
   }
 
+  /** Built through the static factories only. */
+  protected constructor() {}
+
   /** @internal */
   public abstract _toSpec(): PaginationSpec;
 }

@@ -80,6 +80,9 @@ export abstract class Partitions {
     });
   }
 
+  /** Built through the static factories only. */
+  protected constructor() {}
+
   /** @internal */
   public abstract _toSpec(): PartitionsSpec;
 }

@@ -41,12 +41,7 @@ export class Records {
     return new Records({ path: '$', format: 'csv', fields: options.fields });
   }
 
-  /** The path of the records in a JSON response body (`$` for the whole body or a non-JSON format). */
-  public readonly path: string;
-
-  private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[] }) {
-    this.path = spec.path;
-  }
+  private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[] }) {}
 
   /** @internal */
   public _toSpec(): RecordsSpec {

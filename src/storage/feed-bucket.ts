@@ -15,7 +15,7 @@ export interface FeedBucketProps {
   readonly bucketProps?: s3.BucketProps;
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly fail: (message: string) => never;
+  readonly synthError: (message: string) => never;
 }
 
 /**
@@ -23,22 +23,22 @@ export interface FeedBucketProps {
  * existing bucket is given.
  */
 export function feedBucket(scope: Construct, props: FeedBucketProps): s3.IBucket {
-  const fail = props.fail;
+  const synthError = props.synthError;
   if (props.existingBucket) {
     if (props.bucketProps) {
-      fail('existingBucket and bucketProps are both set; bucketProps configures a new bucket. Remove one of them');
+      synthError('existingBucket and bucketProps are both set; bucketProps configures a new bucket. Remove one of them');
     }
     return props.existingBucket;
   }
   const overrides = definedOnly(props.bucketProps ?? {});
   if (overrides.encryptionKey && props.encryptionKey && overrides.encryptionKey !== props.encryptionKey) {
-    fail('bucketProps.encryptionKey and encryptionKey are different keys; remove bucketProps.encryptionKey to use encryptionKey for the bucket too');
+    synthError('bucketProps.encryptionKey and encryptionKey are different keys; remove bucketProps.encryptionKey to use encryptionKey for the bucket too');
   }
   if (overrides.encryption === s3.BucketEncryption.UNENCRYPTED) {
-    fail('bucketProps.encryption is UNENCRYPTED; S3 encrypts every object anyway. Use S3_MANAGED or KMS, or leave it unset');
+    synthError('bucketProps.encryption is UNENCRYPTED; S3 encrypts every object anyway. Use S3_MANAGED or KMS, or leave it unset');
   }
   if (overrides.publicReadAccess) {
-    fail('bucketProps.publicReadAccess is true; a data lake bucket of raw API records must not be public. Grant readers with grantReadData() instead');
+    synthError('bucketProps.publicReadAccess is true; a data lake bucket of raw API records must not be public. Grant readers with grantReadData() instead');
   }
 
   // Server access logs go to their own bucket, unless the user names one.

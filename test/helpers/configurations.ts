@@ -74,7 +74,7 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
     const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
       feedName: 'prices',
       source: pricesSource(),
-      pollerProps: {
+      pollerOptions: {
         vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [new ec2.SecurityGroup(stack, 'PollerSecurityGroup', { vpc, description: 'Egress of the prices poller', allowAllOutbound: true })],

@@ -56,26 +56,26 @@ const CASES: Array<[string, (stack: Stack) => Partial<ApiToFirehoseIngestionProp
   ['an error prefix with a partition key', () => ({ dynamicPartitioning: byExchange(), errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{partitionKeyFromQuery:exchange}/' }),
     /errorOutputPrefix .* uses a partition key/],
   // poller
-  ['too little memory', () => ({ pollerProps: { memorySize: 100 } }), /pollerProps\.memorySize must be a whole number of MB from 128 to 10240.*got 100/],
-  ['too much memory', () => ({ pollerProps: { memorySize: 10241 } }), /pollerProps\.memorySize .*got 10241/],
-  ['a fractional memory size', () => ({ pollerProps: { memorySize: 512.5 } }), /pollerProps\.memorySize .*got 512\.5/],
-  ['a timeout under 30 s', () => ({ pollerProps: { timeout: Duration.seconds(10) } }), /pollerProps\.timeout must be from 30 seconds to 15 minutes \(got 10 s\)/],
-  ['a timeout over 15 minutes', () => ({ pollerProps: { timeout: Duration.minutes(16) } }), /pollerProps\.timeout .*got 960 s/],
-  ['zero reserved concurrency', () => ({ pollerProps: { reservedConcurrentExecutions: 0 } }),
-    /reservedConcurrentExecutions must be a whole number of at least 1 \(got 0\); to stop polling, set scheduleProps\.enabled to false/],
-  ['subnets without a VPC', () => ({ pollerProps: { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } }),
-    /pollerProps\.vpcSubnets or securityGroups is set without pollerProps\.vpc/],
-  ['an environment variable the construct sets', () => ({ pollerProps: { environment: { DELIVERY_STREAM_NAME: 'other' } } }),
-    /pollerProps\.environment sets DELIVERY_STREAM_NAME, which the construct sets/],
-  ['an environment variable Lambda reserves', () => ({ pollerProps: { environment: { AWS_REGION: 'eu-west-1' } } }),
+  ['too little memory', () => ({ pollerOptions: { memorySize: 100 } }), /pollerOptions\.memorySize must be a whole number of MB from 128 to 10240.*got 100/],
+  ['too much memory', () => ({ pollerOptions: { memorySize: 10241 } }), /pollerOptions\.memorySize .*got 10241/],
+  ['a fractional memory size', () => ({ pollerOptions: { memorySize: 512.5 } }), /pollerOptions\.memorySize .*got 512\.5/],
+  ['a timeout under 30 s', () => ({ pollerOptions: { timeout: Duration.seconds(10) } }), /pollerOptions\.timeout must be from 30 seconds to 15 minutes \(got 10 s\)/],
+  ['a timeout over 15 minutes', () => ({ pollerOptions: { timeout: Duration.minutes(16) } }), /pollerOptions\.timeout .*got 960 s/],
+  ['zero reserved concurrency', () => ({ pollerOptions: { reservedConcurrentExecutions: 0 } }),
+    /reservedConcurrentExecutions must be a whole number of at least 1 \(got 0\); to stop polling, set scheduleOptions\.enabled to false/],
+  ['subnets without a VPC', () => ({ pollerOptions: { vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } }),
+    /pollerOptions\.vpcSubnets or securityGroups is set without pollerOptions\.vpc/],
+  ['an environment variable the construct sets', () => ({ pollerOptions: { environment: { DELIVERY_STREAM_NAME: 'other' } } }),
+    /pollerOptions\.environment sets DELIVERY_STREAM_NAME, which the construct sets/],
+  ['an environment variable Lambda reserves', () => ({ pollerOptions: { environment: { AWS_REGION: 'eu-west-1' } } }),
     /environment has the name 'AWS_REGION'; Lambda reserves AWS_\*/],
   // schedule
-  ['a time zone with a rate schedule', () => ({ schedule: ScheduleExpression.rate(Duration.hours(1)), scheduleProps: { timeZone: TimeZone.ASIA_SEOUL } }),
-    /scheduleProps\.timeZone is set but the schedule is rate\(1 hour\), which has no time zone/],
-  ['two time zones', () => ({ schedule: ScheduleExpression.cron({ hour: '6', timeZone: TimeZone.EUROPE_BERLIN }), scheduleProps: { timeZone: TimeZone.ASIA_SEOUL } }),
-    /expression is in Europe\/Berlin but scheduleProps\.timeZone is Asia\/Seoul; set the time zone in one place/],
-  ['a start after the end', () => ({ scheduleProps: { start: new Date('2028-01-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') } }),
-    /scheduleProps\.start \(2028-01-01T00:00:00\.000Z\) must be before scheduleProps\.end/],
+  ['a time zone with a rate schedule', () => ({ schedule: ScheduleExpression.rate(Duration.hours(1)), scheduleOptions: { timeZone: TimeZone.ASIA_SEOUL } }),
+    /scheduleOptions\.timeZone is set but the schedule is rate\(1 hour\), which has no time zone/],
+  ['two time zones', () => ({ schedule: ScheduleExpression.cron({ hour: '6', timeZone: TimeZone.EUROPE_BERLIN }), scheduleOptions: { timeZone: TimeZone.ASIA_SEOUL } }),
+    /expression is in Europe\/Berlin but scheduleOptions\.timeZone is Asia\/Seoul; set the time zone in one place/],
+  ['a start after the end', () => ({ scheduleOptions: { start: new Date('2028-01-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') } }),
+    /scheduleOptions\.start \(2028-01-01T00:00:00\.000Z\) must be before scheduleOptions\.end/],
   // alarms
   ['noRecordsAlarmPeriods with alarms off', () => ({ alarmsEnabled: false, noRecordsAlarmPeriods: 6 }),
     /noRecordsAlarmPeriods is set but alarmsEnabled is false/],
@@ -91,7 +91,7 @@ describe('an invalid combination of props fails at synth, naming the prop and th
 
   test('the error names the construct path', () => {
     const stack = testStack();
-    expect(() => new ApiToFirehoseIngestion(stack, 'Prices', { source: source(), pollerProps: { memorySize: 64 } }))
+    expect(() => new ApiToFirehoseIngestion(stack, 'Prices', { source: source(), pollerOptions: { memorySize: 64 } }))
       .toThrow(/^ApiToFirehoseIngestion 'TestStack\/Prices': /);
   });
 });

@@ -255,9 +255,9 @@ describe('poller', () => {
   });
 
   test('a user\'s NODE_OPTIONS is kept, and its own heap sizes replace the construct\'s', () => {
-    const withOwn = feed({ pollerProps: { environment: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=300' } } }).template;
+    const withOwn = feed({ pollerOptions: { environment: { NODE_OPTIONS: '--enable-source-maps --max-old-space-size=300' } } }).template;
     expect(nodeOptionsOf(withOwn)).toBe('--max-semi-space-size=4 --enable-source-maps --max-old-space-size=300');
-    const withOther = feed({ pollerProps: { memorySize: 2048, environment: { NODE_OPTIONS: '--max_semi_space_size=16' } } }).template;
+    const withOther = feed({ pollerOptions: { memorySize: 2048, environment: { NODE_OPTIONS: '--max_semi_space_size=16' } } }).template;
     expect(nodeOptionsOf(withOther)).toBe('--max-old-space-size=1844 --max_semi_space_size=16');
   });
 
@@ -284,7 +284,7 @@ describe('schedule', () => {
   test('time zone, start, end and enabled flag', () => {
     const { template } = feed({
       schedule: ScheduleExpression.cron({ hour: '18', minute: '30' }),
-      scheduleProps: {
+      scheduleOptions: {
         timeZone: TimeZone.ASIA_SEOUL,
         start: new Date('2027-01-01T00:00:00Z'),
         end: new Date('2028-01-01T00:00:00Z'),
@@ -380,7 +380,7 @@ describe('the poller in a VPC gets the subnets it asked for', () => {
   test('isolated subnets can be selected', () => {
     const stack = testStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'] });
-    const { template } = feed({ pollerProps: { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } }, stack);
+    const { template } = feed({ pollerOptions: { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } } }, stack);
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.objectLike({ SubnetIds: ['subnet-0123456789abcdef0'] }) });
   });
 });

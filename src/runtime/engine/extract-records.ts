@@ -3,10 +3,10 @@
  * CSV (one record a row, the header row naming the fields); then keeps only the selected fields.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { CheckedElements, checkedArrayElements, elementTexts } from './checked-json';
+import { CheckedElements, checkedArrayElements, elementTexts } from './json-byte-scanner';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
 import { plainMemberPath, queryAll, selectFields } from './json-path';
-import { compactJson, rawArrayElements } from './raw-json';
+import { compactJson, rawArrayElements } from './json-text-scanner';
 import type { RecordsSpec } from '../../feed-spec/feed-spec';
 
 /** The response is not what the spec says it is: not retryable, reported with its context. */

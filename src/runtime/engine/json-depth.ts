@@ -4,7 +4,7 @@
  * record nested 100,000 levels deep is no use to any table downstream: such a page fails with a
  * clear error instead of "Maximum call stack size exceeded".
  */
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-text-scanner';
 
 /** The deepest nesting of objects and arrays accepted in a response. */
 export const MAX_JSON_DEPTH = 512;

@@ -18,7 +18,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MAX_JSON_DEPTH } from './json-depth';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compactJson, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './raw-json';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, compactJson, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-text-scanner';
 
 const COLON = 0x3a;
 const MINUS = 0x2d;

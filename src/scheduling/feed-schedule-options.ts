@@ -3,7 +3,7 @@ import type { TimeZone } from 'aws-cdk-lib';
 /**
  * When the feed's schedule is active, and in which time zone it reads its expression.
  */
-export interface FeedScheduleProps {
+export interface FeedScheduleOptions {
   /**
    * The time zone of a `cron()` or `at()` schedule expression, for APIs whose data appears at a
    * local time (a market's close, a daily export). Not allowed with `rate()`, which has none.

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
-import { checkedArrayElements, elementTexts } from '../../../src/runtime/engine/checked-json';
 import { BadResponseError, parsePage } from '../../../src/runtime/engine/extract-records';
-import { rawArrayElements } from '../../../src/runtime/engine/raw-json';
+import { checkedArrayElements, elementTexts } from '../../../src/runtime/engine/json-byte-scanner';
+import { rawArrayElements } from '../../../src/runtime/engine/json-text-scanner';
 
 /** The records' texts the check finds in `text` sent as UTF-8, or undefined where it gives no answer. */
 function checkedTexts(text: string | Buffer, names: string[]): string[] | undefined {

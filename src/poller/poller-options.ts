@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 /**
  * Settings of the poller Lambda function.
  */
-export interface PollerProps {
+export interface PollerOptions {
   /**
    * Memory of the poller, in MB (Lambda gives CPU in proportion). Raise it for APIs with large
    * pages or many partitions: the poller is CPU-bound while it wraps and packs records.

@@ -11,7 +11,7 @@
  * becomes one line.
  */
 
-// The structural characters of JSON, as char codes (shared with checked-json.ts).
+// The structural characters of JSON, as char codes (shared with json-byte-scanner.ts).
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;
 export const OPEN_BRACE = 0x7b;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { compactJson, rawArrayElements } from '../../../src/runtime/engine/raw-json';
+import { compactJson, rawArrayElements } from '../../../src/runtime/engine/json-text-scanner';
 
 // JSON objects with every kind of value, including strings full of quotes, backslashes,
 // brackets, whitespace and non-ASCII characters (the scanner must step over all of them).
