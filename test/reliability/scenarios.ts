@@ -137,7 +137,7 @@ async function runInProcess(s: Scenario, apiUrl: string, resources: FeedResource
   for (let run = 0; run < 50; run++) {
     const redactor = new SecretRedactor();
     const logger = memoryLogger();
-    const deadLetters = new SqsDeadLetterWriter({ sqs: sqsClient(), s3: s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'reliability' });
+    const deadLetters = new SqsDeadLetterWriter({ sqs: async () => sqsClient(), s3: async () => s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'reliability' });
     const summary = await runFeed(parseFeedSpec(spec(apiUrl, s)), {
       // One line a Firehose record, so a scenario makes enough PutRecordBatch calls for its faults.
       sink: new FirehoseSink({

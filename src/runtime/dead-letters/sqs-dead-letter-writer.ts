@@ -3,8 +3,8 @@
  * accepts is written to the bucket under `dead-letters/` first and referenced from the message.
  */
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterMessage, recordsMessage, requestMessage } from './dead-letter';
 import { deadLetterPayloadPrefix } from '../../feed-spec/poller-contract';
 import { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports/dead-letters';
@@ -13,9 +13,11 @@ import { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports
 export const SQS_INLINE_LIMIT_BYTES = 240 * 1024;
 
 export interface SqsDeadLetterWriterOptions {
-  readonly sqs: SQSClient;
+  /** The SQS client, made (and its SDK module loaded) when the first dead letter is sent. */
+  readonly sqs: () => Promise<SQSClient>;
   readonly queueUrl: string;
-  readonly s3: S3Client;
+  /** The S3 client, made when the first payload too large for SQS is written. */
+  readonly s3: () => Promise<S3Client>;
   readonly bucket: string;
   readonly feed: string;
 }
@@ -27,7 +29,8 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     let message = recordsMessage(this.options.feed, letter);
     if (Buffer.byteLength(JSON.stringify(message)) > SQS_INLINE_LIMIT_BYTES) {
       const key = `${deadLetterPayloadPrefix(this.options.feed)}${message.time.slice(0, 10)}/${randomUUID()}.ndjson`;
-      await this.options.s3.send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: letter.lines, ContentType: 'application/x-ndjson' }));
+      const { PutObjectCommand } = loadS3();
+      await (await this.options.s3()).send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: letter.lines, ContentType: 'application/x-ndjson' }));
       const { payload: _moved, ...withoutPayload } = message;
       message = { ...withoutPayload, payloadS3: { bucket: this.options.bucket, key } };
     }
@@ -39,6 +42,15 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   }
 
   private async send(message: DeadLetterMessage): Promise<void> {
-    await this.options.sqs.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(message) }));
+    const { SendMessageCommand } = loadSqs();
+    await (await this.options.sqs()).send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(message) }));
   }
 }
+
+// The SDK modules load when the first dead letter is sent, not at the poller's init: most runs
+// send none. require() rather than import(), which would load the SDK's ES module build as a
+// second copy beside the CommonJS one.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadSqs = (): typeof import('@aws-sdk/client-sqs') => require('@aws-sdk/client-sqs');
+const loadS3 = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
+/* eslint-enable @typescript-eslint/no-require-imports */

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { sqsClient } from './aws-clients';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { lazyS3Client, lazySqsClient, sqsClientConfig } from './aws-clients';
 import { startDemoApi } from './demo-api';
 import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
@@ -119,7 +119,7 @@ function loadSpec(file: string, io: Output): FeedSpec | undefined {
  * (JSON.parse's messages quote the text they stopped at).
  */
 function secretSource(file: string | undefined): SecretStringSource {
-  if (!file) return secretsManagerSource(new SecretsManagerClient({ maxAttempts: 3 }));
+  if (!file) return secretsManagerSource({ maxAttempts: 3 });
   let values: unknown;
   try {
     values = JSON.parse(readFileSync(file, 'utf8'));
@@ -322,7 +322,7 @@ async function dispatch(
         throw new UsageError(`needs ${missing.map((m) => `--${m}`).join(', ')}: the feed whose dead letters are redriven, its queue, its bucket (the only place payloads are read from) and the delivery stream`);
       }
       const report = await redrive({
-        sqs: sqsClient(),
+        sqs: new SQSClient(sqsClientConfig()),
         s3: new S3Client({}),
         queueUrl: values.dlq!,
         feed: values.feed!,
@@ -372,7 +372,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
     deadLetters = new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor);
   } else {
     deadLetters = values.dlq
-      ? new RedactingDeadLetterWriter(new SqsDeadLetterWriter({ sqs: sqsClient(), s3: new S3Client({}), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed }), redactor)
+      ? new RedactingDeadLetterWriter(new SqsDeadLetterWriter({ sqs: lazySqsClient(), s3: lazyS3Client(), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed }), redactor)
       : undefined;
     sink = new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, deadLetters, logger });
     state = values['state-table'] ? new DynamoDbStateStore(new DynamoDBClient({}), values['state-table']) : new MemoryStateStore();

@@ -6,10 +6,8 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { sqsClient } from './aws-clients';
+import { lazyS3Client, lazySqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../feed-spec/feed-spec';
 import { METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV } from '../../feed-spec/poller-contract';
@@ -27,10 +25,12 @@ import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 
 // One client of each per container, reused by every invocation.
 const firehose = createFirehoseClient();
-const secretsManager = new SecretsManagerClient({ maxAttempts: 3 });
 const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
-const sqs = sqsClient({ maxAttempts: 5 });
-const s3 = new S3Client({ maxAttempts: 5 });
+// Made on first use: most runs send no dead letter (see aws-clients.ts).
+const sqs = lazySqsClient({ maxAttempts: 5 });
+const s3 = lazyS3Client({ maxAttempts: 5 });
+// Loads its SDK module on the first secret read (see secrets-manager-source.ts).
+const secretStrings = secretsManagerSource({ maxAttempts: 3 });
 const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
 const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
 
@@ -74,7 +74,7 @@ async function run(event: PollerEvent, context: Context | undefined, redactor: R
       maxLinesPerRecord: process.env[POLLER_ENV.maxLinesPerRecord] ? Number(process.env[POLLER_ENV.maxLinesPerRecord]) : undefined,
     }),
     state: new DynamoDbStateStore(dynamodb, requiredEnv(POLLER_ENV.stateTableName)),
-    secrets: new CachingSecretResolver(secretsManagerSource(secretsManager), redactor),
+    secrets: new CachingSecretResolver(secretStrings, redactor),
     deadLetters,
     logger,
     redactor,

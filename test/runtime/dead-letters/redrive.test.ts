@@ -36,7 +36,7 @@ describe('dead letters and redrive', () => {
 
   beforeEach(async () => {
     resources = await createFeedResources('redriven/');
-    writer = new SqsDeadLetterWriter({ sqs: sqsClient(), s3: s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'f' });
+    writer = new SqsDeadLetterWriter({ sqs: async () => sqsClient(), s3: async () => s3Client(), queueUrl: resources.queueUrl, bucket: resources.bucketName, feed: 'f' });
     await writer.sendRecords({ lines: small, lineCount: 3, error: 'Firehose did not accept 3 line(s)', attempts: 9 });
     await writer.sendRecords({ lines: large, lineCount: 30, error: 'a record over the limit', attempts: 0 });
     await writer.sendRequest({ partition: { city: 'Seoul' }, request: { method: 'GET', url: 'https://api.example.com/x' }, error: 'HTTP 503' });
