@@ -287,6 +287,14 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   );
 }
 
+/** The page token template, `{{ page.token }}`, with any spacing inside the braces. */
+const PAGE_TOKEN_TEMPLATE = /\{\{\s*page\.token\s*\}\}/;
+
+/** Whether a string, or any string in a JSON value (a request), uses `{{ page.token }}`. */
+export function usesPageToken(value: unknown): boolean {
+  return PAGE_TOKEN_TEMPLATE.test(typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+}
+
 /** Object keys that reach an object's prototype: never a field path, a template name or a partition field. */
 export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -326,11 +334,11 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   if ((p.type === 'pageNumber' || p.type === 'offset' || p.type === 'cursor') && p.in === 'body' && spec.request.method !== 'POST') {
     problems.push({ path: 'spec.pagination.in', message: '"body" needs request method "POST"; use "query" for GET requests' });
   }
-  const usesPageToken = /\{\{\s*page\.token\s*\}\}/.test(JSON.stringify(spec.request));
-  if (usesPageToken && p.type !== 'cursor') {
+  const requestUsesPageToken = usesPageToken(spec.request);
+  if (requestUsesPageToken && p.type !== 'cursor') {
     problems.push({ path: 'spec.pagination.type', message: '{{ page.token }} is used in the request; it needs "cursor" pagination' });
   }
-  if (p.type === 'cursor' && p.param === undefined && !usesPageToken) {
+  if (p.type === 'cursor' && p.param === undefined && !requestUsesPageToken) {
     problems.push({ path: 'spec.pagination.param', message: 'is required unless the request uses {{ page.token }} (in the URL, query, headers or body)' });
   }
   if (spec.records.format !== 'json' && spec.records.path !== '$') {

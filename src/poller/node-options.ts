@@ -12,7 +12,7 @@
  */
 
 /** The poller's V8 semi-space, in MiB (V8's young generation is three of them). */
-export const POLLER_SEMI_SPACE_MIB = 4;
+const POLLER_SEMI_SPACE_MIB = 4;
 
 const SEMI_SPACE = /--max[-_]semi[-_]space[-_]size\b/;
 const OLD_SPACE = /--max[-_]old[-_]space[-_]size\b/;

@@ -193,13 +193,14 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
 
   try {
     const auth = createAuthenticator(spec.auth, options.secrets, http, redactor, () => clock.now());
-    const common = { template: { runTime }, http, auth, logger, redactor, shouldStop };
-    let partitions = await resolvePartitions(spec, common);
+    const streamOptions = { template: { runTime }, http, auth, logger, redactor, shouldStop };
+    let partitions = await resolvePartitions(spec, streamOptions);
     if (preview.maxPartitions !== undefined) partitions = partitions.slice(0, preview.maxPartitions);
 
     const completedCursors: Array<{ key: string; cursor: Cursor }> = [];
     const checkpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
-    const persist = preview.maxPages === undefined && preview.maxRecords === undefined && preview.maxPartitions === undefined;
+    // A run that delivers and commits state; a preview (any preview limit) does neither.
+    const delivers = preview.maxPages === undefined && preview.maxRecords === undefined && preview.maxPartitions === undefined;
     let cursorsCommitted = 0;
     let checkpointsWritten = 0;
     const failures: PartitionFailure[] = [];
@@ -224,8 +225,8 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       let pagesSinceCheckpoint = 0;
       try {
         const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
-        const pages$ = pageStream({
-          ...common,
+        const pageIterator = pageStream({
+          ...streamOptions,
           template,
           resume,
           request: spec.request,
@@ -238,7 +239,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         // overlaps the poller's own work instead of adding to it. The time budget is checked when
         // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
         // one page, well within the margin kept back. A preview fetches no page it will not show.
-        const stream = persist ? prefetchNext(pages$) : pages$;
+        const stream = delivers ? prefetchNext(pageIterator) : pageIterator;
         for await (const page of stream) {
           pages += 1;
           const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
@@ -267,7 +268,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
           }
           pagesSinceCheckpoint += 1;
           options.onPage?.({ pages, records: recordsFetched });
-          if (persist && page.next && (bytesSinceCheckpoint >= CHECKPOINT_BYTES || pagesSinceCheckpoint >= CHECKPOINT_PAGES)) {
+          if (delivers && page.next && (bytesSinceCheckpoint >= CHECKPOINT_BYTES || pagesSinceCheckpoint >= CHECKPOINT_PAGES)) {
             // Everything written so far must be accepted before the checkpoint may say so.
             try {
               await sink.flush();
@@ -302,7 +303,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       if (end.stoppedEarly) {
         stoppedEarly = end.stoppedEarly;
         // Not complete: the cursor must not move past pages not fetched. Resume at the next page.
-        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && persist) {
+        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && delivers) {
           checkpoints.push({
             key,
             checkpoint: {
@@ -312,7 +313,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
         }
         return;
       }
-      if (!persist) return;
+      if (!delivers) return;
       // The partition is complete: once its records are accepted, its cursor moves and its
       // checkpoint goes, so a crash later in the run does not fetch it again.
       await sink.flush();

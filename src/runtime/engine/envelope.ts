@@ -46,11 +46,6 @@ const sha256Hex = oneShotHash
   ? (data: string) => oneShotHash('sha256', data, 'hex')
   : (data: string) => createHash('sha256').update(data).digest('hex');
 
-/** A deterministic id: SHA-256 of feed, partition (keys sorted) and the record's JSON, hex, 32 characters. */
-export function recordId(feed: string, partition: Readonly<Record<string, string>> | null, record: unknown): string {
-  return idOf(idPrefix(feed, partition), JSON.stringify(record));
-}
-
 function idPrefix(feed: string, partition: Readonly<Record<string, string>> | null): string {
   return `${feed}\n${canonicalJson(partition)}\n`;
 }
@@ -74,21 +69,11 @@ export interface EnvelopeContext {
   readonly partition: Readonly<Record<string, string>> | null;
 }
 
-export function envelope(context: EnvelopeContext, record: unknown): RecordEnvelope {
-  return {
-    feed: context.feed,
-    record_id: recordId(context.feed, context.partition, record),
-    fetched_at: context.fetchedAt.toISOString(),
-    source_url: context.sourceUrl,
-    partition: context.partition,
-    record,
-  };
-}
-
 /**
  * Builds the newline-terminated envelope lines of one page: the parts shared by the page's
  * records (feed, partition, fetch time, source URL) are serialized once. The output is
- * byte-identical to `JSON.stringify(envelope(context, record))` plus a newline.
+ * byte-identical to the envelope of SPEC.md serialized with `JSON.stringify`, plus a newline
+ * (test/helpers/reference-envelope.ts writes that envelope plainly, for the tests).
  */
 export class EnvelopeWriter {
   private readonly idPrefix: string;

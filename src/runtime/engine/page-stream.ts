@@ -7,7 +7,7 @@ import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
 import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
-import type { PaginationSpec, RecordsSpec, RequestSpec } from '../../feed-spec/feed-spec';
+import { PaginationSpec, RecordsSpec, RequestSpec, usesPageToken } from '../../feed-spec/feed-spec';
 import type { Logger } from '../ports/logger';
 import type { Redactor } from '../ports/redactor';
 
@@ -118,7 +118,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
   const { request, template, http, auth, logger, redactor } = options;
   // A request that carries the page token itself ({{ page.token }} in the path, a header or the
   // body) is rendered again for every page; otherwise once.
-  const usesPageToken = /\{\{\s*page\.token\s*\}\}/.test(JSON.stringify(request));
+  const requestUsesPageToken = usesPageToken(request);
   const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
   const parseOptions = { textsOnly: options.recordTextsOnly === true && !readsResponseBody(options.pagination) };
   if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
@@ -183,7 +183,7 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
       return;
     }
     current = outcome.next;
-    if (usesPageToken) {
+    if (requestUsesPageToken) {
       // The next page: the request rendered with the new token, plus any cursor parameter.
       const spec = options.pagination;
       const rendered = render();

@@ -29,7 +29,7 @@ export type PaginationOutcome =
   | { readonly stop: string; readonly warning?: boolean };
 
 /** Sets a dotted path in a JSON body, copying along the way (the spec's body is never mutated). */
-export function setBodyPath(body: unknown, path: string, value: unknown): unknown {
+function setBodyPath(body: unknown, path: string, value: unknown): unknown {
   const [key, ...rest] = path.split('.');
   const base = body !== null && typeof body === 'object' && !Array.isArray(body) ? body as Record<string, unknown> : {};
   return { ...base, [key]: rest.length === 0 ? value : setBodyPath(base[key], rest.join('.'), value) };
@@ -51,6 +51,98 @@ export function readsResponseBody(spec: PaginationSpec): boolean {
   if (spec.type === 'none') return false;
   if (spec.stop.hasMorePath !== undefined || spec.stop.donePath !== undefined || spec.stop.totalPath !== undefined) return true;
   return (spec.type === 'cursor' || spec.type === 'nextUrl') && 'path' in spec.from;
+}
+
+/** A step of one strategy: the next page's request and the token that identifies it (for the loop guard). */
+type StrategyStep =
+  | { readonly next: PageRequest; readonly token: string; readonly pageToken?: string }
+  | { readonly stop: string };
+
+/** One pagination strategy: how the first request looks, and the next one after a page. */
+interface PageStrategy {
+  first(base: PageRequest): PageRequest;
+  /** @param pagesDone pages fetched so far, this one included */
+  next(current: PageRequest, page: FetchedPage, pagesDone: number): StrategyStep;
+}
+
+type SpecOf<T extends PaginationSpec['type']> = Extract<PaginationSpec, { type: T }>;
+
+/** No pagination: one page. */
+class SinglePage implements PageStrategy {
+  public first(base: PageRequest): PageRequest { return base; }
+  public next(): StrategyStep { return { stop: 'the spec has no pagination' }; }
+}
+
+/** `?page=1`, `?page=2`, … (or in the body). */
+class PageNumberStrategy implements PageStrategy {
+  constructor(private readonly spec: SpecOf<'pageNumber'>) {}
+  public first(base: PageRequest): PageRequest {
+    return withParam(base, this.spec.in, this.spec.param, this.spec.start);
+  }
+  public next(current: PageRequest, _page: FetchedPage, pagesDone: number): StrategyStep {
+    const number = this.spec.start + pagesDone;
+    return { next: withParam(current, this.spec.in, this.spec.param, number), token: String(number) };
+  }
+}
+
+/** `?offset=0&limit=100`, `?offset=100&limit=100`, … */
+class OffsetStrategy implements PageStrategy {
+  constructor(private readonly spec: SpecOf<'offset'>) {}
+  public first(base: PageRequest): PageRequest {
+    return withParam(withParam(base, this.spec.in, this.spec.offsetParam, 0), this.spec.in, this.spec.limitParam, this.spec.limit);
+  }
+  public next(current: PageRequest, _page: FetchedPage, pagesDone: number): StrategyStep {
+    const offset = pagesDone * this.spec.limit;
+    return { next: withParam(current, this.spec.in, this.spec.offsetParam, offset), token: String(offset) };
+  }
+}
+
+/** A cursor from the body or a header, sent as a parameter or through `{{ page.token }}`. */
+class CursorStrategy implements PageStrategy {
+  constructor(private readonly spec: SpecOf<'cursor'>) {}
+  public first(base: PageRequest): PageRequest { return base; }
+  public next(current: PageRequest, page: FetchedPage): StrategyStep {
+    const cursor = readValue(page, this.spec.from);
+    if (cursor === undefined) return { stop: 'no next cursor in the response' };
+    const next = this.spec.param !== undefined ? withParam(current, this.spec.in, this.spec.param, cursor) : current;
+    return { next, token: cursor, pageToken: cursor };
+  }
+}
+
+/** A complete next-page URL from the body or a header: it replaces the URL and the query. */
+class NextUrlStrategy implements PageStrategy {
+  constructor(private readonly spec: SpecOf<'nextUrl'>) {}
+  public first(base: PageRequest): PageRequest { return base; }
+  public next(current: PageRequest, page: FetchedPage): StrategyStep {
+    const url = readValue(page, this.spec.from);
+    if (url === undefined) return { stop: 'no next URL in the response' };
+    const next = { url: new URL(url, page.response.url).href, query: {}, body: current.body };
+    return { next, token: next.url };
+  }
+}
+
+/** RFC 8288 `Link: <…>; rel="next"`. */
+class LinkHeaderStrategy implements PageStrategy {
+  constructor(private readonly spec: SpecOf<'linkHeader'>) {}
+  public first(base: PageRequest): PageRequest { return base; }
+  public next(current: PageRequest, page: FetchedPage): StrategyStep {
+    const header = firstHeader(page.response.headers.link);
+    const link = header ? LinkHeader.parse(header).rel(this.spec.rel)[0] : undefined;
+    if (!link) return { stop: `no rel="${this.spec.rel}" Link header` };
+    const next = { url: new URL(link.uri, page.response.url).href, query: {}, body: current.body };
+    return { next, token: next.url };
+  }
+}
+
+function strategyFor(spec: PaginationSpec): PageStrategy {
+  switch (spec.type) {
+    case 'none': return new SinglePage();
+    case 'pageNumber': return new PageNumberStrategy(spec);
+    case 'offset': return new OffsetStrategy(spec);
+    case 'cursor': return new CursorStrategy(spec);
+    case 'nextUrl': return new NextUrlStrategy(spec);
+    case 'linkHeader': return new LinkHeaderStrategy(spec);
+  }
 }
 
 /** Pages up to this size are kept whole until the next one arrives, larger ones only hashed. */
@@ -76,9 +168,12 @@ export class Paginator {
     this._token = value;
   }
 
+  private readonly strategy: PageStrategy;
+
   /** @param pagesDone pages already fetched in this pass (when resuming from a checkpoint) */
   constructor(private readonly spec: PaginationSpec, pagesDone = 0) {
     this.pages = pagesDone;
+    this.strategy = strategyFor(spec);
   }
 
   /** Pages fetched so far in this pass. */
@@ -88,16 +183,7 @@ export class Paginator {
 
   /** The first page's request. */
   public first(base: PageRequest): PageRequest {
-    switch (this.spec.type) {
-      case 'pageNumber':
-        return withParam(base, this.spec.in, this.spec.param, this.spec.start);
-      case 'offset': {
-        const withOffset = withParam(base, this.spec.in, this.spec.offsetParam, 0);
-        return withParam(withOffset, this.spec.in, this.spec.limitParam, this.spec.limit);
-      }
-      default:
-        return base;
-    }
+    return this.strategy.first(base);
   }
 
   /**
@@ -155,52 +241,10 @@ export class Paginator {
       return { stop: `maxPages (${stop.maxPages}) reached; the rest is left for the next run`, warning: true };
     }
 
-    let next: PageRequest;
-    let token: string;
-    switch (spec.type) {
-      case 'pageNumber': {
-        const number = spec.start + this.pages;
-        next = withParam(current, spec.in, spec.param, number);
-        token = String(number);
-        break;
-      }
-      case 'offset': {
-        const offset = this.pages * spec.limit;
-        next = withParam(current, spec.in, spec.offsetParam, offset);
-        token = String(offset);
-        break;
-      }
-      case 'cursor': {
-        const cursor = readValue(page, spec.from);
-        if (cursor === undefined) {
-          return { stop: 'no next cursor in the response' };
-        }
-        next = spec.param !== undefined ? withParam(current, spec.in, spec.param, cursor) : current;
-        token = cursor;
-        this._token = cursor;
-        break;
-      }
-      case 'nextUrl': {
-        const url = readValue(page, spec.from);
-        if (url === undefined) {
-          return { stop: 'no next URL in the response' };
-        }
-        // The next URL is complete: it replaces the URL and the query.
-        next = { url: new URL(url, page.response.url).href, query: {}, body: current.body };
-        token = next.url;
-        break;
-      }
-      case 'linkHeader': {
-        const header = firstHeader(page.response.headers.link);
-        const link = header ? LinkHeader.parse(header).rel(spec.rel)[0] : undefined;
-        if (!link) {
-          return { stop: `no rel="${spec.rel}" Link header` };
-        }
-        next = { url: new URL(link.uri, page.response.url).href, query: {}, body: current.body };
-        token = next.url;
-        break;
-      }
-    }
+    const step = this.strategy.next(current, page, this.pages);
+    if ('stop' in step) return step;
+    const { next, token } = step;
+    if (step.pageToken !== undefined) this._token = step.pageToken;
     if (this.seenTokens.has(token)) {
       return { stop: `loop guard: the API repeated a cursor/URL it already gave (${token.slice(0, 120)})`, warning: true };
     }

@@ -17,6 +17,7 @@
  * The `raw` filter (`{{ partition.path | raw }}`) inserts a path or query value unencoded: an
  * explicit opt-in for values the spec's author controls. The origin check still applies.
  */
+import { usesPageToken } from '../../feed-spec/feed-spec';
 export interface TemplateContext {
   readonly partition?: Readonly<Record<string, string>> | null;
   readonly cursor?: string | number;
@@ -190,6 +191,6 @@ export function renderJson(value: unknown, context: TemplateContext): unknown {
 
 /** Renders a query or header map; an entry that renders to '' only because of an empty page token is left out. */
 export function renderMap(map: Readonly<Record<string, string>> | undefined, context: TemplateContext): Record<string, string> {
-  const entries = Object.entries(map ?? {}).map(([k, v]) => [k, renderString(v, context), /\{\{\s*page\.token\s*\}\}/.test(v)] as const);
+  const entries = Object.entries(map ?? {}).map(([k, v]) => [k, renderString(v, context), usesPageToken(v)] as const);
   return Object.fromEntries(entries.filter(([, value, usesToken]) => !(usesToken && value === '')).map(([k, v]) => [k, v]));
 }

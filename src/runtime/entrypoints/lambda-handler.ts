@@ -35,7 +35,7 @@ const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
 const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
 
 /** Time kept back from the Lambda timeout to flush, commit cursors and checkpoints, and report. */
-export function safetyMarginMs(remainingMs: number): number {
+function safetyMarginMs(remainingMs: number): number {
   return Math.min(Math.max(10_000, remainingMs * 0.2), 60_000);
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalJson, envelope, EnvelopeWriter, recordId } from '../../../src/runtime/engine/envelope';
+import { canonicalJson, EnvelopeWriter } from '../../../src/runtime/engine/envelope';
+import { envelope, recordId } from '../../helpers/reference-envelope';
 
 describe('record envelope', () => {
   test('canonical JSON sorts keys at every level', () => {
