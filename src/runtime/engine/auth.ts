@@ -67,95 +67,120 @@ function credentialsFor(
   now: () => number,
 ): Authenticator {
   switch (spec.type) {
-    case 'none':
-      return NO_AUTH;
-    case 'apiKey':
-      return {
-        apply: async (target) => {
-          const key = await secrets.resolve(spec.secret);
-          if (spec.in === 'header') target.headers[spec.name] = key;
-          else target.query[spec.name] = key;
-        },
-        refresh: () => false,
-      };
-    case 'bearer':
-      return {
-        apply: async (target) => {
-          target.headers.authorization = `Bearer ${await secrets.resolve(spec.secret)}`;
-        },
-        refresh: () => false,
-      };
-    case 'basic':
-      return {
-        apply: async (target) => {
-          const { username, password } = await secrets.resolveJson(spec.secret);
-          if (typeof username !== 'string' || typeof password !== 'string') {
-            throw new Error(`secret ${spec.secret.arn} must be a JSON object with "username" and "password" fields`);
-          }
-          target.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-        },
-        refresh: () => false,
-      };
-    case 'oauth2ClientCredentials': {
-      let token: { value: string; expiresAt: number } | undefined;
-      let pending: Promise<string> | undefined;
-      let refreshed = false;
-      const fetchToken = async (): Promise<string> => {
-        const { client_id: clientId, client_secret: clientSecret } = await secrets.resolveJson(spec.secret);
-        if (typeof clientId !== 'string' || typeof clientSecret !== 'string') {
-          throw new Error(`secret ${spec.secret.arn} must be a JSON object with "client_id" and "client_secret" fields`);
-        }
-        const form = new URLSearchParams({ grant_type: 'client_credentials' });
-        if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
-        const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
-        registerWireValue(redactor, basic);
-        const response = await http.request({
-          url: spec.tokenUrl,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'authorization': basic,
-            'accept': 'application/json',
-          },
-          body: form.toString(),
-        });
-        let parsed: { access_token?: unknown; expires_in?: unknown };
-        try {
-          parsed = JSON.parse(response.body.toString('utf8'));
-        } catch {
-          throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} did not answer JSON`);
-        }
-        if (typeof parsed.access_token !== 'string') {
-          throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} answered without an access_token`);
-        }
-        redactor.add(parsed.access_token);
-        const expiresIn = Number(parsed.expires_in);
-        token = {
-          value: parsed.access_token,
-          expiresAt: Number.isFinite(expiresIn) ? now() + expiresIn * 1000 - EXPIRY_SKEW_MS : Number.POSITIVE_INFINITY,
-        };
-        return token.value;
-      };
-      return {
-        apply: async (target) => {
-          let value: string;
-          if (token && now() < token.expiresAt) {
-            value = token.value;
-          } else {
-            // One token request at a time, however many partitions ask at once.
-            pending ??= fetchToken().finally(() => { pending = undefined; });
-            value = await pending;
-          }
-          target.headers.authorization = `Bearer ${value}`;
-        },
-        refresh: () => {
-          // A token revoked or expired early: fetch a new one, once per run.
-          if (refreshed) return false;
-          refreshed = true;
-          token = undefined;
-          return true;
-        },
-      };
+    case 'none': return NO_AUTH;
+    case 'apiKey': return new ApiKeyAuth(spec, secrets);
+    case 'bearer': return new BearerAuth(spec, secrets);
+    case 'basic': return new BasicAuth(spec, secrets);
+    case 'oauth2ClientCredentials': return new OAuth2ClientCredentials(spec, secrets, http, redactor, now);
+  }
+}
+
+type AuthOf<T extends AuthSpec['type']> = Extract<AuthSpec, { type: T }>;
+
+/** An API key in a header or a query parameter. */
+class ApiKeyAuth implements Authenticator {
+  constructor(private readonly spec: AuthOf<'apiKey'>, private readonly secrets: SecretResolver) {}
+
+  public async apply(target: AuthTarget): Promise<void> {
+    const key = await this.secrets.resolve(this.spec.secret);
+    if (this.spec.in === 'header') target.headers[this.spec.name] = key;
+    else target.query[this.spec.name] = key;
+  }
+
+  public refresh(): boolean { return false; }
+}
+
+/** `Authorization: Bearer <secret>`. */
+class BearerAuth implements Authenticator {
+  constructor(private readonly spec: AuthOf<'bearer'>, private readonly secrets: SecretResolver) {}
+
+  public async apply(target: AuthTarget): Promise<void> {
+    target.headers.authorization = `Bearer ${await this.secrets.resolve(this.spec.secret)}`;
+  }
+
+  public refresh(): boolean { return false; }
+}
+
+/** HTTP basic auth from a JSON secret with `username` and `password`. */
+class BasicAuth implements Authenticator {
+  constructor(private readonly spec: AuthOf<'basic'>, private readonly secrets: SecretResolver) {}
+
+  public async apply(target: AuthTarget): Promise<void> {
+    const { username, password } = await this.secrets.resolveJson(this.spec.secret);
+    if (typeof username !== 'string' || typeof password !== 'string') {
+      throw new Error(`secret ${this.spec.secret.arn} must be a JSON object with "username" and "password" fields`);
     }
+    target.headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+
+  public refresh(): boolean { return false; }
+}
+
+/** OAuth2 client credentials: a token cached until it expires, fetched again once after a 401. */
+class OAuth2ClientCredentials implements Authenticator {
+  private token: { value: string; expiresAt: number } | undefined;
+  private pending: Promise<string> | undefined;
+  private refreshed = false;
+
+  constructor(
+    private readonly spec: AuthOf<'oauth2ClientCredentials'>,
+    private readonly secrets: SecretResolver,
+    private readonly http: HttpClient,
+    private readonly redactor: Redactor,
+    private readonly now: () => number,
+  ) {}
+
+  public async apply(target: AuthTarget): Promise<void> {
+    let value: string;
+    if (this.token && this.now() < this.token.expiresAt) {
+      value = this.token.value;
+    } else {
+      // One token request at a time, however many partitions ask at once.
+      this.pending ??= this.fetchToken().finally(() => { this.pending = undefined; });
+      value = await this.pending;
+    }
+    target.headers.authorization = `Bearer ${value}`;
+  }
+
+  public refresh(): boolean {
+    // A token revoked or expired early: fetch a new one, once per run.
+    if (this.refreshed) return false;
+    this.refreshed = true;
+    this.token = undefined;
+    return true;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { spec, redactor } = this;
+    const { client_id: clientId, client_secret: clientSecret } = await this.secrets.resolveJson(spec.secret);
+    if (typeof clientId !== 'string' || typeof clientSecret !== 'string') {
+      throw new Error(`secret ${spec.secret.arn} must be a JSON object with "client_id" and "client_secret" fields`);
+    }
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (spec.scopes?.length) form.set('scope', spec.scopes.join(' '));
+    const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+    registerWireValue(redactor, basic);
+    const response = await this.http.request({
+      url: spec.tokenUrl,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'authorization': basic, 'accept': 'application/json' },
+      body: form.toString(),
+    });
+    let parsed: { access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} did not answer JSON`);
+    }
+    if (typeof parsed.access_token !== 'string') {
+      throw new Error(`the OAuth2 token endpoint ${spec.tokenUrl} answered without an access_token`);
+    }
+    redactor.add(parsed.access_token);
+    const expiresIn = Number(parsed.expires_in);
+    this.token = {
+      value: parsed.access_token,
+      expiresAt: Number.isFinite(expiresIn) ? this.now() + expiresIn * 1000 - EXPIRY_SKEW_MS : Number.POSITIVE_INFINITY,
+    };
+    return this.token.value;
   }
 }
