@@ -22,7 +22,7 @@ import type { Logger } from '../ports/logger';
 import type { RecordSink } from '../ports/record-sink';
 import type { Redactor } from '../ports/redactor';
 import type { SecretResolver } from '../ports/secrets';
-import type { Checkpoint, Cursor, StateStore } from '../ports/state-store';
+import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
 export interface PreviewLimits {
   readonly maxPages?: number;
@@ -126,17 +126,9 @@ class SinkFailure extends Error {
   }
 }
 
-export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<RunSummary> {
-  const clock = options.clock ?? SYSTEM_CLOCK;
-  const started = clock.now();
-  const { sink, state, logger, redactor } = options;
-  const runTime = options.runTime ?? new Date();
-  const preview = options.preview ?? {};
-  let pages = 0;
-  let recordsFetched = 0;
-  let stoppedEarly: string | undefined;
-
-  const http = new HttpClient({
+/** The run's HTTP client: the spec's limits and origins, the address policy, the run's deadline. */
+function httpClientFor(spec: FeedSpec, options: EngineOptions, clock: Clock): HttpClient {
+  return new HttpClient({
     timeoutMs: spec.limits.requestTimeoutSeconds * 1000,
     maxRetries: spec.limits.maxRetries,
     maxResponseBytes: spec.limits.maxResponseBytes,
@@ -147,11 +139,51 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
       allowLoopback: spec.limits.allowPrivateAddresses || options.allowLoopback === true,
     },
     deadline: options.deadline,
-    logger,
-    redactor,
+    logger: options.logger,
+    redactor: options.redactor,
     minBackoffMs: options.minBackoffMs,
     clock,
   });
+}
+
+/** The summary of a run that did nothing: another run holds the lease, or this execution already completed. */
+function skippedRun(feed: string, lease: Exclude<LeaseResult, { acquired: true }>, durationMs: number): RunSummary {
+  const skipped = lease.reason === 'duplicate'
+    ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
+    : `another run (${lease.heldBy}) holds the feed's lease until ${lease.expiresAt}: this run exits so the same window is not ingested twice`;
+  return {
+    feed,
+    status: 'skipped',
+    skipped,
+    partitions: 0,
+    partitionsFailed: 0,
+    failures: [],
+    pages: 0,
+    recordsFetched: 0,
+    recordsDelivered: 0,
+    recordsDeadLettered: 0,
+    requestsDeadLettered: 0,
+    requests: 0,
+    retries: 0,
+    sinkCalls: 0,
+    failedPuts: 0,
+    cursorsCommitted: 0,
+    checkpointsSaved: 0,
+    durationMs,
+  };
+}
+
+export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<RunSummary> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
+  const { sink, state, logger, redactor } = options;
+  const runTime = options.runTime ?? new Date();
+  const preview = options.preview ?? {};
+  let pages = 0;
+  let recordsFetched = 0;
+  let stoppedEarly: string | undefined;
+
+  const http = httpClientFor(spec, options, clock);
   const shouldStop = (): string | undefined => {
     if (options.deadline !== undefined && clock.now() >= options.deadline) return 'time budget reached';
     if (preview.maxPages !== undefined && pages >= preview.maxPages) return `preview limit of ${preview.maxPages} page(s)`;
@@ -164,30 +196,9 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
   const lease = await state.acquireLease(spec.feed, holder, leaseUntil, options.executionId);
   if (!lease.acquired) {
     http.close();
-    const skipped = lease.reason === 'duplicate'
-      ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
-      : `another run (${lease.heldBy}) holds the feed's lease until ${lease.expiresAt}: this run exits so the same window is not ingested twice`;
-    logger.info('run skipped', { feed: spec.feed, reason: skipped });
-    return {
-      feed: spec.feed,
-      status: 'skipped',
-      skipped,
-      partitions: 0,
-      partitionsFailed: 0,
-      failures: [],
-      pages: 0,
-      recordsFetched: 0,
-      recordsDelivered: 0,
-      recordsDeadLettered: 0,
-      requestsDeadLettered: 0,
-      requests: 0,
-      retries: 0,
-      sinkCalls: 0,
-      failedPuts: 0,
-      cursorsCommitted: 0,
-      checkpointsSaved: 0,
-      durationMs: clock.now() - started,
-    };
+    const summary = skippedRun(spec.feed, lease, clock.now() - started);
+    logger.info('run skipped', { feed: spec.feed, reason: summary.skipped });
+    return summary;
   }
   let completedExecution: string | undefined;
 
