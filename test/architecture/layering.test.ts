@@ -9,7 +9,12 @@ import { LegacyESLint } from 'eslint/use-at-your-own-risk';
 import { PROJECT_ROOT } from '../setup/moto-server';
 
 async function importErrors(file: string, source: string): Promise<string[]> {
-  const eslint = new LegacyESLint({ cwd: PROJECT_ROOT, useEslintrc: true });
+  const eslint = new LegacyESLint({
+    cwd: PROJECT_ROOT,
+    useEslintrc: true,
+    // With CI set, typescript-eslint infers a single run and parses files from disk, not this text.
+    overrideConfig: { parserOptions: { disallowAutomaticSingleRunInference: true } },
+  });
   const [result] = await eslint.lintText(`${source}\nexport const used = imported;\n`, { filePath: path.join(PROJECT_ROOT, file) });
   return result.messages
     .filter((m) => m.ruleId === 'import/no-restricted-paths' || m.ruleId === 'no-restricted-imports')
