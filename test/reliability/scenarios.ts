@@ -75,11 +75,25 @@ function item(i: number, oversizedEvery?: number) {
   return { id: i, updated_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), pad: 'x'.repeat(pad) };
 }
 
-async function startApi(s: Scenario, served: Set<number>, pagesServed: { n: number }) {
+/**
+ * Holds the API's answers until it is released: the overlapping scenario keeps the first run
+ * inside its lease until the second has tried to take it, however slowly either process starts.
+ */
+interface ApiGate {
+  wait?: Promise<void>;
+  release?: () => void;
+  firstPages: number;
+}
+
+async function startApi(s: Scenario, served: Set<number>, pagesServed: { n: number }, gate: ApiGate = { firstPages: 0 }) {
   const random = (() => { let a = SEED; return () => { a = (a * 1103515245 + 12345) % 2147483648; return a / 2147483648; }; })();
   return startLoopbackApi({
     '/items': async (_req, res, url) => {
       const page = Number(url.searchParams.get('page'));
+      // Two first pages mean both runs hold a lease (the fault under test): answer both, so the
+      // run ends and the duplicates are counted instead of waiting forever.
+      if (page === 1 && ++gate.firstPages >= 2) gate.release?.();
+      if (gate.wait) await gate.wait;
       if (s.api?.pageDelayMs) await new Promise((r) => setTimeout(r, s.api!.pageDelayMs));
       if (s.api?.errorRate && random() < s.api.errorRate) return json(res, 503, { error: 'busy' });
       if (s.api?.timeoutRate && random() < s.api.timeoutRate) return setTimeout(() => json(res, 200, { data: [] }), 1500);
@@ -176,7 +190,9 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const proxy = await startFaultProxy(motoEndpoint(), s.faults ?? {}, SEED);
   const served = new Set<number>();
   const pagesServed = { n: 0 };
-  const api = await startApi(s, served, pagesServed);
+  const gate: ApiGate = { firstPages: 0 };
+  if (s.overlapping) gate.wait = new Promise<void>((resolve) => { gate.release = resolve; });
+  const api = await startApi(s, served, pagesServed, gate);
   let runs = 0;
   let notes = '';
   try {
@@ -184,7 +200,11 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
       const env = { ...pollerEnv(resources), AWS_ENDPOINT_URL_FIREHOSE: proxy.url };
       const event = { spec: spec(api.url, s), executionId: `exec-${s.name}` };
       if (s.overlapping) {
-        const outs = await Promise.all([outcome(spawnHandler(event, env)), outcome(spawnHandler({ ...event, executionId: 'exec-other' }, env))]);
+        // The API answers once either invocation has exited (the one that found the lease held),
+        // so the two overlap whatever the machine's speed.
+        const children = [spawnHandler(event, env), spawnHandler({ ...event, executionId: 'exec-other' }, env)];
+        for (const child of children) child.on('exit', () => gate.release?.());
+        const outs = await Promise.all(children.map(outcome));
         runs = 2;
         notes = outs.some((o) => o.includes('"status":"skipped"')) ? 'one invocation found the lease held and exited cleanly' : 'both ran';
       } else {
