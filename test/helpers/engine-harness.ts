@@ -45,7 +45,8 @@ export interface HarnessOptions {
   readonly sink?: CollectingSink;
   readonly runTime?: Date;
   readonly deadline?: number;
-  readonly preview?: EngineOptions['preview'];
+  readonly dryRun?: boolean;
+  readonly stopWhen?: EngineOptions['stopWhen'];
   /** Loopback APIs are what these tests call: allowed unless a test says otherwise. @default true */
   readonly allowLoopback?: boolean;
   readonly clock?: Clock;
@@ -82,7 +83,8 @@ export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}
     redactor,
     runTime: options.runTime,
     deadline: options.deadline,
-    preview: options.preview,
+    dryRun: options.dryRun,
+    stopWhen: options.stopWhen,
     minBackoffMs: 5,
     allowLoopback: options.allowLoopback ?? true,
     clock: options.clock,

@@ -4,7 +4,8 @@
  *
  * Partitions run with bounded concurrency; one failing partition does not stop the others and
  * is reported. Cursors are committed only after the sink has accepted every record (flush), and
- * only for partitions that completed.
+ * only for partitions that completed. A dry run (previews) fetches and hands records to the sink
+ * but commits nothing.
  */
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
@@ -13,7 +14,7 @@ import { EnvelopeWriter } from './envelope';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
-import { pageStream, PageStreamEnd } from './page-stream';
+import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -24,10 +25,12 @@ import type { Redactor } from '../ports/redactor';
 import type { SecretResolver } from '../ports/secrets';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
-export interface PreviewLimits {
-  readonly maxPages?: number;
-  readonly maxRecords?: number;
-  readonly maxPartitions?: number;
+/** How far a run has got: what `stopWhen` and `onPage` are given. */
+export interface RunProgress {
+  /** Pages of the feed's request fetched so far (every partition). */
+  readonly pages: number;
+  /** Records handed to the sink so far. */
+  readonly records: number;
 }
 
 export interface EngineOptions {
@@ -40,8 +43,14 @@ export interface EngineOptions {
   readonly runTime?: Date;
   /** Epoch ms after which no new page is fetched and no retry waits. @default none */
   readonly deadline?: number;
-  /** Limits for previews. @default none */
-  readonly preview?: PreviewLimits;
+  /**
+   * Fetch and hand records to the sink, but commit nothing: no cursor, no checkpoint, no completed
+   * execution, and no page fetched ahead that would not be shown. What a preview is.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /** Asked before each page: a reason to stop fetching (a preview's page limit), or undefined. @default none */
+  readonly stopWhen?: (progress: RunProgress) => string | undefined;
   /** Backoff floor for HTTP retries (tests shorten it). @default 250 ms */
   readonly minBackoffMs?: number;
   /** Where failed requests are reported. @default none (logged only) */
@@ -53,7 +62,7 @@ export interface EngineOptions {
   /** How long the lease lasts when there is no deadline. @default 15 minutes */
   readonly leaseMs?: number;
   /** Called after each page (progress displays). @default none */
-  readonly onPage?: (progress: { pages: number; records: number }) => void;
+  readonly onPage?: (progress: RunProgress) => void;
   /**
    * Let requests go to loopback addresses even when the spec does not allow private addresses
    * (`api-ingest --allow-loopback`, for local tries). The deployed poller never sets it.
@@ -105,7 +114,7 @@ export interface RunSummary {
   readonly checkpointsSaved: number;
   /** The highest committed datetime cursor's age in seconds, if any (how far behind the feed is). */
   readonly cursorLagSeconds?: number;
-  /** Why fetching stopped before the end, if it did (time budget, preview limit). */
+  /** Why fetching stopped before the end, if it did (the time budget, `stopWhen`). */
   readonly stoppedEarly?: string;
   readonly durationMs: number;
 }
@@ -117,14 +126,6 @@ export interface RunSummary {
  */
 export const CHECKPOINT_BYTES = 4_000_000;
 export const CHECKPOINT_PAGES = 50;
-
-/** A sink failure aborts the run (unlike one partition's API failure). */
-class SinkFailure extends Error {
-  constructor(public readonly cause: Error) {
-    super(cause.message);
-    this.name = cause.name;
-  }
-}
 
 /** The run's HTTP client: the spec's limits and origins, the address policy, the run's deadline. */
 function httpClientFor(spec: FeedSpec, options: EngineOptions, clock: Clock): HttpClient {
@@ -173,209 +174,291 @@ function skippedRun(feed: string, lease: Exclude<LeaseResult, { acquired: true }
   };
 }
 
+/** A sink failure aborts the run (unlike one partition's API failure). */
+class SinkFailure extends Error {
+  constructor(public readonly cause: Error) {
+    super(cause.message);
+    this.name = cause.name;
+  }
+}
+
+async function toSink<T>(step: Promise<T> | T): Promise<T> {
+  try {
+    return await step;
+  } catch (err) {
+    throw new SinkFailure(err as Error);
+  }
+}
+
+/** Where one partition starts: its stored cursor, its checkpoint, and what tracks its new cursor. */
+interface PartitionStart {
+  readonly partition: Partition;
+  readonly key: string;
+  readonly storedCursor?: Cursor;
+  readonly checkpoint?: Checkpoint;
+  readonly tracker?: CursorTracker;
+}
+
+/** A checkpoint that resumes at `position`, with the cursor the partition has reached so far. */
+function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined): Checkpoint {
+  return {
+    next: position.request,
+    pagesDone: position.pagesDone,
+    pageToken: position.pageToken,
+    cursor: tracker?.value,
+    savedAt: new Date().toISOString(),
+  };
+}
+
+/** One run of a feed once its lease is held: the partitions' work and the run's tally. */
+class FeedRun {
+  private readonly delivers: boolean;
+  private readonly streamOptions;
+  private pages = 0;
+  private recordsFetched = 0;
+  private stoppedEarly?: string;
+  private readonly failures: PartitionFailure[] = [];
+  private requestsDeadLettered = 0;
+  private readonly committedCursors: Cursor[] = [];
+  private checkpointsWritten = 0;
+  /** Checkpoints of partitions the time budget stopped: written once every record is accepted. */
+  private readonly pendingCheckpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
+
+  constructor(
+    private readonly spec: FeedSpec,
+    private readonly options: EngineOptions,
+    private readonly http: HttpClient,
+    private readonly clock: Clock,
+    private readonly runTime: Date,
+  ) {
+    this.delivers = options.dryRun !== true;
+    const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
+    this.streamOptions = {
+      template: { runTime },
+      http,
+      auth,
+      logger: options.logger,
+      redactor: options.redactor,
+      shouldStop: () => this.shouldStop(),
+    };
+  }
+
+  /** The partitions this run fetches: the spec's list, or the records of its parent request. */
+  public async partitions(): Promise<Partition[]> {
+    return resolvePartitions(this.spec, this.streamOptions);
+  }
+
+  /** One partition: its pages into the sink, then its cursor committed, or its failure reported. */
+  public async runPartition(partition: Partition): Promise<void> {
+    const start = await this.startOf(partition);
+    let end: PageStreamEnd;
+    try {
+      end = await this.deliverPages(start);
+    } catch (err) {
+      if (err instanceof SinkFailure) throw err.cause;
+      await this.reportFailure(partition, err as Error);
+      return;
+    }
+    if (end.stoppedEarly) {
+      this.holdCheckpoint(start, end.stoppedEarly.reason, end.stoppedEarly.resumeAt);
+    } else if (this.delivers) {
+      await this.commit(start);
+    }
+  }
+
+  /** Once every partition is done: the last records accepted, held checkpoints written, the summary. */
+  public async finish(partitions: number, started: number): Promise<RunSummary> {
+    const report = await this.options.sink.flush();
+    for (const { key, checkpoint } of this.pendingCheckpoints) {
+      await this.options.state.putCheckpoint(this.spec.feed, key, checkpoint);
+    }
+    const failed = this.failures.length;
+    const status: RunStatus = partitions > 0 && failed === partitions ? 'failed'
+      : failed > 0 ? 'partial'
+        : report.linesDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
+    return {
+      feed: this.spec.feed,
+      status,
+      partitions,
+      partitionsFailed: failed,
+      failures: this.failures,
+      pages: this.pages,
+      recordsFetched: this.recordsFetched,
+      recordsDelivered: report.linesDelivered,
+      recordsDeadLettered: report.linesDeadLettered,
+      requestsDeadLettered: this.requestsDeadLettered,
+      requests: this.http.requestCount,
+      retries: this.http.retryCount,
+      sinkCalls: report.calls,
+      failedPuts: report.failedPuts,
+      cursorsCommitted: this.committedCursors.length,
+      checkpointsSaved: this.pendingCheckpoints.length,
+      cursorLagSeconds: this.cursorLagSeconds(),
+      stoppedEarly: this.stoppedEarly,
+      durationMs: this.clock.now() - started,
+    };
+  }
+
+  private shouldStop(): string | undefined {
+    if (this.options.deadline !== undefined && this.clock.now() >= this.options.deadline) return 'time budget reached';
+    return this.options.stopWhen?.({ pages: this.pages, records: this.recordsFetched });
+  }
+
+  private async startOf(partition: Partition): Promise<PartitionStart> {
+    const { spec, options: { state, logger } } = this;
+    const key = partitionKey(partition);
+    const storedCursor = spec.incremental ? await state.getCursor(spec.feed, key) : undefined;
+    const checkpoint = await state.getCheckpoint(spec.feed, key);
+    if (checkpoint) {
+      logger.info('resuming the partition from its checkpoint', { partition, pagesDone: checkpoint.pagesDone, savedAt: checkpoint.savedAt });
+    }
+    const tracker = spec.incremental ? new CursorTracker(spec.incremental, checkpoint?.cursor ?? storedCursor) : undefined;
+    return { partition, key, storedCursor, checkpoint, tracker };
+  }
+
+  /** The partition's pages, each into the sink, with a checkpoint every so often; how the pages ended. */
+  private async deliverPages(start: PartitionStart): Promise<PageStreamEnd> {
+    const { spec } = this;
+    const { partition, storedCursor, checkpoint, tracker } = start;
+    const pages = pageStream({
+      ...this.streamOptions,
+      template: { runTime: this.runTime, partition, cursor: spec.incremental ? requestCursor(spec.incremental, storedCursor) : undefined },
+      resume: checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined,
+      request: spec.request,
+      pagination: spec.pagination,
+      records: spec.records,
+      // Only a cursor field needs the records' values; the lines carry their texts.
+      recordTextsOnly: !spec.incremental,
+    });
+    // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
+    // overlaps the poller's own work instead of adding to it. The time budget is checked when
+    // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
+    // one page, well within the margin kept back. A dry run fetches no page it will not show.
+    const stream = this.delivers ? prefetchNext(pages) : pages;
+    let sinceCheckpoint = { bytes: 0, pages: 0 };
+    try {
+      for (;;) {
+        const step = await stream.next();
+        if (step.done) return step.value;
+        sinceCheckpoint.bytes += await this.writePage(step.value, partition, tracker);
+        sinceCheckpoint.pages += 1;
+        this.options.onPage?.({ pages: this.pages, records: this.recordsFetched });
+        const next = step.value.next;
+        if (this.delivers && next && (sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= CHECKPOINT_PAGES)) {
+          await this.saveCheckpoint(start, next);
+          sinceCheckpoint = { bytes: 0, pages: 0 };
+        }
+      }
+    } finally {
+      // Stopped by an error: let the stream (and a page fetched ahead) clean up.
+      await stream.return(undefined as never);
+    }
+  }
+
+  /** One page's records, enveloped, into the sink; the bytes written. */
+  private async writePage(page: Page, partition: Partition, tracker: CursorTracker | undefined): Promise<number> {
+    this.pages += 1;
+    const { sink } = this.options;
+    const envelopes = new EnvelopeWriter({ feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
+    // What each line is made from: the record's bytes in the response where the page was only
+    // checked, else its text, else its value. Values are read only where needed: a page that was
+    // only checked parses them then.
+    const recordBytes = tracker ? undefined : page.recordBytes;
+    const texts = recordBytes ? undefined : page.texts;
+    const records = tracker || (!recordBytes && !texts) ? page.records : undefined;
+    let bytes = 0;
+    for (let index = 0; index < page.count; index++) {
+      this.recordsFetched += 1;
+      const record = records?.[index];
+      tracker?.observe(record);
+      // A record with its bytes or text is written by the sink straight into its buffer.
+      const line = recordBytes ? envelopes.encodableBytes(recordBytes.body, recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1])
+        : texts ? envelopes.encodable(texts[index]) : envelopes.line(record);
+      bytes += line.length;
+      const wait = sink.write(line);
+      if (wait) await toSink(wait);
+    }
+    return bytes;
+  }
+
+  /** Where the partition is, recorded once everything written so far has been accepted. */
+  private async saveCheckpoint(start: PartitionStart, next: PagePosition): Promise<void> {
+    await toSink(this.options.sink.flush());
+    await this.options.state.putCheckpoint(this.spec.feed, start.key, checkpointAt(next, start.tracker));
+    this.checkpointsWritten += 1;
+  }
+
+  /** A partition the time budget stopped: not complete, so its cursor stays; it resumes at the next page. */
+  private holdCheckpoint(start: PartitionStart, reason: string, resumeAt: PagePosition): void {
+    this.stoppedEarly = reason;
+    if (!this.delivers || resumeAt.pagesDone === 0) return;
+    this.pendingCheckpoints.push({ key: start.key, checkpoint: checkpointAt(resumeAt, start.tracker) });
+  }
+
+  /**
+   * The partition is complete: once its records are accepted, its cursor moves and its checkpoint
+   * goes, so a crash later in the run does not fetch it again.
+   */
+  private async commit(start: PartitionStart): Promise<void> {
+    const { spec, options: { sink, state } } = this;
+    await sink.flush();
+    const cursor = start.tracker?.value;
+    if (cursor !== undefined && cursor !== start.storedCursor) {
+      await state.putCursor(spec.feed, start.key, cursor);
+      this.committedCursors.push(cursor);
+    }
+    if (start.checkpoint || this.checkpointsWritten > 0) {
+      await state.clearCheckpoint(spec.feed, start.key);
+    }
+  }
+
+  /** A partition's API failure: reported and dead-lettered with its request; the other partitions go on. */
+  private async reportFailure(partition: Partition, err: Error): Promise<void> {
+    const { logger, redactor, deadLetters } = this.options;
+    const cause = err instanceof PageRequestError ? err.cause : err;
+    const message = redactor.redact(cause.message);
+    this.failures.push({ partition, error: message });
+    logger.error('partition failed; the other partitions go on, its cursor stays where it was', { partition, error: message });
+    if (deadLetters && err instanceof PageRequestError) {
+      const attempts = cause instanceof HttpError ? cause.attempts : undefined;
+      const retryAfter = cause instanceof HttpError ? cause.retryAfter : undefined;
+      await deadLetters.sendRequest({ partition, request: err.request, error: message, attempts, retryAfter });
+      this.requestsDeadLettered += 1;
+    }
+  }
+
+  /** The newest committed datetime cursor's age in seconds: how far behind the feed is. */
+  private cursorLagSeconds(): number | undefined {
+    if (this.spec.incremental?.type !== 'datetime') return undefined;
+    const newest = this.committedCursors.map((c) => Date.parse(String(c))).filter(Number.isFinite).sort((a, b) => b - a)[0];
+    return newest !== undefined ? Math.max(0, Math.round((this.clock.now() - newest) / 1000)) : undefined;
+  }
+}
+
 export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<RunSummary> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const started = clock.now();
-  const { sink, state, logger, redactor } = options;
-  const runTime = options.runTime ?? new Date();
-  const preview = options.preview ?? {};
-  let pages = 0;
-  let recordsFetched = 0;
-  let stoppedEarly: string | undefined;
-
   const http = httpClientFor(spec, options, clock);
-  const shouldStop = (): string | undefined => {
-    if (options.deadline !== undefined && clock.now() >= options.deadline) return 'time budget reached';
-    if (preview.maxPages !== undefined && pages >= preview.maxPages) return `preview limit of ${preview.maxPages} page(s)`;
-    if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) return `preview limit of ${preview.maxRecords} record(s)`;
-    return undefined;
-  };
-
   const holder = options.holder ?? randomUUID();
   const leaseUntil = new Date((options.deadline ?? clock.now() + (options.leaseMs ?? 15 * 60_000)) + 60_000);
-  const lease = await state.acquireLease(spec.feed, holder, leaseUntil, options.executionId);
+  const lease = await options.state.acquireLease(spec.feed, holder, leaseUntil, options.executionId);
   if (!lease.acquired) {
     http.close();
     const summary = skippedRun(spec.feed, lease, clock.now() - started);
-    logger.info('run skipped', { feed: spec.feed, reason: summary.skipped });
+    options.logger.info('run skipped', { feed: spec.feed, reason: summary.skipped });
     return summary;
   }
   let completedExecution: string | undefined;
-
   try {
-    const auth = createAuthenticator(spec.auth, options.secrets, http, redactor, () => clock.now());
-    const streamOptions = { template: { runTime }, http, auth, logger, redactor, shouldStop };
-    let partitions = await resolvePartitions(spec, streamOptions);
-    if (preview.maxPartitions !== undefined) partitions = partitions.slice(0, preview.maxPartitions);
-
-    const completedCursors: Array<{ key: string; cursor: Cursor }> = [];
-    const checkpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
-    // A run that delivers and commits state; a preview (any preview limit) does neither.
-    const delivers = preview.maxPages === undefined && preview.maxRecords === undefined && preview.maxPartitions === undefined;
-    let cursorsCommitted = 0;
-    let checkpointsWritten = 0;
-    const failures: PartitionFailure[] = [];
-    let requestsDeadLettered = 0;
+    const run = new FeedRun(spec, options, http, clock, options.runTime ?? new Date());
+    const partitions = await run.partitions();
     const limit = pLimit(spec.partitions?.concurrency ?? 1);
-
-    const runPartition = async (partition: Partition): Promise<void> => {
-      const key = partitionKey(partition);
-      const stored = spec.incremental ? await state.getCursor(spec.feed, key) : undefined;
-      const checkpoint = await state.getCheckpoint(spec.feed, key);
-      const tracker = spec.incremental ? new CursorTracker(spec.incremental, checkpoint?.cursor ?? stored) : undefined;
-      if (checkpoint) {
-        logger.info('resuming the partition from its checkpoint', { partition, pagesDone: checkpoint.pagesDone, savedAt: checkpoint.savedAt });
-      }
-      const template = {
-        runTime,
-        partition,
-        cursor: spec.incremental ? requestCursor(spec.incremental, stored) : undefined,
-      };
-      const end: PageStreamEnd = {};
-      let bytesSinceCheckpoint = 0;
-      let pagesSinceCheckpoint = 0;
-      try {
-        const resume = checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined;
-        const pageIterator = pageStream({
-          ...streamOptions,
-          template,
-          resume,
-          request: spec.request,
-          pagination: spec.pagination,
-          records: spec.records,
-          // Only a cursor field needs the records' values; the lines carry their texts.
-          recordTextsOnly: !spec.incremental,
-        }, end);
-        // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
-        // overlaps the poller's own work instead of adding to it. The time budget is checked when
-        // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
-        // one page, well within the margin kept back. A preview fetches no page it will not show.
-        const stream = delivers ? prefetchNext(pageIterator) : pageIterator;
-        for await (const page of stream) {
-          pages += 1;
-          const envelopes = new EnvelopeWriter({ feed: spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-          const count = page.count;
-          // What each line is made from: the record's bytes in the response where the page was
-          // only checked, else its text, else its value. Values are read only where needed: a
-          // page that was only checked parses them then.
-          const recordBytes = tracker ? undefined : page.recordBytes;
-          const texts = recordBytes ? undefined : page.texts;
-          const records = tracker || (!recordBytes && !texts) ? page.records : undefined;
-          for (let index = 0; index < count; index++) {
-            if (preview.maxRecords !== undefined && recordsFetched >= preview.maxRecords) break;
-            recordsFetched += 1;
-            const record = records?.[index];
-            tracker?.observe(record);
-            // A record with its bytes or text is written by the sink straight into its buffer.
-            const line = recordBytes ? envelopes.encodableBytes(recordBytes.body, recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1])
-              : texts ? envelopes.encodable(texts[index]) : envelopes.line(record);
-            bytesSinceCheckpoint += line.length;
-            try {
-              const wait = sink.write(line);
-              if (wait) await wait;
-            } catch (err) {
-              throw new SinkFailure(err as Error);
-            }
-          }
-          pagesSinceCheckpoint += 1;
-          options.onPage?.({ pages, records: recordsFetched });
-          if (delivers && page.next && (bytesSinceCheckpoint >= CHECKPOINT_BYTES || pagesSinceCheckpoint >= CHECKPOINT_PAGES)) {
-            // Everything written so far must be accepted before the checkpoint may say so.
-            try {
-              await sink.flush();
-            } catch (err) {
-              throw new SinkFailure(err as Error);
-            }
-            await state.putCheckpoint(spec.feed, key, {
-              next: page.next.request,
-              pagesDone: page.next.pagesDone,
-              pageToken: page.next.pageToken,
-              cursor: tracker?.value,
-              savedAt: new Date().toISOString(),
-            });
-            checkpointsWritten += 1;
-            bytesSinceCheckpoint = 0;
-            pagesSinceCheckpoint = 0;
-          }
-        }
-      } catch (err) {
-        if (err instanceof SinkFailure) throw err.cause;
-        const message = redactor.redact((err as Error).message);
-        failures.push({ partition, error: message });
-        logger.error('partition failed; the other partitions go on, its cursor stays where it was', { partition, error: message });
-        if (options.deadLetters && end.lastRequest) {
-          const attempts = err instanceof HttpError ? err.attempts : undefined;
-          const retryAfter = err instanceof HttpError ? err.retryAfter : undefined;
-          await options.deadLetters.sendRequest({ partition, request: end.lastRequest, error: message, attempts, retryAfter });
-          requestsDeadLettered += 1;
-        }
-        return;
-      }
-      if (end.stoppedEarly) {
-        stoppedEarly = end.stoppedEarly;
-        // Not complete: the cursor must not move past pages not fetched. Resume at the next page.
-        if (end.resumeFrom && (end.pagesDone ?? 0) > 0 && delivers) {
-          checkpoints.push({
-            key,
-            checkpoint: {
-              next: end.resumeFrom, pagesDone: end.pagesDone!, pageToken: end.pageToken, cursor: tracker?.value, savedAt: new Date().toISOString(),
-            },
-          });
-        }
-        return;
-      }
-      if (!delivers) return;
-      // The partition is complete: once its records are accepted, its cursor moves and its
-      // checkpoint goes, so a crash later in the run does not fetch it again.
-      await sink.flush();
-      if (tracker?.value !== undefined && tracker.value !== stored) {
-        await state.putCursor(spec.feed, key, tracker.value);
-        completedCursors.push({ key, cursor: tracker.value });
-        cursorsCommitted += 1;
-      }
-      if (checkpoint || checkpointsWritten > 0) {
-        await state.clearCheckpoint(spec.feed, key);
-      }
-    };
-
-    await Promise.all(partitions.map((partition) => limit(() => runPartition(partition))));
-    const report = await sink.flush();
-    // Partitions stopped by the time budget: with every record accepted, record where they resume.
-    for (const { key, checkpoint } of checkpoints) {
-      await state.putCheckpoint(spec.feed, key, checkpoint);
-    }
-
-    const status: RunStatus = partitions.length > 0 && failures.length === partitions.length ? 'failed'
-      : failures.length > 0 ? 'partial'
-        : report.linesDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
-    if (status !== 'failed') {
-      completedExecution = options.executionId;
-    }
-    const newestCursor = completedCursors.map((c) => (spec.incremental?.type === 'datetime' ? Date.parse(String(c.cursor)) : NaN))
-      .filter(Number.isFinite).sort((a, b) => b - a)[0];
-    return {
-      feed: spec.feed,
-      status,
-      partitions: partitions.length,
-      partitionsFailed: failures.length,
-      failures,
-      pages,
-      recordsFetched,
-      recordsDelivered: report.linesDelivered,
-      recordsDeadLettered: report.linesDeadLettered,
-      requestsDeadLettered,
-      requests: http.requestCount,
-      retries: http.retryCount,
-      sinkCalls: report.calls,
-      failedPuts: report.failedPuts,
-      cursorsCommitted,
-      checkpointsSaved: checkpoints.length,
-      cursorLagSeconds: newestCursor !== undefined ? Math.max(0, Math.round((clock.now() - newestCursor) / 1000)) : undefined,
-      stoppedEarly,
-      durationMs: clock.now() - started,
-    };
+    await Promise.all(partitions.map((partition) => limit(() => run.runPartition(partition))));
+    const summary = await run.finish(partitions.length, started);
+    if (summary.status !== 'failed' && options.dryRun !== true) completedExecution = options.executionId;
+    return summary;
   } finally {
     http.close();
-    await state.releaseLease(spec.feed, holder, completedExecution);
+    await options.state.releaseLease(spec.feed, holder, completedExecution);
   }
 }

@@ -29,12 +29,21 @@ export interface PageStreamOptions {
    */
   readonly recordTextsOnly?: boolean;
   /** Continue from a checkpoint instead of the first page. */
-  readonly resume?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
+  readonly resume?: PagePosition;
+}
+
+/** Where a page stream stands: the request of a page, with the pages before it and its page token. */
+export interface PagePosition {
+  readonly request: PageRequest;
+  /** Pages fetched before this one, including those of earlier runs when resumed. */
+  readonly pagesDone: number;
+  /** The page token for this page (cursor pagination with {{ page.token }}). */
+  readonly pageToken?: string;
 }
 
 export interface Page {
-  /** The next page's request, when there is one: a checkpoint resumes there. */
-  readonly next?: { readonly request: PageRequest; readonly pagesDone: number; readonly pageToken?: string };
+  /** The next page, when there is one: a checkpoint resumes there. */
+  readonly next?: PagePosition;
   /** Records in the page. */
   readonly count: number;
   /** The records' values, parsed when first read where the page was only checked (see `parsePage`). */
@@ -48,18 +57,30 @@ export interface Page {
   readonly fetchedAt: Date;
 }
 
-/** How a page stream ended, for the caller's checkpoint and dead letters. */
+/** How a page stream ended: the generator's return value. */
 export interface PageStreamEnd {
-  /** Why it stopped before the last page, if it did (the cursor must not move past it). */
-  stoppedEarly?: string;
-  /** The request of the next page, when it stopped early: where the next run resumes. */
-  resumeFrom?: PageRequest;
-  /** Pages fetched in this pass, including those of earlier runs when resumed. */
-  pagesDone?: number;
-  /** The page token for the next page (cursor pagination with {{ page.token }}). */
-  pageToken?: string;
-  /** The last request sent (without credentials), for dead letters. */
-  lastRequest?: { method: string; url: string };
+  /**
+   * Set when it stopped before the last page (`shouldStop` gave a reason): the cursor must not
+   * move past the pages not fetched, and the next run resumes at `resumeAt`.
+   */
+  readonly stoppedEarly?: { readonly reason: string; readonly resumeAt: PagePosition };
+}
+
+/** A request as dead letters and logs show it: without credentials. */
+export interface RequestDescription {
+  readonly method: string;
+  readonly url: string;
+}
+
+/**
+ * Thrown by a page stream when fetching or reading a page failed: the original error as `cause`,
+ * with the request that failed, for the caller's dead letter.
+ */
+export class PageRequestError extends Error {
+  constructor(public readonly request: RequestDescription, public readonly cause: Error) {
+    super(cause.message);
+    this.name = cause.name;
+  }
 }
 
 // The two classes below read a parsed page through prototype getters, so that a page that was
@@ -114,7 +135,7 @@ function urlWithQuery(url: string, query: Readonly<Record<string, string>>): str
   return u.href;
 }
 
-export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd = {}): AsyncGenerator<Page> {
+export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Page, PageStreamEnd> {
   const { request, template, http, auth, logger, redactor } = options;
   // A request that carries the page token itself ({{ page.token }} in the path, a header or the
   // body) is rendered again for every page; otherwise once.
@@ -133,54 +154,58 @@ export async function* pageStream(options: PageStreamOptions, end: PageStreamEnd
   };
   let headers = renderMap(request.headers, pageTemplate());
   let current = options.resume?.request ?? paginator.first(render());
+  const send = async (page: PageRequest): Promise<HttpResponse> => {
+    const target = { headers: { ...headers }, query: { ...page.query } };
+    await auth.apply(target);
+    const body = page.body !== undefined ? JSON.stringify(page.body) : undefined;
+    return http.request({
+      url: urlWithQuery(page.url, target.query),
+      method: request.method,
+      headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
+      body,
+    });
+  };
+  /** One page: sent (refreshing credentials once on a 401), then parsed and paginated. */
+  const fetchPage = async (page: PageRequest, sourceUrl: string) => {
+    let response;
+    try {
+      response = await send(page);
+    } catch (err) {
+      if (!(err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
+      logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
+      response = await send(page);
+    }
+    const fetchedAt = new Date();
+    if (paginator.isRepeatedPage(response.body)) return 'repeated' as const;
+    const parsed = parsePage(response.body, options.records, parseOptions);
+    return { parsed, fetchedAt, outcome: paginator.next(page, new PaginatedPage(response, parsed)) };
+  };
 
   for (;;) {
     const stop = options.shouldStop?.();
     if (stop) {
-      end.stoppedEarly = stop;
-      end.resumeFrom = current;
-      end.pagesDone = paginator.pagesDone;
-      end.pageToken = paginator.token || undefined;
-      return;
+      const resumeAt = { request: current, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined };
+      return { stoppedEarly: { reason: stop, resumeAt } };
     }
     const sourceUrl = urlWithQuery(current.url, current.query);
-    end.lastRequest = { method: request.method, url: redactor.redact(sourceUrl) };
-    const send = async () => {
-      const target = { headers: { ...headers }, query: { ...current.query } };
-      await auth.apply(target);
-      const body = current.body !== undefined ? JSON.stringify(current.body) : undefined;
-      return http.request({
-        url: urlWithQuery(current.url, target.query),
-        method: request.method,
-        headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
-        body,
-      });
-    };
-    let response;
+    let fetched;
     try {
-      response = await send();
+      fetched = await fetchPage(current, sourceUrl);
     } catch (err) {
-      if (err instanceof HttpError && err.status === 401 && auth.refresh()) {
-        logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
-        response = await send();
-      } else {
-        throw err;
-      }
+      throw new PageRequestError({ method: request.method, url: redactor.redact(sourceUrl) }, err as Error);
     }
-    const fetchedAt = new Date();
-    if (paginator.isRepeatedPage(response.body)) {
+    if (fetched === 'repeated') {
       logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: redactor.redact(sourceUrl) });
-      return;
+      return {};
     }
-    const parsed = parsePage(response.body, options.records, parseOptions);
-    const outcome = paginator.next(current, new PaginatedPage(response, parsed));
+    const { parsed, outcome, fetchedAt } = fetched;
     const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
     yield new StreamedPage(parsed, redactor.redact(sourceUrl), fetchedAt, next);
     if ('stop' in outcome) {
       if (outcome.warning) {
         logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });
       }
-      return;
+      return {};
     }
     current = outcome.next;
     if (requestUsesPageToken) {

@@ -4,8 +4,9 @@
  */
 import { canonicalJson } from './envelope';
 import { queryFirst } from './json-path';
-import { pageStream, PageStreamOptions } from './page-stream';
+import { PageRequestError, pageStream, PageStreamOptions } from './page-stream';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
+import type { Logger } from '../ports/logger';
 
 export type Partition = Readonly<Record<string, string>> | null;
 
@@ -25,26 +26,35 @@ export async function resolvePartitions(
     return partitions.values;
   }
   const found = new Map<string, Partition>();
-  for await (const page of pageStream({
-    ...streamOptions,
-    request: partitions.request,
-    pagination: partitions.pagination,
-    records: partitions.records,
-  })) {
-    for (const record of page.records) {
-      const partition: Record<string, string> = {};
-      for (const [name, path] of Object.entries(partitions.fields)) {
-        const value = queryFirst(record, path);
-        if (value === undefined || value === null) {
-          streamOptions.logger.warn('parent record skipped: it has no value for a partition field', { field: path });
-          break;
-        }
-        partition[name] = String(value);
-      }
-      if (Object.keys(partition).length === Object.keys(partitions.fields).length) {
-        found.set(partitionKey(partition), partition);
+  try {
+    for await (const page of pageStream({
+      ...streamOptions,
+      request: partitions.request,
+      pagination: partitions.pagination,
+      records: partitions.records,
+    })) {
+      for (const record of page.records) {
+        const partition = partitionOf(record, partitions.fields, streamOptions.logger);
+        if (partition) found.set(partitionKey(partition), partition);
       }
     }
+  } catch (err) {
+    // The parent request failing fails the run, with the API's error as it was.
+    throw err instanceof PageRequestError ? err.cause : err;
   }
   return [...found.values()];
+}
+
+/** A parent record's partition: each field read at its path; none when one is missing. */
+function partitionOf(record: unknown, fields: Readonly<Record<string, string>>, logger: Logger): Partition | undefined {
+  const partition: Record<string, string> = {};
+  for (const [name, path] of Object.entries(fields)) {
+    const value = queryFirst(record, path);
+    if (value === undefined || value === null) {
+      logger.warn('parent record skipped: it has no value for a partition field', { field: path });
+      return undefined;
+    }
+    partition[name] = String(value);
+  }
+  return partition;
 }

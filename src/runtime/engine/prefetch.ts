@@ -5,16 +5,16 @@
  * At most one item is fetched ahead. Its error, if any, reaches the consumer when the consumer
  * asks for it, exactly as without prefetching; an item fetched ahead but never asked for (the
  * consumer stopped) is dropped, which is safe for pages: nothing of it was delivered, and the
- * consumer's checkpoints name the pages it did process.
+ * consumer's checkpoints name the pages it did process. The source's return value is passed on.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-export async function* prefetchNext<T>(source: AsyncIterator<T>): AsyncGenerator<T> {
+export async function* prefetchNext<T, R = void>(source: AsyncIterator<T, R>): AsyncGenerator<T, R> {
   let ahead = source.next();
   try {
     for (;;) {
       const result = await ahead;
-      if (result.done) return;
+      if (result.done) return result.value;
       ahead = source.next();
       // Handled when the consumer asks for it; until then, not an unhandled rejection.
       ahead.catch(() => undefined);
@@ -28,6 +28,6 @@ export async function* prefetchNext<T>(source: AsyncIterator<T>): AsyncGenerator
     }
   } finally {
     // The consumer stopped early: let the source clean up once its pending step settles.
-    void ahead.then(() => source.return?.(undefined), () => undefined).catch(() => undefined);
+    void ahead.then(() => source.return?.(), () => undefined).catch(() => undefined);
   }
 }

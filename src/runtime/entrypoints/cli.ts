@@ -168,11 +168,18 @@ async function preloadSecrets(spec: FeedSpec, secrets: SecretResolver, secretsFi
   }
 }
 
-/** Collects records for a preview; prints nothing until the end. */
+/** A preview's limits: pages fetched, records shown. */
+interface PreviewLimits {
+  readonly maxPages: number;
+  readonly maxRecords: number;
+}
+
+/** Keeps the first records of a preview; prints nothing until the end. */
 class PreviewSink implements RecordSink {
   public readonly records: unknown[] = [];
+  constructor(private readonly maxRecords: number) {}
   public async write(line: SinkLine): Promise<void> {
-    this.records.push(JSON.parse(line.toString()).record);
+    if (this.records.length < this.maxRecords) this.records.push(JSON.parse(line.toString()).record);
   }
   public async flush(): Promise<SinkReport> {
     return { linesDelivered: 0, linesDeadLettered: 0, calls: 0, failedPuts: 0 };
@@ -296,7 +303,9 @@ async function dispatch(
       if (!spec) return EXIT_INVALID;
       const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
       await preloadSecrets(spec, secrets, values.secrets);
-      const sink = new PreviewSink();
+      const limits: PreviewLimits = { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) };
+      const sink = new PreviewSink(limits.maxRecords);
+      // A preview is a dry run that stops at its limits: nothing is written, no state is kept.
       const summary = await runFeed(spec, {
         sink,
         state: new MemoryStateStore(),
@@ -305,7 +314,9 @@ async function dispatch(
         secrets,
         allowLoopback: values['allow-loopback'],
         deadline: Date.now() + timeBudgetSeconds(values) * 1000,
-        preview: { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) },
+        dryRun: true,
+        stopWhen: ({ pages, records }) => (pages >= limits.maxPages ? `preview limit of ${limits.maxPages} page(s)`
+          : records >= limits.maxRecords ? `preview limit of ${limits.maxRecords} record(s)` : undefined),
       });
       if (io.isTTY) {
         io.out(`${formatTable(sink.records)}\n\n${sink.records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);

@@ -20,6 +20,10 @@ describe('incremental cursors', () => {
         since.push(`${url.searchParams.get('region') ?? '-'}:${s}`);
         json(res, 200, { data: EVENTS.slice(0, published).filter((e) => Date.parse(e.meta.updated_at) >= Date.parse(s)) });
       },
+      '/paged': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        json(res, 200, { data: EVENTS.slice((page - 1) * 2, page * 2) });
+      },
       '/by-seq': (_req, res, url) => {
         const after = Number(url.searchParams.get('after'));
         json(res, 200, { data: EVENTS.slice(0, published).filter((e) => e.seq > after) });
@@ -46,6 +50,28 @@ describe('incremental cursors', () => {
     // The record at the cursor is read again (>=): the same record_id marks it a duplicate.
     expect(second.sink.records.map((r) => r.id)).toEqual([6, 7, 8, 9, 10, 11, 12]);
     expect(second.sink.envelopes[0].record_id).toBe(first.sink.envelopes[5].record_id);
+  });
+
+  test('a dry run (what a preview is) hands records to the sink but moves no cursor and completes no execution', async () => {
+    const state = new MemoryStateStore();
+    const dry = await runSpec(spec(), { state, dryRun: true });
+    expect(dry.sink.records).toHaveLength(6);
+    expect(dry.summary.cursorsCommitted).toBe(0);
+    expect(await state.getCursor('test-feed', '-')).toBeUndefined();
+    // The next real run starts from the start value, as if the dry run had not happened.
+    await runSpec(spec(), { state });
+    expect(since).toEqual(['-:2026-01-01T00:00:00Z', '-:2026-01-01T00:00:00Z']);
+  });
+
+  test('stopWhen stops before the next page, with the progress so far; the stop is reported', async () => {
+    const seen: Array<{ pages: number; records: number }> = [];
+    const { summary } = await runSpec(baseSpec(`${api.url}/paged`, { pagination: { type: 'pageNumber', param: 'page', stop: { maxPages: 5 } } }), {
+      dryRun: true,
+      stopWhen: (progress) => { seen.push(progress); return progress.pages >= 2 ? 'enough pages' : undefined; },
+    });
+    expect(summary.pages).toBe(2);
+    expect(summary.stoppedEarly).toBe('enough pages');
+    expect(seen).toEqual([{ pages: 0, records: 0 }, { pages: 1, records: 2 }, { pages: 2, records: 4 }]);
   });
 
   test('a lookback window re-reads late-arriving data', async () => {

@@ -34,6 +34,16 @@ describe('prefetchNext', () => {
     expect(seen[0][1]).toEqual([1, 2]);
   });
 
+  test('the source\'s return value is passed on', async () => {
+    async function* ending(): AsyncGenerator<number, string> {
+      yield 1;
+      return 'how it ended';
+    }
+    const stream = prefetchNext(ending());
+    expect(await stream.next()).toEqual({ done: false, value: 1 });
+    expect(await stream.next()).toEqual({ done: true, value: 'how it ended' });
+  });
+
   test('an error of an item fetched ahead reaches the consumer when it asks for that item, not before', async () => {
     const s = source(3, 2);
     const seen: number[] = [];
