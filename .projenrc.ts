@@ -4,7 +4,7 @@ import { TsJestTsconfig } from 'projen/lib/typescript';
 
 // Packages that ship only ES modules. The runtime imports them; esbuild bundles them into
 // CommonJS for Lambda, and jest must transform them because it runs tests as CommonJS.
-const esmOnlyRuntimeDeps = ['p-retry', 'p-limit', 'p-throttle', 'yocto-queue', 'is-network-error'];
+const esmOnlyRuntimeDeps = ['p-retry', 'p-limit', 'yocto-queue', 'is-network-error'];
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-api-ingestion',
@@ -44,7 +44,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'p-retry@^9.0.0',
     'p-limit@^7.3.0',
     'jsonpath-plus@^11.0.0',
-    'p-throttle@^8.1.0',
     'http-link-header@^1.1.0',
     '@types/http-link-header',
     'csv-parse@^7.0.0',

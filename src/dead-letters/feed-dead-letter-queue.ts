@@ -6,41 +6,36 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FeedDeadLetterQueueOptions } from './feed-dead-letter-queue-options';
 import { skipCheckovChecks } from '../private/checkov';
-import { definedOnly } from '../private/defined-only';
+import { existingOrNew, keyOfNewResource, SynthError } from '../private/existing-or-new';
 import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
-export interface FeedDeadLetterQueueProps {
-  readonly existingDeadLetterQueue?: sqs.IQueue;
-  readonly deadLetterQueueProps?: sqs.QueueProps;
+export interface FeedDeadLetterQueueProps extends FeedDeadLetterQueueOptions {
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly synthError: (message: string) => never;
+  readonly synthError: SynthError;
 }
 
 /** Returns the feed's dead-letter queue, creating it (id `DeadLetterQueue`) unless one is given. */
 export function feedDeadLetterQueue(scope: Construct, props: FeedDeadLetterQueueProps): sqs.IQueue {
   const synthError = props.synthError;
-  if (props.existingDeadLetterQueue) {
-    if (props.deadLetterQueueProps) {
-      synthError('existingDeadLetterQueue and deadLetterQueueProps are both set; deadLetterQueueProps configures a new queue. Remove one of them');
-    }
-    if (props.existingDeadLetterQueue.fifo) {
+  const choice = existingOrNew(props.existingDeadLetterQueue, props.deadLetterQueueProps,
+    { existing: 'existingDeadLetterQueue', props: 'deadLetterQueueProps', resource: 'queue' }, synthError);
+  if (choice.existing) {
+    if (choice.existing.fifo) {
       synthError('existingDeadLetterQueue is a FIFO queue; EventBridge Scheduler and Lambda destinations need a standard queue');
     }
-    return props.existingDeadLetterQueue;
+    return choice.existing;
   }
-  const overrides = definedOnly(props.deadLetterQueueProps ?? {});
+  const overrides = choice.overrides;
   if (overrides.fifo) {
     synthError('deadLetterQueueProps.fifo is true; EventBridge Scheduler and Lambda destinations need a standard queue. Remove fifo');
   }
   if (overrides.encryption === sqs.QueueEncryption.UNENCRYPTED) {
     synthError('deadLetterQueueProps.encryption is UNENCRYPTED; dead letters hold API records. Use SQS_MANAGED or KMS, or leave it unset');
   }
-  if (overrides.encryptionMasterKey && props.encryptionKey && overrides.encryptionMasterKey !== props.encryptionKey) {
-    synthError('deadLetterQueueProps.encryptionMasterKey and encryptionKey are different keys; remove deadLetterQueueProps.encryptionMasterKey to use encryptionKey for the queue too');
-  }
-  const key = overrides.encryptionMasterKey ?? props.encryptionKey;
+  const key = keyOfNewResource(overrides.encryptionMasterKey, props.encryptionKey, 'deadLetterQueueProps.encryptionMasterKey', 'queue', synthError);
   const queue = new sqs.Queue(scope, 'DeadLetterQueue', {
     encryption: key ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
     encryptionMasterKey: key,

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
+import { FeedDeliveryOptions } from './feed-delivery-options';
 import { DEAD_LETTER_FOLDER, feedFolder, FIREHOSE_TIME_FOLDERS } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgements';
@@ -18,15 +19,9 @@ import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgement
 /** Firehose's limit on the length of an S3 prefix. */
 const PREFIX_MAX_LENGTH = 1024;
 
-export interface FeedDeliveryStreamProps {
+export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
   readonly feed: string;
   readonly bucket: s3.IBucket;
-  readonly dataOutputPrefix?: string;
-  readonly errorOutputPrefix?: string;
-  readonly bufferingInterval?: Duration;
-  readonly bufferingSize?: Size;
-  readonly compression?: firehose.Compression;
-  readonly dynamicPartitioning?: DynamicPartitioning;
   /** Customer-managed key for the stream's server-side encryption; an AWS-owned key otherwise. */
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */

@@ -1,1 +1,2 @@
 export * from './dynamic-partitioning';
+export * from './feed-delivery-options';

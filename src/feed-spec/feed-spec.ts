@@ -235,17 +235,21 @@ export const limitsSchema = z.strictObject({
 
 // ---------------------------------------------------------------------------------------------
 
+const FEED_NAME_RULE = 'must be 1-64 characters of lowercase letters, digits, "-" or "_", starting with a letter or digit';
+const feedNameSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9-_]{0,63}$/, { message: FEED_NAME_RULE }));
+
+/** What is wrong with a feed name (S3 folders, metrics and state keys are built from it), or undefined. */
+export function feedNameProblem(name: string): string | undefined {
+  return feedNameSchema.safeParse(name).success ? undefined : FEED_NAME_RULE;
+}
+
 export const feedSpecSchema = z.strictObject({
   /** The JSON Schema a spec file names for editors (ignored by the poller). */
   $schema: z.optional(z.string()),
   version: z.literal(FEED_SPEC_VERSION, {
     message: `must be ${FEED_SPEC_VERSION}: this version of cdk-api-ingestion reads spec version ${FEED_SPEC_VERSION} only`,
   }),
-  feed: z.string().check(
-    z.regex(/^[a-z0-9][a-z0-9-_]{0,63}$/, {
-      message: 'must be 1-64 characters of lowercase letters, digits, "-" or "_", starting with a letter or digit',
-    }),
-  ),
+  feed: feedNameSchema,
   request: requestSchema,
   auth: z._default(authSchema, { type: 'none' }),
   pagination: z._default(paginationSchema, { type: 'none' }),
@@ -267,6 +271,12 @@ export type PartitionsSpec = z.output<typeof partitionsSchema>;
 export type IncrementalSpec = z.output<typeof incrementalSchema>;
 export type LimitsSpec = z.output<typeof limitsSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
+// What the builders write: the schema fills in every default, so the builders repeat none.
+export type AuthSpecInput = z.input<typeof authSchema>;
+export type PaginationSpecInput = z.input<typeof paginationSchema>;
+export type RecordsSpecInput = z.input<typeof recordsSchema>;
+export type PartitionsSpecInput = z.input<typeof partitionsSchema>;
+export type IncrementalSpecInput = z.input<typeof incrementalSchema>;
 
 /** One problem found in a spec: where it is and what is allowed there. */
 export interface SpecProblem {

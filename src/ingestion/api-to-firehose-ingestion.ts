@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,14 +8,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
-import { DynamicPartitioning } from '../delivery/dynamic-partitioning';
+import { FeedDeadLetterQueueOptions } from '../dead-letters/feed-dead-letter-queue-options';
+import { FeedDeliveryOptions } from '../delivery/feed-delivery-options';
 import { createFeedDeliveryStream, fixedFolder } from '../delivery/feed-delivery-stream';
-import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
+import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { FeedAlarms } from '../monitoring/feed-alarms';
@@ -23,21 +25,24 @@ import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
-import { skipCheckovChecks } from '../private/checkov';
+import { SynthError } from '../private/existing-or-new';
 import { FeedClaims } from '../private/feed-claims';
 import { acknowledgeFindings, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
-import { createFeedSchedule } from '../scheduling/feed-schedule';
+import { createFeedSchedule, FeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleOptions } from '../scheduling/feed-schedule-options';
-import { ApiSource } from '../source/api-source';
+import { ApiSource, BoundApiSource } from '../source/api-source';
 import { specProblemsAtSynth } from '../source/validate-at-synth';
 import { feedBucket } from '../storage/feed-bucket';
-
-/** Where the poller writes dead letters too large for an SQS message (see SqsDeadLetterWriter). */
+import { FeedBucketOptions } from '../storage/feed-bucket-options';
+import { feedStateTable } from '../storage/feed-state-table';
+import { FeedStateTableOptions } from '../storage/feed-state-table-options';
 
 /**
- * Properties of an `ApiToFirehoseIngestion`.
+ * Properties of an `ApiToFirehoseIngestion`. The bucket, delivery, dead-letter queue and state
+ * table settings are those of `FeedBucketOptions`, `FeedDeliveryOptions`,
+ * `FeedDeadLetterQueueOptions` and `FeedStateTableOptions`.
  */
-export interface ApiToFirehoseIngestionProps {
+export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeliveryOptions, FeedDeadLetterQueueOptions, FeedStateTableOptions {
   /**
    * The third-party API to pull, and where its records are.
    */
@@ -69,81 +74,6 @@ export interface ApiToFirehoseIngestionProps {
    */
   readonly scheduleOptions?: FeedScheduleOptions;
 
-  // ---- bucket ----
-
-  /**
-   * An existing bucket to deliver to, instead of a new one; for example a central data lake
-   * bucket, or the bucket of another feed (`otherFeed.bucket`). If it is encrypted with a KMS
-   * key, import it with `Bucket.fromBucketAttributes({ bucketArn, encryptionKey })` so the
-   * stream and the poller get that key. Its security settings are the owner's business.
-   *
-   * @default - a new bucket, see `bucketProps`
-   */
-  readonly existingBucket?: s3.IBucket;
-
-  /**
-   * Settings of the new bucket, laid over its secure defaults (SSE, SSL only, public access
-   * blocked, server access logs to a separate bucket, retained on stack deletion). Use it for
-   * versioning, lifecycle rules (`lifecycleRules` to expire or transition old data), a bucket
-   * name, or your own access-log bucket. Not allowed with `existingBucket`.
-   *
-   * @default - the secure defaults only
-   */
-  readonly bucketProps?: s3.BucketProps;
-
-  // ---- delivery ----
-
-  /**
-   * The S3 prefix records are delivered under. Must start with a fixed folder that is unique to
-   * the feed (grantReadData and bucket sharing rely on it). Change it to fit an existing lake
-   * layout; with dynamic partitioning it must contain `!{partitionKeyFromQuery:KEY}` for each key.
-   *
-   * @default 'feed=NAME/' + one 'KEY=!{partitionKeyFromQuery:KEY}/' per dynamic partition key + 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/'
-   */
-  readonly dataOutputPrefix?: string;
-
-  /**
-   * The S3 prefix Firehose writes records it could not deliver or partition to. Must contain
-   * `!{firehose:error-output-type}` if it uses expressions.
-   *
-   * @default 'errors/feed=NAME/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/'
-   */
-  readonly errorOutputPrefix?: string;
-
-  /**
-   * How long Firehose buffers before writing an object: 0 to 900 seconds (at least 60 with
-   * dynamic partitioning). Lower it for fresher data, raise it for fewer, larger objects.
-   *
-   * @default Duration.seconds(300)
-   */
-  readonly bufferingInterval?: Duration;
-
-  /**
-   * How much Firehose buffers before writing an object: 1 to 128 MiB (at least 64 with dynamic
-   * partitioning). Larger objects are cheaper to query.
-   * Lower it for fresher objects at low volumes.
-   *
-   * @default Size.mebibytes(64)
-   */
-  readonly bufferingSize?: Size;
-
-  /**
-   * Compression of the delivered objects. Choose `Compression.SNAPPY` or `UNCOMPRESSED` if your
-   * query engine prefers them.
-   *
-   * @default Compression.GZIP
-   */
-  readonly compression?: firehose.Compression;
-
-  /**
-   * Partition the delivered objects by values inside each record (Firehose dynamic
-   * partitioning), for example `DynamicPartitioning.byRecordFields({ country: 'country' })`.
-   * Use it when queries filter on a field; it costs extra per GB.
-   *
-   * @default - partitioned by feed and time only
-   */
-  readonly dynamicPartitioning?: DynamicPartitioning;
-
   // ---- encryption ----
 
   /**
@@ -155,35 +85,6 @@ export interface ApiToFirehoseIngestionProps {
    * @default - AWS-owned or AWS-managed keys: S3-managed for the bucket, AWS-owned for the stream, SQS-managed for the queue, AWS-managed for the table
    */
   readonly encryptionKey?: kms.IKey;
-
-  // ---- dead letters ----
-
-  /**
-   * An existing standard SQS queue for dead letters, for example one queue that an on-call
-   * team watches for several feeds. Give it a retention long enough to redrive (14 days).
-   *
-   * @default - a new queue, see `deadLetterQueueProps`
-   */
-  readonly existingDeadLetterQueue?: sqs.IQueue;
-
-  /**
-   * Settings of the new dead-letter queue, laid over its secure defaults (encrypted, SSL only,
-   * 14-day retention, retained on stack deletion). Not allowed with `existingDeadLetterQueue`.
-   *
-   * @default - the secure defaults only
-   */
-  readonly deadLetterQueueProps?: sqs.QueueProps;
-
-  // ---- state ----
-
-  /**
-   * An existing DynamoDB table for the feed's cursors and run lease, for example one table for
-   * all feeds of an account. Its key must be `pk` (string) and `sk` (string); items are keyed by
-   * feed, so feeds can share it.
-   *
-   * @default - a new on-demand, encrypted, point-in-time recoverable table, retained on stack deletion
-   */
-  readonly existingStateTable?: dynamodb.ITable;
 
   // ---- poller ----
 
@@ -270,142 +171,52 @@ export class ApiToFirehoseIngestion extends Construct {
     // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL,
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
-    const synthError = (message: string): never => {
-      throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
-    };
+    const synthError = this.synthError.bind(this);
+    checkMonitoringProps(props, synthError);
 
-    if (props.alarmsEnabled === false && props.alarmTopic) {
-      synthError('alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms');
-    }
-    const noRecordsPeriods = props.noRecordsAlarmPeriods ?? 3;
-    if (!Number.isInteger(noRecordsPeriods) || noRecordsPeriods < 1 || noRecordsPeriods > 24) {
-      synthError(`noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
-    }
-    if (props.alarmsEnabled === false && props.noRecordsAlarmPeriods !== undefined) {
-      synthError('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
-    }
     this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
+    const claims = FeedClaims.of(Stack.of(this));
+    claims.claimFeedName(this.feedName, this.node.path, synthError);
     const source = props.source._bind(this, this.feedName);
-    const event = this.buildPollerEvent(source.spec);
-    const registry = FeedClaims.of(Stack.of(this));
-    registry.claimFeedName(this.feedName, this.node.path, synthError);
+    const event = this.pollerEvent(source, props.feedName === undefined);
 
-    const bucket = feedBucket(this, {
-      existingBucket: props.existingBucket,
-      bucketProps: props.bucketProps,
-      encryptionKey: props.encryptionKey,
-      synthError,
-    });
-    this.bucket = bucket;
-
-    const deadLetterQueue = feedDeadLetterQueue(this, {
-      existingDeadLetterQueue: props.existingDeadLetterQueue,
-      deadLetterQueueProps: props.deadLetterQueueProps,
-      encryptionKey: props.encryptionKey,
-      synthError,
-    });
-    this.deadLetterQueue = deadLetterQueue;
-
+    this.bucket = feedBucket(this, { ...pick(props, 'existingBucket', 'bucketProps', 'encryptionKey'), synthError });
+    this.deadLetterQueue = feedDeadLetterQueue(this, { ...pick(props, 'existingDeadLetterQueue', 'deadLetterQueueProps', 'encryptionKey'), synthError });
     const delivery = createFeedDeliveryStream(this, {
+      ...pick(props, 'dataOutputPrefix', 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'encryptionKey'),
       feed: this.feedName,
-      bucket,
-      dataOutputPrefix: props.dataOutputPrefix,
-      errorOutputPrefix: props.errorOutputPrefix,
-      bufferingInterval: props.bufferingInterval,
-      bufferingSize: props.bufferingSize,
-      compression: props.compression,
-      dynamicPartitioning: props.dynamicPartitioning,
-      encryptionKey: props.encryptionKey,
+      bucket: this.bucket,
       synthError,
     });
-    const deliveryStream = delivery.deliveryStream;
-    this.deliveryStream = deliveryStream;
+    this.deliveryStream = delivery.deliveryStream;
     this.dataOutputPrefix = delivery.dataOutputPrefix;
     this.dataRoot = fixedFolder(delivery.dataOutputPrefix);
     if (!this.dataRoot) {
       synthError(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
     }
-    registry.claimPrefix(bucket, this.dataRoot, this.node.path, synthError);
+    claims.claimPrefix(this.bucket, this.dataRoot, this.node.path, synthError);
+    // Incremental cursors, checkpoints and the run lease, per feed and partition.
+    this.stateTable = feedStateTable(this, pick(props, 'existingStateTable', 'encryptionKey'));
 
-    // Incremental cursors and the run lease, per feed and partition.
-    const stateTable = props.existingStateTable ?? new dynamodb.Table(this, 'StateTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
-      encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    if (!props.existingStateTable && !props.encryptionKey) {
-      skipCheckovChecks(stateTable, [{
-        id: 'CKV_AWS_119',
-        comment: 'Encrypted at rest with the AWS-managed key; it holds cursors and leases, no records or secrets. Set encryptionKey for a customer-managed key.',
-      }]);
-    }
-    this.stateTable = stateTable;
-
-    const poller = createPollerFunction(this, {
-      feed: this.feedName,
-      pollerOptions: props.pollerOptions,
-      onFailure: new destinations.SqsDestination(deadLetterQueue),
-      encryptionKey: props.encryptionKey,
-      environment: {
-        [POLLER_ENV.deliveryStreamName]: deliveryStream.deliveryStreamName,
-        [POLLER_ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
-        [POLLER_ENV.stateTableName]: stateTable.tableName,
-        [POLLER_ENV.deadLetterBucket]: bucket.bucketName,
-        [POLLER_ENV.metricsNamespace]: METRICS_NAMESPACE,
-        // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
-        ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
-      },
-      synthError,
-    });
-    const pollerFunction = poller.fn;
-    const role = poller.role;
-    this.pollerFunction = pollerFunction;
-    this.grantPoller(pollerFunction, role, { deliveryStream, deadLetterQueue, stateTable, bucket });
-    for (const secret of source.secrets) {
-      // Read at run time, never written into the template or the environment.
-      secret.grantRead(pollerFunction);
-    }
-    acknowledgeFindings(role, ['AwsSolutions-IAM5[Resource::*]'],
-      'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions'
-      + (props.pollerOptions?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
-    acknowledgeFindings(pollerFunction, ['Serverless-LambdaDLQ'],
-      'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
-
-    const scheduleExpression = props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1));
-    const feedSchedule = createFeedSchedule(this, {
-      feed: this.feedName,
-      expression: scheduleExpression,
-      scheduleOptions: props.scheduleOptions,
-      pollerFunction,
-      input: event,
-      deadLetterQueue,
-      synthError,
-    });
-    acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(pollerFunction)}.Arn>:*]`],
-      'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
+    this.pollerFunction = this.createPoller(props, source.secrets);
+    const feedSchedule = this.createSchedule(props, event);
     this.schedule = feedSchedule.schedule;
-
     this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
       feed: this.feedName,
-      pollerFunction,
-      deadLetterQueue,
-      deliveryStream,
+      pollerFunction: this.pollerFunction,
+      deadLetterQueue: this.deadLetterQueue,
+      deliveryStream: this.deliveryStream,
       schedulePeriodSeconds: schedulePeriodSeconds(feedSchedule.expression.expressionString),
-      noRecordsPeriods,
+      noRecordsPeriods: props.noRecordsAlarmPeriods ?? 3,
       freshnessThreshold: Duration.seconds(900),
       topic: props.alarmTopic,
     }).alarms;
-
     if (props.dashboardEnabled) {
       this.dashboard = new FeedDashboard(this, 'Dashboard', {
         feed: this.feedName,
-        pollerFunction,
-        deadLetterQueue,
-        deliveryStream,
+        pollerFunction: this.pollerFunction,
+        deadLetterQueue: this.deadLetterQueue,
+        deliveryStream: this.deliveryStream,
         alarms: this.alarms,
       }).dashboard;
     }
@@ -441,41 +252,100 @@ export class ApiToFirehoseIngestion extends Construct {
     return grant;
   }
 
+  /** Throws an error that names this construct, with `message` saying what to change. */
+  private synthError(message: string): never {
+    throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
+  }
+
+  /** The poller function, its environment (the poller contract), its grants and their reasons. */
+  private createPoller(props: ApiToFirehoseIngestionProps, secrets: secretsmanager.ISecret[]): lambda.IFunction {
+    const { deliveryStream, deadLetterQueue, stateTable, bucket } = this;
+    const poller = createPollerFunction(this, {
+      feed: this.feedName,
+      pollerOptions: props.pollerOptions,
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+      encryptionKey: props.encryptionKey,
+      environment: {
+        [POLLER_ENV.deliveryStreamName]: deliveryStream.deliveryStreamName,
+        [POLLER_ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
+        [POLLER_ENV.stateTableName]: stateTable.tableName,
+        [POLLER_ENV.deadLetterBucket]: bucket.bucketName,
+        [POLLER_ENV.metricsNamespace]: METRICS_NAMESPACE,
+        // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
+        ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
+      },
+      synthError: this.synthError.bind(this),
+    });
+    this.grantPoller(poller.fn, poller.role);
+    for (const secret of secrets) {
+      // Read at run time, never written into the template or the environment.
+      secret.grantRead(poller.fn);
+    }
+    acknowledgeFindings(poller.role, ['AwsSolutions-IAM5[Resource::*]'],
+      'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions'
+      + (props.pollerOptions?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
+    acknowledgeFindings(poller.fn, ['Serverless-LambdaDLQ'],
+      'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
+    return poller.fn;
+  }
+
+  /** The schedule that invokes the poller with the feed's event. */
+  private createSchedule(props: ApiToFirehoseIngestionProps, event: PollerEvent): FeedSchedule {
+    const feedSchedule = createFeedSchedule(this, {
+      feed: this.feedName,
+      expression: props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      scheduleOptions: props.scheduleOptions,
+      pollerFunction: this.pollerFunction,
+      input: event,
+      deadLetterQueue: this.deadLetterQueue,
+      synthError: this.synthError.bind(this),
+    });
+    acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(this.pollerFunction)}.Arn>:*]`],
+      'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
+    return feedSchedule;
+  }
+
   /** What the poller may do, each scoped to this feed's own resources. */
-  private grantPoller(pollerFunction: lambda.IFunction, role: iam.Role, resources: {
-    deliveryStream: firehose.IDeliveryStream; deadLetterQueue: sqs.IQueue; stateTable: dynamodb.ITable; bucket: s3.IBucket;
-  }): void {
-    resources.deliveryStream.grantPutRecords(pollerFunction);
+  private grantPoller(pollerFunction: lambda.IFunction, role: iam.Role): void {
+    this.deliveryStream.grantPutRecords(pollerFunction);
     // Also covers a customer-managed key of the queue (Lambda's on-failure destination sends
     // with the function's role, so the same grant serves both).
-    resources.deadLetterQueue.grantSendMessages(pollerFunction);
+    this.deadLetterQueue.grantSendMessages(pollerFunction);
     // Item reads and writes on its own table only (no scans, no table management).
-    resources.stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    resources.stateTable.encryptionKey?.grant(pollerFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    this.stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.stateTable.encryptionKey?.grant(pollerFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     // Dead letters too large for an SQS message go to the bucket, under this feed's folder only.
-    const deadLetters = resources.bucket.arnForObjects(`${deadLetterPayloadPrefix(this.feedName)}*`);
+    const deadLetters = this.bucket.arnForObjects(`${deadLetterPayloadPrefix(this.feedName)}*`);
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [deadLetters] }));
-    resources.bucket.encryptionKey?.grant(pollerFunction, 'kms:GenerateDataKey');
+    this.bucket.encryptionKey?.grant(pollerFunction, 'kms:GenerateDataKey');
     acknowledgeFindings(role, [`AwsSolutions-IAM5[${nagResource(this, deadLetters)}]`],
       'The poller writes oversized dead-letter payloads only under dead-letters/feed=NAME/ of its bucket.');
-    if (resources.deadLetterQueue.encryptionMasterKey) {
+    if (this.deadLetterQueue.encryptionMasterKey) {
       // grantSendMessages grants the key's data-key actions with their aws-cdk-lib wildcards.
       acknowledgeFindings(role, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
         'kms:GenerateDataKey* and kms:ReEncrypt* on the dead-letter queue\'s own key, granted by aws-cdk-lib\'s Queue.grantSendMessages so messages can be encrypted; no other key.');
     }
   }
 
-  /** Builds the event the schedule sends, validating the spec and its size at synth. */
-  private buildPollerEvent(spec: FeedSpecInput): PollerEvent {
-    const problems = specProblemsAtSynth(spec);
+  /**
+   * The event the schedule sends: the feed name and the source's spec, validated at synth (the
+   * spec only unless the source did, in `ApiSource.fromSpec`), small enough for the schedule's input.
+   */
+  private pollerEvent(source: BoundApiSource, defaultName: boolean): PollerEvent {
+    const nameIssue = feedNameProblem(this.feedName);
+    const problems = [
+      // The feed name is the construct's prop (or made from its id), not a spec field.
+      ...(nameIssue ? [{
+        path: 'feedName',
+        message: `'${this.feedName}' ${nameIssue}${defaultName ? ' (made from the construct id or the spec: set feedName)' : ''}`,
+      }] : []),
+      ...(source.validated ? [] : specProblemsAtSynth(source.spec).filter((problem) => problem.path !== 'spec.feed')),
+    ];
     if (problems.length > 0) {
-      throw new Error(
-        `ApiToFirehoseIngestion '${this.node.path}': the feed spec is invalid (${problems.length} problem(s)):\n`
-        + formatSpecProblems(problems),
-      );
+      this.synthError(`the feed spec is invalid (${problems.length} problem(s)):\n${formatSpecProblems(problems)}`);
     }
     const event: PollerEvent = {
-      spec,
+      spec: source.spec,
       scheduledTime: scheduler.ContextAttribute.scheduledTime,
       executionId: scheduler.ContextAttribute.executionId,
     };
@@ -483,14 +353,31 @@ export class ApiToFirehoseIngestion extends Construct {
     // which is close enough: the limit is far above any realistic token's value.
     const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
     if (bytes > SCHEDULER_INPUT_MAX_BYTES) {
-      throw new Error(
-        `ApiToFirehoseIngestion '${this.node.path}': the feed spec is ${bytes} bytes as JSON, but it travels in the `
+      this.synthError(`the feed spec is ${bytes} bytes as JSON, but it travels in the `
         + `schedule's input, which EventBridge Scheduler limits to ${SCHEDULER_INPUT_MAX_BYTES} bytes. Shorten `
-        + 'the spec (fewer static partitions or headers), or move long lists to a parent request.',
-      );
+        + 'the spec (fewer static partitions or headers), or move long lists to a parent request.');
     }
     return event;
   }
+}
+
+/** Checks the monitoring props against each other. */
+function checkMonitoringProps(props: ApiToFirehoseIngestionProps, synthError: SynthError): void {
+  if (props.alarmsEnabled === false && props.alarmTopic) {
+    synthError('alarmTopic is set but alarmsEnabled is false; remove alarmTopic, or enable the alarms');
+  }
+  const noRecordsPeriods = props.noRecordsAlarmPeriods ?? 3;
+  if (!Number.isInteger(noRecordsPeriods) || noRecordsPeriods < 1 || noRecordsPeriods > 24) {
+    synthError(`noRecordsAlarmPeriods must be a whole number from 1 to 24 (got ${noRecordsPeriods})`);
+  }
+  if (props.alarmsEnabled === false && props.noRecordsAlarmPeriods !== undefined) {
+    synthError('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
+  }
+}
+
+/** The named props only, so a helper is given what it uses and nothing else. */
+function pick<T extends object, K extends keyof T>(props: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, props[key]])) as Pick<T, K>;
 }
 
 /** `WeatherFeed` → `weatherfeed`, `My Feed!` → `my-feed-`: a valid feed name from a construct id. */

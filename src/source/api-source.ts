@@ -167,6 +167,11 @@ export interface HttpSourceProps {
 export interface BoundApiSource {
   readonly spec: FeedSpecInput;
   readonly secrets: secretsmanager.ISecret[];
+  /**
+   * The spec was validated when the source was made (`fromSpec`), so the construct does not
+   * validate it again; only the feed name, which the construct may have changed, is new.
+   */
+  readonly validated: boolean;
 }
 
 /**
@@ -239,7 +244,7 @@ class HttpApiSource extends ApiSource {
       feed,
       request: {
         url: p.url,
-        method: p.method ?? HttpMethod.GET,
+        ...(p.method ? { method: p.method } : {}),
         ...(p.query ? { query: { ...p.query } } : {}),
         ...(p.headers ? { headers: { ...p.headers } } : {}),
         ...(p.body !== undefined ? { body: p.body } : {}),
@@ -260,7 +265,7 @@ class HttpApiSource extends ApiSource {
         },
       } : {}),
     };
-    return { spec, secrets: p.auth?._secrets() ?? [] };
+    return { spec, secrets: p.auth?._secrets() ?? [], validated: false };
   }
 }
 
@@ -281,7 +286,7 @@ class JsonApiSource extends ApiSource {
     }
     // "$schema" is for editors; the poller does not need it in the schedule's input.
     const { $schema: _editorSchema, ...spec } = this.spec;
-    return { spec: { ...spec, feed }, secrets };
+    return { spec: { ...spec, feed }, secrets, validated: true };
   }
 }
 

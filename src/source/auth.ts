@@ -1,5 +1,5 @@
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { AuthSpec } from '../feed-spec/feed-spec';
+import type { AuthSpecInput } from '../feed-spec/feed-spec';
 
 /** Properties of OAuth2 client-credentials auth. */
 export interface OAuth2ClientCredentialsProps {
@@ -80,7 +80,7 @@ export abstract class Auth {
   protected constructor() {}
 
   /** @internal */
-  public abstract _toSpec(): AuthSpec;
+  public abstract _toSpec(): AuthSpecInput;
   /** @internal */
   public abstract _secrets(): ISecret[];
 }
@@ -90,11 +90,11 @@ function ref(secret: ISecret, field?: string) {
 }
 
 class SpecAuth extends Auth {
-  constructor(private readonly spec: AuthSpec, private readonly secrets: ISecret[]) {
+  constructor(private readonly spec: AuthSpecInput, private readonly secrets: ISecret[]) {
     super();
   }
 
-  public _toSpec(): AuthSpec {
+  public _toSpec(): AuthSpecInput {
     return this.spec;
   }
 

@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
-import type { IncrementalSpec } from '../feed-spec/feed-spec';
+import type { IncrementalSpecInput } from '../feed-spec/feed-spec';
+import { definedOnly } from '../private/defined-only';
 
 /** An incremental cursor held in a date-time field of the records. */
 export interface DatetimeIncrementalProps {
@@ -39,29 +40,30 @@ export interface NumberIncrementalProps {
 export abstract class Incremental {
   /** A date-time cursor. */
   public static datetime(props: DatetimeIncrementalProps): Incremental {
-    return new SpecIncremental({
-      cursorPath: props.recordPath, type: 'datetime', start: props.start, lookbackSeconds: props.lookback?.toSeconds() ?? 0,
-    });
+    return new SpecIncremental({ cursorPath: props.recordPath, type: 'datetime', start: props.start, lookbackSeconds: props.lookback?.toSeconds() });
   }
 
   /** A number cursor. */
   public static number(props: NumberIncrementalProps): Incremental {
-    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookbackSeconds: props.lookback ?? 0 });
+    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookbackSeconds: props.lookback });
   }
 
   /** Built through the static factories only. */
   protected constructor() {}
 
   /** @internal */
-  public abstract _toSpec(): IncrementalSpec;
+  public abstract _toSpec(): IncrementalSpecInput;
 }
 
 class SpecIncremental extends Incremental {
-  constructor(private readonly spec: IncrementalSpec) {
+  private readonly spec: IncrementalSpecInput;
+
+  constructor(spec: IncrementalSpecInput) {
     super();
+    this.spec = definedOnly(spec);
   }
 
-  public _toSpec(): IncrementalSpec {
+  public _toSpec(): IncrementalSpecInput {
     return this.spec;
   }
 }

@@ -1,4 +1,5 @@
-import type { PaginationSpec } from '../feed-spec/feed-spec';
+import type { PaginationSpecInput } from '../feed-spec/feed-spec';
+import { definedOnly } from '../private/defined-only';
 
 /** Where a pagination parameter is sent. */
 export enum ParameterLocation {
@@ -166,7 +167,7 @@ export abstract class Pagination {
 
   /** Page numbers. */
   public static pageNumber(props: PageNumberPaginationProps): Pagination {
-    return new SpecPagination({ type: 'pageNumber', param: props.param, start: props.start ?? 1, in: props.location ?? ParameterLocation.QUERY, stop: stop(props) });
+    return new SpecPagination({ type: 'pageNumber', param: props.param, start: props.start, in: props.location, stop: stop(props) });
   }
 
   /** Offset and limit. */
@@ -176,7 +177,7 @@ export abstract class Pagination {
       offsetParam: props.offsetParam,
       limitParam: props.limitParam,
       limit: props.limit,
-      in: props.location ?? ParameterLocation.QUERY,
+      in: props.location,
       stop: stop(props),
     });
   }
@@ -187,7 +188,7 @@ export abstract class Pagination {
       type: 'cursor',
       from: source('Pagination.cursor', props),
       param: props.requestParam,
-      in: props.location ?? ParameterLocation.QUERY,
+      in: props.location,
       stop: stop(props),
     });
   }
@@ -199,25 +200,27 @@ export abstract class Pagination {
 
   /** The RFC 8288 `Link` header. */
   public static linkHeader(props: LinkHeaderPaginationProps = {}): Pagination {
-    return new SpecPagination({ type: 'linkHeader', rel: props.rel ?? 'next', stop: stop(props) });
+    return new SpecPagination({ type: 'linkHeader', rel: props.rel, stop: stop(props) });
   }
 
   /** Built through the static factories only. */
   protected constructor() {}
 
   /** @internal */
-  public abstract _toSpec(): PaginationSpec;
+  public abstract _toSpec(): PaginationSpecInput;
 }
 
+/** The stop rules the user set; the spec's schema supplies the defaults (`emptyPage`, `maxPages`). */
 function stop(props: PaginationStopProps) {
-  return {
-    emptyPage: props.stopOnEmptyPage ?? true,
-    maxPages: props.maxPages ?? 1000,
-    ...(props.shortPageSize !== undefined ? { shortPage: props.shortPageSize } : {}),
-    ...(props.hasMorePath !== undefined ? { hasMorePath: props.hasMorePath } : {}),
-    ...(props.donePath !== undefined ? { donePath: props.donePath } : {}),
-    ...(props.totalPath !== undefined ? { totalPath: props.totalPath } : {}),
-  };
+  const rules = definedOnly({
+    emptyPage: props.stopOnEmptyPage,
+    maxPages: props.maxPages,
+    shortPage: props.shortPageSize,
+    hasMorePath: props.hasMorePath,
+    donePath: props.donePath,
+    totalPath: props.totalPath,
+  });
+  return Object.keys(rules).length > 0 ? rules : undefined;
 }
 
 function source(what: string, props: { responsePath?: string; responseHeader?: string }): { path: string } | { header: string } {
@@ -228,11 +231,14 @@ function source(what: string, props: { responsePath?: string; responseHeader?: s
 }
 
 class SpecPagination extends Pagination {
-  constructor(private readonly spec: PaginationSpec) {
+  private readonly spec: PaginationSpecInput;
+
+  constructor(spec: PaginationSpecInput) {
     super();
+    this.spec = definedOnly(spec);
   }
 
-  public _toSpec(): PaginationSpec {
+  public _toSpec(): PaginationSpecInput {
     return this.spec;
   }
 }

@@ -1,6 +1,7 @@
 import type { Pagination } from './pagination';
 import type { Records } from './records';
-import type { PartitionsSpec } from '../feed-spec/feed-spec';
+import type { PartitionsSpecInput } from '../feed-spec/feed-spec';
+import { definedOnly } from '../private/defined-only';
 
 /** Options for a static list of partitions. */
 export interface PartitionListOptions {
@@ -60,7 +61,7 @@ export interface ParentPartitionsProps {
 export abstract class Partitions {
   /** A static list of parameter sets, e.g. `[{ city: 'Seoul' }, { city: 'Busan' }]`. */
   public static list(values: Array<{ [name: string]: string }>, options: PartitionListOptions = {}): Partitions {
-    return new SpecPartitions({ type: 'list', values: values.map((v) => ({ ...v })), concurrency: options.concurrency ?? 4 });
+    return new SpecPartitions({ type: 'list', values: values.map((v) => ({ ...v })), concurrency: options.concurrency });
   }
 
   /** The records of a parent request. */
@@ -69,14 +70,13 @@ export abstract class Partitions {
       type: 'parent',
       request: {
         url: props.url,
-        method: 'GET',
         ...(props.query ? { query: { ...props.query } } : {}),
         ...(props.headers ? { headers: { ...props.headers } } : {}),
       },
       records: props.records._toSpec(),
-      pagination: props.pagination?._toSpec() ?? { type: 'none' },
+      pagination: props.pagination?._toSpec(),
       fields: { ...props.fields },
-      concurrency: props.concurrency ?? 4,
+      concurrency: props.concurrency,
     });
   }
 
@@ -84,15 +84,18 @@ export abstract class Partitions {
   protected constructor() {}
 
   /** @internal */
-  public abstract _toSpec(): PartitionsSpec;
+  public abstract _toSpec(): PartitionsSpecInput;
 }
 
 class SpecPartitions extends Partitions {
-  constructor(private readonly spec: PartitionsSpec) {
+  private readonly spec: PartitionsSpecInput;
+
+  constructor(spec: PartitionsSpecInput) {
     super();
+    this.spec = definedOnly(spec);
   }
 
-  public _toSpec(): PartitionsSpec {
+  public _toSpec(): PartitionsSpecInput {
     return this.spec;
   }
 }

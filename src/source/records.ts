@@ -1,4 +1,4 @@
-import type { RecordsSpec } from '../feed-spec/feed-spec';
+import type { RecordsSpecInput } from '../feed-spec/feed-spec';
 
 /** Options for any records format. */
 export interface RecordsOptions {
@@ -44,7 +44,12 @@ export class Records {
   private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[] }) {}
 
   /** @internal */
-  public _toSpec(): RecordsSpec {
-    return { path: this.spec.path, format: this.spec.format, ...(this.spec.fields ? { fields: [...this.spec.fields] } : {}) };
+  public _toSpec(): RecordsSpecInput {
+    // JSON is the schema's default format: only another one is written.
+    return {
+      path: this.spec.path,
+      ...(this.spec.format !== 'json' ? { format: this.spec.format } : {}),
+      ...(this.spec.fields ? { fields: [...this.spec.fields] } : {}),
+    };
   }
 }

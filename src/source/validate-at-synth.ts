@@ -29,6 +29,7 @@ export function specProblemsAtSynth(spec: unknown): SpecProblem[] {
   const paths: TokenPaths = { whole: new Set(), inside: new Set() };
   const withWord = validateFeedSpec(replaceTokens(spec, 'spec', '', WORD, paths));
   if (withWord.ok) return [];
+  if (paths.whole.size === 0 && paths.inside.size === 0) return withWord.problems;
   const withDigit = validateFeedSpec(replaceTokens(spec, 'spec', '', DIGIT, paths));
   const alsoWithDigit = new Set(withDigit.ok ? [] : withDigit.problems.map((problem) => problem.path));
   return withWord.problems.filter((problem) => !paths.whole.has(problem.path)

@@ -6,16 +6,15 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { FeedBucketOptions } from './feed-bucket-options';
 import { skipCheckovChecks } from '../private/checkov';
-import { definedOnly } from '../private/defined-only';
+import { existingOrNew, keyOfNewResource, SynthError } from '../private/existing-or-new';
 import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
-export interface FeedBucketProps {
-  readonly existingBucket?: s3.IBucket;
-  readonly bucketProps?: s3.BucketProps;
+export interface FeedBucketProps extends FeedBucketOptions {
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
-  readonly synthError: (message: string) => never;
+  readonly synthError: SynthError;
 }
 
 /**
@@ -24,16 +23,11 @@ export interface FeedBucketProps {
  */
 export function feedBucket(scope: Construct, props: FeedBucketProps): s3.IBucket {
   const synthError = props.synthError;
-  if (props.existingBucket) {
-    if (props.bucketProps) {
-      synthError('existingBucket and bucketProps are both set; bucketProps configures a new bucket. Remove one of them');
-    }
-    return props.existingBucket;
-  }
-  const overrides = definedOnly(props.bucketProps ?? {});
-  if (overrides.encryptionKey && props.encryptionKey && overrides.encryptionKey !== props.encryptionKey) {
-    synthError('bucketProps.encryptionKey and encryptionKey are different keys; remove bucketProps.encryptionKey to use encryptionKey for the bucket too');
-  }
+  const choice = existingOrNew(props.existingBucket, props.bucketProps,
+    { existing: 'existingBucket', props: 'bucketProps', resource: 'bucket' }, synthError);
+  if (choice.existing) return choice.existing;
+  const overrides = choice.overrides;
+  const key = keyOfNewResource(overrides.encryptionKey, props.encryptionKey, 'bucketProps.encryptionKey', 'bucket', synthError);
   if (overrides.encryption === s3.BucketEncryption.UNENCRYPTED) {
     synthError('bucketProps.encryption is UNENCRYPTED; S3 encrypts every object anyway. Use S3_MANAGED or KMS, or leave it unset');
   }
@@ -58,7 +52,6 @@ export function feedBucket(scope: Construct, props: FeedBucketProps): s3.IBucket
     ]);
     accessLogsBucket = created;
   }
-  const key = overrides.encryptionKey ?? props.encryptionKey;
   return new s3.Bucket(scope, 'Bucket', {
     encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
     encryptionKey: key,

@@ -35,8 +35,9 @@ describe('ApiToFirehoseIngestion (defaults)', () => {
       spec: {
         version: 1,
         feed: 'weather',
-        request: { url: 'https://api.example-weather.com/v1/observations', method: 'GET', query: { city: 'Seoul' } },
-        records: { path: 'data', format: 'json' },
+        // What the user set; the poller's schema supplies the defaults (GET, JSON).
+        request: { url: 'https://api.example-weather.com/v1/observations', query: { city: 'Seoul' } },
+        records: { path: 'data' },
       },
       scheduledTime: '<aws.scheduler.scheduled-time>',
       executionId: '<aws.scheduler.execution-id>',
@@ -179,7 +180,7 @@ describe('ApiToFirehoseIngestion options', () => {
       version: 1,
       feed: 'post-feed',
       request: { url: 'https://api.example.com/search', method: 'POST', headers: { 'x-client': 'cdk-api-ingestion' } },
-      records: { path: '$', format: 'json' },
+      records: { path: '$' },
     });
   });
 

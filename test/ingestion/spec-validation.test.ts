@@ -1,5 +1,6 @@
 import { CfnParameter, Fn } from 'aws-cdk-lib';
 import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import * as feedSpec from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
 
 function feedWith(url: string, recordsPath: string, feedName = 'feed'): () => void {
@@ -30,10 +31,29 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
     expect(feedWith('https://api.example.com/items', '   ')).toThrow(/spec\.records\.path: must name where the records are/);
   });
 
-  test('an invalid feed name', () => {
+  test('an invalid feed name is reported as the prop the user set, feedName', () => {
     expect(feedWith('https://api.example.com/items', 'data', 'Weather Feed')).toThrow(
-      /spec\.feed: must be 1-64 characters of lowercase letters, digits/,
+      /- feedName: 'Weather Feed' must be 1-64 characters of lowercase letters, digits/,
     );
+  });
+
+  test('a feed name made from the construct id says so, and how to choose one', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), '-Feed', {
+      source: ApiSource.http({ url: 'https://api.example.com/items', records: Records.at('data') }),
+    })).toThrow(/feedName: '-feed' must be .* \(made from the construct id or the spec: set feedName\)/);
+  });
+
+  test('a JSON spec is validated once per synth, in fromSpec; a renamed feed checks only its new name', () => {
+    const validate = jest.spyOn(feedSpec, 'validateFeedSpec');
+    try {
+      const source = ApiSource.fromSpec({ version: 1, feed: 'weather', request: { url: 'https://api.example.com/w' }, records: { path: 'data' } });
+      new ApiToFirehoseIngestion(testStack(), 'Feed', { source });
+      expect(validate).toHaveBeenCalledTimes(1);
+      expect(() => new ApiToFirehoseIngestion(testStack(), 'Other', { source, feedName: 'Not Valid' })).toThrow(/feedName: 'Not Valid' must be/);
+      expect(validate).toHaveBeenCalledTimes(1);
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   test('several problems are reported together, each with its path', () => {
@@ -44,7 +64,7 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
       message = (err as Error).message;
     }
     expect(message).toContain("ApiToFirehoseIngestion 'TestStack/Feed': the feed spec is invalid (3 problem(s))");
-    expect(message).toMatch(/spec\.feed:/);
+    expect(message).toMatch(/feedName: 'BAD' must be/);
     expect(message).toMatch(/spec\.request\.url:/);
     expect(message).toMatch(/spec\.records\.path:/);
   });

@@ -88,11 +88,12 @@ describe('Python package', () => {
     expect(JSON.parse(text).spec).toEqual({
       version: 1,
       feed: 'github-issues',
-      request: { url: 'https://api.github.com/repos/{{ partition.owner }}/{{ partition.repo }}/issues', method: 'GET', query: { state: 'all', since: '{{ cursor }}' } },
+      // What the Python code set, nothing more: the poller's schema supplies the defaults.
+      request: { url: 'https://api.github.com/repos/{{ partition.owner }}/{{ partition.repo }}/issues', query: { state: 'all', since: '{{ cursor }}' } },
       auth: { type: 'bearer', secret: { arn: expect.stringMatching(/:secretsmanager:us-east-1:123456789012:secret:github-token$/) } },
-      pagination: { type: 'linkHeader', rel: 'next', stop: { emptyPage: true, maxPages: 1000 } },
-      records: { path: '$', format: 'json', fields: ['id', 'title', 'user.login', 'updated_at'] },
-      partitions: { type: 'list', values: [{ owner: 'aws', repo: 'aws-cdk' }, { owner: 'projen', repo: 'projen' }], concurrency: 4 },
+      pagination: { type: 'linkHeader' },
+      records: { path: '$', fields: ['id', 'title', 'user.login', 'updated_at'] },
+      partitions: { type: 'list', values: [{ owner: 'aws', repo: 'aws-cdk' }, { owner: 'projen', repo: 'projen' }] },
       incremental: { cursorPath: 'updated_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 300 },
       limits: { requestsPerSecond: 5 },
     });

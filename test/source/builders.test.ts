@@ -6,10 +6,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ApiSource, ApiToFirehoseIngestion, Auth, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
 } from '../../src';
+import { parseFeedSpec } from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
 
-/** The spec a source produces, as the schedule carries it (tokens resolved by the template). */
-function specOf(source: (stack: any) => ApiSource, feedName = 'feed'): { spec: any; template: any } {
+/**
+ * The spec a source produces: `written` as the schedule carries it (tokens resolved by the
+ * template), `spec` as the poller reads it (the schema's defaults applied).
+ */
+function specOf(source: (stack: any) => ApiSource, feedName = 'feed'): { spec: any; written: any; template: any } {
   const stack = testStack();
   new ApiToFirehoseIngestion(stack, 'Feed', { feedName, source: source(stack) });
   const template = templateOf(stack);
@@ -18,7 +22,8 @@ function specOf(source: (stack: any) => ApiSource, feedName = 'feed'): { spec: a
   // Inputs with tokens are an Fn::Join; join the literal parts and mark references.
   const text = typeof input === 'string' ? input
     : input['Fn::Join'][1].map((part: any) => (typeof part === 'string' ? part : `<Ref:${part.Ref ?? Object.values(part).flat().join('.')}>`)).join('');
-  return { spec: JSON.parse(text).spec, template };
+  const written = JSON.parse(text).spec;
+  return { spec: parseFeedSpec(written), written, template };
 }
 
 const http = (props: Partial<HttpSourceProps>) => ApiSource.http({ url: 'https://api.example.com/items', records: Records.at('data'), ...props });
@@ -31,6 +36,30 @@ describe('Records', () => {
     [Records.csv({ fields: ['id'] }), { path: '$', format: 'csv', fields: ['id'] }],
   ])('%#', (records, expected) => {
     expect(specOf(() => http({ records })).spec.records).toEqual(expected);
+  });
+});
+
+describe('the builders write what the user set; the spec\'s schema supplies every default', () => {
+  test('unset props are left out of the schedule\'s input, and the poller reads the schema\'s defaults', () => {
+    const { written, spec } = specOf(() => http({
+      pagination: Pagination.linkHeader(),
+      partitions: Partitions.list([{ city: 'Seoul' }]),
+      incremental: Incremental.number({ recordPath: 'seq', start: 0 }),
+    }));
+    expect(written.request).toEqual({ url: 'https://api.example.com/items' });
+    expect(written.records).toEqual({ path: 'data' });
+    expect(written.pagination).toEqual({ type: 'linkHeader' });
+    expect(written.partitions).toEqual({ type: 'list', values: [{ city: 'Seoul' }] });
+    expect(written.incremental).toEqual({ cursorPath: 'seq', type: 'number', start: 0 });
+    expect(spec.request.method).toBe('GET');
+    expect(spec.pagination).toEqual({ type: 'linkHeader', rel: 'next', stop: { emptyPage: true, maxPages: 1000 } });
+    expect(spec.partitions.concurrency).toBe(4);
+    expect(spec.incremental.lookbackSeconds).toBe(0);
+  });
+
+  test('a prop set to its default value is still written: the user said it', () => {
+    const { written } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', start: 1, maxPages: 1000, location: ParameterLocation.QUERY }) }));
+    expect(written.pagination).toEqual({ type: 'pageNumber', param: 'page', start: 1, in: 'query', stop: { maxPages: 1000 } });
   });
 });
 
@@ -95,7 +124,7 @@ describe('Partitions and Incremental', () => {
   });
 
   test('limits', () => {
-    const { spec } = specOf(() => http({
+    const { written: spec } = specOf(() => http({
       limits: { requestTimeout: Duration.seconds(10), maxRetries: 3, requestsPerSecond: 2, maxResponseSize: Size.mebibytes(8), allowedHosts: ['cdn.example.com'] },
     }));
     expect(spec.limits).toEqual({ requestTimeoutSeconds: 10, maxRetries: 3, requestsPerSecond: 2, maxResponseBytes: 8 * 1024 * 1024, allowedHosts: ['cdn.example.com'] });

@@ -1,0 +1,1 @@
+export * from './feed-dead-letter-queue-options';

@@ -1,0 +1,2 @@
+export * from './feed-bucket-options';
+export * from './feed-state-table-options';
