@@ -165,7 +165,8 @@ project.eslint?.addOverride({
 // The layering (docs/ARCHITECTURE.md), held by lint so that a wrong import fails CI:
 //   construct folders ↛ runtime; construct feature folders ↛ ingestion (shared helpers live in
 //   src/private); feed-spec ↛ either side; ports ↛ the rest of the runtime; engine ↛ adapters
-//   and ↛ the AWS SDK; adapters ↛ each other and ↛ entry points (only entry points wire them).
+//   and ↛ the AWS SDK; adapters ↛ each other and ↛ entry points (only entry points wire them);
+//   runtime/aws-sdk (the SDK modules loaded on first use) is a leaf the adapters share.
 const RUNTIME = './src/runtime';
 const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction'];
 const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
@@ -190,8 +191,14 @@ const layering = [
   },
   {
     target: `${RUNTIME}/engine`,
-    from: [...ADAPTERS, 'entrypoints'].map((folder) => `${RUNTIME}/${folder}`),
+    from: [...ADAPTERS, 'entrypoints', 'aws-sdk'].map((folder) => `${RUNTIME}/${folder}`),
     message: 'The engine depends on ports only; entry points choose the implementations.',
+  },
+  {
+    target: `${RUNTIME}/aws-sdk`,
+    from: RUNTIME,
+    except: ['./aws-sdk'],
+    message: 'The SDK loader is a leaf that adapters and entry points share; it imports nothing from the runtime.',
   },
   ...ADAPTERS.map((folder) => ({
     target: `${RUNTIME}/${folder}`,

@@ -30,6 +30,8 @@ describe('layering, enforced by lint', () => {
     ['src/runtime/engine/prefetch.ts', "import { FirehoseSink as imported } from '../sinks/firehose-sink';", /The engine depends on ports only/],
     ['src/runtime/engine/prefetch.ts', "import { MemoryStateStore as imported } from '../state/memory-state-store';", /The engine depends on ports only/],
     ['src/runtime/engine/prefetch.ts', "import { SQSClient as imported } from '@aws-sdk/client-sqs';", /know nothing of AWS/],
+    ['src/runtime/engine/prefetch.ts', "import { sqsModule as imported } from '../aws-sdk/sdk-modules';", /The engine depends on ports only/],
+    ['src/runtime/aws-sdk/sdk-modules.ts', "import { SecretRedactor as imported } from '../redaction/secret-redactor';", /The SDK loader is a leaf/],
     ['src/runtime/sinks/firehose-limits.ts', "import { SqsDeadLetterWriter as imported } from '../dead-letters/sqs-dead-letter-writer';", /Adapters know each other only through ports/],
     ['src/runtime/dead-letters/dead-letter.ts', "import { jsonLogger as imported } from '../logging/json-logger';", /Adapters know each other only through ports/],
   ])('%s: %s is refused', async (file, source, reason) => {
@@ -40,6 +42,7 @@ describe('layering, enforced by lint', () => {
   test.each([
     ['src/runtime/engine/prefetch.ts', "import type { RecordSink as imported } from '../ports/record-sink';"],
     ['src/runtime/entrypoints/aws-clients.ts', "import { FirehoseSink as imported } from '../sinks/firehose-sink';"],
+    ['src/runtime/dead-letters/dead-letter.ts', "import { sqsModule as imported } from '../aws-sdk/sdk-modules';"],
     ['src/ingestion/index.ts', "import { POLLER_ENV as imported } from '../feed-spec/poller-contract';"],
     ['src/runtime/sinks/firehose-limits.ts', "import { feedFolder as imported } from '../../feed-spec/poller-contract';"],
     ['src/storage/feed-bucket.ts', "import { skipCheckovChecks as imported } from '../private/checkov';"],

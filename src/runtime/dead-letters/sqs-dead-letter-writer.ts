@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterMessage, recordsMessage, requestMessage } from './dead-letter';
 import { deadLetterPayloadPrefix } from '../../feed-spec/poller-contract';
+import { s3Module, sqsModule } from '../aws-sdk/sdk-modules';
 import { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../ports/dead-letters';
 
 /** SQS accepts messages up to 256 KiB; keep a margin for attributes and encoding. */
@@ -29,7 +30,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
     let message = recordsMessage(this.options.feed, letter);
     if (Buffer.byteLength(JSON.stringify(message)) > SQS_INLINE_LIMIT_BYTES) {
       const key = `${deadLetterPayloadPrefix(this.options.feed)}${message.time.slice(0, 10)}/${randomUUID()}.ndjson`;
-      const { PutObjectCommand } = loadS3();
+      const { PutObjectCommand } = s3Module();
       await (await this.options.s3()).send(new PutObjectCommand({ Bucket: this.options.bucket, Key: key, Body: letter.lines, ContentType: 'application/x-ndjson' }));
       const { payload: _moved, ...withoutPayload } = message;
       message = { ...withoutPayload, payloadS3: { bucket: this.options.bucket, key } };
@@ -42,15 +43,7 @@ export class SqsDeadLetterWriter implements DeadLetterWriter {
   }
 
   private async send(message: DeadLetterMessage): Promise<void> {
-    const { SendMessageCommand } = loadSqs();
+    const { SendMessageCommand } = sqsModule();
     await (await this.options.sqs()).send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(message) }));
   }
 }
-
-// The SDK modules load when the first dead letter is sent, not at the poller's init: most runs
-// send none. require() rather than import(), which would load the SDK's ES module build as a
-// second copy beside the CommonJS one.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const loadSqs = (): typeof import('@aws-sdk/client-sqs') => require('@aws-sdk/client-sqs');
-const loadS3 = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
-/* eslint-enable @typescript-eslint/no-require-imports */

@@ -4,7 +4,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CheckedElements, checkedArrayElements, elementTexts } from './json-byte-scanner';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth';
+import { MAX_JSON_DEPTH, valueDepthExceeds } from './json-depth';
 import { plainMemberPath, queryAll, selectFields } from './json-path';
 import { compactJson, rawArrayElements } from './json-text-scanner';
 import type { RecordsSpec } from '../../feed-spec/feed-spec';
@@ -115,16 +115,15 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
     if (checked) return new CheckedJsonPage(body, checked, spec.path);
   }
   const text = body.toString('utf8');
-  if (spec.format !== 'csv' && jsonDepthExceeds(text)) {
-    throw new BadResponseError(`the response nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; no record of it can be used`);
-  }
   let records: unknown[];
   let document: unknown;
   let texts: string[] | undefined;
   switch (spec.format) {
     case 'ndjson': {
       const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+      // Each line's nesting counts from the line, as a JSON page's from its root.
       records = lines.map((line, i) => parseJson(line, `NDJSON line ${i + 1}`));
+      records.forEach(checkDepth);
       records.forEach((r, i) => isObject(r) || assertObject(r, `line ${i + 1}`));
       texts = lines.map(compactJson);
       break;
@@ -139,6 +138,7 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
     default: {
       const names = plainMemberPath(spec.path);
       document = parseJson(text, 'the response body');
+      checkDepth(document);
       records = extractRecords(document, spec.path);
       texts = names ? rawArrayElements(text, names) : undefined;
     }
@@ -149,6 +149,13 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
   }
   // Defensive: texts are used only when they line up one for one with the parsed records.
   return { count: records.length, records, document, texts: texts?.length === records.length ? texts : undefined };
+}
+
+/** Refuses a page nested deeper than any record can be used (see json-depth.ts). */
+function checkDepth(value: unknown): void {
+  if (valueDepthExceeds(value)) {
+    throw new BadResponseError(`the response nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels; no record of it can be used`);
+  }
 }
 
 /**

@@ -53,6 +53,8 @@ export function readsResponseBody(spec: PaginationSpec): boolean {
   return (spec.type === 'cursor' || spec.type === 'nextUrl') && 'path' in spec.from;
 }
 
+type StopRules = Exclude<PaginationSpec, { type: 'none' }>['stop'];
+
 /** A step of one strategy: the next page's request and the token that identifies it (for the loop guard). */
 type StrategyStep =
   | { readonly next: PageRequest; readonly token: string; readonly pageToken?: string }
@@ -169,11 +171,14 @@ export class Paginator {
   }
 
   private readonly strategy: PageStrategy;
+  /** The spec's stop rules; a spec without pagination has none (its one page is the last). */
+  private readonly stopRules?: StopRules;
 
   /** @param pagesDone pages already fetched in this pass (when resuming from a checkpoint) */
-  constructor(private readonly spec: PaginationSpec, pagesDone = 0) {
+  constructor(spec: PaginationSpec, pagesDone = 0) {
     this.pages = pagesDone;
     this.strategy = strategyFor(spec);
+    this.stopRules = spec.type === 'none' ? undefined : spec.stop;
   }
 
   /** Pages fetched so far in this pass. */
@@ -208,11 +213,21 @@ export class Paginator {
   public next(current: PageRequest, page: FetchedPage): PaginationOutcome {
     this.pages += 1;
     this.recordsSeen += page.recordCount;
-    const spec = this.spec;
-    if (spec.type === 'none') {
-      return { stop: 'the spec has no pagination' };
+    const stopped = this.stopRules ? this.stopRuleMet(this.stopRules, page) : undefined;
+    if (stopped) return stopped;
+    const step = this.strategy.next(current, page, this.pages);
+    if ('stop' in step) return step;
+    const { next, token } = step;
+    if (step.pageToken !== undefined) this._token = step.pageToken;
+    if (this.seenTokens.has(token)) {
+      return { stop: `loop guard: the API repeated a cursor/URL it already gave (${token.slice(0, 120)})`, warning: true };
     }
-    const stop = spec.stop;
+    this.seenTokens.add(token);
+    return { next };
+  }
+
+  /** The first of the spec's stop rules that this page meets, if any. */
+  private stopRuleMet(stop: StopRules, page: FetchedPage): PaginationOutcome | undefined {
     if (stop.emptyPage && page.recordCount === 0) {
       return { stop: 'empty page' };
     }
@@ -240,15 +255,6 @@ export class Paginator {
     if (this.pages >= stop.maxPages) {
       return { stop: `maxPages (${stop.maxPages}) reached; the rest is left for the next run`, warning: true };
     }
-
-    const step = this.strategy.next(current, page, this.pages);
-    if ('stop' in step) return step;
-    const { next, token } = step;
-    if (step.pageToken !== undefined) this._token = step.pageToken;
-    if (this.seenTokens.has(token)) {
-      return { stop: `loop guard: the API repeated a cursor/URL it already gave (${token.slice(0, 120)})`, warning: true };
-    }
-    this.seenTokens.add(token);
-    return { next };
+    return undefined;
   }
 }

@@ -10,6 +10,7 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+import { s3Module, sqsModule } from '../aws-sdk/sdk-modules';
 
 /** An SQS client's configuration, sending to the configured endpoint when there is one. */
 export function sqsClientConfig(config: SQSClientConfig = {}, env: NodeJS.ProcessEnv = process.env): SQSClientConfig {
@@ -26,16 +27,9 @@ function once<T>(make: () => T): LazyClient<T> {
 }
 
 export function lazySqsClient(config: SQSClientConfig = {}): LazyClient<SQSClient> {
-  return once(() => new (loadSqs().SQSClient)(sqsClientConfig(config)));
+  return once(() => new (sqsModule().SQSClient)(sqsClientConfig(config)));
 }
 
 export function lazyS3Client(config: S3ClientConfig = {}): LazyClient<S3Client> {
-  return once(() => new (loadS3().S3Client)(config));
+  return once(() => new (s3Module().S3Client)(config));
 }
-
-// require() at first use rather than import(): a dynamic import would load the SDK's ES module
-// build, a second copy beside the CommonJS one the rest of the poller uses.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const loadSqs = (): typeof import('@aws-sdk/client-sqs') => require('@aws-sdk/client-sqs');
-const loadS3 = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
-/* eslint-enable @typescript-eslint/no-require-imports */

@@ -4,12 +4,13 @@
  * to every cold start.
  */
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerModule } from '../aws-sdk/sdk-modules';
 import type { SecretStringSource } from '../ports/secrets';
 
 export function secretsManagerSource(config: SecretsManagerClientConfig = { maxAttempts: 3 }): SecretStringSource {
   let client: SecretsManagerClient | undefined;
   return async (arnOrName) => {
-    const sdk = loadSecretsManager();
+    const sdk = secretsManagerModule();
     client ??= new sdk.SecretsManagerClient(config);
     const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arnOrName }));
     if (result.SecretString === undefined) {
@@ -18,7 +19,3 @@ export function secretsManagerSource(config: SecretsManagerClientConfig = { maxA
     return result.SecretString;
   };
 }
-
-// require() at first use, not import(), which would load the SDK's ES module build as a second copy.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const loadSecretsManager = (): typeof import('@aws-sdk/client-secrets-manager') => require('@aws-sdk/client-secrets-manager');
