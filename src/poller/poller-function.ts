@@ -46,31 +46,7 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     retention: options.logRetention ?? logs.RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  // An explicit role instead of AWSLambdaBasicExecutionRole: it may write only to its own log group.
-  const role = new iam.Role(scope, 'PollerRole', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `Poller of the ${props.feed} API feed`,
-  });
-  role.addToPolicy(new iam.PolicyStatement({
-    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    resources: [logGroup.logGroupArn],
-  }));
-
-  if (options.vpc) {
-    // What AWSLambdaVPCAccessExecutionRole grants, inline on the poller's own role (aws-cdk-lib
-    // adds that managed policy only to roles it creates). EC2 supports no resource scoping here.
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: [
-        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
-        'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }));
-    skipCheckovChecks(role.node.findChild('DefaultPolicy'), [{
-      id: 'CKV_AWS_111',
-      comment: 'The EC2 network-interface actions a function in a VPC needs (those of AWSLambdaVPCAccessExecutionRole) support no resource scoping.',
-    }]);
-  }
+  const role = pollerRole(scope, props.feed, logGroup, options.vpc !== undefined);
 
   const fn = new lambda.Function(scope, 'Poller', {
     description: `Polls the ${props.feed} API into Firehose`,
@@ -100,20 +76,55 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
   // already referenced by GetAtt, and cfn-lint flags the redundant DependsOn (W3005). Keep only
   // the policy, so the function is not created before it may write logs and put records.
   skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
-  skipCheckovChecks(fn, [
+  skipCheckovChecks(fn, checkovSkips(options, props.encryptionKey !== undefined));
+  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
+  cfnFunction.addOverride('DependsOn', Lazy.list({
+    produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
+  }));
+  return { fn, role };
+}
+
+/** The poller's own role: it may write only to its own log group (and manage ENIs in a VPC). */
+function pollerRole(scope: Construct, feed: string, logGroup: logs.ILogGroup, inVpc: boolean): iam.Role {
+  // An explicit role instead of AWSLambdaBasicExecutionRole: it may write only to its own log group.
+  const role = new iam.Role(scope, 'PollerRole', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Poller of the ${feed} API feed`,
+  });
+  role.addToPolicy(new iam.PolicyStatement({
+    actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    resources: [logGroup.logGroupArn],
+  }));
+
+  if (inVpc) {
+    // What AWSLambdaVPCAccessExecutionRole grants, inline on the poller's own role (aws-cdk-lib
+    // adds that managed policy only to roles it creates). EC2 supports no resource scoping here.
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets',
+        'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }));
+    skipCheckovChecks(role.node.findChild('DefaultPolicy'), [{
+      id: 'CKV_AWS_111',
+      comment: 'The EC2 network-interface actions a function in a VPC needs (those of AWSLambdaVPCAccessExecutionRole) support no resource scoping.',
+    }]);
+  }
+  return role;
+}
+
+/** Checkov checks the poller's configuration answers another way, each with the reason. */
+function checkovSkips(options: PollerOptions, customerKey: boolean) {
+  return [
     { id: 'CKV_AWS_116', comment: 'Failed asynchronous invocations go to the feed\'s dead-letter queue through an on-failure destination, which carries more context than DeadLetterConfig.' },
     ...(options.vpc ? [] : [{ id: 'CKV_AWS_117', comment: 'The poller calls a third-party API on the internet; set pollerOptions.vpc for an API inside a VPC.' }]),
     ...(options.reservedConcurrentExecutions !== undefined ? [] : [{
       id: 'CKV_AWS_115',
       comment: 'Overlapping runs are prevented by the run lease in the state table; reserved concurrency would take from the account\'s pool. Set pollerOptions.reservedConcurrentExecutions to reserve some.',
     }]),
-    ...(props.encryptionKey ? [] : [{ id: 'CKV_AWS_173', comment: 'The environment holds resource names only, no secret; Lambda encrypts it at rest. Set encryptionKey for a customer-managed key.' }]),
-  ]);
-  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
-  cfnFunction.addOverride('DependsOn', Lazy.list({
-    produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
-  }));
-  return { fn, role };
+    ...(customerKey ? [] : [{ id: 'CKV_AWS_173', comment: 'The environment holds resource names only, no secret; Lambda encrypts it at rest. Set encryptionKey for a customer-managed key.' }]),
+  ];
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Authenticator } from './auth';
 import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
-import { FetchedPage, PageRequest, Paginator, readsResponseBody } from './pagination';
+import { FetchedPage, PageRequest, PaginationOutcome, Paginator, readsResponseBody } from './pagination';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
 import { PaginationSpec, RecordsSpec, RequestSpec, usesPageToken } from '../../feed-spec/feed-spec';
 import type { Logger } from '../ports/logger';
@@ -135,91 +135,118 @@ function urlWithQuery(url: string, query: Readonly<Record<string, string>>): str
   return u.href;
 }
 
-export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Page, PageStreamEnd> {
-  const { request, template, http, auth, logger, redactor } = options;
-  // A request that carries the page token itself ({{ page.token }} in the path, a header or the
-  // body) is rendered again for every page; otherwise once.
-  const requestUsesPageToken = usesPageToken(request);
-  const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
-  const parseOptions = { textsOnly: options.recordTextsOnly === true && !readsResponseBody(options.pagination) };
-  if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
-  const pageTemplate = () => (options.pagination.type === 'cursor' ? { ...template, pageToken: paginator.token } : template);
-  const render = (): PageRequest => {
-    const t = pageTemplate();
+/**
+ * One request's pages on the wire: rendered from the templates (again for each page when the
+ * request carries the page token itself, `{{ page.token }}` in the path, a header or the body),
+ * authenticated, and sent, with one credential refresh on a 401.
+ */
+class PageRequests {
+  private readonly rendersEachPage: boolean;
+  private headers: Record<string, string>;
+
+  constructor(private readonly options: PageStreamOptions, private readonly paginator: Paginator) {
+    this.rendersEachPage = usesPageToken(options.request);
+    this.headers = renderMap(options.request.headers, this.template());
+  }
+
+  /** The first page's request: the checkpoint's when resuming. */
+  public first(): PageRequest {
+    return this.options.resume?.request ?? this.paginator.first(this.render());
+  }
+
+  /** The request after `current`, given the one pagination chose. */
+  public next(paginated: PageRequest): PageRequest {
+    if (!this.rendersEachPage) return paginated;
+    // The request rendered with the new token, plus any cursor parameter.
+    const spec = this.options.pagination;
+    const rendered = this.render();
+    this.headers = renderMap(this.options.request.headers, this.template());
+    if (spec.type !== 'cursor' || spec.param === undefined) return rendered;
+    return {
+      ...rendered,
+      query: spec.in === 'query' ? { ...rendered.query, [spec.param]: this.paginator.token } : rendered.query,
+      body: spec.in === 'body' ? paginated.body : rendered.body,
+    };
+  }
+
+  /** Sends a page's request; on a 401, refreshes the credentials once and sends it again. */
+  public async send(page: PageRequest, sourceUrl: string): Promise<HttpResponse> {
+    const { auth, logger, redactor } = this.options;
+    try {
+      return await this.sendOnce(page);
+    } catch (err) {
+      if (!(err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
+      logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
+      return this.sendOnce(page);
+    }
+  }
+
+  private async sendOnce(page: PageRequest): Promise<HttpResponse> {
+    const target = { headers: { ...this.headers }, query: { ...page.query } };
+    await this.options.auth.apply(target);
+    const body = page.body !== undefined ? JSON.stringify(page.body) : undefined;
+    return this.options.http.request({
+      url: urlWithQuery(page.url, target.query),
+      method: this.options.request.method,
+      headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
+      body,
+    });
+  }
+
+  private template(): TemplateContext {
+    const { template, pagination } = this.options;
+    return pagination.type === 'cursor' ? { ...template, pageToken: this.paginator.token } : template;
+  }
+
+  private render(): PageRequest {
+    const { request } = this.options;
+    const t = this.template();
     return {
       url: renderUrl(request.url, t),
       query: renderMap(request.query, t),
       body: request.body !== undefined ? renderJson(request.body, t) : undefined,
     };
-  };
-  let headers = renderMap(request.headers, pageTemplate());
-  let current = options.resume?.request ?? paginator.first(render());
-  const send = async (page: PageRequest): Promise<HttpResponse> => {
-    const target = { headers: { ...headers }, query: { ...page.query } };
-    await auth.apply(target);
-    const body = page.body !== undefined ? JSON.stringify(page.body) : undefined;
-    return http.request({
-      url: urlWithQuery(page.url, target.query),
-      method: request.method,
-      headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
-      body,
-    });
-  };
-  /** One page: sent (refreshing credentials once on a 401), then parsed and paginated. */
-  const fetchPage = async (page: PageRequest, sourceUrl: string) => {
-    let response;
-    try {
-      response = await send(page);
-    } catch (err) {
-      if (!(err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
-      logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
-      response = await send(page);
-    }
-    const fetchedAt = new Date();
-    if (paginator.isRepeatedPage(response.body)) return 'repeated' as const;
-    const parsed = parsePage(response.body, options.records, parseOptions);
-    return { parsed, fetchedAt, outcome: paginator.next(page, new PaginatedPage(response, parsed)) };
-  };
+  }
+}
 
+/** Where the stream stands before `request`: what a checkpoint or the next page records. */
+function positionAt(request: PageRequest, paginator: Paginator): PagePosition {
+  return { request, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined };
+}
+
+export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Page, PageStreamEnd> {
+  const { logger, redactor } = options;
+  const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
+  if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
+  const requests = new PageRequests(options, paginator);
+  const parseOptions = { textsOnly: options.recordTextsOnly === true && !readsResponseBody(options.pagination) };
+  let current = requests.first();
   for (;;) {
     const stop = options.shouldStop?.();
-    if (stop) {
-      const resumeAt = { request: current, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined };
-      return { stoppedEarly: { reason: stop, resumeAt } };
-    }
+    if (stop) return { stoppedEarly: { reason: stop, resumeAt: positionAt(current, paginator) } };
     const sourceUrl = urlWithQuery(current.url, current.query);
-    let fetched;
+    const safeUrl = redactor.redact(sourceUrl);
+    let parsed: ParsedPage;
+    let outcome: PaginationOutcome;
+    let fetchedAt: Date;
     try {
-      fetched = await fetchPage(current, sourceUrl);
-    } catch (err) {
-      throw new PageRequestError({ method: request.method, url: redactor.redact(sourceUrl) }, err as Error);
-    }
-    if (fetched === 'repeated') {
-      logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: redactor.redact(sourceUrl) });
-      return {};
-    }
-    const { parsed, outcome, fetchedAt } = fetched;
-    const next = 'next' in outcome ? { request: outcome.next, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined } : undefined;
-    yield new StreamedPage(parsed, redactor.redact(sourceUrl), fetchedAt, next);
-    if ('stop' in outcome) {
-      if (outcome.warning) {
-        logger.warn(`pagination ends: ${outcome.stop}`, { url: redactor.redact(sourceUrl) });
+      const response = await requests.send(current, sourceUrl);
+      fetchedAt = new Date();
+      if (paginator.isRepeatedPage(response.body)) {
+        logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: safeUrl });
+        return {};
       }
+      parsed = parsePage(response.body, options.records, parseOptions);
+      outcome = paginator.next(current, new PaginatedPage(response, parsed));
+    } catch (err) {
+      throw new PageRequestError({ method: options.request.method, url: safeUrl }, err as Error);
+    }
+    const next = 'next' in outcome ? positionAt(outcome.next, paginator) : undefined;
+    yield new StreamedPage(parsed, safeUrl, fetchedAt, next);
+    if ('stop' in outcome) {
+      if (outcome.warning) logger.warn(`pagination ends: ${outcome.stop}`, { url: safeUrl });
       return {};
     }
-    current = outcome.next;
-    if (requestUsesPageToken) {
-      // The next page: the request rendered with the new token, plus any cursor parameter.
-      const spec = options.pagination;
-      const rendered = render();
-      current = spec.type === 'cursor' && spec.param !== undefined
-        ? {
-          ...rendered,
-          query: spec.in === 'query' ? { ...rendered.query, [spec.param]: paginator.token } : rendered.query,
-          body: spec.in === 'body' ? outcome.next.body : rendered.body,
-        }
-        : rendered;
-      headers = renderMap(request.headers, pageTemplate());
-    }
+    current = requests.next(outcome.next);
   }
 }

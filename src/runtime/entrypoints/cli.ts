@@ -297,56 +297,12 @@ async function dispatch(
       io.out(`${positionals[0]}: valid (feed "${spec.feed}")\n`);
       return EXIT_OK;
     }
-    case 'preview': {
-      if (positionals.length !== 1) return undefined;
-      const spec = loadSpec(positionals[0], io);
-      if (!spec) return EXIT_INVALID;
-      const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-      await preloadSecrets(spec, secrets, values.secrets);
-      const limits: PreviewLimits = { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) };
-      const sink = new PreviewSink(limits.maxRecords);
-      // A preview is a dry run that stops at its limits: nothing is written, no state is kept.
-      const summary = await runFeed(spec, {
-        sink,
-        state: new MemoryStateStore(),
-        logger,
-        redactor,
-        secrets,
-        allowLoopback: values['allow-loopback'],
-        deadline: Date.now() + timeBudgetSeconds(values) * 1000,
-        dryRun: true,
-        stopWhen: ({ pages, records }) => (pages >= limits.maxPages ? `preview limit of ${limits.maxPages} page(s)`
-          : records >= limits.maxRecords ? `preview limit of ${limits.maxRecords} record(s)` : undefined),
-      });
-      if (io.isTTY) {
-        io.out(`${formatTable(sink.records)}\n\n${sink.records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);
-      } else {
-        for (const record of sink.records) io.json(record);
-      }
-      return exitCodeOf(summary);
-    }
+    case 'preview':
+      return previewCommand(values, positionals, io, redactor, logger);
     case 'run':
       return runCommand(values, positionals, io, redactor, logger);
-    case 'redrive': {
-      const missing = (['feed', 'dlq', 'dlq-bucket', 'firehose'] as const).filter((name) => !values[name]);
-      if (missing.length > 0) {
-        throw new UsageError(`needs ${missing.map((m) => `--${m}`).join(', ')}: the feed whose dead letters are redriven, its queue, its bucket (the only place payloads are read from) and the delivery stream`);
-      }
-      const report = await redrive({
-        sqs: new SQSClient(sqsClientConfig()),
-        s3: new S3Client({}),
-        queueUrl: values.dlq!,
-        feed: values.feed!,
-        bucket: values['dlq-bucket']!,
-        logger,
-        sink: new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, logger }),
-      });
-      if (values.json) {io.json(report);} else {
-        io.out(`redriven ${report.messagesRedriven} dead letter(s), ${report.linesRedriven} line(s); left in the queue: ${report.messagesLeft}`
-        + `${report.messagesRefused > 0 ? ` (${report.messagesRefused} refused: payload outside the feed's bucket and prefix)` : ''}\n`);
-      }
-      return report.deliveryFailed || report.messagesRefused > 0 ? EXIT_FAILED : EXIT_OK;
-    }
+    case 'redrive':
+      return redriveCommand(values, io, logger);
     case 'demo-api': {
       const server = await startDemoApi(Number(values.port ?? 8787));
       const { port } = server.address() as AddressInfo;
@@ -355,6 +311,60 @@ async function dispatch(
     }
   }
   return undefined;
+}
+
+/** `preview SPEC`: a dry run that stops at its limits; the first records, as a table or JSON lines. */
+async function previewCommand(
+  values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger,
+): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  const spec = loadSpec(positionals[0], io);
+  if (!spec) return EXIT_INVALID;
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  const limits: PreviewLimits = { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) };
+  const sink = new PreviewSink(limits.maxRecords);
+  // A preview is a dry run that stops at its limits: nothing is written, no state is kept.
+  const summary = await runFeed(spec, {
+    sink,
+    state: new MemoryStateStore(),
+    logger,
+    redactor,
+    secrets,
+    allowLoopback: values['allow-loopback'],
+    deadline: Date.now() + timeBudgetSeconds(values) * 1000,
+    dryRun: true,
+    stopWhen: ({ pages, records }) => (pages >= limits.maxPages ? `preview limit of ${limits.maxPages} page(s)`
+      : records >= limits.maxRecords ? `preview limit of ${limits.maxRecords} record(s)` : undefined),
+  });
+  if (io.isTTY) {
+    io.out(`${formatTable(sink.records)}\n\n${sink.records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);
+  } else {
+    for (const record of sink.records) io.json(record);
+  }
+  return exitCodeOf(summary);
+}
+
+/** `redrive`: the feed's dead letters back into its delivery stream, payloads read only from its bucket. */
+async function redriveCommand(values: Values, io: Output, logger: Logger): Promise<number> {
+  const missing = (['feed', 'dlq', 'dlq-bucket', 'firehose'] as const).filter((name) => !values[name]);
+  if (missing.length > 0) {
+    throw new UsageError(`needs ${missing.map((m) => `--${m}`).join(', ')}: the feed whose dead letters are redriven, its queue, its bucket (the only place payloads are read from) and the delivery stream`);
+  }
+  const report = await redrive({
+    sqs: new SQSClient(sqsClientConfig()),
+    s3: new S3Client({}),
+    queueUrl: values.dlq!,
+    feed: values.feed!,
+    bucket: values['dlq-bucket']!,
+    logger,
+    sink: new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, logger }),
+  });
+  if (values.json) {io.json(report);} else {
+    io.out(`redriven ${report.messagesRedriven} dead letter(s), ${report.linesRedriven} line(s); left in the queue: ${report.messagesLeft}`
+    + `${report.messagesRefused > 0 ? ` (${report.messagesRefused} refused: payload outside the feed's bucket and prefix)` : ''}\n`);
+  }
+  return report.deliveryFailed || report.messagesRefused > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 function timeBudgetSeconds(values: Values): number {
