@@ -3,7 +3,7 @@
  * optional dynamic partitioning, each checked against Firehose's limits before CloudFormation
  * sees them.
  */
-import { Duration, RemovalPolicy, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -90,9 +90,10 @@ export function defaultErrorOutputPrefix(feed: string): string {
 export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
   const synthError = props.synthError;
   const partitioning = props.dynamicPartitioning;
+  // Buffering limits (0-900 s, 1-128 MiB, at least 60 s and 64 MiB with dynamic partitioning)
+  // are aws-cdk-lib's to check: its DeliveryStream validates them with messages of its own.
   const interval = props.bufferingInterval ?? Duration.seconds(300);
   const size = props.bufferingSize ?? Size.mebibytes(64);
-  checkBuffering(interval, size, partitioning !== undefined, synthError);
 
   const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
   const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
@@ -138,24 +139,6 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     [...new Set([dataOutputPrefix, errorOutputPrefix].map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
     'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
   return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
-}
-
-function checkBuffering(interval: Duration, size: Size, partitioned: boolean, synthError: (message: string) => never): void {
-  const seconds = interval.toSeconds();
-  // Not rounded: Firehose takes whole MiB, and 0.5 MiB must be reported, not thrown on.
-  const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (!Token.isUnresolved(seconds) && (seconds < 0 || seconds > 900)) {
-    synthError(`bufferingInterval must be from 0 to 900 seconds, Firehose's limits (got ${seconds} s)`);
-  }
-  if (!Token.isUnresolved(mebibytes) && (mebibytes < 1 || mebibytes > 128 || !Number.isInteger(mebibytes))) {
-    synthError(`bufferingSize must be a whole number of MiB from 1 to 128, Firehose's limits (got ${mebibytes} MiB)`);
-  }
-  if (partitioned && seconds < 60) {
-    synthError(`dynamic partitioning needs a bufferingInterval of at least 60 seconds (got ${seconds} s); raise bufferingInterval, or remove dynamicPartitioning`);
-  }
-  if (partitioned && mebibytes < 64) {
-    synthError(`dynamic partitioning needs a bufferingSize of at least 64 MiB (got ${mebibytes} MiB); raise bufferingSize, or remove dynamicPartitioning`);
-  }
 }
 
 function checkPrefixes(data: string, error: string, partitioning: DynamicPartitioning | undefined, synthError: (message: string) => never): void {
