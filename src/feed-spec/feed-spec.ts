@@ -8,6 +8,8 @@
  */
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { templateProblems } from './template-checks';
+import { nearest } from './template-syntax';
 
 // zod/mini keeps the Lambda bundle small (the classic API is not tree-shakable: ~750 KB); it
 // loads no locale by default, so load English alone for readable default messages.
@@ -205,8 +207,10 @@ export const incrementalSchema = z.strictObject({
   type: z.enum(['datetime', 'number']),
   /** The cursor of the first run. */
   start: z.union([z.string(), z.number()]),
-  /** Re-read this far behind the cursor each run, for late-arriving data. @default 0 */
-  lookbackSeconds: z._default(z.number().check(z.gte(0, { message: 'must be 0 or more' })), 0),
+  /** A datetime cursor: re-read this many seconds behind the cursor each run, for late-arriving data. @default 0 */
+  lookbackSeconds: z.optional(z.number().check(z.gte(0, { message: 'must be 0 or more' }))),
+  /** A number cursor: re-read this far behind the cursor (in the cursor's own units) each run. @default 0 */
+  lookback: z.optional(z.number().check(z.gte(0, { message: 'must be 0 or more' }))),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +338,70 @@ function credentialProblems(requestPath: string, request: RequestSpec): SpecProb
   return problems;
 }
 
+function incrementalProblems(incremental: IncrementalSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const { start, type } = incremental;
+  if (type === 'datetime') {
+    if (incremental.lookback !== undefined) {
+      problems.push({ path: 'spec.incremental.lookback', message: 'is for a number cursor; a datetime cursor\'s window is lookbackSeconds' });
+    }
+    if ((incremental.lookbackSeconds ?? 0) > MAX_LOOKBACK_SECONDS) {
+      problems.push({ path: 'spec.incremental.lookbackSeconds', message: `must be at most ${MAX_LOOKBACK_SECONDS} (100 years) for a datetime cursor; a larger window is not a date` });
+    }
+    if (typeof start !== 'string' || Number.isNaN(Date.parse(start))) {
+      problems.push({ path: 'spec.incremental.start', message: 'must be an ISO 8601 date-time for a datetime cursor, e.g. "2024-01-01T00:00:00Z"' });
+    }
+  } else {
+    if (incremental.lookbackSeconds !== undefined) {
+      problems.push({ path: 'spec.incremental.lookbackSeconds', message: 'is for a datetime cursor; a number cursor\'s window is lookback, in the cursor\'s own units' });
+    }
+    if (typeof start !== 'number') {
+      problems.push({ path: 'spec.incremental.start', message: 'must be a number for a number cursor' });
+    } else if (start < 0) {
+      problems.push({ path: 'spec.incremental.start', message: `must be 0 or more (got ${start}): the first run asks for records after it` });
+    }
+  }
+  return problems;
+}
+
+/**
+ * What is wrong with a JSONPath the poller evaluates, or undefined. The poller evaluates no
+ * script: a spec is data, never code, so filter (`[?(...)]`) and script (`[(...)]`) expressions
+ * would fail every run; they fail here instead.
+ */
+export function jsonPathProblem(path: string): string | undefined {
+  if (/\[\s*\?\s*\(|\[\s*\(/.test(path)) {
+    return `"${path}" has a JSONPath filter or script expression ([?(...)] or [(...)]), which the poller never evaluates (a spec is data, not code); `
+      + 'select the records with a plain path such as "data" or "$.data[*]", and filter them downstream';
+  }
+  if (/\[[^\]]*$/.test(path) || (path.match(/\[/g)?.length ?? 0) !== (path.match(/\]/g)?.length ?? 0)) {
+    return `"${path}" has an unbalanced "[": write a path such as "data", "result.items" or "$.data[*]"`;
+  }
+  return undefined;
+}
+
+function jsonPathProblems(spec: FeedSpec): SpecProblem[] {
+  const paths: Array<[string, string | undefined]> = [
+    ['spec.records.path', spec.records.path],
+    ['spec.incremental.cursorPath', spec.incremental?.cursorPath],
+  ];
+  const pagination = (at: string, p: PaginationSpec) => {
+    if (p.type === 'none') return;
+    if ((p.type === 'cursor' || p.type === 'nextUrl') && 'path' in p.from) paths.push([`${at}.from.path`, p.from.path]);
+    for (const rule of ['hasMorePath', 'donePath', 'totalPath'] as const) paths.push([`${at}.stop.${rule}`, p.stop[rule]]);
+  };
+  pagination('spec.pagination', spec.pagination);
+  if (spec.partitions?.type === 'parent') {
+    paths.push(['spec.partitions.records.path', spec.partitions.records.path]);
+    pagination('spec.partitions.pagination', spec.partitions.pagination);
+    for (const [name, path] of Object.entries(spec.partitions.fields)) paths.push([`spec.partitions.fields.${name}`, path]);
+  }
+  return paths.flatMap(([at, path]) => {
+    const message = path === undefined ? undefined : jsonPathProblem(path);
+    return message ? [{ path: at, message }] : [];
+  });
+}
+
 /** Checks that zod's structure cannot express: rules across fields. */
 function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -345,9 +413,6 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
     problems.push({ path: 'spec.pagination.in', message: '"body" needs request method "POST"; use "query" for GET requests' });
   }
   const requestUsesPageToken = usesPageToken(spec.request);
-  if (requestUsesPageToken && p.type !== 'cursor') {
-    problems.push({ path: 'spec.pagination.type', message: '{{ page.token }} is used in the request; it needs "cursor" pagination' });
-  }
   if (p.type === 'cursor' && p.param === undefined && !requestUsesPageToken) {
     problems.push({ path: 'spec.pagination.param', message: 'is required unless the request uses {{ page.token }} (in the URL, query, headers or body)' });
   }
@@ -361,18 +426,9 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
       problems.push({ path: `spec.records.fields[${i}]`, message: `"${field}" goes through __proto__, constructor or prototype, which are never record fields; name the record's own fields` });
     }
   }
-  if (spec.incremental) {
-    const start = spec.incremental.start;
-    if (spec.incremental.type === 'datetime' && spec.incremental.lookbackSeconds > MAX_LOOKBACK_SECONDS) {
-      problems.push({ path: 'spec.incremental.lookbackSeconds', message: `must be at most ${MAX_LOOKBACK_SECONDS} (100 years) for a datetime cursor; a larger window is not a date` });
-    }
-    if (spec.incremental.type === 'datetime' && (typeof start !== 'string' || Number.isNaN(Date.parse(start)))) {
-      problems.push({ path: 'spec.incremental.start', message: 'must be an ISO 8601 date-time for a datetime cursor, e.g. "2024-01-01T00:00:00Z"' });
-    }
-    if (spec.incremental.type === 'number' && typeof start !== 'number') {
-      problems.push({ path: 'spec.incremental.start', message: 'must be a number for a number cursor' });
-    }
-  }
+  if (spec.incremental) problems.push(...incrementalProblems(spec.incremental));
+  problems.push(...jsonPathProblems(spec));
+  problems.push(...templateProblems(spec));
   return problems;
 }
 
@@ -404,6 +460,73 @@ export function specDepthProblem(input: unknown): SpecProblem | undefined {
     : { path: deep, message: `nests deeper than ${MAX_SPEC_DEPTH} levels; a feed spec (request body included) never needs that many` };
 }
 
+/** A zod issue in the user's terms: a missing field "is required", an unknown key suggests the nearest. */
+function problemsOf(issue: z.core.$ZodIssue, input: unknown): SpecProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = keysAt(feedSpecSchema, issue.path);
+    return issue.keys.map((key) => {
+      const near = nearest(key, known);
+      return {
+        path: formatPath([...issue.path, key]),
+        message: `is not a field here${near ? `; did you mean "${near}"?` : ''}${known.length > 0 ? ` (fields here: ${known.join(', ')})` : ''}`,
+      };
+    });
+  }
+  const choices = issue.code === 'invalid_value' ? issue.values
+    : issue.code === 'invalid_union' && 'options' in issue ? (issue as unknown as { options: unknown[] }).options : undefined;
+  // Only zod's own wording is replaced; a message the schema wrote (`version`) stays.
+  if (choices && issue.message.startsWith('Invalid')) {
+    // A choice (a type, a method, a format): the value given, the choices, the nearest one.
+    const given = valueAt(input, issue.path);
+    const names = choices.map(String);
+    if (given === undefined) return [{ path: formatPath(issue.path), message: `is required: one of ${names.join(', ')}` }];
+    const near = typeof given === 'string' && given !== ''
+      ? nearest(given, names) ?? names.find((name) => name.toLowerCase().startsWith(given.toLowerCase())) : undefined;
+    return [{ path: formatPath(issue.path), message: `${JSON.stringify(given)} is not one of ${names.join(', ')}${near ? `; did you mean "${near}"?` : ''}` }];
+  }
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
+    return [{ path: formatPath(issue.path), message: `is required (${issue.expected})` }];
+  }
+  return [{ path: formatPath(issue.path), message: issue.message }];
+}
+
+/** The value at a path of the user's input, own members only. */
+function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** The keys the schema allows in an object at `path` (every branch of a union), for suggestions. */
+function keysAt(schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let level: z.core.$ZodType[] = [schema];
+  const unwrap = (types: z.core.$ZodType[]): z.core.$ZodType[] => types.flatMap((type) => {
+    const def = type._zod.def as unknown as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+    if (def.innerType) return unwrap([def.innerType]);
+    if (def.type === 'union' && def.options) return unwrap(def.options);
+    return [type];
+  });
+  for (const key of path) {
+    level = unwrap(level).flatMap((type) => {
+      const def = type._zod.def as unknown as {
+        type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType; valueType?: z.core.$ZodType;
+      };
+      if (def.type === 'object' && def.shape && typeof key === 'string' && key in def.shape) return [def.shape[key]];
+      if (def.type === 'array' && def.element && typeof key === 'number') return [def.element];
+      if (def.type === 'record' && def.valueType) return [def.valueType];
+      return [];
+    });
+  }
+  const keys = unwrap(level).flatMap((type) => {
+    const def = type._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType> };
+    return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  });
+  return [...new Set(keys)];
+}
+
 /** Validates a spec's JSON form and reports every problem with its path. */
 export function validateFeedSpec(input: unknown): SpecValidation {
   const deep = specDepthProblem(input);
@@ -412,7 +535,7 @@ export function validateFeedSpec(input: unknown): SpecValidation {
   if (!result.success) {
     return {
       ok: false,
-      problems: result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+      problems: result.error.issues.flatMap((issue) => problemsOf(issue, input)),
     };
   }
   const problems = crossFieldProblems(result.data);

@@ -339,7 +339,11 @@ export class ApiToFirehoseIngestion extends Construct {
         path: 'feedName',
         message: `'${this.feedName}' ${nameIssue}${defaultName ? ' (made from the construct id or the spec: set feedName)' : ''}`,
       }] : []),
-      ...(source.validated ? [] : specProblemsAtSynth(source.spec).filter((problem) => problem.path !== 'spec.feed')),
+      ...(source.validated ? [] : specProblemsAtSynth(source.spec).filter((problem) => problem.path !== 'spec.feed').map((problem) => {
+        // Name what the user set beside the spec path they never wrote.
+        const prop = source.propOf?.(problem.path);
+        return prop ? { path: `${prop} at ${problem.path}`, message: problem.message } : problem;
+      })),
     ];
     if (problems.length > 0) {
       this.synthError(`the feed spec is invalid (${problems.length} problem(s)):\n${formatSpecProblems(problems)}`);

@@ -3,6 +3,7 @@ import type { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Auth } from './auth';
+import { builderPropOf } from './builder-props';
 import type { Incremental } from './incremental';
 import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
@@ -172,6 +173,8 @@ export interface BoundApiSource {
    * validate it again; only the feed name, which the construct may have changed, is new.
    */
   readonly validated: boolean;
+  /** The builder prop that wrote a spec path, for messages in the user's terms (builder-made specs). */
+  readonly propOf?: (specPath: string) => string | undefined;
 }
 
 /**
@@ -265,7 +268,7 @@ class HttpApiSource extends ApiSource {
         },
       } : {}),
     };
-    return { spec, secrets: p.auth?._secrets() ?? [], validated: false };
+    return { spec, secrets: p.auth?._secrets() ?? [], validated: false, propOf: (path) => builderPropOf(path, spec) };
   }
 }
 

@@ -45,7 +45,7 @@ export abstract class Incremental {
 
   /** A number cursor. */
   public static number(props: NumberIncrementalProps): Incremental {
-    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookbackSeconds: props.lookback });
+    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookback: props.lookback });
   }
 
   /** Built through the static factories only. */

@@ -110,9 +110,10 @@ describe('spec values that would leak a credential or steer the poller are refus
   });
 
   test('a lookback too large for a date is refused; a negative one too', () => {
-    expect(problems({ incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 1e20 } }))
+    const request = { url: base.request.url, query: { since: '{{ cursor }}' } };
+    expect(problems({ request, incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 1e20 } }))
       .toEqual([{ path: 'spec.incremental.lookbackSeconds', message: expect.stringMatching(/must be at most 3155760000 \(100 years\) for a datetime cursor/) }]);
-    expect(problems({ incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: -1 } }))
+    expect(problems({ request, incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: -1 } }))
       .toEqual([{ path: 'spec.incremental.lookbackSeconds', message: 'must be 0 or more' }]);
   });
 

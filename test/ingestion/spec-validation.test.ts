@@ -1,5 +1,5 @@
-import { CfnParameter, Fn } from 'aws-cdk-lib';
-import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import { CfnParameter, Duration, Fn } from 'aws-cdk-lib';
+import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Partitions, Records } from '../../src';
 import * as feedSpec from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
 
@@ -41,6 +41,28 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
     expect(() => new ApiToFirehoseIngestion(testStack(), '-Feed', {
       source: ApiSource.http({ url: 'https://api.example.com/items', records: Records.at('data') }),
     })).toThrow(/feedName: '-feed' must be .* \(made from the construct id or the spec: set feedName\)/);
+  });
+
+  test('a problem in a builder-made spec names the builder prop the user set', () => {
+    const synth = (props: Record<string, unknown>) => () => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: 'https://api.example.com/items?after={{ cursor }}', records: Records.at('data'), ...props }),
+    });
+    expect(synth({ incremental: Incremental.number({ recordPath: 'seq', start: 0, lookback: -5 }) }))
+      .toThrow('- Incremental.number({ lookback }) at spec.incremental.lookback: must be 0 or more');
+    expect(synth({ incremental: Incremental.datetime({ recordPath: 'at', start: 'yesterday', lookback: Duration.minutes(5) }) }))
+      .toThrow(/- Incremental\.datetime\(\{ start \}\) at spec\.incremental\.start: must be an ISO 8601 date-time/);
+    expect(synth({ pagination: Pagination.pageNumber({ param: 'page', maxPages: 0 }), incremental: Incremental.number({ recordPath: 'seq', start: 0 }) }))
+      .toThrow(/- Pagination\.pageNumber\(\{ maxPages \}\) at spec\.pagination\.stop\.maxPages: must be at least 1/);
+  });
+
+  test('a template name the spec does not declare fails at synth, with a suggestion', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({
+        url: 'https://api.example.com/stations/{{ partiton.station }}/obs',
+        records: Records.at('data'),
+        partitions: Partitions.list([{ station: 'ST-1' }]),
+      }),
+    })).toThrow(/ApiSource\.http\(\{ url \}\) at spec\.request\.url: \{\{ partiton\.station \}\}: unknown variable "partiton\.station"; did you mean partition\.station\?/);
   });
 
   test('a JSON spec is validated once per synth, in fromSpec; a renamed feed checks only its new name', () => {

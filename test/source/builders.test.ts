@@ -42,11 +42,12 @@ describe('Records', () => {
 describe('the builders write what the user set; the spec\'s schema supplies every default', () => {
   test('unset props are left out of the schedule\'s input, and the poller reads the schema\'s defaults', () => {
     const { written, spec } = specOf(() => http({
+      query: { city: '{{ partition.city }}', after: '{{ cursor }}' },
       pagination: Pagination.linkHeader(),
       partitions: Partitions.list([{ city: 'Seoul' }]),
       incremental: Incremental.number({ recordPath: 'seq', start: 0 }),
     }));
-    expect(written.request).toEqual({ url: 'https://api.example.com/items' });
+    expect(written.request).toEqual({ url: 'https://api.example.com/items', query: { city: '{{ partition.city }}', after: '{{ cursor }}' } });
     expect(written.records).toEqual({ path: 'data' });
     expect(written.pagination).toEqual({ type: 'linkHeader' });
     expect(written.partitions).toEqual({ type: 'list', values: [{ city: 'Seoul' }] });
@@ -54,7 +55,7 @@ describe('the builders write what the user set; the spec\'s schema supplies ever
     expect(spec.request.method).toBe('GET');
     expect(spec.pagination).toEqual({ type: 'linkHeader', rel: 'next', stop: { emptyPage: true, maxPages: 1000 } });
     expect(spec.partitions.concurrency).toBe(4);
-    expect(spec.incremental.lookbackSeconds).toBe(0);
+    expect(spec.incremental.lookback).toBeUndefined();
   });
 
   test('a prop set to its default value is still written: the user said it', () => {
@@ -116,11 +117,12 @@ describe('Partitions and Incremental', () => {
   test('partitions from a parent request; a number cursor', () => {
     const { spec } = specOf(() => http({
       url: 'https://api.example.com/stations/{{ partition.station }}/observations',
+      query: { after: '{{ cursor }}' },
       partitions: Partitions.fromParent({ url: 'https://api.example.com/stations', records: Records.at('stations'), fields: { station: 'id' }, pagination: Pagination.linkHeader() }),
       incremental: Incremental.number({ recordPath: 'seq', start: 0 }),
     }));
     expect(spec.partitions).toMatchObject({ type: 'parent', request: { url: 'https://api.example.com/stations', method: 'GET' }, fields: { station: 'id' }, concurrency: 4 });
-    expect(spec.incremental).toEqual({ cursorPath: 'seq', type: 'number', start: 0, lookbackSeconds: 0 });
+    expect(spec.incremental).toEqual({ cursorPath: 'seq', type: 'number', start: 0 });
   });
 
   test('limits', () => {
@@ -187,7 +189,7 @@ describe('ApiSource.fromSpecFile', () => {
 
   test('an invalid file reports every problem with its path', () => {
     const p = file('bad.json', { version: 2, feed: 'x', request: { url: 'ftp://x' }, records: { path: 'data' }, pagination: { type: 'pages' } });
-    expect(() => ApiSource.fromSpecFile(p)).toThrow(/the spec is invalid \(3 problem\(s\)\):\n  - spec.version: must be 1[^]*spec.request.url: must be an absolute http[^]*spec.pagination.type: Invalid discriminator value/);
+    expect(() => ApiSource.fromSpecFile(p)).toThrow(/the spec is invalid \(3 problem\(s\)\):\n  - spec.version: must be 1[^]*spec.request.url: must be an absolute http[^]*spec.pagination.type: "pages" is not one of none, pageNumber, offset, cursor, nextUrl, linkHeader/);
   });
 
   test('a file that is not JSON', () => {

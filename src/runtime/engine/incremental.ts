@@ -10,12 +10,13 @@ import type { Cursor } from '../ports/state-store';
 export function requestCursor(spec: IncrementalSpec, stored: Cursor | undefined): Cursor {
   const base = stored ?? spec.start;
   if (spec.type === 'number') {
-    return Number(base) - spec.lookbackSeconds;
+    return Number(base) - (spec.lookback ?? 0);
   }
-  if (spec.lookbackSeconds === 0) {
+  const lookbackSeconds = spec.lookbackSeconds ?? 0;
+  if (lookbackSeconds === 0) {
     return String(base);
   }
-  return new Date(Date.parse(String(base)) - spec.lookbackSeconds * 1000).toISOString();
+  return new Date(Date.parse(String(base)) - lookbackSeconds * 1000).toISOString();
 }
 
 /** Tracks the highest cursor value among the records of one partition's run. */

@@ -1,10 +1,7 @@
 /**
- * `{{ ... }}` templates in URLs, query, headers and bodies.
- *
- *   {{ partition.city }}                 a field of the partition's parameter set
- *   {{ cursor }}                         the incremental cursor (lookback applied)
- *   {{ run.time }}                       the run's start time, ISO 8601
- *   {{ run.time | add: -P1D | format: yyyy-MM-dd }}   with an ISO 8601 offset and a format
+ * Renders `{{ ... }}` templates in URLs, query, headers and bodies. The grammar (variables,
+ * filters, durations) is the feed spec's (`feed-spec/template-syntax.ts`), which validation uses
+ * to check every reference before a run.
  *
  * Formats: `iso` (default), `unix`, `unixms`, or a pattern of yyyy MM dd HH mm ss (UTC).
  * An unknown variable is an error, never an empty string: a request with a silently empty
@@ -18,6 +15,8 @@
  * explicit opt-in for values the spec's author controls. The origin check still applies.
  */
 import { usesPageToken } from '../../feed-spec/feed-spec';
+import { isoDurationMs, parseTemplateExpression, TEMPLATE_EXPRESSION } from '../../feed-spec/template-syntax';
+
 export interface TemplateContext {
   readonly partition?: Readonly<Record<string, string>> | null;
   readonly cursor?: string | number;
@@ -33,17 +32,13 @@ export class TemplateError extends Error {
   }
 }
 
-const EXPRESSION = /\{\{\s*([^}]*?)\s*\}\}/g;
-
-/** Parses an ISO 8601 duration such as `P1D`, `-PT30M`, `PT1H30M` into milliseconds. */
-export function parseIsoDuration(text: string): number {
-  const match = /^([+-])?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim());
-  if (!match || text.trim() === 'P' || text.trim().endsWith('T')) {
+/** An ISO 8601 duration such as `P1D`, `-PT30M`, `PT1H30M` in milliseconds. */
+function parseIsoDuration(text: string): number {
+  const ms = isoDurationMs(text);
+  if (ms === undefined) {
     throw new TemplateError(`"${text}" is not an ISO 8601 duration such as P1D, PT1H or -PT30M`);
   }
-  const [, sign, d, h, m, s] = match;
-  const ms = ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
-  return sign === '-' ? -ms : ms;
+  return ms;
 }
 
 export function formatDate(date: Date, format: string): string {
@@ -70,9 +65,7 @@ interface Evaluated {
 }
 
 function evaluate(expression: string, context: TemplateContext): Evaluated {
-  const [head, ...allFilters] = expression.split('|').map((part) => part.trim());
-  const raw = allFilters.includes('raw');
-  const filters = allFilters.filter((f) => f !== 'raw');
+  const { variable: head, filters, raw } = parseTemplateExpression(expression);
   let value: string | number | Date;
   if (head === 'run.time') {
     value = context.runTime;
@@ -98,8 +91,7 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
     throw new TemplateError(`{{ ${head} }}: unknown variable; use partition.<name>, cursor, page.token or run.time`);
   }
   let format = 'iso';
-  for (const filter of filters) {
-    const [name, arg = ''] = filter.split(':').map((p) => p.trim());
+  for (const { name, arg } of filters) {
     const asDate = () => {
       if (value instanceof Date) return value;
       const parsed = typeof value === 'number' ? new Date(value) : new Date(value);
@@ -112,7 +104,7 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
       value = new Date(asDate().getTime() + parseIsoDuration(arg));
     } else if (name === 'format') {
       value = asDate();
-      format = filter.slice(filter.indexOf(':') + 1).trim();
+      format = arg;
     } else {
       throw new TemplateError(`{{ ${expression} }}: unknown filter "${name}"; use add: <ISO duration> or format: <pattern>`);
     }
@@ -122,7 +114,7 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
 
 /** Renders every `{{ ... }}` in a string (query values, headers, body strings: encoded where they are sent). */
 export function renderString(template: string, context: TemplateContext): string {
-  return template.replace(EXPRESSION, (_, expression: string) => evaluate(expression, context).text);
+  return template.replace(TEMPLATE_EXPRESSION, (_, expression: string) => evaluate(expression, context).text);
 }
 
 type UrlPart = 'scheme' | 'host' | 'path' | 'query' | 'fragment';
@@ -157,7 +149,7 @@ export function renderUrl(template: string, context: TemplateContext): string {
   let out = '';
   let part: UrlPart = 'scheme';
   let last = 0;
-  for (const match of template.matchAll(EXPRESSION)) {
+  for (const match of template.matchAll(TEMPLATE_EXPRESSION)) {
     const literal = template.slice(last, match.index);
     out += literal;
     part = partAfter(part, literal);

@@ -164,7 +164,7 @@ describe('pagination', () => {
 
   test('{{ page.token }} needs cursor pagination; cursor pagination needs a param or the template', () => {
     expect(validateFeedSpec(baseSpec(`${api.url}/x/{{ page.token }}`, { pagination: { type: 'pageNumber', param: 'page' } })))
-      .toMatchObject({ ok: false, problems: [{ path: 'spec.pagination.type', message: '{{ page.token }} is used in the request; it needs "cursor" pagination' }] });
+      .toMatchObject({ ok: false, problems: [{ path: 'spec.request.url', message: '{{ page.token }}: needs "cursor" pagination for the request, where the previous page gives the token' }] });
     expect(validateFeedSpec(baseSpec(`${api.url}/x`, { pagination: { type: 'cursor', from: { path: 'next' } } })))
       .toMatchObject({ ok: false, problems: [{ path: 'spec.pagination.param' }] });
   });

@@ -49,12 +49,10 @@ describe('requests: method, path parameters, query, headers, JSON body and templ
     });
   });
 
-  test('an unknown template variable fails the partition with a clear error, sending nothing', async () => {
-    const { summary } = await runSpec(baseSpec(`${api.url}/v1/search`, {
+  test('a template name the spec does not declare is refused before a run, so nothing is sent', async () => {
+    await expect(runSpec(baseSpec(`${api.url}/v1/search`, {
       request: { url: `${api.url}/v1/search`, query: { q: '{{ partition.city }}' } },
-    }));
-    expect(summary.status).toBe('failed');
-    expect(summary.failures[0].error).toBe('{{ partition.city }}: the partition has no parameter "city"');
+    }))).rejects.toThrow('spec.request.query.q: {{ partition.city }}: the request has no partitions; add a "partitions" section, or remove the reference');
     expect(seen).toHaveLength(0);
   });
 

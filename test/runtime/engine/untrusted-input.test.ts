@@ -38,13 +38,15 @@ describe('values from the API never steer a request, nor reach a prototype', () 
   });
 
   test.each([
-    ['delivered as text', {}],
-    ['with a cursor field read from each record', { incremental: { cursorPath: 'a', type: 'number', start: 0 } }],
-    ['with fields selected', { records: { path: 'data', fields: ['a'] } }],
-    ['through JSONPath', { records: { path: '$.data[*]' } }],
+    ['delivered as text', () => ({})],
+    ['with a cursor field read from each record', () => ({
+      request: { url: `${api.url}/deep`, query: { after: '{{ cursor }}' } }, incremental: { cursorPath: 'a', type: 'number', start: 0 },
+    })],
+    ['with fields selected', () => ({ records: { path: 'data', fields: ['a'] } })],
+    ['through JSONPath', () => ({ records: { path: '$.data[*]' } })],
   ])('a response nested 100,000 levels deep fails its partition with a clear error (%s)', async (_how, overrides) => {
     const sink = new CollectingSink();
-    const { summary } = await runSpec(baseSpec(`${api.url}/deep`, overrides as any), { sink });
+    const { summary } = await runSpec(baseSpec(`${api.url}/deep`, overrides() as any), { sink });
     expect(summary.status).toBe('failed');
     expect(summary.failures[0].error).toBe('the response nests objects or arrays deeper than 512 levels; no record of it can be used');
     expect(sink.lines).toEqual([]);
