@@ -215,6 +215,9 @@ project.eslint?.addOverride({
   },
 });
 
+// The API reference in Python too (API.python.md), beside projen's TypeScript API.md.
+project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
+
 // Type-check everything jsii does not compile (the runtime, tests, examples).
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the runtime, tests and examples (jsii compiles only the construct)',
@@ -255,10 +258,11 @@ project.addTask('bench', {
 project.package.setScript('bench', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench');
 project.addPackageIgnore('/bench/');
 
-project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/scripts/');
+// docs/ and examples/ ship (the README links to them); their local build output does not.
+project.addPackageIgnore('__pycache__/');
+project.addPackageIgnore('/examples/**/cdk.out/');
 project.addPackageIgnore('/.ci/');
-project.addPackageIgnore('/docs/');
 project.addPackageIgnore('/.venv/');
 project.addPackageIgnore('/.venv-checkov/');
 project.addPackageIgnore('/.node24/');

@@ -39,6 +39,8 @@ export const RUN_METRICS = {
   pages: 'Pages',
   retries: 'Retries',
   firehoseFailedPuts: 'FirehoseFailedPuts',
+  /** Bytes Firehose bills for the run's records (each record rounded up to 5 KB). */
+  firehoseBytesBilled: 'FirehoseBytesBilled',
   partitionsFailed: 'PartitionsFailed',
   runDuration: 'RunDuration',
   cursorLag: 'CursorLag',

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -131,6 +131,17 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default false
    */
   readonly dashboardEnabled?: boolean;
+
+  // ---- cost ----
+
+  /**
+   * Your own cost allocation tags (cost center, team, project), added to every resource the
+   * construct creates, beside the `cdk-api-ingestion:feed` tag it always adds. Activate the keys
+   * as cost allocation tags in the Billing console to split the bill per feed or team.
+   *
+   * @default - only `cdk-api-ingestion:feed` = the feed name
+   */
+  readonly costTags?: { [key: string]: string };
 }
 
 /**
@@ -175,6 +186,7 @@ export class ApiToFirehoseIngestion extends Construct {
     checkMonitoringProps(props, synthError);
 
     this.feedName = props.feedName ?? props.source._defaultFeedName() ?? defaultFeedName(id);
+    tagFeedResources(this, this.feedName, props.costTags ?? {}, synthError);
     const claims = FeedClaims.of(Stack.of(this));
     claims.claimFeedName(this.feedName, this.node.path, synthError);
     const source = props.source._bind(this, this.feedName);
@@ -218,6 +230,7 @@ export class ApiToFirehoseIngestion extends Construct {
         deadLetterQueue: this.deadLetterQueue,
         deliveryStream: this.deliveryStream,
         alarms: this.alarms,
+        pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
       }).dashboard;
     }
   }
@@ -363,6 +376,29 @@ export class ApiToFirehoseIngestion extends Construct {
     }
     return event;
   }
+}
+
+/** The tag every resource of a feed carries, so AWS cost allocation can split the bill per feed. */
+const FEED_TAG_KEY = 'cdk-api-ingestion:feed';
+
+// What AWS accepts in a tag (letters, digits, spaces and _ . : / = + - @; keys up to 128, values up to 256).
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** Tags every resource the construct creates with the feed's name and the user's cost tags. */
+function tagFeedResources(scope: Construct, feed: string, costTags: { [key: string]: string }, synthError: SynthError): void {
+  for (const [key, value] of Object.entries(costTags)) {
+    if (key.length < 1 || key.length > 128 || !TAG_TEXT.test(key) || key.toLowerCase().startsWith('aws:')) {
+      synthError(`costTags key '${key}' is not a valid tag key: 1-128 letters, digits, spaces or _ . : / = + - @, not starting with "aws:"`);
+    }
+    if (key === FEED_TAG_KEY) {
+      synthError(`costTags sets '${FEED_TAG_KEY}', which the construct sets to the feed name; use another key`);
+    }
+    if (value.length > 256 || !TAG_TEXT.test(value)) {
+      synthError(`costTags value of '${key}' is not a valid tag value: up to 256 letters, digits, spaces or _ . : / = + - @`);
+    }
+  }
+  Tags.of(scope).add(FEED_TAG_KEY, feed);
+  for (const [key, value] of Object.entries(costTags)) Tags.of(scope).add(key, value);
 }
 
 /** Checks the monitoring props against each other. */

@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { feedMetric, RunMetric } from './feed-metrics';
+import { LIST_PRICES } from '../feed-spec/list-prices';
 import { RUN_METRICS } from '../feed-spec/poller-contract';
 
 export interface FeedDashboardProps {
@@ -13,6 +14,8 @@ export interface FeedDashboardProps {
   readonly deadLetterQueue: sqs.IQueue;
   readonly deliveryStream: firehose.IDeliveryStream;
   readonly alarms: cloudwatch.IAlarm[];
+  /** The poller's memory, for its cost per GB-second. */
+  readonly pollerMemoryMb: number;
 }
 
 /**
@@ -22,6 +25,7 @@ export interface FeedDashboardProps {
  *   [ records fetched / delivered / dead-lettered ] [ pages, retries ] [ cursor lag ]
  *   [ poller invocations, errors, throttles ] [ poller duration p50/max ] [ DLQ visible ]
  *   [ Firehose incoming records, bytes ] [ delivered to S3 ] [ freshness, throttled ]
+ *   [ estimated cost per day: Firehose (billed bytes), Lambda (GB-seconds, requests)  ]
  */
 export class FeedDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -102,7 +106,36 @@ export class FeedDashboard extends Construct {
             width: 6,
           }),
         ],
+        [this.costWidget(props)],
       ],
+    });
+  }
+
+  /** Firehose and Lambda cost per day, from the bytes the poller reports billed and the poller's duration. */
+  private costWidget(props: FeedDashboardProps): cloudwatch.GraphWidget {
+    const day = Duration.days(1);
+    const gib = 1024 ** 3;
+    const p = LIST_PRICES;
+    return new cloudwatch.GraphWidget({
+      title: `Estimated cost per day (USD, ${p.region} list prices; S3 storage not included)`,
+      left: [
+        new cloudwatch.MathExpression({
+          expression: `billed / ${gib} * ${p.firehosePerGiB}`,
+          usingMetrics: { billed: feedMetric(props.feed, RUN_METRICS.firehoseBytesBilled, 'Sum', day) },
+          label: 'Firehose ingestion',
+          period: day,
+        }),
+        new cloudwatch.MathExpression({
+          expression: `duration / 1000 * ${props.pollerMemoryMb / 1024} * ${p.lambdaArmPerGbSecond} + invocations * ${p.lambdaPerRequest}`,
+          usingMetrics: {
+            duration: props.pollerFunction.metricDuration({ period: day, statistic: 'Sum' }),
+            invocations: props.pollerFunction.metricInvocations({ period: day, statistic: 'Sum' }),
+          },
+          label: 'poller Lambda',
+          period: day,
+        }),
+      ],
+      width: 24,
     });
   }
 }

@@ -117,4 +117,38 @@ describe('Python package', () => {
     });
     expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
   }, 600_000);
+
+  test('mistakes read as well in Python: the message first, in the user\'s terms; JSON specs and struct dicts work as documented', () => {
+    const spec = path.join(PROJECT_ROOT, 'examples', 'specs', 'orders-updated-since.json');
+    const output = execFileSync(python, [path.join(__dirname, 'scripts', 'user_mistakes.py'), spec], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, CDK_OUTDIR: path.join(work, 'cdk.out.mistakes') },
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const results = JSON.parse(output.trim().split('\n').pop()!);
+    expect(results['misspelt template']).toEqual({
+      ok: false,
+      type: 'RuntimeError',
+      text: expect.stringMatching(/^ApiToFirehoseIngestion 'S\/Feed': the feed spec is invalid \(1 problem\(s\)\):\n  - ApiSource\.http\(\{ url \}\) at spec\.request\.url: \{\{ partiton\.station \}\}: unknown variable "partiton\.station"; did you mean partition\.station\?/),
+    });
+    expect(results['negative lookback'].text).toMatch(/^ApiToFirehoseIngestion 'S\/Feed'[^]*- Incremental\.number\(\{ lookback \}\) at spec\.incremental\.lookback: must be 0 or more$/);
+    expect(results['snake_case limits dict']).toEqual({ ok: true });
+    // jsii's own error for a camelCase struct key: it names the key (README, "In Python").
+    expect(results['camelCase limits dict']).toEqual({ ok: false, type: 'TypeError', text: expect.stringMatching(/unexpected keyword argument 'requestsPerSecond'/) });
+    expect(results['spec file']).toEqual({ ok: true });
+    expect(results['spec dict from json.load']).toEqual({ ok: true });
+    // A static method's error comes through jsii with "Error: " in front; the message follows at once.
+    expect(results['spec dict with a typo'].type).toBe('RuntimeError');
+    expect(results['spec dict with a typo'].text).toMatch(/^(Error: )?ApiSource\.fromSpec: the spec is invalid[^]*spec\.pagination\.type: "pagenumber" is not one of none, pageNumber, offset, cursor, nextUrl, linkHeader; did you mean "pageNumber"\?/);
+  }, 600_000);
+
+  test('the wheel\'s description links the docs where PyPI readers can open them, not to paths only the repository has', () => {
+    const metadata = execFileSync(python, ['-c', 'import importlib.metadata as m; print(m.metadata("cdk-api-ingestion").get_payload() or m.metadata("cdk-api-ingestion")["Description"])'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work },
+    });
+    expect(metadata).toContain('https://unpkg.com/browse/cdk-api-ingestion@latest/docs/SPEC.md');
+    expect(metadata).toContain('https://unpkg.com/browse/cdk-api-ingestion@latest/API.python.md');
+    expect(metadata).not.toMatch(/\]\((?:docs|examples|schema)\/|\]\(API(?:\.python)?\.md\)/);
+  });
 });

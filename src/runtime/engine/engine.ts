@@ -109,6 +109,10 @@ export interface RunSummary {
   readonly sinkCalls: number;
   /** Records Firehose reported as failed and that were sent again. */
   readonly failedPuts: number;
+  /** Bytes of the records delivered (the envelopes' JSON lines). */
+  readonly bytesDelivered: number;
+  /** Bytes the destination bills for them: Firehose rounds each record up to 5 KB (0 for local files). */
+  readonly bytesBilled: number;
   readonly cursorsCommitted: number;
   /** Partitions that stopped at the time budget and continue from a checkpoint next run. */
   readonly checkpointsSaved: number;
@@ -168,6 +172,8 @@ function skippedRun(feed: string, lease: Exclude<LeaseResult, { acquired: true }
     retries: 0,
     sinkCalls: 0,
     failedPuts: 0,
+    bytesDelivered: 0,
+    bytesBilled: 0,
     cursorsCommitted: 0,
     checkpointsSaved: 0,
     durationMs,
@@ -291,6 +297,8 @@ class FeedRun {
       retries: this.http.retryCount,
       sinkCalls: report.calls,
       failedPuts: report.failedPuts,
+      bytesDelivered: report.bytesDelivered ?? 0,
+      bytesBilled: report.bytesBilled ?? 0,
       cursorsCommitted: this.committedCursors.length,
       checkpointsSaved: this.pendingCheckpoints.length,
       cursorLagSeconds: this.cursorLagSeconds(),

@@ -13,6 +13,7 @@ import { lazyS3Client, lazySqsClient, sqsClientConfig } from './aws-clients';
 import { startDemoApi } from './demo-api';
 import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
+import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate } from '../../feed-spec/list-prices';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
@@ -50,9 +51,11 @@ const DEFAULT_TIME_BUDGET_SECONDS = 900;
 export const USAGE = `api-ingest: validate, preview and run cdk-api-ingestion feed specs
 
 usage:
+  api-ingest --version
   api-ingest validate SPEC
   api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
   api-ingest run SPEC --out DIR [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback]
+                     [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
   api-ingest redrive --feed NAME --dlq QUEUE_URL --dlq-bucket BUCKET --firehose STREAM [--json]
   api-ingest demo-api [--port 8787]        a demo weather API on loopback, for trying specs
@@ -62,6 +65,8 @@ Secrets are read from AWS Secrets Manager with the default credential chain, or 
 --allow-loopback lets requests go to 127.0.0.1 / ::1 / localhost (a local API); the deployed poller
 never does unless the spec sets limits.allowPrivateAddresses. A run stops fetching after
 --time-budget seconds (default ${DEFAULT_TIME_BUDGET_SECONDS}) and continues from a checkpoint next time.
+A run ends with an estimate of the feed's monthly Firehose, Lambda and S3 cost if every run were
+like it: --runs-per-month (default ${DEFAULT_RUNS_PER_MONTH}, hourly) and --memory-mb (default 512) describe the schedule.
 
 exit codes: 0 success, 1 run failed, 2 invalid spec or usage,
             3 some partitions failed, or some records went to the dead-letter queue`;
@@ -96,6 +101,19 @@ const defaultIo: Io = {
   err: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stdout.isTTY),
 };
+
+/**
+ * `cdk-api-ingestion 1.2.3`: the package this command ships in. The bundle sits at
+ * assets/cli/api-ingest.js of the package (npm, or the tarball inside the Python wheel).
+ */
+export function packageVersion(bundleDir: string = __dirname): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(bundleDir, '..', '..', 'package.json'), 'utf8'));
+    return `${pkg.name} ${pkg.version}`;
+  } catch {
+    return 'cdk-api-ingestion (version unknown: package.json not found beside the command)';
+  }
+}
 
 function loadSpec(file: string, io: Output): FeedSpec | undefined {
   let input: unknown;
@@ -246,6 +264,8 @@ const OPTIONS = {
   'records': { type: 'string' },
   'secrets': { type: 'string' },
   'time-budget': { type: 'string' },
+  'runs-per-month': { type: 'string' },
+  'memory-mb': { type: 'string' },
   'allow-loopback': { type: 'boolean' },
   'json': { type: 'boolean' },
   'help': { type: 'boolean' },
@@ -259,6 +279,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.out(`${USAGE}\n`);
     return command === undefined ? EXIT_INVALID : EXIT_OK;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.out(`${packageVersion()}\n`);
+    return EXIT_OK;
   }
   let parsed;
   try {
@@ -367,6 +391,20 @@ async function redriveCommand(values: Values, io: Output, logger: Logger): Promi
   return report.deliveryFailed || report.messagesRefused > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/** A month of the feed's cost if every run were like this one, in one line. */
+function costText(cost: MonthlyCostEstimate): string {
+  return `  estimated monthly cost at ${cost.runsPerMonth} runs (${cost.lambdaMemoryMb} MB Lambda): $${cost.totalUsd.toFixed(2)} `
+    + `(Firehose $${cost.firehoseUsd.toFixed(2)}, Lambda $${cost.lambdaUsd.toFixed(2)}, S3 $${cost.s3Usd.toFixed(2)}; ${LIST_PRICES.region} list prices)`;
+}
+
+function positiveNumber(values: Values, name: 'runs-per-month' | 'memory-mb', fallback: number): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number (got "${text}")`);
+  return value;
+}
+
 function timeBudgetSeconds(values: Values): number {
   const budget = Number(values['time-budget'] ?? DEFAULT_TIME_BUDGET_SECONDS);
   if (!Number.isFinite(budget) || budget <= 0) throw new UsageError(`--time-budget must be a number of seconds above 0 (got ${values['time-budget']})`);
@@ -379,6 +417,8 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   if (values.out && values.firehose) throw new UsageError('give one of --out DIR or --firehose STREAM, not both');
   if (values.dlq && !values['dlq-bucket']) throw new UsageError('--dlq needs --dlq-bucket BUCKET, where dead letters too large for SQS are written');
   const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
+  const runsPerMonth = positiveNumber(values, 'runs-per-month', DEFAULT_RUNS_PER_MONTH);
+  const memoryMb = positiveNumber(values, 'memory-mb', 512);
   const spec = loadSpec(positionals[0], io);
   if (!spec) return EXIT_INVALID;
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
@@ -418,8 +458,9 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
     return EXIT_FAILED;
   }
   display.done();
-  if (values.json) io.json(summary);
-  else io.out(`${summaryText(summary)}${values.out ? `\n  output in ${values.out}` : ''}\n`);
+  const cost = monthlyCost(summary, runsPerMonth, memoryMb);
+  if (values.json) io.json({ ...summary, costEstimate: cost });
+  else io.out(`${summaryText(summary)}\n${costText(cost)}${values.out ? `\n  output in ${values.out}` : ''}\n`);
   return exitCodeOf(summary);
 }
 

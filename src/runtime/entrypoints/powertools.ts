@@ -28,6 +28,7 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   metrics.addMetric(RUN_METRICS.pages, MetricUnit.Count, summary.pages);
   metrics.addMetric(RUN_METRICS.retries, MetricUnit.Count, summary.retries);
   metrics.addMetric(RUN_METRICS.firehoseFailedPuts, MetricUnit.Count, summary.failedPuts);
+  metrics.addMetric(RUN_METRICS.firehoseBytesBilled, MetricUnit.Bytes, summary.bytesBilled);
   metrics.addMetric(RUN_METRICS.partitionsFailed, MetricUnit.Count, summary.partitionsFailed);
   metrics.addMetric(RUN_METRICS.runDuration, MetricUnit.Milliseconds, summary.durationMs);
   if (summary.cursorLagSeconds !== undefined) {

@@ -11,6 +11,13 @@ export interface SinkReport {
   readonly calls: number;
   /** Records the destination reported as failed and that were sent again (Firehose FailedPutCount). */
   readonly failedPuts: number;
+  /**
+   * Bytes the destination bills for what it accepted (Firehose: each record rounded up to 5 KB).
+   * @default 0 (a destination that bills nothing per record)
+   */
+  readonly bytesBilled?: number;
+  /** Bytes of the lines the destination accepted. @default 0 (not counted) */
+  readonly bytesDelivered?: number;
 }
 
 /**

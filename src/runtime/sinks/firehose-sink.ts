@@ -9,7 +9,7 @@
 import { FirehoseClient, PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
 import pLimit from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
-import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
+import { billedBytes, FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from './firehose-limits';
 import { LinePacker, LineTooLargeError, PackedRecord } from './line-packer';
 import { PutRecordBatchBody, putRecordBatchCommand } from './put-record-batch-body';
 import type { DeadLetterWriter } from '../ports/dead-letters';
@@ -63,6 +63,8 @@ export class FirehoseSink implements RecordSink {
   private deadLettered = 0;
   private calls = 0;
   private failedPuts = 0;
+  private bytesBilled = 0;
+  private bytesDelivered = 0;
   private successStreak = 0;
   private readonly maxConcurrency: number;
   private failure: Error | undefined;
@@ -110,7 +112,14 @@ export class FirehoseSink implements RecordSink {
     }
     await Promise.all(this.inFlight);
     this.throwIfFailed();
-    return { linesDelivered: this.delivered, linesDeadLettered: this.deadLettered, calls: this.calls, failedPuts: this.failedPuts };
+    return {
+      linesDelivered: this.delivered,
+      linesDeadLettered: this.deadLettered,
+      calls: this.calls,
+      failedPuts: this.failedPuts,
+      bytesBilled: this.bytesBilled,
+      bytesDelivered: this.bytesDelivered,
+    };
   }
 
   /** Encodes the record into the batch at once (its memory is the packer's to reuse). */
@@ -191,6 +200,13 @@ export class FirehoseSink implements RecordSink {
         }
         const failedLines = failed.reduce((sum, i) => sum + pending.linesAt(i), 0);
         this.delivered += pending.lineCount - failedLines;
+        // Billed: every record Firehose accepted, each rounded up to 5 KB (failed ones are not billed).
+        for (let i = 0, f = 0; i < pending.count; i++) {
+          if (failed[f] === i) {f += 1;} else {
+            this.bytesBilled += billedBytes(pending.bytesAt(i));
+            this.bytesDelivered += pending.bytesAt(i);
+          }
+        }
         this.failedPuts += failed.length;
         const answered = pending;
         if (failed.length > 0) {

@@ -24,6 +24,7 @@ export class LocalFileSink implements RecordSink {
   private fileBytes = 0;
   private files = 0;
   private lines = 0;
+  private bytes = 0;
   private readonly runId = randomUUID().slice(0, 8);
   public readonly written: string[] = [];
 
@@ -42,7 +43,9 @@ export class LocalFileSink implements RecordSink {
       this.files += 1;
       this.fileBytes = 0;
     }
-    this.fileBytes += Buffer.byteLength(line);
+    const bytes = Buffer.byteLength(line);
+    this.fileBytes += bytes;
+    this.bytes += bytes;
     this.lines += 1;
     const stream = this.stream;
     if (!stream.write(line)) {
@@ -61,7 +64,7 @@ export class LocalFileSink implements RecordSink {
 
   public async flush(): Promise<SinkReport> {
     await this.close();
-    return { linesDelivered: this.lines, linesDeadLettered: 0, calls: this.files, failedPuts: 0 };
+    return { linesDelivered: this.lines, linesDeadLettered: 0, calls: this.files, failedPuts: 0, bytesDelivered: this.bytes };
   }
 
   private async close(): Promise<void> {

@@ -76,6 +76,11 @@ export class PutRecordBatchBody {
     return this.entries[index].lines;
   }
 
+  /** The record's size in bytes (before base64), which Firehose bills in 5 KB steps. */
+  public bytesAt(index: number): number {
+    return this.entries[index].bytes;
+  }
+
   /** The entry's record as text, decoded from what was sent (for a dead letter). */
   public textAt(index: number): string {
     const { start, end } = this.entries[index];

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { main } from '../../../src/runtime/entrypoints/cli';
 import { startDemoApi } from '../../../src/runtime/entrypoints/demo-api';
 import { json, startLoopbackApi } from '../../helpers/loopback-api';
 import { createFeedResources, drainQueue, motoEnv, readAllObjects } from '../../helpers/moto-aws';
@@ -57,7 +58,24 @@ describe('api-ingest', () => {
   test('usage errors exit 2; --help exits 0', async () => {
     expect((await run(['run', spec])).code).toBe(2);
     expect((await run(['frobnicate'])).code).toBe(2);
+    expect(await run(['run', spec, '--out', path.join(work, 'never'), '--runs-per-month', 'hourly'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--runs-per-month must be a positive number \(got "hourly"\)/) });
     expect((await run(['--help'])).code).toBe(0);
+  });
+
+  test('--version prints the package and its version, from the package.json the command ships in', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `cdk-api-ingestion ${pkg.version}\n`, stderr: '' });
+  });
+
+  test('preview on a terminal prints a table and its count, and no escape sequence of its own', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['preview', spec, '--allow-loopback'], { isTTY: true, out: (t) => out.push(t), err: (t) => err.push(t) });
+    expect(code).toBe(0);
+    const text = out.join('');
+    expect(text).toMatch(/^station +observed_at/);
+    expect(text).toMatch(/\n\n20 record\(s\) from \d+ page\(s\); nothing was written\n$/);
+    expect(text + err.join('')).not.toMatch(/\x1b/);
   });
 
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
@@ -76,6 +94,10 @@ describe('api-ingest', () => {
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({ feed: 'weather-demo', status: 'succeeded', partitions: 5, recordsFetched: 725, recordsDelivered: 725 });
+    // A month of this feed at the default schedule (hourly), priced from this run.
+    expect(summary.bytesDelivered).toBeGreaterThan(725 * 300);
+    expect(summary.costEstimate).toMatchObject({ runsPerMonth: 730, lambdaMemoryMb: 512, assumptions: expect.stringMatching(/^us-east-1 list prices/) });
+    expect(summary.costEstimate.totalUsd).toBeGreaterThan(0);
     const data = filesUnder(out).filter((f) => f.endsWith('.ndjson'));
     expect(data.length).toBeGreaterThan(0);
     for (const file of data) {

@@ -43,6 +43,11 @@ describe('FirehoseSink against moto', () => {
     const report = await deliverAll(sink, input);
 
     expect(report.linesDelivered).toBe(2_000);
+    // What Firehose bills: every record sent, each rounded up to 5 KB; and the bytes themselves.
+    const sent = calls.flatMap((c) => c.recordSizes);
+    expect(report.bytesDelivered).toBe(600_000);
+    expect(report.bytesBilled).toBe(sent.reduce((sum, size) => sum + Math.ceil(size / 5120) * 5120, 0));
+    expect(report.bytesBilled).toBe(667 * 5120);
     // 3 lines of 300 bytes fit a 1,000-byte record: 667 records, in calls of at most 500.
     expect(calls.map((c) => c.records).sort((a, b) => b - a)).toEqual([500, 167]);
     for (const call of calls) {

@@ -1,0 +1,48 @@
+"""What a Python user meets when a spec or a prop is wrong, printed as JSON for the test.
+
+Each case records the exception's type and str(): the message must come first, in the user's
+terms, as it does in TypeScript.
+"""
+import json
+import os
+import sys
+
+import aws_cdk as cdk
+from cdk_api_ingestion import ApiSource, ApiToFirehoseIngestion, Incremental, Partitions, Records
+
+spec_file = sys.argv[1]
+results = {}
+
+
+def attempt(name, build):
+    stack = cdk.Stack(cdk.App(outdir=os.environ.get("CDK_OUTDIR")), "S")
+    try:
+        build(stack)
+        results[name] = {"ok": True}
+    except Exception as error:  # noqa: BLE001 - the test reads the type and the text
+        results[name] = {"ok": False, "type": type(error).__name__, "text": str(error)}
+
+
+attempt("misspelt template", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+    url="https://api.example.com/stations/{{ partiton.station }}/obs",
+    records=Records.at("data"),
+    partitions=Partitions.list([{"station": "ST-1"}]),
+)))
+attempt("negative lookback", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+    url="https://api.example.com/events?after={{ cursor }}",
+    records=Records.at("data"),
+    incremental=Incremental.number(record_path="seq", start=0, lookback=-5),
+)))
+attempt("snake_case limits dict", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+    url="https://api.example.com/items", records=Records.at("data"), limits={"requests_per_second": 2},
+)))
+attempt("camelCase limits dict", lambda stack: ApiSource.http(
+    url="https://api.example.com/items", records=Records.at("data"), limits={"requestsPerSecond": 2},
+))
+attempt("spec file", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.from_spec_file(spec_file)))
+with open(spec_file, encoding="utf-8") as f:
+    loaded = json.load(f)
+attempt("spec dict from json.load", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.from_spec(loaded)))
+attempt("spec dict with a typo", lambda stack: ApiSource.from_spec({**loaded, "pagination": {"type": "pagenumber", "param": "p"}}))
+
+print(json.dumps(results))
