@@ -50,7 +50,7 @@ export function summarize(template: any): string {
     ...[...counts.entries()].sort().map(([type, n]) => `  ${String(n).padStart(2)}  ${type}`),
     '',
     `Feed        ${event.spec.feed} (spec version ${event.spec.version})`,
-    `Polls       ${event.spec.request.method} ${event.spec.request.url} ${schedule.Properties.ScheduleExpression}`,
+    `Polls       ${event.spec.request.method ?? 'GET'} ${event.spec.request.url} ${schedule.Properties.ScheduleExpression}`,
     `Records at  ${event.spec.records.path}`,
     `Poller      ${fn.Runtime}, ${fn.MemorySize} MB, ${fn.Timeout} s timeout`,
     `Delivers    ${stream.CompressionFormat} to s3://<bucket>/${stream.Prefix}`,
