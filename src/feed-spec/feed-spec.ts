@@ -8,6 +8,7 @@
  */
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { recordSchemaProblems, recordSchemaSchema } from './record-schema';
 import { templateProblems } from './template-checks';
 import { nearest } from './template-syntax';
 
@@ -261,6 +262,8 @@ export const feedSpecSchema = z.strictObject({
   partitions: z.optional(partitionsSchema),
   incremental: z.optional(incrementalSchema),
   limits: z.prefault(limitsSchema, {}),
+  /** The columns the records become, for typed tables (see record-schema.ts). @default none: JSON lines */
+  schema: z.optional(recordSchemaSchema),
 });
 
 /** A feed spec as written by a user or the construct (defaults not yet applied). */
@@ -429,6 +432,7 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   if (spec.incremental) problems.push(...incrementalProblems(spec.incremental));
   problems.push(...jsonPathProblems(spec));
   problems.push(...templateProblems(spec));
+  if (spec.schema) problems.push(...recordSchemaProblems(spec.schema));
   return problems;
 }
 

@@ -2,7 +2,7 @@
  * `api-ingest`: try a spec before deploying it, run it locally, or run it into real AWS
  * resources: the same engine and sinks as the poller Lambda.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import { Redactor } from '../ports/redactor';
 import { SecretResolver, SecretStringSource } from '../ports/secrets';
 import { StateStore } from '../ports/state-store';
 import { SecretRedactor } from '../redaction/secret-redactor';
+import { inferSchema } from '../schema/infer-schema';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
@@ -54,6 +55,7 @@ usage:
   api-ingest --version
   api-ingest validate SPEC
   api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
+  api-ingest infer-schema SPEC [--pages N] [--write] [--secrets FILE] [--allow-loopback]
   api-ingest run SPEC --out DIR [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback]
                      [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
@@ -269,6 +271,7 @@ const OPTIONS = {
   'allow-loopback': { type: 'boolean' },
   'json': { type: 'boolean' },
   'help': { type: 'boolean' },
+  'write': { type: 'boolean' },
   'port': { type: 'string' },
 } as const;
 
@@ -323,6 +326,8 @@ async function dispatch(
     }
     case 'preview':
       return previewCommand(values, positionals, io, redactor, logger);
+    case 'infer-schema':
+      return inferSchemaCommand(values, positionals, io, redactor, logger);
     case 'run':
       return runCommand(values, positionals, io, redactor, logger);
     case 'redrive':
@@ -367,6 +372,52 @@ async function previewCommand(
     for (const record of sink.records) io.json(record);
   }
   return exitCodeOf(summary);
+}
+
+/**
+ * `infer-schema SPEC`: a dry run over a few pages, and the schema their records suggest. Printed
+ * as JSON (conflicts on stderr); `--write` puts it into the spec file as its `schema`.
+ */
+async function inferSchemaCommand(
+  values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger,
+): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  const file = positionals[0];
+  const spec = loadSpec(file, io);
+  if (!spec) return EXIT_INVALID;
+  const maxPages = Number(values.pages ?? 5);
+  if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  const sink = new PreviewSink(Number.MAX_SAFE_INTEGER);
+  const summary = await runFeed(spec, {
+    sink,
+    state: new MemoryStateStore(),
+    logger,
+    redactor,
+    secrets,
+    allowLoopback: values['allow-loopback'],
+    deadline: Date.now() + timeBudgetSeconds(values) * 1000,
+    dryRun: true,
+    stopWhen: ({ pages }) => (pages >= maxPages ? `infer-schema reads ${maxPages} page(s)` : undefined),
+  });
+  if (sink.records.length === 0) {
+    io.err(`api-ingest infer-schema: no records in ${summary.pages} page(s) (${summary.status}); nothing to infer a schema from\n`);
+    return summary.status === 'succeeded' ? EXIT_FAILED : exitCodeOf(summary);
+  }
+  const inferred = inferSchema(sink.records);
+  const schema = { columns: inferred.columns, contract: spec.schema?.contract ?? 'evolve' };
+  for (const conflict of inferred.conflicts) {
+    io.err(`conflict at ${conflict.path}: values of ${conflict.seen.join(' and ')}; typed json (set its type in the schema to choose)\n`);
+  }
+  if (values.write) {
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, `${JSON.stringify({ ...raw, schema }, null, 2)}\n`);
+    io.err(`${file}: schema written from ${inferred.records} record(s) of ${summary.pages} page(s)\n`);
+  } else {
+    io.json(schema);
+  }
+  return EXIT_OK;
 }
 
 /** `redrive`: the feed's dead letters back into its delivery stream, payloads read only from its bucket. */

@@ -78,6 +78,41 @@ describe('api-ingest', () => {
     expect(text + err.join('')).not.toMatch(/\x1b/);
   });
 
+  test('infer-schema proposes the columns of a few pages, reports conflicts, and --write puts the schema into the spec', async () => {
+    const api = await startLoopbackApi({
+      '/items': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        json(res, 200, { data: page > 3 ? [] : [{ id: page, userId: `u${page}`, score: page === 2 ? 'n/a' : page, at: '2026-12-01T00:00:00Z', geo: { lat: 1.5 } }] });
+      },
+    });
+    try {
+      const file = path.join(work, 'items.json');
+      writeFileSync(file, JSON.stringify({ version: 1, feed: 'items', request: { url: `${api.url}/items` }, pagination: { type: 'pageNumber', param: 'page' }, records: { path: 'data' } }));
+      const proposed = await run(['infer-schema', file, '--pages', '3', '--allow-loopback']);
+      expect(proposed.code).toBe(0);
+      expect(JSON.parse(proposed.stdout)).toEqual({
+        columns: {
+          id: { type: 'integer' },
+          user_id: { type: 'string', path: 'userId' },
+          score: { type: 'json' },
+          at: { type: 'timestamp' },
+          geo: { type: 'struct', fields: { lat: { type: 'number' } } },
+        },
+        contract: 'evolve',
+      });
+      expect(proposed.stderr).toBe('conflict at score: values of integer and string; typed json (set its type in the schema to choose)\n');
+
+      const written = await run(['infer-schema', file, '--pages', '3', '--write', '--allow-loopback']);
+      expect(written.code).toBe(0);
+      const spec = JSON.parse(readFileSync(file, 'utf8'));
+      expect(spec.schema.columns.user_id).toEqual({ type: 'string', path: 'userId' });
+      expect(spec.feed).toBe('items');
+      expect((await run(['validate', file])).code).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
     const before = filesUnder(work);
     const result = await run(['preview', spec, '--records', '7', '--allow-loopback']);

@@ -1,0 +1,75 @@
+/**
+ * The `schema` section of a feed spec: the columns a feed's records become (for typed tables:
+ * Parquet with Glue, Iceberg), each mapped from a record path, and the contract for records that
+ * do not fit, in the spirit of dlt's schema contracts. `api-ingest infer-schema` proposes one
+ * from a few pages of the API.
+ */
+import * as z from 'zod/mini';
+
+/** Column types, as Glue, Athena and Parquet know them. */
+export const COLUMN_TYPES = ['string', 'integer', 'number', 'boolean', 'timestamp', 'date', 'json', 'struct', 'array'] as const;
+export type ColumnType = typeof COLUMN_TYPES[number];
+
+/** Lowercase letters, digits and `_`, starting with a letter or `_`: what Glue, Athena and S3 Tables accept. */
+export const COLUMN_NAME = /^[a-z_][a-z0-9_]{0,254}$/;
+
+export interface ColumnSpec {
+  readonly type: ColumnType;
+  /** Where the value is in the record (dotted path). @default the column's name */
+  readonly path?: string;
+  /** A timestamp's input format: `iso` (default), `unix`, `unixms`. */
+  readonly format?: string;
+  /** A struct's fields. */
+  readonly fields?: Readonly<Record<string, ColumnSpec>>;
+  /** An array's element. */
+  readonly items?: ColumnSpec;
+}
+
+export const columnSchema: z.ZodMiniType<ColumnSpec> = z.strictObject({
+  type: z.enum(COLUMN_TYPES),
+  path: z.optional(z.string().check(z.minLength(1, { message: 'must not be empty: the record field the column reads, e.g. "meta.updated_at"' }))),
+  format: z.optional(z.enum(['iso', 'unix', 'unixms'])),
+  get fields() {
+    return z.optional(z.record(z.string(), columnSchema));
+  },
+  get items() {
+    return z.optional(columnSchema);
+  },
+});
+
+export const recordSchemaSchema = z.strictObject({
+  /** Column name → what it holds. */
+  columns: z.record(z.string(), columnSchema).check(z.refine((columns) => Object.keys(columns).length > 0, {
+    message: 'must name at least one column, e.g. {"id": {"type": "integer"}}',
+  })),
+  /**
+   * Records that do not fit: `evolve` keeps a field not in the schema as raw JSON and counts it,
+   * `freeze` dead-letters such a record, `discardColumns` drops the field and counts it. A value of
+   * the wrong type is counted and kept as raw JSON (`evolve`), dead-lettered (`freeze`) or
+   * dropped (`discardColumns`): never lost silently.
+   */
+  contract: z._default(z.enum(['evolve', 'freeze', 'discardColumns']), 'evolve'),
+});
+
+export type RecordSchemaSpec = z.output<typeof recordSchemaSchema>;
+
+/** Problems the schema's structure cannot express: names, struct fields, array items, formats. */
+export function recordSchemaProblems(schema: RecordSchemaSpec): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  const visit = (at: string, name: string, column: ColumnSpec, nameIsColumn: boolean) => {
+    if (nameIsColumn && !COLUMN_NAME.test(name)) {
+      problems.push({ path: at, message: `"${name}" is not a column name Glue and Athena accept: lowercase letters, digits and "_", starting with a letter or "_" (set "path" to read a field named otherwise)` });
+    }
+    if (column.type === 'struct' && (!column.fields || Object.keys(column.fields).length === 0)) {
+      problems.push({ path: `${at}.fields`, message: 'a struct needs its fields, e.g. {"lat": {"type": "number"}}' });
+    }
+    if (column.type !== 'struct' && column.fields) problems.push({ path: `${at}.fields`, message: `is for a struct, not a ${column.type}` });
+    if (column.type === 'array' && !column.items) problems.push({ path: `${at}.items`, message: 'an array needs its element type, e.g. {"type": "string"}' });
+    if (column.type !== 'array' && column.items) problems.push({ path: `${at}.items`, message: `is for an array, not a ${column.type}` });
+    if (column.format !== undefined && column.type !== 'timestamp') problems.push({ path: `${at}.format`, message: `is for a timestamp, not a ${column.type}` });
+    for (const [field, child] of Object.entries(column.fields ?? {})) visit(`${at}.fields.${field}`, field, child, true);
+    if (column.items) visit(`${at}.items`, name, column.items, false);
+  };
+  for (const [name, column] of Object.entries(schema.columns)) visit(`spec.schema.columns.${name}`, name, column, true);
+  return problems;
+}
