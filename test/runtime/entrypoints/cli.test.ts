@@ -104,9 +104,9 @@ describe('api-ingest', () => {
 
       const written = await run(['infer-schema', file, '--pages', '3', '--write', '--allow-loopback']);
       expect(written.code).toBe(0);
-      const spec = JSON.parse(readFileSync(file, 'utf8'));
-      expect(spec.schema.columns.user_id).toEqual({ type: 'string', path: 'userId' });
-      expect(spec.feed).toBe('items');
+      const withSchema = JSON.parse(readFileSync(file, 'utf8'));
+      expect(withSchema.schema.columns.user_id).toEqual({ type: 'string', path: 'userId' });
+      expect(withSchema.feed).toBe('items');
       expect((await run(['validate', file])).code).toBe(0);
     } finally {
       await api.close();
