@@ -7,6 +7,7 @@ import { builderPropOf } from './builder-props';
 import type { Incremental } from './incremental';
 import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
+import type { RecordSchema } from './record-schema';
 import type { Records } from './records';
 import { specProblemsAtSynth } from './validate-at-synth';
 import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
@@ -152,6 +153,13 @@ export interface HttpSourceProps {
   readonly incremental?: Incremental;
 
   /**
+   * The columns the records become, for typed tables.
+   *
+   * @default - no schema: records are delivered as JSON lines
+   */
+  readonly schema?: RecordSchema;
+
+  /**
    * Timeouts, retries, rate and size limits, allowed hosts.
    * Set it to respect the provider's rate limit, or to allow slow or large responses.
    *
@@ -257,6 +265,7 @@ class HttpApiSource extends ApiSource {
       records: p.records._toSpec(),
       ...(p.partitions ? { partitions: p.partitions._toSpec() } : {}),
       ...(p.incremental ? { incremental: p.incremental._toSpec() } : {}),
+      ...(p.schema ? { schema: p.schema._toSpec() as FeedSpecInput['schema'] } : {}),
       ...(p.limits ? {
         limits: {
           ...(limits.requestTimeout ? { requestTimeoutSeconds: limits.requestTimeout.toSeconds() } : {}),

@@ -4,3 +4,4 @@ export * from './incremental';
 export * from './pagination';
 export * from './partitions';
 export * from './records';
+export * from './record-schema';

@@ -137,6 +137,18 @@ describe('Python package', () => {
     expect(results['camelCase limits dict']).toEqual({ ok: false, type: 'TypeError', text: expect.stringMatching(/unexpected keyword argument 'requestsPerSecond'/) });
     expect(results['spec file']).toEqual({ ok: true });
     expect(results['spec dict from json.load']).toEqual({ ok: true });
+    expect(results['schema builders']).toEqual({ ok: true });
+    expect(results['schema builders spec']).toEqual({
+      columns: {
+        id: { type: 'integer' },
+        updated_at: { type: 'timestamp', path: 'meta.updatedAt', format: 'unixms' },
+        geo: { type: 'struct', fields: { lat: { type: 'number' } } },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+      contract: 'discardColumns',
+    });
+    expect(results['schema with a camelCase column'].text)
+      .toMatch(/^ApiToFirehoseIngestion 'S\/Feed'[^]*RecordSchema\.of\(\{ userId: Column\.\* \}\) at spec\.schema\.columns\.userId: "userId" is not a column name/);
     // A static method's error comes through jsii with "Error: " in front; the message follows at once.
     expect(results['spec dict with a typo'].type).toBe('RuntimeError');
     expect(results['spec dict with a typo'].text).toMatch(/^(Error: )?ApiSource\.fromSpec: the spec is invalid[^]*spec\.pagination\.type: "pagenumber" is not one of none, pageNumber, offset, cursor, nextUrl, linkHeader; did you mean "pageNumber"\?/);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  ApiSource, ApiToFirehoseIngestion, Auth, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
+  ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
+  RecordSchema, SchemaContract, TimestampFormat,
 } from '../../src';
 import { parseFeedSpec } from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
@@ -61,6 +62,45 @@ describe('the builders write what the user set; the spec\'s schema supplies ever
   test('a prop set to its default value is still written: the user said it', () => {
     const { written } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', start: 1, maxPages: 1000, location: ParameterLocation.QUERY }) }));
     expect(written.pagination).toEqual({ type: 'pageNumber', param: 'page', start: 1, in: 'query', stop: { maxPages: 1000 } });
+  });
+});
+
+describe('RecordSchema', () => {
+  test('columns of every type reach the spec, with only the options set', () => {
+    const { written, spec } = specOf(() => http({
+      schema: RecordSchema.of({
+        id: Column.integer(),
+        name: Column.string(),
+        price: Column.number({ path: 'pricing.amount' }),
+        active: Column.boolean(),
+        updated_at: Column.timestamp({ path: 'meta.updatedAt', format: TimestampFormat.UNIX_MS }),
+        day: Column.date(),
+        raw: Column.json(),
+        geo: Column.struct({ lat: Column.number(), lng: Column.number() }),
+        tags: Column.array(Column.string()),
+      }, { contract: SchemaContract.FREEZE }),
+    }));
+    expect(written.schema).toEqual({
+      columns: {
+        id: { type: 'integer' },
+        name: { type: 'string' },
+        price: { type: 'number', path: 'pricing.amount' },
+        active: { type: 'boolean' },
+        updated_at: { type: 'timestamp', path: 'meta.updatedAt', format: 'unixms' },
+        day: { type: 'date' },
+        raw: { type: 'json' },
+        geo: { type: 'struct', fields: { lat: { type: 'number' }, lng: { type: 'number' } } },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+      contract: 'freeze',
+    });
+    expect(specOf(() => http({ schema: RecordSchema.of({ id: Column.integer() }) })).spec.schema.contract).toBe('evolve');
+    expect(spec.schema.columns.id).toEqual({ type: 'integer' });
+  });
+
+  test('a column name Athena refuses fails at synth, naming the builder call', () => {
+    expect(() => specOf(() => http({ schema: RecordSchema.of({ userId: Column.string() }) })))
+      .toThrow(/RecordSchema\.of\(\{ userId: Column\.\* \}\) at spec\.schema\.columns\.userId: "userId" is not a column name Glue and Athena accept/);
   });
 });
 

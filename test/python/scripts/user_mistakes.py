@@ -8,7 +8,10 @@ import os
 import sys
 
 import aws_cdk as cdk
-from cdk_api_ingestion import ApiSource, ApiToFirehoseIngestion, Incremental, Partitions, Records
+import aws_cdk.assertions  # noqa: F401 - Template, for reading the synthesized schedule
+from cdk_api_ingestion import (
+    ApiSource, ApiToFirehoseIngestion, Column, Incremental, Partitions, Records, RecordSchema, SchemaContract, TimestampFormat,
+)
 
 spec_file = sys.argv[1]
 results = {}
@@ -44,5 +47,27 @@ with open(spec_file, encoding="utf-8") as f:
     loaded = json.load(f)
 attempt("spec dict from json.load", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.from_spec(loaded)))
 attempt("spec dict with a typo", lambda stack: ApiSource.from_spec({**loaded, "pagination": {"type": "pagenumber", "param": "p"}}))
+
+
+
+def with_schema(stack):
+    feed = ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+        url="https://api.example.com/items", records=Records.at("data"),
+        schema=RecordSchema.of({
+            "id": Column.integer(),
+            "updated_at": Column.timestamp(path="meta.updatedAt", format=TimestampFormat.UNIX_MS),
+            "geo": Column.struct({"lat": Column.number()}),
+            "tags": Column.array(Column.string()),
+        }, contract=SchemaContract.DISCARD_COLUMNS),
+    ))
+    template = cdk.assertions.Template.from_stack(cdk.Stack.of(feed))
+    schedule = next(iter(template.find_resources("AWS::Scheduler::Schedule").values()))
+    results["schema builders spec"] = json.loads(schedule["Properties"]["Target"]["Input"])["spec"]["schema"]
+
+
+attempt("schema builders", with_schema)
+attempt("schema with a camelCase column", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+    url="https://api.example.com/items", records=Records.at("data"), schema=RecordSchema.of({"userId": Column.string()}),
+)))
 
 print(json.dumps(results))
