@@ -14,7 +14,7 @@ import { EnvelopeWriter } from './envelope';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
-import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd } from './page-stream';
+import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -219,7 +219,8 @@ function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined
 /** One run of a feed once its lease is held: the partitions' work and the run's tally. */
 class FeedRun {
   private readonly delivers: boolean;
-  private readonly streamOptions;
+  /** What every page stream of the run shares: the HTTP client, auth, logging and the stop check. */
+  private readonly streamOptions: Omit<PageStreamOptions, 'request' | 'pagination' | 'records'>;
   private pages = 0;
   private recordsFetched = 0;
   private stoppedEarly?: string;
