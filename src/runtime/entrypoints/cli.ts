@@ -18,7 +18,7 @@ import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
-import { runFeed, RunSummary } from '../engine/engine';
+import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
 import { jsonLogger } from '../logging/json-logger';
 import { DeadLetterWriter } from '../ports/dead-letters';
 import { Logger } from '../ports/logger';
@@ -349,11 +349,28 @@ async function previewCommand(
   if (positionals.length !== 1) return undefined;
   const spec = loadSpec(positionals[0], io);
   if (!spec) return EXIT_INVALID;
+  const limits: PreviewLimits = { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) };
+  const { records, summary } = await sampleRecords(spec, values, redactor, logger, limits.maxRecords,
+    ({ pages, records: seen }) => (pages >= limits.maxPages ? `preview limit of ${limits.maxPages} page(s)`
+      : seen >= limits.maxRecords ? `preview limit of ${limits.maxRecords} record(s)` : undefined));
+  if (io.isTTY) {
+    io.out(`${formatTable(records)}\n\n${records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);
+  } else {
+    for (const record of records) io.json(record);
+  }
+  return exitCodeOf(summary);
+}
+
+/**
+ * A dry run of the spec that keeps the first `maxRecords` records and stops when `stopWhen`
+ * says: what preview and infer-schema read. Nothing is written, no state is kept.
+ */
+async function sampleRecords(
+  spec: FeedSpec, values: Values, redactor: Redactor, logger: Logger, maxRecords: number, stopWhen: EngineOptions['stopWhen'],
+): Promise<{ records: unknown[]; summary: RunSummary }> {
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const limits: PreviewLimits = { maxPages: Number(values.pages ?? 2), maxRecords: Number(values.records ?? 20) };
-  const sink = new PreviewSink(limits.maxRecords);
-  // A preview is a dry run that stops at its limits: nothing is written, no state is kept.
+  const sink = new PreviewSink(maxRecords);
   const summary = await runFeed(spec, {
     sink,
     state: new MemoryStateStore(),
@@ -363,15 +380,9 @@ async function previewCommand(
     allowLoopback: values['allow-loopback'],
     deadline: Date.now() + timeBudgetSeconds(values) * 1000,
     dryRun: true,
-    stopWhen: ({ pages, records }) => (pages >= limits.maxPages ? `preview limit of ${limits.maxPages} page(s)`
-      : records >= limits.maxRecords ? `preview limit of ${limits.maxRecords} record(s)` : undefined),
+    stopWhen,
   });
-  if (io.isTTY) {
-    io.out(`${formatTable(sink.records)}\n\n${sink.records.length} record(s) from ${summary.pages} page(s); nothing was written\n`);
-  } else {
-    for (const record of sink.records) io.json(record);
-  }
-  return exitCodeOf(summary);
+  return { records: sink.records, summary };
 }
 
 /**
@@ -387,25 +398,13 @@ async function inferSchemaCommand(
   if (!spec) return EXIT_INVALID;
   const maxPages = Number(values.pages ?? 5);
   if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
-  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-  await preloadSecrets(spec, secrets, values.secrets);
-  const sink = new PreviewSink(Number.MAX_SAFE_INTEGER);
-  const summary = await runFeed(spec, {
-    sink,
-    state: new MemoryStateStore(),
-    logger,
-    redactor,
-    secrets,
-    allowLoopback: values['allow-loopback'],
-    deadline: Date.now() + timeBudgetSeconds(values) * 1000,
-    dryRun: true,
-    stopWhen: ({ pages }) => (pages >= maxPages ? `infer-schema reads ${maxPages} page(s)` : undefined),
-  });
-  if (sink.records.length === 0) {
+  const { records, summary } = await sampleRecords(spec, values, redactor, logger, Number.MAX_SAFE_INTEGER,
+    ({ pages }) => (pages >= maxPages ? `infer-schema reads ${maxPages} page(s)` : undefined));
+  if (records.length === 0) {
     io.err(`api-ingest infer-schema: no records in ${summary.pages} page(s) (${summary.status}); nothing to infer a schema from\n`);
     return summary.status === 'succeeded' ? EXIT_FAILED : exitCodeOf(summary);
   }
-  const inferred = inferSchema(sink.records);
+  const inferred = inferSchema(records);
   const schema = { columns: inferred.columns, contract: spec.schema?.contract ?? 'evolve' };
   for (const conflict of inferred.conflicts) {
     io.err(`conflict at ${conflict.path}: values of ${conflict.seen.join(' and ')}; typed json (set its type in the schema to choose)\n`);
