@@ -4,7 +4,7 @@
  * fail in a run, or, worse, run and fetch the wrong data.
  */
 import type { FeedSpec, RequestSpec, SpecProblem } from './feed-spec';
-import { templateExpressionProblems, templateExpressionsIn, TemplateScope } from './template-syntax';
+import { parseTemplateExpression, templateExpressionProblems, templateExpressionsIn, TemplateScope } from './template-syntax';
 
 /** Every string of a request that is rendered as a template, with its spec path. */
 function templateStrings(path: string, request: RequestSpec): Array<{ path: string; text: string }> {
@@ -44,7 +44,8 @@ function partitionFields(spec: FeedSpec): string[] | undefined {
 
 /** Whether any template string of the request names the cursor. */
 function sendsCursor(request: RequestSpec): boolean {
-  return templateStrings('', request).some(({ text }) => templateExpressionsIn(text).expressions.some((e) => e.split('|')[0].trim() === 'cursor'));
+  return templateStrings('', request).some(({ text }) => templateExpressionsIn(text).expressions
+    .some((expression) => parseTemplateExpression(expression).variable === 'cursor'));
 }
 
 export function templateProblems(spec: FeedSpec): SpecProblem[] {
