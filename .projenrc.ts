@@ -4,7 +4,7 @@ import { TsJestTsconfig } from 'projen/lib/typescript';
 
 // Packages that ship only ES modules. The runtime imports them; esbuild bundles them into
 // CommonJS for Lambda, and jest must transform them because it runs tests as CommonJS.
-const esmOnlyRuntimeDeps = ['p-retry', 'p-limit', 'yocto-queue', 'is-network-error'];
+const esmOnlyRuntimeDeps = ['p-retry', 'p-limit', 'yocto-queue', 'is-network-error', 'hyparquet-writer', 'hyparquet'];
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-api-ingestion',
@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'http-link-header@^1.1.0',
     '@types/http-link-header',
     'csv-parse@^7.0.0',
+    // Writes the local run's Parquet files (api-ingest run --format parquet); the CLI only, not the Lambda.
+    'hyparquet-writer@^0.17.0',
     '@aws-sdk/client-secrets-manager@^3.1000.0',
     '@aws-sdk/client-dynamodb@^3.1000.0',
     '@aws-sdk/client-sqs@^3.1000.0',

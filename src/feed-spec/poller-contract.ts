@@ -44,6 +44,10 @@ export const RUN_METRICS = {
   partitionsFailed: 'PartitionsFailed',
   runDuration: 'RunDuration',
   cursorLag: 'CursorLag',
+  /** With a schema: fields not in it plus values of the wrong type, in the run's records. */
+  schemaDrift: 'SchemaDrift',
+  /** With a schema: records the freeze contract dead-lettered. */
+  schemaRejectedRecords: 'SchemaRejectedRecords',
 } as const;
 
 /** The folder of the feed's bucket where the poller keeps dead-letter payloads too large for SQS. */

@@ -13,6 +13,24 @@ export type ColumnType = typeof COLUMN_TYPES[number];
 /** Lowercase letters, digits and `_`, starting with a letter or `_`: what Glue, Athena and S3 Tables accept. */
 export const COLUMN_NAME = /^[a-z_][a-z0-9_]{0,254}$/;
 
+/**
+ * The columns every row starts with: the record envelope's fields (SPEC.md), so a table of a feed
+ * says where and when each row was fetched and `record_id` identifies duplicates. `partition` is
+ * the partition's fields as JSON text (null without partitions).
+ */
+export const ENVELOPE_COLUMNS: ReadonlyArray<readonly [string, 'string' | 'timestamp']> = [
+  ['feed', 'string'],
+  ['record_id', 'string'],
+  ['fetched_at', 'timestamp'],
+  ['source_url', 'string'],
+  ['partition', 'string'],
+];
+
+/** Under the `evolve` contract, the last column: what did not fit the schema, as JSON text. */
+export const EXTRA_FIELDS_COLUMN = 'extra_fields';
+
+const RESERVED_COLUMNS = new Set([...ENVELOPE_COLUMNS.map(([name]) => name), EXTRA_FIELDS_COLUMN]);
+
 export interface ColumnSpec {
   readonly type: ColumnType;
   /** Where the value is in the record (dotted path). @default the column's name */
@@ -57,6 +75,9 @@ export type RecordSchemaSpec = z.output<typeof recordSchemaSchema>;
 export function recordSchemaProblems(schema: RecordSchemaSpec): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
   const visit = (at: string, name: string, column: ColumnSpec, nameIsColumn: boolean) => {
+    if (at === `spec.schema.columns.${name}` && RESERVED_COLUMNS.has(name)) {
+      problems.push({ path: at, message: `"${name}" is a column every row already has (${[...RESERVED_COLUMNS].join(', ')}); name the column otherwise and set "path": "${name}" to read the record's field` });
+    }
     if (nameIsColumn && !COLUMN_NAME.test(name)) {
       problems.push({ path: at, message: `"${name}" is not a column name Glue and Athena accept: lowercase letters, digits and "_", starting with a letter or "_" (set "path" to read a field named otherwise)` });
     }

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
-import { EnvelopeWriter } from './envelope';
+import { EnvelopeWriter, RowLineWriter } from './envelope';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
@@ -24,6 +24,7 @@ import type { RecordSink } from '../ports/record-sink';
 import type { Redactor } from '../ports/redactor';
 import type { SecretResolver } from '../ports/secrets';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
+import { RowProjector } from '../schema/row-projection';
 
 /** How far a run has got: what `stopWhen` and `onPage` are given. */
 export interface RunProgress {
@@ -120,8 +121,26 @@ export interface RunSummary {
   readonly cursorLagSeconds?: number;
   /** Why fetching stopped before the end, if it did (the time budget, `stopWhen`). */
   readonly stoppedEarly?: string;
+  /** With a schema: what did not fit it (see `SchemaDrift`). */
+  readonly schemaDrift?: SchemaDrift;
   readonly durationMs: number;
 }
+
+/** What of a run's records did not fit the spec's schema, and what became of it by the contract. */
+export interface SchemaDrift {
+  /** Fields no column names (kept in `extra_fields`, dropped, or their record rejected). */
+  readonly unknownFields: number;
+  /** Values not of their column's type (kept in `extra_fields`, dropped, or their record rejected). */
+  readonly typeMismatches: number;
+  /** Records with drift: under `freeze` they are dead-lettered instead of written. */
+  readonly recordsWithDrift: number;
+  /** Records dead-lettered by the `freeze` contract (counted in `recordsDeadLettered` too). */
+  readonly recordsRejected: number;
+  /** A few of the drift paths seen, for the log and the CLI (`meta.score: expected number, got string "n/a"`). */
+  readonly examples: string[];
+}
+
+const DRIFT_EXAMPLES = 10;
 
 /**
  * In-run checkpoints: after about one PutRecordBatch worth of data, or this many pages, the
@@ -230,6 +249,9 @@ class FeedRun {
   private checkpointsWritten = 0;
   /** Checkpoints of partitions the time budget stopped: written once every record is accepted. */
   private readonly pendingCheckpoints: Array<{ key: string; checkpoint: Checkpoint }> = [];
+  /** With a schema: records become rows of its columns. */
+  private readonly projector?: RowProjector;
+  private readonly drift = { unknownFields: 0, typeMismatches: 0, recordsWithDrift: 0, recordsRejected: 0, examples: [] as string[] };
 
   constructor(
     private readonly spec: FeedSpec,
@@ -239,6 +261,7 @@ class FeedRun {
     private readonly runTime: Date,
   ) {
     this.delivers = options.dryRun !== true;
+    this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
     this.streamOptions = {
       template: { runTime },
@@ -282,7 +305,7 @@ class FeedRun {
     const failed = this.failures.length;
     const status: RunStatus = partitions > 0 && failed === partitions ? 'failed'
       : failed > 0 ? 'partial'
-        : report.linesDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
+        : report.linesDeadLettered + this.drift.recordsRejected > 0 ? 'completedWithDeadLetters' : 'succeeded';
     return {
       feed: this.spec.feed,
       status,
@@ -292,7 +315,7 @@ class FeedRun {
       pages: this.pages,
       recordsFetched: this.recordsFetched,
       recordsDelivered: report.linesDelivered,
-      recordsDeadLettered: report.linesDeadLettered,
+      recordsDeadLettered: report.linesDeadLettered + this.drift.recordsRejected,
       requestsDeadLettered: this.requestsDeadLettered,
       requests: this.http.requestCount,
       retries: this.http.retryCount,
@@ -304,6 +327,7 @@ class FeedRun {
       checkpointsSaved: this.pendingCheckpoints.length,
       cursorLagSeconds: this.cursorLagSeconds(),
       stoppedEarly: this.stoppedEarly,
+      schemaDrift: this.projector ? { ...this.drift } : undefined,
       durationMs: this.clock.now() - started,
     };
   }
@@ -364,11 +388,12 @@ class FeedRun {
     }
   }
 
-  /** One page's records, enveloped, into the sink; the bytes written. */
+  /** One page's records, enveloped (or as rows of the schema), into the sink; the bytes written. */
   private async writePage(page: Page, partition: Partition, tracker: CursorTracker | undefined): Promise<number> {
     this.pages += 1;
     const { sink } = this.options;
     const envelopes = new EnvelopeWriter({ feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
+    if (this.projector) return this.writeRows(page, partition, tracker, envelopes, this.projector);
     // What each line is made from: the record's bytes in the response where the page was only
     // checked, else its text, else its value. Values are read only where needed: a page that was
     // only checked parses them then.
@@ -388,6 +413,65 @@ class FeedRun {
       if (wait) await toSink(wait);
     }
     return bytes;
+  }
+
+  /**
+   * One page's records as rows of the schema. Drift is counted; a record the `freeze` contract
+   * rejects goes to the dead-letter queue as its envelope line, with why, instead of the sink.
+   */
+  private async writeRows(
+    page: Page, partition: Partition, tracker: CursorTracker | undefined, envelopes: EnvelopeWriter, projector: RowProjector,
+  ): Promise<number> {
+    const rows = new RowLineWriter(envelopes, { feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
+    const { records, texts, recordBytes } = page;
+    const rejected: string[] = [];
+    let reason = '';
+    let bytes = 0;
+    for (let index = 0; index < page.count; index++) {
+      this.recordsFetched += 1;
+      const record = records[index];
+      tracker?.observe(record);
+      const json = texts?.[index]
+        ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : JSON.stringify(record));
+      const row = projector.project(record);
+      this.countDrift(row.drift);
+      if (row.rejected) {
+        rejected.push(envelopes.line(record, json));
+        reason = row.rejected;
+        continue;
+      }
+      const line = rows.line(json, row.columns);
+      bytes += line.length;
+      const wait = this.options.sink.write(line);
+      if (wait) await toSink(wait);
+    }
+    if (rejected.length > 0) await this.rejectRecords(rejected, reason, partition);
+    return bytes;
+  }
+
+  private countDrift(drift: { unknownFields: string[]; typeMismatches: string[] }): void {
+    const found = drift.unknownFields.length + drift.typeMismatches.length;
+    if (found === 0) return;
+    this.drift.unknownFields += drift.unknownFields.length;
+    this.drift.typeMismatches += drift.typeMismatches.length;
+    this.drift.recordsWithDrift += 1;
+    for (const example of [...drift.unknownFields.map((field) => `${field}: not in the schema`), ...drift.typeMismatches]) {
+      if (this.drift.examples.length >= DRIFT_EXAMPLES) break;
+      if (!this.drift.examples.includes(example)) this.drift.examples.push(example);
+    }
+  }
+
+  /** Records the `freeze` contract rejected: dead-lettered as their envelope lines (in a dry run, only counted). */
+  private async rejectRecords(lines: string[], reason: string, partition: Partition): Promise<void> {
+    this.drift.recordsRejected += lines.length;
+    const { deadLetters, logger } = this.options;
+    logger.warn('records rejected by the schema contract', { partition, records: lines.length, reason });
+    if (!this.delivers) return;
+    if (!deadLetters) {
+      // Nowhere to keep them: fail the partition rather than lose them (its cursor stays).
+      throw new Error(`${lines.length} record(s) break the schema and there is no dead-letter queue to keep them: ${reason}`);
+    }
+    await deadLetters.sendRecords({ lines: lines.join(''), lineCount: lines.length, error: reason, attempts: 0 });
   }
 
   /** Where the partition is, recorded once everything written so far has been accepted. */

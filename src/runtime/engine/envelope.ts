@@ -108,6 +108,11 @@ export class EnvelopeWriter {
     return `${this.head}${idOf(this.idPrefix, json)}${this.tail}${json}}\n`;
   }
 
+  /** The record's id: the same as its envelope line's `record_id`. */
+  public recordId(json: string): string {
+    return idOf(this.idPrefix, json);
+  }
+
   /** The line of the record whose JSON text is `json`, for a sink to write into its own buffer. */
   public encodable(json: string): EncodableLine {
     return new EnvelopeLine(this, json);
@@ -156,6 +161,28 @@ export class EnvelopeWriter {
     buffer[jsonEnd] = 0x7d; // '}'
     buffer[jsonEnd + 1] = 0x0a; // '\n'
     return jsonEnd + 2;
+  }
+}
+
+/**
+ * With a schema, each line is a row instead of an envelope: the envelope's fields, then the
+ * schema's columns (SPEC.md, "Schema"). `partition` is JSON text there, so every row has the
+ * same flat shape for Parquet and Glue.
+ */
+export class RowLineWriter {
+  private readonly feedField: string;
+  private readonly head: string;
+
+  constructor(private readonly envelopes: EnvelopeWriter, context: EnvelopeContext) {
+    this.head = `,"fetched_at":${JSON.stringify(context.fetchedAt.toISOString())},"source_url":${JSON.stringify(context.sourceUrl)},`
+      + `"partition":${JSON.stringify(context.partition === null ? null : JSON.stringify(context.partition))},`;
+    this.feedField = `{"feed":${JSON.stringify(context.feed)},"record_id":"`;
+  }
+
+  /** The row's line: `json` is the record's text as the API sent it (for its id), `columns` its projection. */
+  public line(json: string, columns: Record<string, unknown>): string {
+    const body = JSON.stringify(columns);
+    return `${this.feedField}${this.envelopes.recordId(json)}"${this.head}${body.slice(1)}\n`;
   }
 }
 

@@ -18,7 +18,7 @@ import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
-import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
+import { EngineOptions, runFeed, RunSummary, SchemaDrift } from '../engine/engine';
 import { jsonLogger } from '../logging/json-logger';
 import { DeadLetterWriter } from '../ports/dead-letters';
 import { Logger } from '../ports/logger';
@@ -33,6 +33,7 @@ import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
 import { LocalFileSink } from '../sinks/local-file-sink';
+import { LocalParquetSink } from '../sinks/local-parquet-sink';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 import { FileStateStore } from '../state/file-state-store';
 import { MemoryStateStore } from '../state/memory-state-store';
@@ -56,8 +57,8 @@ usage:
   api-ingest validate SPEC
   api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
   api-ingest infer-schema SPEC [--pages N] [--write] [--secrets FILE] [--allow-loopback]
-  api-ingest run SPEC --out DIR [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback]
-                     [--runs-per-month N] [--memory-mb MB]
+  api-ingest run SPEC --out DIR [--format json|parquet] [--secrets FILE] [--json] [--time-budget SECONDS]
+                     [--allow-loopback] [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
   api-ingest redrive --feed NAME --dlq QUEUE_URL --dlq-bucket BUCKET --firehose STREAM [--json]
   api-ingest demo-api [--port 8787]        a demo weather API on loopback, for trying specs
@@ -68,7 +69,8 @@ Secrets are read from AWS Secrets Manager with the default credential chain, or 
 never does unless the spec sets limits.allowPrivateAddresses. A run stops fetching after
 --time-budget seconds (default ${DEFAULT_TIME_BUDGET_SECONDS}) and continues from a checkpoint next time.
 A run ends with an estimate of the feed's monthly Firehose, Lambda and S3 cost if every run were
-like it: --runs-per-month (default ${DEFAULT_RUNS_PER_MONTH}, hourly) and --memory-mb (default 512) describe the schedule.
+like it. --format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
+--format json (the default) writes JSON lines. --runs-per-month (default ${DEFAULT_RUNS_PER_MONTH}, hourly) and --memory-mb (default 512) describe the schedule.
 
 exit codes: 0 success, 1 run failed, 2 invalid spec or usage,
             3 some partitions failed, or some records went to the dead-letter queue`;
@@ -227,8 +229,16 @@ function summaryText(s: RunSummary): string {
     `  records fetched ${s.recordsFetched}, delivered ${s.recordsDelivered}, dead-lettered ${s.recordsDeadLettered}`,
     `  pages ${s.pages}, partitions ${s.partitions} (${s.partitionsFailed} failed), requests ${s.requests}, retries ${s.retries}`,
     `  duration ${(s.durationMs / 1000).toFixed(1)} s${s.stoppedEarly ? `, stopped early: ${s.stoppedEarly}` : ''}`,
+    ...(s.schemaDrift ? [driftText(s.schemaDrift)] : []),
     ...s.failures.map((f) => `  failed partition ${JSON.stringify(f.partition)}: ${f.error}`),
   ].join('\n');
+}
+
+/** What did not fit the schema, and a few examples of it. */
+function driftText(drift: SchemaDrift): string {
+  const counts = `  schema drift: ${drift.unknownFields} field(s) not in the schema, ${drift.typeMismatches} value(s) of the wrong type, `
+    + `in ${drift.recordsWithDrift} record(s); ${drift.recordsRejected} rejected (dead-lettered)`;
+  return [counts, ...drift.examples.map((example) => `    ${example}`)].join('\n');
 }
 
 function exitCodeOf(summary: RunSummary): number {
@@ -262,6 +272,7 @@ const OPTIONS = {
   'firehose': { type: 'string' },
   'state-table': { type: 'string' },
   'out': { type: 'string' },
+  'format': { type: 'string' },
   'pages': { type: 'string' },
   'records': { type: 'string' },
   'secrets': { type: 'string' },
@@ -398,7 +409,8 @@ async function inferSchemaCommand(
   if (!spec) return EXIT_INVALID;
   const maxPages = Number(values.pages ?? 5);
   if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
-  const { records, summary } = await sampleRecords(spec, values, redactor, logger, Number.MAX_SAFE_INTEGER,
+  // The records as the API serves them, not as rows of a schema the spec may already have.
+  const { records, summary } = await sampleRecords({ ...spec, schema: undefined }, values, redactor, logger, Number.MAX_SAFE_INTEGER,
     ({ pages }) => (pages >= maxPages ? `infer-schema reads ${maxPages} page(s)` : undefined));
   if (records.length === 0) {
     io.err(`api-ingest infer-schema: no records in ${summary.pages} page(s) (${summary.status}); nothing to infer a schema from\n`);
@@ -469,8 +481,14 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
   const runsPerMonth = positiveNumber(values, 'runs-per-month', DEFAULT_RUNS_PER_MONTH);
   const memoryMb = positiveNumber(values, 'memory-mb', 512);
+  const format = values.format ?? 'json';
+  if (format !== 'json' && format !== 'parquet') throw new UsageError(`--format must be json or parquet (got "${format}")`);
+  if (format === 'parquet' && !values.out) throw new UsageError('--format parquet is for --out DIR; a delivery stream converts with the construct\'s Format.parquet()');
   const spec = loadSpec(positionals[0], io);
   if (!spec) return EXIT_INVALID;
+  if (format === 'parquet' && !spec.schema) {
+    throw new UsageError(`--format parquet needs the spec's schema, which gives the file its columns: run "api-ingest infer-schema ${positionals[0]} --write" to propose one`);
+  }
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
   let sink: RecordSink;
@@ -478,7 +496,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   let deadLetters: DeadLetterWriter | undefined;
   if (values.out) {
     const dir = path.resolve(values.out);
-    sink = new LocalFileSink({ directory: dir, feed: spec.feed });
+    sink = format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema! }) : new LocalFileSink({ directory: dir, feed: spec.feed });
     state = new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`));
     deadLetters = new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor);
   } else {

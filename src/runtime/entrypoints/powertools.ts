@@ -31,6 +31,10 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   metrics.addMetric(RUN_METRICS.firehoseBytesBilled, MetricUnit.Bytes, summary.bytesBilled);
   metrics.addMetric(RUN_METRICS.partitionsFailed, MetricUnit.Count, summary.partitionsFailed);
   metrics.addMetric(RUN_METRICS.runDuration, MetricUnit.Milliseconds, summary.durationMs);
+  if (summary.schemaDrift) {
+    metrics.addMetric(RUN_METRICS.schemaDrift, MetricUnit.Count, summary.schemaDrift.unknownFields + summary.schemaDrift.typeMismatches);
+    metrics.addMetric(RUN_METRICS.schemaRejectedRecords, MetricUnit.Count, summary.schemaDrift.recordsRejected);
+  }
   if (summary.cursorLagSeconds !== undefined) {
     metrics.addMetric(RUN_METRICS.cursorLag, MetricUnit.Seconds, summary.cursorLagSeconds);
   }

@@ -1,0 +1,142 @@
+import { parseFeedSpec } from '../../../src/feed-spec/feed-spec';
+import type { RecordSchemaSpec } from '../../../src/feed-spec/record-schema';
+import { RowProjector } from '../../../src/runtime/schema/row-projection';
+
+function schema(columns: RecordSchemaSpec['columns'], contract: RecordSchemaSpec['contract'] = 'evolve'): RecordSchemaSpec {
+  return { columns, contract };
+}
+
+describe('RowProjector: values become their column type', () => {
+  const projector = new RowProjector(schema({
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    price: { type: 'number' },
+    active: { type: 'boolean' },
+    seen: { type: 'timestamp' },
+    seen_unix: { type: 'timestamp', format: 'unix', path: 'seen_s' },
+    seen_ms: { type: 'timestamp', format: 'unixms', path: 'seen_ms' },
+    day: { type: 'date' },
+    raw: { type: 'json' },
+    updated: { type: 'timestamp', path: 'meta.updated_at' },
+    loc: { type: 'struct', fields: { lat: { type: 'number' }, city: { type: 'string', path: 'address.city' } } },
+    tags: { type: 'array', items: { type: 'string' } },
+  }, 'discardColumns'));
+
+  test('every type, read from its path', () => {
+    const { columns, drift } = projector.project({
+      id: '42',
+      name: 7,
+      price: '9.5',
+      active: 'true',
+      seen: '2026-11-05 10:00:00',
+      seen_s: 1_700_000_000,
+      seen_ms: '1700000000123',
+      day: '2026-11-05',
+      raw: { any: [1, 'x'] },
+      meta: { updated_at: '2026-11-05T10:00:00+02:00' },
+      loc: { lat: 1.25, address: { city: 'Seoul' } },
+      tags: ['a', 'b'],
+    });
+    expect(drift).toEqual({ unknownFields: [], typeMismatches: [] });
+    expect(columns).toEqual({
+      id: 42,
+      name: '7',
+      price: 9.5,
+      active: true,
+      // No offset: UTC, not the machine's zone.
+      seen: '2026-11-05T10:00:00.000Z',
+      seen_unix: '2023-11-14T22:13:20.000Z',
+      seen_ms: '2023-11-14T22:13:20.123Z',
+      day: '2026-11-05',
+      raw: '{"any":[1,"x"]}',
+      updated: '2026-11-05T08:00:00.000Z',
+      loc: { lat: 1.25, city: 'Seoul' },
+      tags: ['a', 'b'],
+    });
+    expect(Object.keys(columns)).toEqual(projector.columnNames);
+  });
+
+  test('missing fields and nulls are null, not drift', () => {
+    const { columns, drift } = projector.project({ id: null, loc: { lat: null } });
+    expect(drift).toEqual({ unknownFields: [], typeMismatches: [] });
+    expect(columns.id).toBeNull();
+    expect(columns.name).toBeNull();
+    expect(columns.loc).toEqual({ lat: null, city: null });
+  });
+
+  test.each([
+    ['id', 1.5, 'id: expected integer, got number 1.5'],
+    ['id', '9007199254740993', 'id: expected integer, got string "9007199254740993"'],
+    ['price', 'n/a', 'price: expected number, got string "n/a"'],
+    ['active', 1, 'active: expected boolean, got number 1'],
+    ['seen', 'yesterday', 'seen: expected timestamp, got string "yesterday"'],
+    ['seen_s', 'soon', 'seen_s: expected timestamp (unix), got string "soon"'],
+    ['day', '2026-02-30', 'day: expected date, got string "2026-02-30"'],
+    ['name', { first: 'a' }, 'name: expected string, got an object'],
+    ['tags', 'a,b', 'tags: expected array, got string "a,b"'],
+    ['loc', [1, 2], 'loc: expected struct, got an array'],
+  ])('%s = %j is a type mismatch', (field, value, message) => {
+    const { columns, drift } = projector.project({ [field]: value });
+    expect(drift.typeMismatches).toEqual([message]);
+    const column = field === 'seen_s' ? 'seen_unix' : field;
+    expect(columns[column]).toBeNull();
+  });
+
+  test('a wrong element of an array or field of a struct is named by its path', () => {
+    const { columns, drift } = projector.project({ tags: ['a', { b: 1 }], loc: { lat: 'north', extra: 1 } });
+    expect(drift.typeMismatches).toEqual(['loc.lat: expected number, got string "north"', 'tags[1]: expected string, got an object']);
+    expect(drift.unknownFields).toEqual(['loc.extra']);
+    expect(columns.tags).toEqual(['a', null]);
+  });
+
+  test('a record that is not an object is a mismatch, not a crash', () => {
+    expect(projector.project([1, 2]).drift.typeMismatches).toEqual(['the record: expected an object, got an array']);
+  });
+});
+
+describe('RowProjector: the contract decides what drift becomes', () => {
+  const columns = { id: { type: 'integer' as const }, score: { type: 'number' as const } };
+  const record = { id: 1, score: 'high', surprise: { nested: true } };
+
+  test('evolve keeps unknown fields and wrong-typed values as JSON in extra_fields', () => {
+    const row = new RowProjector(schema(columns, 'evolve')).project(record);
+    expect(row.rejected).toBeUndefined();
+    expect(row.columns).toEqual({ id: 1, score: null, extra_fields: '{"score":"high","surprise":{"nested":true}}' });
+    expect(row.drift).toEqual({ unknownFields: ['surprise'], typeMismatches: ['score: expected number, got string "high"'] });
+  });
+
+  test('evolve writes extra_fields as null when the record fits', () => {
+    expect(new RowProjector(schema(columns, 'evolve')).project({ id: 1, score: 2 }).columns).toEqual({ id: 1, score: 2, extra_fields: null });
+  });
+
+  test('discardColumns drops them, and says so in the drift', () => {
+    const row = new RowProjector(schema(columns, 'discardColumns')).project(record);
+    expect(row.columns).toEqual({ id: 1, score: null });
+    expect(row.drift.unknownFields).toEqual(['surprise']);
+    expect(row.rejected).toBeUndefined();
+  });
+
+  test('freeze rejects the record with what broke the contract and how to fix it', () => {
+    const row = new RowProjector(schema(columns, 'freeze')).project(record);
+    expect(row.rejected).toBe('the record breaks the schema\'s freeze contract (fields not in the schema: surprise; values of the wrong type: '
+      + 'score: expected number, got string "high"): add the fields to the schema, or choose the evolve or discardColumns contract, then redrive');
+    expect(new RowProjector(schema(columns, 'freeze')).project({ id: 1, score: 2 }).rejected).toBeUndefined();
+  });
+
+  test('a field read through a dotted path is known, with its siblings unknown only inside structs', () => {
+    const row = new RowProjector(schema({ updated: { type: 'timestamp', path: 'meta.updated_at' } })).project({ meta: { updated_at: '2026-01-01T00:00:00Z', other: 1 } });
+    expect(row.drift.unknownFields).toEqual([]);
+  });
+});
+
+describe('the schema refuses column names every row already has', () => {
+  test.each(['record_id', 'fetched_at', 'partition', 'extra_fields'])('%s', (name) => {
+    expect(() => parseFeedSpec({
+      version: 1,
+      feed: 'f',
+      request: { url: 'https://api.example.com/x' },
+      records: { path: 'data' },
+      schema: { columns: { [name]: { type: 'string' } } },
+    } as any)).toThrow(`spec.schema.columns.${name}: "${name}" is a column every row already has (feed, record_id, fetched_at, source_url, partition, extra_fields); name the column otherwise and set "path": "${name}" to read the record's field`);
+  });
+});
