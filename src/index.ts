@@ -5,3 +5,4 @@ export * from './poller';
 export * from './scheduling';
 export * from './source';
 export * from './storage';
+export * from './formats';

@@ -42,7 +42,7 @@ export class DynamicPartitioning {
       }
       queries[key] = `.record.${field}`;
     }
-    return new DynamicPartitioning(queries, options);
+    return new DynamicPartitioning(queries, options, fields);
   }
 
   /**
@@ -70,7 +70,14 @@ export class DynamicPartitioning {
    */
   public readonly _retryDuration: Duration;
 
-  private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions) {
+  /**
+   * The record fields of `byRecordFields`, by key: with a schema, lines are rows and the fields
+   * name their columns.
+   */
+  private readonly fields?: Record<string, string>;
+
+  private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions, fields?: Record<string, string>) {
+    this.fields = fields ? { ...fields } : undefined;
     this._keys = Object.keys(queries);
     if (this._keys.length === 0) {
       throw new Error('DynamicPartitioning: give at least one partition key');
@@ -89,6 +96,24 @@ export class DynamicPartitioning {
     if (retrySeconds < 0 || retrySeconds > 7200) {
       throw new Error(`DynamicPartitioning: retryDuration must be from 0 to 7200 seconds (got ${retrySeconds})`);
     }
+  }
+
+  /**
+   * The jq query of each key for the lines the poller writes: envelopes (`.record.FIELD`), or,
+   * when the spec has a schema, rows whose columns `byRecordFields` names (`.COLUMN`). Throws
+   * (through `synthError`) when a field is not a column of the rows.
+   * @internal
+   */
+  public _queriesFor(rowColumns: string[] | undefined, synthError: (message: string) => never): Record<string, string> {
+    if (!rowColumns || !this.fields) return this._queries;
+    const queries: Record<string, string> = {};
+    for (const [key, field] of Object.entries(this.fields)) {
+      if (!rowColumns.includes(field.split('.')[0])) {
+        synthError(`dynamicPartitioning: with a schema, records are written as rows of its columns, so DynamicPartitioning.byRecordFields names a column; '${field}' (key '${key}') is not one of ${rowColumns.join(', ')}`);
+      }
+      queries[key] = `.${field}`;
+    }
+    return queries;
   }
 
   /**

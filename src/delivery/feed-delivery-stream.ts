@@ -24,9 +24,17 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
   readonly bucket: s3.IBucket;
   /** Customer-managed key for the stream's server-side encryption; an AWS-owned key otherwise. */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Firehose record format conversion (`Format.parquet()`): the stream's compression is then the
+   * serializer's, and the buffering at least 64 MiB.
+   */
+  readonly dataFormatConversion?: firehose.DataFormatConversionProps;
+  /** With a schema, the columns of the rows the poller writes (dynamic partitioning reads them). */
+  readonly rowColumns?: string[];
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
 }
+
 
 export interface FeedDeliveryStream {
   readonly deliveryStream: firehose.DeliveryStream;
@@ -90,14 +98,20 @@ export function defaultErrorOutputPrefix(feed: string): string {
 export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
   const synthError = props.synthError;
   const partitioning = props.dynamicPartitioning;
-  // Buffering limits (0-900 s, 1-128 MiB, at least 60 s and 64 MiB with dynamic partitioning)
-  // are aws-cdk-lib's to check: its DeliveryStream validates them with messages of its own.
+  // Buffering limits (0-900 s, 1-128 MiB, at least 60 s and 64 MiB with dynamic partitioning,
+  // at least 64 MiB with format conversion) are aws-cdk-lib's to check: its DeliveryStream validates them with messages of its own.
   const interval = props.bufferingInterval ?? Duration.seconds(300);
   const size = props.bufferingSize ?? Size.mebibytes(64);
 
   const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
   const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
   checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, synthError);
+  const conversion = props.dataFormatConversion;
+  if (conversion && props.compression) {
+    // The stream would ignore it (the serializer compresses); say so rather than drop it.
+    synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
+      + 'Remove compression and set Format.parquet({ compression: ParquetCompression.GZIP }) to choose');
+  }
 
   const deliveryLogGroup = new logs.LogGroup(scope, 'DeliveryLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
@@ -108,16 +122,19 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
     // partitioned on its own values.
     firehose.RecordDeAggregationProcessor.json(),
-    firehose.MetadataExtractionProcessor.jq16(partitioning._queries),
-    // Deaggregated records lose their newline; put it back, so objects stay JSON lines.
-    new firehose.AppendDelimiterToRecordProcessor(),
+    firehose.MetadataExtractionProcessor.jq16(partitioning._queriesFor(props.rowColumns, synthError)),
+    // Deaggregated records lose their newline; put it back, so objects stay JSON lines (Parquet
+    // conversion reads the JSON objects and needs none).
+    ...(conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
   ] : [];
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     encryption: props.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
     destination: new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
-      compression: props.compression ?? firehose.Compression.GZIP,
+      // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
+      compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
+      dataFormatConversion: conversion,
       dataOutputPrefix,
       errorOutputPrefix,
       bufferingInterval: interval,

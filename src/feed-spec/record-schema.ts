@@ -29,6 +29,11 @@ export const ENVELOPE_COLUMNS: ReadonlyArray<readonly [string, 'string' | 'times
 /** Under the `evolve` contract, the last column: what did not fit the schema, as JSON text. */
 export const EXTRA_FIELDS_COLUMN = 'extra_fields';
 
+/** Every column of a row, in order: the envelope's, the schema's, `extra_fields` under `evolve`. */
+export function rowColumnNames(schema: { readonly columns: Readonly<Record<string, unknown>>; readonly contract: string }): string[] {
+  return [...ENVELOPE_COLUMNS.map(([name]) => name), ...Object.keys(schema.columns), ...(schema.contract === 'evolve' ? [EXTRA_FIELDS_COLUMN] : [])];
+}
+
 const RESERVED_COLUMNS = new Set([...ENVELOPE_COLUMNS.map(([name]) => name), EXTRA_FIELDS_COLUMN]);
 
 export interface ColumnSpec {
@@ -93,4 +98,9 @@ export function recordSchemaProblems(schema: RecordSchemaSpec): Array<{ path: st
   };
   for (const [name, column] of Object.entries(schema.columns)) visit(`spec.schema.columns.${name}`, name, column, true);
   return problems;
+}
+
+/** A spec's schema as written (builder or JSON) with its defaults filled in; the spec was validated already. */
+export function withSchemaDefaults(input: unknown): RecordSchemaSpec | undefined {
+  return input === undefined ? undefined : recordSchemaSchema.parse(input);
 }

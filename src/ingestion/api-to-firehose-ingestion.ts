@@ -1,6 +1,7 @@
 import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,10 +17,13 @@ import { Construct } from 'constructs';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { FeedDeadLetterQueueOptions } from '../dead-letters/feed-dead-letter-queue-options';
 import { FeedDeliveryOptions } from '../delivery/feed-delivery-options';
-import { createFeedDeliveryStream, fixedFolder } from '../delivery/feed-delivery-stream';
+import { createFeedDeliveryStream, defaultDataOutputPrefix, fixedFolder } from '../delivery/feed-delivery-stream';
 import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
+import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
+import { createFeedTable } from '../formats/feed-table';
+import { Format, FormatKind } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { feedMetric, schedulePeriodSeconds } from '../monitoring/feed-metrics';
@@ -56,6 +60,14 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default - the construct id in lowercase, with other characters replaced by `-`
    */
   readonly feedName?: string;
+
+  /**
+   * The format of the delivered objects: `Format.jsonLines()`, or `Format.parquet()` for a Glue
+   * table Athena can query (the spec needs a `schema`).
+   *
+   * @default Format.jsonLines()
+   */
+  readonly format?: Format;
 
   // ---- schedule ----
 
@@ -107,6 +119,16 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default true
    */
   readonly alarmsEnabled?: boolean;
+
+  /**
+   * Also alarm when the run's records do not fit the spec's schema: fields not in it, or values
+   * of the wrong type (the `SchemaDrift` metric). Whatever this says, drift is counted and, by the
+   * schema's contract, kept in `extra_fields`, dropped, or dead-lettered (which the dead-letter
+   * alarm reports). Needs a `schema` in the spec.
+   *
+   * @default false
+   */
+  readonly schemaDriftAlarmEnabled?: boolean;
 
   /**
    * An SNS topic notified when an alarm goes into or out of alarm.
@@ -173,6 +195,12 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly alarms: cloudwatch.IAlarm[];
   /** The feed's dashboard, when `dashboardEnabled` is true. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /** The format of the delivered objects. */
+  public readonly format: Format;
+  /** The Glue database of the feed's table, with `Format.parquet()`. */
+  public readonly database?: glue.IDatabase;
+  /** The feed's Glue table (Parquet, partition projection), with `Format.parquet()`. */
+  public readonly table?: glue.ITable;
 
   /** The fixed folder every delivered object of the feed is under, e.g. `feed=weather/`. */
   private readonly dataRoot: string;
@@ -194,19 +222,32 @@ export class ApiToFirehoseIngestion extends Construct {
 
     this.bucket = feedBucket(this, { ...pick(props, 'existingBucket', 'bucketProps', 'encryptionKey'), synthError });
     this.deadLetterQueue = feedDeadLetterQueue(this, { ...pick(props, 'existingDeadLetterQueue', 'deadLetterQueueProps', 'encryptionKey'), synthError });
+    this.dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(this.feedName, props.dynamicPartitioning);
+    this.dataRoot = fixedFolder(this.dataOutputPrefix);
+    if (!this.dataRoot) {
+      synthError(`dataOutputPrefix '${this.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
+    }
+    claims.claimPrefix(this.bucket, this.dataRoot, this.node.path, synthError);
+    this.format = props.format ?? Format.jsonLines();
+    const schema = withSchemaDefaults(source.spec.schema);
+    if (props.schemaDriftAlarmEnabled && !schema) {
+      synthError('schemaDriftAlarmEnabled needs a schema in the spec to measure drift against: add one, or remove schemaDriftAlarmEnabled');
+    }
     const delivery = createFeedDeliveryStream(this, {
-      ...pick(props, 'dataOutputPrefix', 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'encryptionKey'),
+      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'encryptionKey'),
+      dataOutputPrefix: this.dataOutputPrefix,
       feed: this.feedName,
       bucket: this.bucket,
+      dataFormatConversion: this.formatConversion(schema),
+      rowColumns: schema ? rowColumnNames(schema) : undefined,
       synthError,
     });
     this.deliveryStream = delivery.deliveryStream;
-    this.dataOutputPrefix = delivery.dataOutputPrefix;
-    this.dataRoot = fixedFolder(delivery.dataOutputPrefix);
-    if (!this.dataRoot) {
-      synthError(`dataOutputPrefix '${delivery.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
+    if (this.table) {
+      acknowledgeFindings(delivery.deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
+        'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
+        + 'it reads schema versions only. Its table reads (glue:GetTable*) are on the feed\'s own catalog, database and table.');
     }
-    claims.claimPrefix(this.bucket, this.dataRoot, this.node.path, synthError);
     // Incremental cursors, checkpoints and the run lease, per feed and partition.
     this.stateTable = feedStateTable(this, pick(props, 'existingStateTable', 'encryptionKey'));
 
@@ -222,6 +263,7 @@ export class ApiToFirehoseIngestion extends Construct {
       noRecordsPeriods: props.noRecordsAlarmPeriods ?? 3,
       freshnessThreshold: Duration.seconds(900),
       topic: props.alarmTopic,
+      schemaDrift: props.schemaDriftAlarmEnabled,
     }).alarms;
     if (props.dashboardEnabled) {
       this.dashboard = new FeedDashboard(this, 'Dashboard', {
@@ -231,6 +273,7 @@ export class ApiToFirehoseIngestion extends Construct {
         deliveryStream: this.deliveryStream,
         alarms: this.alarms,
         pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
+        schema: schema !== undefined,
       }).dashboard;
     }
   }
@@ -238,6 +281,14 @@ export class ApiToFirehoseIngestion extends Construct {
   /** Records the poller delivered to Firehose (sum over 5 minutes by default). */
   public metricRecordsDelivered(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return feedMetric(this.feedName, RUN_METRICS.recordsDelivered, 'Sum').with(props);
+  }
+
+  /**
+   * Fields not in the spec's schema plus values of the wrong type, in the records the poller
+   * fetched (sum over 5 minutes by default). Only a spec with a schema publishes it.
+   */
+  public metricSchemaDrift(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return feedMetric(this.feedName, RUN_METRICS.schemaDrift, 'Sum').with(props);
   }
 
   /** Records the poller sent to the dead-letter queue (sum over 5 minutes by default). */
@@ -265,9 +316,66 @@ export class ApiToFirehoseIngestion extends Construct {
     return grant;
   }
 
+  /**
+   * Lets a principal query the feed's table with Athena: read the table's Glue metadata, the
+   * feed's data (`grantReadData`) and run queries in an Athena workgroup. The workgroup's query
+   * results location is the principal's own to grant. Only with `Format.parquet()`.
+   *
+   * @param grantee who queries
+   * @param workGroup the Athena workgroup the queries run in (default 'primary')
+   */
+  public grantQuery(grantee: iam.IGrantable, workGroup: string = 'primary'): iam.Grant {
+    const table = this.table;
+    if (!table || !this.database) {
+      this.synthError('grantQuery needs a table to query: set format: Format.parquet() (and a schema in the spec)');
+    }
+    const stack = Stack.of(this);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
+      resourceArns: [this.database.catalog.catalogArn, this.database.databaseArn, table.tableArn],
+    }).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+      resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroup })],
+    })).combine(this.grantReadData(grantee));
+  }
+
   /** Throws an error that names this construct, with `message` saying what to change. */
   private synthError(message: string): never {
     throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
+  }
+
+  /**
+   * What `format` needs of the stream: nothing for JSON lines; for Parquet, the feed's Glue table
+   * (created here, from the spec's schema) and the conversion that reads it.
+   */
+  private formatConversion(schema: RecordSchemaSpec | undefined): firehose.DataFormatConversionProps | undefined {
+    const parquet = this.format._parquet;
+    if (this.format.kind !== FormatKind.PARQUET || !parquet) return undefined;
+    if (!schema) {
+      this.synthError('Format.parquet() needs the spec\'s schema, which gives the table its columns: add one with RecordSchema.of() '
+        + '(or "schema" in a JSON spec); "api-ingest infer-schema SPEC --write" proposes one from the API\'s records');
+    }
+    const { database, table } = createFeedTable(this, {
+      feed: this.feedName,
+      schema,
+      bucket: this.bucket,
+      dataRoot: this.dataRoot,
+      dataOutputPrefix: this.dataOutputPrefix,
+      options: parquet,
+      synthError: this.synthError.bind(this),
+    });
+    (this as { database?: glue.IDatabase }).database = database;
+    (this as { table?: glue.ITable }).table = table;
+
+    return {
+      schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(table.node.defaultChild as glue.CfnTable),
+      // The poller writes timestamps as ISO 8601 UTC (yyyy-MM-ddTHH:mm:ss.SSSZ), which the OpenX
+      // JSON SerDe parses; its column names are already lowercase.
+      inputFormat: firehose.InputFormat.OPENX_JSON,
+      outputFormat: new firehose.ParquetOutputFormat({ compression: parquet.compression ?? firehose.ParquetCompression.SNAPPY }),
+    };
   }
 
   /** The poller function, its environment (the poller contract), its grants and their reasons. */
@@ -412,6 +520,9 @@ function checkMonitoringProps(props: ApiToFirehoseIngestionProps, synthError: Sy
   }
   if (props.alarmsEnabled === false && props.noRecordsAlarmPeriods !== undefined) {
     synthError('noRecordsAlarmPeriods is set but alarmsEnabled is false; remove noRecordsAlarmPeriods, or enable the alarms');
+  }
+  if (props.alarmsEnabled === false && props.schemaDriftAlarmEnabled) {
+    synthError('schemaDriftAlarmEnabled is true but alarmsEnabled is false; remove schemaDriftAlarmEnabled, or enable the alarms');
   }
 }
 

@@ -18,6 +18,8 @@ export interface FeedAlarmsProps {
   readonly noRecordsPeriods: number;
   readonly freshnessThreshold: Duration;
   readonly topic?: sns.ITopic;
+  /** Alarm when records do not fit the spec's schema (fields not in it, values of the wrong type). */
+  readonly schemaDrift?: boolean;
 }
 
 /**
@@ -81,5 +83,16 @@ export class FeedAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    if (props.schemaDrift) {
+      add('SchemaDrift', {
+        alarmDescription: `${feed}: records do not fit the schema (fields not in it, or values of the wrong type); `
+          + 'the run log names them: add them to the schema (api-ingest infer-schema proposes one)',
+        metric: feedMetric(feed, RUN_METRICS.schemaDrift, 'Sum', Duration.minutes(5)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
   }
 }

@@ -16,6 +16,8 @@ export interface FeedDashboardProps {
   readonly alarms: cloudwatch.IAlarm[];
   /** The poller's memory, for its cost per GB-second. */
   readonly pollerMemoryMb: number;
+  /** The spec has a schema: show what of the records did not fit it. */
+  readonly schema?: boolean;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface FeedDashboardProps {
  *
  *   [ alarm status                                                  ]
  *   [ records fetched / delivered / dead-lettered ] [ pages, retries ] [ cursor lag ]
+ *   [ schema drift, records rejected by the contract (a spec with a schema)        ]
  *   [ poller invocations, errors, throttles ] [ poller duration p50/max ] [ DLQ visible ]
  *   [ Firehose incoming records, bytes ] [ delivered to S3 ] [ freshness, throttled ]
  *   [ estimated cost per day: Firehose (billed bytes), Lambda (GB-seconds, requests)  ]
@@ -62,6 +65,12 @@ export class FeedDashboard extends Construct {
             width: 6,
           }),
         ],
+        ...(props.schema ? [[new cloudwatch.GraphWidget({
+          title: 'Schema drift (fields not in the schema, values of the wrong type) and records the contract rejected',
+          left: [feedSum(RUN_METRICS.schemaDrift, 'drift'), feedSum(RUN_METRICS.schemaRejectedRecords, 'rejected')],
+          width: 24,
+          height: 4,
+        })]] : []),
         [
           new cloudwatch.GraphWidget({
             title: 'Poller',

@@ -4,7 +4,7 @@
  * resources), and publishes the metrics the template's alarms and dashboard read, under the
  * namespace the template sets.
  */
-import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Incremental, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Incremental, Records, RecordSchema } from '../../src';
 import { METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../../src/feed-spec/poller-contract';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -32,7 +32,10 @@ describe('the poller contract', () => {
   });
   afterAll(() => api.close());
 
-  test('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read', async () => {
+  test.each([
+    ['envelopes', false],
+    ['rows of a schema, with the drift alarm', true],
+  ])('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read (%s)', async (_name, typed) => {
     const stack = testStack();
     new ApiToFirehoseIngestion(stack, 'Prices', {
       feedName: 'prices',
@@ -43,9 +46,11 @@ describe('the poller contract', () => {
         records: Records.at('data'),
         incremental: Incremental.datetime({ recordPath: 'at', start: '2026-11-01T00:00:00Z' }),
         limits: { allowPrivateAddresses: true },
+        schema: typed ? RecordSchema.of({ exchange: Column.string(), price: Column.number(), at: Column.timestamp() }) : undefined,
       }),
       dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
       dashboardEnabled: true,
+      schemaDriftAlarmEnabled: typed || undefined,
     });
     const template = templateOf(stack).toJSON();
     const resources = template.Resources as Record<string, any>;
@@ -79,6 +84,7 @@ describe('the poller contract', () => {
     const dashboard = JSON.stringify(Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     for (const match of dashboard.matchAll(new RegExp(`\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))) read.add(match[1]);
     expect(read.size).toBeGreaterThanOrEqual(5);
+    if (typed) expect([...read]).toEqual(expect.arrayContaining([RUN_METRICS.schemaDrift, RUN_METRICS.schemaRejectedRecords]));
     for (const name of read) expect(published).toContain(name);
     // And the poller publishes nothing outside the contract.
     for (const name of published) expect(Object.values(RUN_METRICS)).toContain(name);

@@ -4,13 +4,15 @@
  */
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
-import { ApiSource, ApiToFirehoseIngestion, DynamicPartitioning, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat } from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
 export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -22,6 +24,26 @@ export interface Configuration {
 
 function pricesSource(): ApiSource {
   return ApiSource.http({ url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes') });
+}
+
+/** The prices feed with a schema: every column type, for the typed formats. */
+export function typedPricesSource(contract = SchemaContract.EVOLVE): ApiSource {
+  return ApiSource.http({
+    url: 'https://api.example-prices.com/v2/quotes',
+    records: Records.at('quotes'),
+    schema: RecordSchema.of({
+      symbol: Column.string(),
+      exchange: Column.string(),
+      price: Column.number(),
+      volume: Column.integer(),
+      halted: Column.boolean(),
+      quoted_at: Column.timestamp({ format: TimestampFormat.UNIX_MS, path: 'ts' }),
+      trade_date: Column.date(),
+      venue: Column.struct({ mic: Column.string(), open: Column.boolean() }),
+      tags: Column.array(Column.string()),
+      raw_flags: Column.json({ path: 'flags' }),
+    }, { contract }),
+  });
 }
 
 /** A customer-managed key as a security team would create it (rotation on). */
@@ -58,6 +80,31 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
       bufferingInterval: Duration.seconds(120),
       bufferingSize: Size.mebibytes(128),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'Parquet with a Glue table': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      format: Format.parquet(),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'Parquet in a shared database, dynamic partitioning, a customer-managed key': (app) => {
+    const stack = testStack(app);
+    const database = new glue.Database(stack, 'Lake', { databaseName: 'market_data' });
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(SchemaContract.FREEZE),
+      format: Format.parquet({ database, tableName: 'quotes', compression: ParquetCompression.GZIP }),
+      dynamicPartitioning: DynamicPartitioning.byRecordFields({ market: 'exchange' }),
+      bufferingInterval: Duration.seconds(120),
+      bufferingSize: Size.mebibytes(128),
+      encryptionKey: customerKey(stack),
     });
     return { stack, feeds: [feed] };
   },

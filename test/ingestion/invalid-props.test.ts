@@ -79,6 +79,10 @@ const CASES: Array<[string, (stack: Stack) => Partial<ApiToFirehoseIngestionProp
   // alarms
   ['noRecordsAlarmPeriods with alarms off', () => ({ alarmsEnabled: false, noRecordsAlarmPeriods: 6 }),
     /noRecordsAlarmPeriods is set but alarmsEnabled is false/],
+  ['the schema drift alarm without a schema', () => ({ schemaDriftAlarmEnabled: true }),
+    /schemaDriftAlarmEnabled needs a schema in the spec to measure drift against/],
+  ['the schema drift alarm with alarms off', () => ({ schemaDriftAlarmEnabled: true, alarmsEnabled: false }),
+    /schemaDriftAlarmEnabled is true but alarmsEnabled is false/],
   ['noRecordsAlarmPeriods out of range', () => ({ noRecordsAlarmPeriods: 0 }), /noRecordsAlarmPeriods must be a whole number from 1 to 24 \(got 0\)/],
 ];
 

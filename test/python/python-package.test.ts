@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { buildLakehouseApp, LAKEHOUSE_STACK_NAME } from '../../examples/lakehouse/app';
 import { buildPlatformApp, PLATFORM_STACK_NAME } from '../../examples/platform/app';
 import { buildWeatherApp, WEATHER_STACK_NAME } from '../../examples/weather/app';
 import { PROJECT_ROOT } from '../setup/moto-server';
@@ -116,6 +117,16 @@ describe('Python package', () => {
       'AWS::KMS::Key': 1,
     });
     expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
+  }, 600_000);
+
+  test('the lakehouse example (schema, Parquet, a Glue table in a shared database, grantQuery) synthesizes the same template from Python as from TypeScript', () => {
+    const pythonTemplate = synthPython('lakehouse.py', LAKEHOUSE_STACK_NAME);
+    const { app } = buildLakehouseApp(path.join(work, 'cdk.out.lakehouse-ts'));
+    const tsTemplate = app.synth().getStackByName(LAKEHOUSE_STACK_NAME).template;
+    const comparable = (template: any) => JSON.parse(JSON.stringify(template.Resources, (key, value) =>
+      key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
+    expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
+    expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 1, 'AWS::Glue::Table': 1 });
   }, 600_000);
 
   test('mistakes read as well in Python: the message first, in the user\'s terms; JSON specs and struct dicts work as documented', () => {

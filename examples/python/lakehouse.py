@@ -1,0 +1,64 @@
+"""A typed feed for Athena in Python: the same app as examples/lakehouse/app.ts.
+
+Quotes with a schema, delivered by Firehose as Parquet into a Glue table (partition projection,
+no crawler) in the lake's shared database, and analysts allowed to query it.
+
+    pip install cdk-api-ingestion aws-cdk-lib
+    cdk synth --app "python examples/python/lakehouse.py"
+"""
+import os
+
+import aws_cdk as cdk
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
+from cdk_api_ingestion import (
+    ApiSource,
+    ApiToFirehoseIngestion,
+    Column,
+    Format,
+    Records,
+    RecordSchema,
+    SchemaContract,
+    TimestampFormat,
+)
+
+app = cdk.App(outdir=os.environ.get("CDK_OUTDIR"))
+stack = cdk.Stack(app, "LakehouseIngestion", env=cdk.Environment(account="123456789012", region="us-east-1"))
+market_data = glue.Database(stack, "MarketData", database_name="market_data")
+
+quotes = ApiToFirehoseIngestion(
+    stack,
+    "Quotes",
+    feed_name="quotes",
+    source=ApiSource.http(
+        url="https://api.example-prices.com/v2/quotes",
+        records=Records.at("quotes"),
+        # `api-ingest infer-schema SPEC --write` proposes this from a few pages of the API.
+        schema=RecordSchema.of(
+            {
+                "symbol": Column.string(),
+                "price": Column.number(),
+                "volume": Column.integer(),
+                "quoted_at": Column.timestamp(path="ts", format=TimestampFormat.UNIX_MS),
+                "venue": Column.struct({"mic": Column.string(), "open": Column.boolean()}),
+                "tags": Column.array(Column.string()),
+            },
+            contract=SchemaContract.EVOLVE,
+        ),
+    ),
+    format=Format.parquet(database=market_data, compression=firehose.ParquetCompression.GZIP),
+)
+
+# Analysts query the quotes table with Athena, and read nothing else in the lake.
+analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")
+quotes.grant_query(analysts)
+# A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
+cdk.Validations.of(analysts).acknowledge(
+    cdk.Acknowledgment(
+        id=f"AwsSolutions-IAM5[Resource::<{stack.get_logical_id(quotes.bucket.node.default_child)}.Arn>/feed=quotes/*]",
+        reason="Analysts read every object of the quotes feed, which is what the folder grant is for.",
+    )
+)
+
+app.synth()

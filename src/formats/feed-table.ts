@@ -1,0 +1,141 @@
+/**
+ * The feed's Glue table for `Format.parquet()`: its columns from the spec's schema (after the
+ * envelope's), its partition keys and partition projection from the S3 prefix Firehose writes,
+ * so Athena finds every object without a crawler or `MSCK REPAIR`.
+ */
+import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { ParquetFormatOptions } from './format';
+import { COLUMN_NAME, ColumnSpec, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../feed-spec/record-schema';
+
+/** The first year the `year` partition projects; objects are keyed by delivery time, never earlier. */
+const FIRST_YEAR = 2024;
+const LAST_YEAR = 2099;
+
+/** The Glue (Hive) type of a column of the schema; the local Parquet writer uses the same mapping. */
+export function glueType(column: ColumnSpec): glue.Type {
+  switch (column.type) {
+    case 'string':
+    case 'json':
+      return glue.Schema.STRING;
+    case 'integer':
+      return glue.Schema.BIG_INT;
+    case 'number':
+      return glue.Schema.DOUBLE;
+    case 'boolean':
+      return glue.Schema.BOOLEAN;
+    case 'timestamp':
+      return glue.Schema.TIMESTAMP;
+    case 'date':
+      return glue.Schema.DATE;
+    case 'struct':
+      return glue.Schema.struct(Object.entries(column.fields ?? {}).map(([name, field]) => ({ name, type: glueType(field) })));
+    case 'array':
+      return glue.Schema.array(glueType(column.items!));
+  }
+}
+
+/** The table's columns: the envelope's, the schema's, and `extra_fields` under `evolve`. */
+export function tableColumns(schema: RecordSchemaSpec): glue.Column[] {
+  return [
+    ...ENVELOPE_COLUMNS.map(([name, type]) => ({ name, type: glueType({ type }) })),
+    ...Object.entries(schema.columns).map(([name, column]) => ({ name, type: glueType(column) })),
+    ...(schema.contract === 'evolve' ? [{ name: EXTRA_FIELDS_COLUMN, type: glue.Schema.STRING }] : []),
+  ];
+}
+
+/** How a `NAME=EXPRESSION/` folder of the prefix is projected. */
+const TIME_FOLDERS: Record<string, { min: number; max: number; digits?: number }> = {
+  '!{timestamp:yyyy}': { min: FIRST_YEAR, max: LAST_YEAR },
+  '!{timestamp:MM}': { min: 1, max: 12, digits: 2 },
+  '!{timestamp:dd}': { min: 1, max: 31, digits: 2 },
+  '!{timestamp:HH}': { min: 0, max: 23, digits: 2 },
+};
+
+export interface PrefixPartitions {
+  readonly keys: glue.Column[];
+  readonly projection: glue.PartitionProjection;
+  /** `storage.location.template`: the prefix with `${key}` for each expression. */
+  readonly locationTemplate: string;
+}
+
+/**
+ * The partition keys of a prefix such as `feed=x/country=!{partitionKeyFromQuery:country}/year=!{timestamp:yyyy}/…`:
+ * each folder after the fixed ones must be `NAME=EXPRESSION`, where the expression is a
+ * `!{timestamp:yyyy|MM|dd|HH}` or a dynamic partition key.
+ */
+export function prefixPartitions(bucketName: string, prefix: string, synthError: (message: string) => never): PrefixPartitions {
+  const keys: glue.Column[] = [];
+  const projection: glue.PartitionProjection = {};
+  const template = prefix.split('/').map((folder) => {
+    if (!folder.includes('!{')) return folder;
+    const match = /^([a-z_][a-z0-9_]*)=(!\{[^}]+\})$/.exec(folder);
+    const time = match ? TIME_FOLDERS[match[2]] : undefined;
+    const dynamicKey = match ? /^!\{partitionKeyFromQuery:([^}]+)\}$/.exec(match[2])?.[1] : undefined;
+    if (!match || (!time && !dynamicKey)) {
+      synthError('Format.parquet() projects the table\'s partitions from dataOutputPrefix, whose folders must each be NAME=EXPRESSION with '
+        + 'NAME in lowercase and EXPRESSION one of !{timestamp:yyyy}, !{timestamp:MM}, !{timestamp:dd}, !{timestamp:HH} or !{partitionKeyFromQuery:KEY}; '
+        + `'${folder}' is not. Use the default prefix, or such folders`);
+    }
+    const name = match[1];
+    if (time) {
+      keys.push({ name, type: glue.Schema.INTEGER });
+      projection[name] = glue.PartitionProjectionConfiguration.integer(time);
+    } else {
+      keys.push({ name, type: glue.Schema.STRING });
+      // Athena needs the value in the query (WHERE name = '…'): the values are the records'.
+      projection[name] = glue.PartitionProjectionConfiguration.injected();
+    }
+    return `${name}=\${${name}}`;
+  });
+  return { keys, projection, locationTemplate: `s3://${bucketName}/${template.join('/')}` };
+}
+
+export interface FeedTableProps {
+  readonly feed: string;
+  readonly schema: RecordSchemaSpec;
+  readonly bucket: s3.IBucket;
+  /** The fixed folder of the feed's data, the table's location. */
+  readonly dataRoot: string;
+  readonly dataOutputPrefix: string;
+  readonly options: ParquetFormatOptions;
+  readonly synthError: (message: string) => never;
+}
+
+export interface FeedTable {
+  readonly database: glue.IDatabase;
+  readonly table: glue.S3Table;
+}
+
+/** Creates the feed's database (unless given) and table in `scope` (ids `Database` and `Table`). */
+export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTable {
+  const tableName = props.options.tableName ?? props.feed.replace(/-/g, '_');
+  if (!COLUMN_NAME.test(tableName)) {
+    props.synthError(`Format.parquet() tableName '${tableName}' is not a name Athena accepts unquoted: lowercase letters, digits and '_', starting with a letter or '_'`);
+  }
+  const partitions = prefixPartitions(props.bucket.bucketName, props.dataOutputPrefix, props.synthError);
+  const columns = tableColumns(props.schema);
+  for (const key of partitions.keys) {
+    if (columns.some((column) => column.name === key.name)) {
+      props.synthError(`the partition key '${key.name}' of dataOutputPrefix is also a column of the table, and Glue needs distinct names: `
+        + `rename the key (DynamicPartitioning.byRecordFields({ ${key.name}_key: ... }) and its folder), or the column`);
+    }
+  }
+  const database = props.options.database ?? new glue.Database(scope, 'Database', {
+    description: `Tables of the cdk-api-ingestion feed ${props.feed}`,
+  });
+  const table = new glue.S3Table(scope, 'Table', {
+    database,
+    tableName,
+    description: `Rows of the cdk-api-ingestion feed ${props.feed}, delivered by Firehose as Parquet`,
+    columns,
+    partitionKeys: partitions.keys,
+    partitionProjection: partitions.projection,
+    parameters: { 'storage.location.template': partitions.locationTemplate },
+    dataFormat: glue.DataFormat.PARQUET,
+    storage: glue.S3TableStorage.fromBucket(props.bucket),
+    s3Prefix: props.dataRoot,
+  });
+  return { database, table };
+}

@@ -1,0 +1,31 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { buildLakehouseApp } from '../../examples/lakehouse/app';
+import { cfnLint, templateOf } from '../helpers/synth';
+
+describe('the lakehouse example (README "Typed tables")', () => {
+  test('cdk-nag AwsSolutions and Serverless packs report no unacknowledged findings', () => {
+    const { app } = buildLakehouseApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('cfn-lint reports no errors or warnings', () => {
+    const { stack } = buildLakehouseApp();
+    expect(cfnLint(templateOf(stack).toJSON())).toBe('');
+  });
+
+  test('the table is in the shared database, and analysts may query it and read only its folder', () => {
+    const { stack } = buildLakehouseApp();
+    const template = templateOf(stack);
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    const table = Object.values<any>(template.findResources('AWS::Glue::Table'))[0];
+    expect(table.Properties.TableInput.Name).toBe('quotes');
+    const analysts = Object.values<any>(template.findResources('AWS::IAM::Policy'))
+      .find((p) => JSON.stringify(p.Properties.Roles) === '["data-analysts"]');
+    const document = JSON.stringify(analysts.Properties.PolicyDocument);
+    expect(document).toContain('glue:GetPartitions');
+    expect(document).toContain('workgroup/primary');
+    expect(document).toContain('/feed=quotes/*');
+  });
+});
