@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
+import { mayHoldLargeIntegers, parseExact } from './exact-json';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
@@ -433,7 +434,8 @@ class FeedRun {
       tracker?.observe(record);
       const json = texts?.[index]
         ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : JSON.stringify(record));
-      const row = projector.project(record);
+      // A record with an integer beyond 2^53 is read again from its text, so that it stays exact.
+      const row = projector.project(mayHoldLargeIntegers(json) ? parseExact(json) : record);
       this.countDrift(row.drift);
       if (row.rejected) {
         rejected.push(envelopes.line(record, json));

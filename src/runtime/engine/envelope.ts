@@ -12,6 +12,7 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { stringifyExact } from './exact-json';
 import type { EncodableLine } from '../ports/record-sink';
 
 export interface RecordEnvelope {
@@ -181,7 +182,7 @@ export class RowLineWriter {
 
   /** The row's line: `json` is the record's text as the API sent it (for its id), `columns` its projection. */
   public line(json: string, columns: Record<string, unknown>): string {
-    const body = JSON.stringify(columns);
+    const body = stringifyExact(columns);
     return `${this.feedField}${this.envelopes.recordId(json)}"${this.head}${body.slice(1)}\n`;
   }
 }

@@ -12,6 +12,7 @@
  * Missing fields and nulls are not drift: every column is nullable.
  */
 import { ColumnSpec, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../../feed-spec/record-schema';
+import { EXACT_INTEGERS, stringifyExact } from '../engine/exact-json';
 
 /** What one record's projection found: drift paths, in the record's terms (`meta.score`). */
 export interface RowDrift {
@@ -22,7 +23,10 @@ export interface RowDrift {
 }
 
 export interface ProjectedRow {
-  /** Column → value, in the schema's order: JSON values, timestamps as ISO 8601 UTC text, dates as `YYYY-MM-DD`, `json` columns as JSON text. */
+  /**
+   * Column → value, in the schema's order: JSON values (integers beyond 2^53 as `bigint`, see
+   * exact-json.ts), timestamps as ISO 8601 UTC text, dates as `YYYY-MM-DD`, `json` columns as JSON text.
+   */
   readonly columns: Record<string, unknown>;
   readonly drift: RowDrift;
   /** Set under `freeze` when the record has drift: why it is rejected. */
@@ -33,7 +37,10 @@ export interface ProjectedRow {
 const MISMATCH = Symbol('mismatch');
 type Converted = unknown | typeof MISMATCH;
 
-const INTEGER_TEXT = /^-?\d{1,16}$/;
+const INTEGER_TEXT = /^-?\d{1,19}$/;
+/** A Glue `bigint` (Parquet INT64). */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE_TEXT = /^(\d{4})-(\d{2})-(\d{2})/;
 /** ISO 8601 with a time (what `infer-schema` calls a timestamp); without an offset it is read as UTC. */
@@ -44,6 +51,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `number ${value}`;
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
@@ -72,6 +80,14 @@ function toDate(value: unknown): Converted {
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   // 2026-02-30 rolls over to March: not a date.
   return date.getUTCDate() === Number(match[3]) && date.getUTCMonth() === Number(match[2]) - 1 ? match[0] : MISMATCH;
+}
+
+/** An integer written as text: a number when a double holds it, else a bigint where the runtime keeps it exact. */
+function integerOfText(text: string): Converted {
+  const number = Number(text);
+  if (Number.isSafeInteger(number)) return number;
+  const big = BigInt(text);
+  return EXACT_INTEGERS && big >= INT64_MIN && big <= INT64_MAX ? big : MISMATCH;
 }
 
 /** Reads a dotted path (`meta.updated_at`) inside a record. */
@@ -114,13 +130,16 @@ class Projection {
   private convertPresent(value: unknown, column: ColumnSpec, at: string): Converted {
     switch (column.type) {
       case 'string':
-        // Numbers and booleans read as text lose nothing.
-        return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : MISMATCH;
+        // Numbers and booleans read as text lose nothing (a bigint is the number's exact digits).
+        if (typeof value === 'number') return Number.isSafeInteger(value) || !Number.isInteger(value) ? String(value) : MISMATCH;
+        return typeof value === 'string' ? value : typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : MISMATCH;
       case 'integer':
         if (typeof value === 'number') return Number.isSafeInteger(value) ? value : MISMATCH;
-        return typeof value === 'string' && INTEGER_TEXT.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : MISMATCH;
+        if (typeof value === 'bigint') return value >= INT64_MIN && value <= INT64_MAX ? value : MISMATCH;
+        return typeof value === 'string' && INTEGER_TEXT.test(value) ? integerOfText(value) : MISMATCH;
       case 'number':
         if (typeof value === 'number') return value;
+        if (typeof value === 'bigint') return Number(value);
         return typeof value === 'string' && NUMBER_TEXT.test(value) ? Number(value) : MISMATCH;
       case 'boolean':
         if (typeof value === 'boolean') return value;
@@ -130,7 +149,7 @@ class Projection {
       case 'date':
         return toDate(value);
       case 'json':
-        return JSON.stringify(value);
+        return stringifyExact(value);
       case 'struct':
         return isPlainObject(value) ? this.struct(value, column.fields ?? {}, at) : MISMATCH;
       case 'array':
@@ -187,7 +206,7 @@ export class RowProjector {
       case 'discardColumns':
         return { columns, drift };
       default:
-        columns[EXTRA_FIELDS_COLUMN] = drifted ? JSON.stringify(projection.extra) : null;
+        columns[EXTRA_FIELDS_COLUMN] = drifted ? stringifyExact(projection.extra) : null;
         return { columns, drift };
     }
   }

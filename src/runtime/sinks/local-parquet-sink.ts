@@ -15,6 +15,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parquetSchema, ParquetColumn, rowColumns, writerValue } from './parquet-schema';
 import { feedFolder, timeFolders } from '../../feed-spec/poller-contract';
 import type { RecordSchemaSpec } from '../../feed-spec/record-schema';
+import { parseExact } from '../engine/exact-json';
 import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
 
 export interface LocalParquetSinkOptions {
@@ -42,7 +43,8 @@ export class LocalParquetSink implements RecordSink {
 
   public write(line: SinkLine): void {
     const text = line.toString();
-    this.rows.push(JSON.parse(text));
+    // Integers beyond 2^53 stay exact (bigint) for INT64 columns.
+    this.rows.push(parseExact(text) as Record<string, unknown>);
     this.lines += 1;
     this.bytes += Buffer.byteLength(text);
     if (this.rows.length >= (this.options.maxRowsPerFile ?? 100_000)) this.writeFile();

@@ -50,7 +50,9 @@ def main() -> None:
     columns = [{"name": f.name, "type": hive_type(f.type)} for f in files.schema]
     partitions = [{"name": f.name, "type": hive_type(f.type)} for f in table.schema if f.name not in files.schema.names]
     rows = sorted((plain(r) for r in table.to_pylist()), key=lambda r: r["record_id"])
-    json.dump({"columns": columns, "partitions": partitions, "rows": rows}, sys.stdout)
+    # Python ints are exact; JSON readers in other languages may not be: volumes also as text.
+    volumes = [str(r["volume"]) for r in rows]
+    json.dump({"columns": columns, "partitions": partitions, "rows": rows, "volumes": volumes}, sys.stdout)
 
 
 main()

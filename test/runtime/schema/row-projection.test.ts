@@ -1,5 +1,6 @@
 import { parseFeedSpec } from '../../../src/feed-spec/feed-spec';
 import type { RecordSchemaSpec } from '../../../src/feed-spec/record-schema';
+import { EXACT_INTEGERS, parseExact, stringifyExact } from '../../../src/runtime/engine/exact-json';
 import { RowProjector } from '../../../src/runtime/schema/row-projection';
 
 function schema(columns: RecordSchemaSpec['columns'], contract: RecordSchemaSpec['contract'] = 'evolve'): RecordSchemaSpec {
@@ -66,7 +67,7 @@ describe('RowProjector: values become their column type', () => {
 
   test.each([
     ['id', 1.5, 'id: expected integer, got number 1.5'],
-    ['id', '9007199254740993', 'id: expected integer, got string "9007199254740993"'],
+    ['id', '99999999999999999999', 'id: expected integer, got string "99999999999999999999"'],
     ['price', 'n/a', 'price: expected number, got string "n/a"'],
     ['active', 1, 'active: expected boolean, got number 1'],
     ['seen', 'yesterday', 'seen: expected timestamp, got string "yesterday"'],
@@ -138,5 +139,35 @@ describe('the schema refuses column names every row already has', () => {
       records: { path: 'data' },
       schema: { columns: { [name]: { type: 'string' } } },
     } as any)).toThrow(`spec.schema.columns.${name}: "${name}" is a column every row already has (feed, record_id, fetched_at, source_url, partition, extra_fields); name the column otherwise and set "path": "${name}" to read the record's field`);
+  });
+});
+
+describe('integers beyond 2^53 (64-bit ids) stay exact in rows', () => {
+  // The poller's runtime (Node.js 24) passes a reviver each literal's text; the tests run on it (scripts/with-node24.sh).
+  test('this runtime keeps them exact', () => {
+    expect(EXACT_INTEGERS).toBe(true);
+  });
+
+  const projector = new RowProjector(schema({ id: { type: 'integer' }, id_text: { type: 'string', path: 'id' }, raw: { type: 'json', path: 'id' } }, 'discardColumns'));
+
+  test('an integer column holds the exact value, and the row writes it digit for digit', () => {
+    const record = parseExact('{"id": 1234567890123456789}');
+    const { columns, drift } = projector.project(record);
+    expect(drift.typeMismatches).toEqual([]);
+    expect(columns).toEqual({ id: 1234567890123456789n, id_text: '1234567890123456789', raw: '1234567890123456789' });
+    expect(stringifyExact(columns)).toBe('{"id":1234567890123456789,"id_text":"1234567890123456789","raw":"1234567890123456789"}');
+  });
+
+  test('integer text beyond 2^53 too; beyond 64 bits it is a mismatch, not a wrong number', () => {
+    expect(projector.project({ id: '-9223372036854775808' }).columns.id).toBe(-9223372036854775808n);
+    expect(projector.project(parseExact('{"id": 9223372036854775808}')).drift.typeMismatches).toEqual(['id: expected integer, got number 9223372036854775808']);
+  });
+
+  test('a rounded double is never written as if exact', () => {
+    // What JSON.parse alone would give: both columns refuse it rather than write wrong digits.
+    expect(projector.project({ id: 1234567890123456789 }).drift.typeMismatches).toEqual([
+      'id: expected integer, got number 1234567890123456800',
+      'id: expected string, got number 1234567890123456800',
+    ]);
   });
 });
