@@ -259,6 +259,11 @@ project.addTask('bench', {
 });
 project.package.setScript('bench', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench');
 project.addPackageIgnore('/bench/');
+project.addTask('bench:formats', {
+  description: 'Measure rows, Parquet and transforms beside JSON lines; write the formats section of docs/BENCHMARKS.md',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/formats.ts' }],
+});
+project.package.setScript('bench:formats', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench:formats');
 
 project.addPackageIgnore('/scripts/');
 // docs/ and examples/ ship (the README links to them); their local build output does not.

@@ -13,8 +13,8 @@ const rawJSON = (JSON as unknown as { rawJSON?: RawJson }).rawJSON;
 export const EXACT_INTEGERS = typeof rawJSON === 'function';
 
 const INTEGER_LITERAL = /^-?\d+$/;
-/** A run of 16 digits: the only way a JSON text can hold an integer beyond 2^53. */
-const LONG_DIGITS = /\d{16}/;
+/** A run of 16 digits is the only way a JSON text can hold an integer beyond 2^53. */
+const LONG_DIGIT_RUN = 16;
 
 function exactIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && INTEGER_LITERAL.test(context.source)) {
@@ -30,7 +30,18 @@ export function parseExact(text: string): unknown {
 
 /** Whether `parseExact(text)` could differ from `JSON.parse(text)`: a cheap test before the slower parse. */
 export function mayHoldLargeIntegers(text: string): boolean {
-  return EXACT_INTEGERS && LONG_DIGITS.test(text);
+  if (!EXACT_INTEGERS) return false;
+  // A loop over char codes: a fifth of what /\d{16}/ costs per record (docs/BENCHMARKS.md, typed output).
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      if (++run >= LONG_DIGIT_RUN) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
 }
 
 function writeBigInts(_key: string, value: unknown): unknown {
@@ -39,5 +50,11 @@ function writeBigInts(_key: string, value: unknown): unknown {
 
 /** `JSON.stringify`, writing `bigint` values as JSON numbers, digit for digit. */
 export function stringifyExact(value: unknown): string {
-  return JSON.stringify(value, writeBigInts);
+  // A replacer costs a call per value; only a value with a bigint (which JSON.stringify refuses) needs one.
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (!(err instanceof TypeError) || !EXACT_INTEGERS) throw err;
+    return JSON.stringify(value, writeBigInts);
+  }
 }

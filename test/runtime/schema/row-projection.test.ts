@@ -57,6 +57,17 @@ describe('RowProjector: values become their column type', () => {
     expect(Object.keys(columns)).toEqual(projector.columnNames);
   });
 
+  test.each([
+    ['2026-11-05T10:00:00Z', '2026-11-05T10:00:00.000Z'],
+    ['2026-11-05T10:00:00.123Z', '2026-11-05T10:00:00.123Z'],
+    ['2024-02-29T23:59:59Z', '2024-02-29T23:59:59.000Z'],
+    ['2026-11-30T10:00:00Z', '2026-11-30T10:00:00.000Z'],
+    ['2026-11-05T10:00:00.5Z', '2026-11-05T10:00:00.500Z'],
+    ['2026-11-05T10:00Z', '2026-11-05T10:00:00.000Z'],
+  ])('timestamp %s is written as %s', (text, iso) => {
+    expect(projector.project({ seen: text }).columns.seen).toBe(iso);
+  });
+
   test('missing fields and nulls are null, not drift', () => {
     const { columns, drift } = projector.project({ id: null, loc: { lat: null } });
     expect(drift).toEqual({ unknownFields: [], typeMismatches: [] });
@@ -73,6 +84,8 @@ describe('RowProjector: values become their column type', () => {
     ['seen', 'yesterday', 'seen: expected timestamp, got string "yesterday"'],
     ['seen_s', 'soon', 'seen_s: expected timestamp (unix), got string "soon"'],
     ['day', '2026-02-30', 'day: expected date, got string "2026-02-30"'],
+    ['seen', '2026-02-29T00:00:00Z', 'seen: expected timestamp, got string "2026-02-29T00:00:00Z"'],
+    ['seen', '2026-04-31T10:00:00.000Z', 'seen: expected timestamp, got string "2026-04-31T10:00:00.000Z"'],
     ['name', { first: 'a' }, 'name: expected string, got an object'],
     ['tags', 'a,b', 'tags: expected array, got string "a,b"'],
     ['loc', [1, 2], 'loc: expected struct, got an array'],
