@@ -76,11 +76,17 @@ function twoDigits(text: string, at: number): number {
  */
 function utcFastPath(value: string): Converted | undefined {
   const millis = value.length === 24;
-  if (!(value.length === 20 || millis) || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':'
-    || value[value.length - 1] !== 'Z' || (millis && value[19] !== '.')) return undefined;
-  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
-  const [month, day, hour, minute, second] = [twoDigits(value, 5), twoDigits(value, 8), twoDigits(value, 11), twoDigits(value, 14), twoDigits(value, 17)];
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (!(value.length === 20 || millis) || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T'
+    || value[13] !== ':' || value[16] !== ':' || value[value.length - 1] !== 'Z' || (millis && value[19] !== '.')) return undefined;
+  const century = twoDigits(value, 0);
+  const year = twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const hour = twoDigits(value, 11);
+  const minute = twoDigits(value, 14);
+  const second = twoDigits(value, 17);
+  if (century < 0 || year < 0 || month < 1 || month > 12 || day < 1 || day > 28) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   if (millis && (twoDigits(value, 20) < 0 || twoDigits(value, 21) < 0)) return undefined;
   return millis ? value : `${value.slice(0, 19)}.000Z`;
 }
