@@ -35,7 +35,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // The spec schema is validated at synth time by the construct itself, so its validator ships
   // inside the jsii package (Python users get it through the jsii runtime).
-  bundledDeps: ['zod@^4.1.0'],
+  // jsonata compiles the spec's transform at synth, with the same library the poller runs it with.
+  bundledDeps: ['zod@^4.1.0', 'jsonata@^2.2.2'],
   devDeps: [
     'cdk-nag@^3.0.2',
     'ajv@^8.17.0',

@@ -12,7 +12,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 // In your own app: import { ... } from 'cdk-api-ingestion';
-import { ApiSource, ApiToFirehoseIngestion, Column, Format, Records, RecordSchema, SchemaContract, TimestampFormat } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
 
 export const LAKEHOUSE_STACK_NAME = 'LakehouseIngestion';
 
@@ -26,6 +26,8 @@ export function buildLakehouseApp(outdir?: string): { app: App; stack: Stack } {
     source: ApiSource.http({
       url: 'https://api.example-prices.com/v2/quotes',
       records: Records.at('quotes'),
+      // Applied to each record first (JSONata): symbols in upper case, test listings left out.
+      transform: Transform.jsonata('test = true ? undefined : $merge([$, { "symbol": $uppercase(symbol) }])'),
       // `api-ingest infer-schema SPEC --write` proposes this from a few pages of the API.
       schema: RecordSchema.of({
         symbol: Column.string(),

@@ -21,6 +21,7 @@ from cdk_api_ingestion import (
     RecordSchema,
     SchemaContract,
     TimestampFormat,
+    Transform,
 )
 
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR"))
@@ -34,6 +35,8 @@ quotes = ApiToFirehoseIngestion(
     source=ApiSource.http(
         url="https://api.example-prices.com/v2/quotes",
         records=Records.at("quotes"),
+        # Applied to each record first (JSONata): symbols in upper case, test listings left out.
+        transform=Transform.jsonata('test = true ? undefined : $merge([$, { "symbol": $uppercase(symbol) }])'),
         # `api-ingest infer-schema SPEC --write` proposes this from a few pages of the API.
         schema=RecordSchema.of(
             {

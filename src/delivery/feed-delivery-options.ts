@@ -1,5 +1,6 @@
 import type { Duration, Size } from 'aws-cdk-lib';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { DynamicPartitioning } from './dynamic-partitioning';
 
 /**
@@ -56,4 +57,16 @@ export interface FeedDeliveryOptions {
    * @default - partitioned by feed and time only
    */
   readonly dynamicPartitioning?: DynamicPartitioning;
+
+  /**
+   * Your own Lambda function as a Firehose data processor, for transforms that need code (the
+   * spec's `transform` covers expressions). The poller packs up to 500 newline-terminated JSON
+   * lines into each Firehose record (to save Firehose's 5 KB rounding), so the function receives
+   * packed records: split them at newlines, or set dynamicPartitioning, which splits them before
+   * the function. Its output is what Firehose delivers (and converts, with `Format.parquet()`).
+   * The stream may invoke that function only.
+   *
+   * @default - no processor of yours
+   */
+  readonly processorFunction?: lambda.IFunction;
 }

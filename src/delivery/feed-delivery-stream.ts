@@ -118,15 +118,18 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     removalPolicy: RemovalPolicy.RETAIN,
   });
   skipCheckovChecks(deliveryLogGroup, [LOG_GROUP_ENCRYPTION]);
+  // In the order Firehose runs them: deaggregation, the user's processor, partition keys.
+  const userProcessor = props.processorFunction ? new firehose.LambdaFunctionProcessor(props.processorFunction) : undefined;
   const processors: firehose.IDataProcessor[] = partitioning ? [
     // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
     // partitioned on its own values.
     firehose.RecordDeAggregationProcessor.json(),
+    ...(userProcessor ? [userProcessor] : []),
     firehose.MetadataExtractionProcessor.jq16(partitioning._queriesFor(props.rowColumns, synthError)),
     // Deaggregated records lose their newline; put it back, so objects stay JSON lines (Parquet
     // conversion reads the JSON objects and needs none).
     ...(conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
-  ] : [];
+  ] : userProcessor ? [userProcessor] : [];
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     encryption: props.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
@@ -146,6 +149,10 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
       dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
     }),
   });
+  if (props.processorFunction) {
+    acknowledgeFindings(deliveryStream, [`AwsSolutions-IAM5[${nagResource(scope, `${props.processorFunction.functionArn}:*`)}]`],
+      'lambda:InvokeFunction on the processorFunction and its versions/aliases (function:NAME:*), granted by aws-cdk-lib\'s LambdaFunctionProcessor; no other function.');
+  }
   if (props.encryptionKey) {
     acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]'],
       'aws-cdk-lib grants Firehose kms:GenerateDataKey* and kms:ReEncrypt* on the stream\'s own key, to encrypt the records it buffers; no other key.');

@@ -9,6 +9,7 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { recordSchemaProblems, recordSchemaSchema } from './record-schema';
+import { recordTransformSchema, transformExpressionProblem } from './record-transform';
 import { templateProblems } from './template-checks';
 import { nearest } from './template-syntax';
 
@@ -262,6 +263,8 @@ export const feedSpecSchema = z.strictObject({
   partitions: z.optional(partitionsSchema),
   incremental: z.optional(incrementalSchema),
   limits: z.prefault(limitsSchema, {}),
+  /** A JSONata expression applied to each record first (see record-transform.ts). @default none: records as the API sent them */
+  transform: z.optional(recordTransformSchema),
   /** The columns the records become, for typed tables (see record-schema.ts). @default none: JSON lines */
   schema: z.optional(recordSchemaSchema),
 });
@@ -433,6 +436,8 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   problems.push(...jsonPathProblems(spec));
   problems.push(...templateProblems(spec));
   if (spec.schema) problems.push(...recordSchemaProblems(spec.schema));
+  const transformProblem = spec.transform && transformExpressionProblem(spec.transform.expression);
+  if (transformProblem) problems.push({ path: 'spec.transform.expression', message: transformProblem });
   return problems;
 }
 

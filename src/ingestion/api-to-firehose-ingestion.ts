@@ -234,7 +234,7 @@ export class ApiToFirehoseIngestion extends Construct {
       synthError('schemaDriftAlarmEnabled needs a schema in the spec to measure drift against: add one, or remove schemaDriftAlarmEnabled');
     }
     const delivery = createFeedDeliveryStream(this, {
-      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'encryptionKey'),
+      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'processorFunction', 'encryptionKey'),
       dataOutputPrefix: this.dataOutputPrefix,
       feed: this.feedName,
       bucket: this.bucket,

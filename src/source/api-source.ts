@@ -9,6 +9,7 @@ import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
 import type { RecordSchema } from './record-schema';
 import type { Records } from './records';
+import type { Transform } from './transform';
 import { specProblemsAtSynth } from './validate-at-synth';
 import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
 
@@ -153,6 +154,14 @@ export interface HttpSourceProps {
   readonly incremental?: Incremental;
 
   /**
+   * A per-record transform (JSONata) applied before the envelope or the schema: rename, drop,
+   * flatten, computed fields, filters.
+   *
+   * @default - records as the API sent them
+   */
+  readonly transform?: Transform;
+
+  /**
    * The columns the records become, for typed tables.
    *
    * @default - no schema: records are delivered as JSON lines
@@ -265,6 +274,7 @@ class HttpApiSource extends ApiSource {
       records: p.records._toSpec(),
       ...(p.partitions ? { partitions: p.partitions._toSpec() } : {}),
       ...(p.incremental ? { incremental: p.incremental._toSpec() } : {}),
+      ...(p.transform ? { transform: p.transform._toSpec() } : {}),
       ...(p.schema ? { schema: p.schema._toSpec() as FeedSpecInput['schema'] } : {}),
       ...(p.limits ? {
         limits: {

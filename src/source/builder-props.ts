@@ -62,6 +62,8 @@ export function builderPropOf(path: string, spec: FeedSpecInput): string | undef
     }
     case 'auth':
       return 'ApiSource.http({ auth })';
+    case 'transform':
+      return 'Transform.jsonata(expression)';
     case 'schema': {
       const column = /^columns\.([^.]+)/.exec(rest)?.[1];
       return column ? `RecordSchema.of({ ${column}: Column.* })` : 'RecordSchema.of(columns, { contract })';

@@ -5,3 +5,4 @@ export * from './pagination';
 export * from './partitions';
 export * from './records';
 export * from './record-schema';
+export * from './transform';

@@ -7,12 +7,13 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
-import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
 export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -105,6 +106,22 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       bufferingInterval: Duration.seconds(120),
       bufferingSize: Size.mebibytes(128),
       encryptionKey: customerKey(stack),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'a transform and a Firehose processor of your own': (app) => {
+    const stack = testStack(app);
+    // The team's own function (its compliance is its own stack's): Firehose may invoke it, nothing else.
+    const enrich = lambda.Function.fromFunctionArn(stack, 'Enrich', 'arn:aws:lambda:us-east-1:123456789012:function:enrich-quotes');
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: ApiSource.http({
+        url: 'https://api.example-prices.com/v2/quotes',
+        records: Records.at('quotes'),
+        transform: Transform.jsonata('{ "symbol": symbol, "price": price }'),
+      }),
+      processorFunction: enrich,
     });
     return { stack, feeds: [feed] };
   },

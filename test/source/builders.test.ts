@@ -5,7 +5,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
-  RecordSchema, SchemaContract, TimestampFormat,
+  RecordSchema, SchemaContract, TimestampFormat, Transform,
 } from '../../src';
 import { parseFeedSpec } from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
@@ -101,6 +101,18 @@ describe('RecordSchema', () => {
   test('a column name Athena refuses fails at synth, naming the builder call', () => {
     expect(() => specOf(() => http({ schema: RecordSchema.of({ userId: Column.string() }) })))
       .toThrow(/RecordSchema\.of\(\{ userId: Column\.\* \}\) at spec\.schema\.columns\.userId: "userId" is not a column name Glue and Athena accept/);
+  });
+});
+
+describe('Transform', () => {
+  test('a JSONata expression goes into the spec as written', () => {
+    const { written } = specOf(() => http({ transform: Transform.jsonata('{ "id": id, "author": user.login }') }));
+    expect(written.transform).toEqual({ expression: '{ "id": id, "author": user.login }' });
+  });
+
+  test('an expression that does not compile fails at synth, naming the builder call and where it breaks', () => {
+    expect(() => specOf(() => http({ transform: Transform.jsonata('{ "id": id, "author" user.login }') })))
+      .toThrow(/Transform\.jsonata\(expression\) at spec\.transform\.expression: is not a JSONata expression that compiles \(S0202 at character \d+: Expected ":", got "user"\)/);
   });
 });
 

@@ -11,13 +11,14 @@ import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
-import { mayHoldLargeIntegers, parseExact } from './exact-json';
+import { mayHoldLargeIntegers, parseExact, stringifyExact } from './exact-json';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
+import { RecordTransform } from './record-transform';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { DeadLetterWriter } from '../ports/dead-letters';
 import type { Logger } from '../ports/logger';
@@ -124,6 +125,8 @@ export interface RunSummary {
   readonly stoppedEarly?: string;
   /** With a schema: what did not fit it (see `SchemaDrift`). */
   readonly schemaDrift?: SchemaDrift;
+  /** With a transform: what it made of the records (see `TransformTally`). */
+  readonly transform?: TransformTally;
   readonly durationMs: number;
 }
 
@@ -141,7 +144,49 @@ export interface SchemaDrift {
   readonly examples: string[];
 }
 
+/** What a run's transform made of its records. */
+export interface TransformTally {
+  /** Records the transform ran on. */
+  readonly recordsIn: number;
+  /** Records it returned (an array result is several). */
+  readonly recordsOut: number;
+  /** Records it returned nothing for: filtered out on purpose. */
+  readonly recordsFiltered: number;
+  /** Records it failed on: dead-lettered with the error (counted in `recordsDeadLettered` too). */
+  readonly errors: number;
+}
+
 const DRIFT_EXAMPLES = 10;
+
+/** What the run could not write, grouped for the dead-letter queue: one message per kind and page. */
+interface RejectedBatch {
+  readonly kind: 'schema' | 'transform';
+  readonly lines: string[];
+  /** The first record's reason, and how many others had another. */
+  readonly reason: string;
+}
+
+class Rejections {
+  private readonly byKind = new Map<RejectedBatch['kind'], { lines: string[]; first: string; others: number }>();
+
+  public add(kind: RejectedBatch['kind'], line: string, reason: string): void {
+    const batch = this.byKind.get(kind);
+    if (!batch) {
+      this.byKind.set(kind, { lines: [line], first: reason, others: 0 });
+      return;
+    }
+    batch.lines.push(line);
+    if (reason !== batch.first) batch.others += 1;
+  }
+
+  public batches(): RejectedBatch[] {
+    return [...this.byKind].map(([kind, batch]) => ({
+      kind,
+      lines: batch.lines,
+      reason: batch.others > 0 ? `${batch.first} (and ${batch.others} more record(s) of this page for other reasons of this kind)` : batch.first,
+    }));
+  }
+}
 
 /**
  * In-run checkpoints: after about one PutRecordBatch worth of data, or this many pages, the
@@ -253,6 +298,11 @@ class FeedRun {
   /** With a schema: records become rows of its columns. */
   private readonly projector?: RowProjector;
   private readonly drift = { unknownFields: 0, typeMismatches: 0, recordsWithDrift: 0, recordsRejected: 0, examples: [] as string[] };
+  /** With a transform: the records it runs on. */
+  private readonly transform?: RecordTransform;
+  private readonly transformTally = { recordsOut: 0, recordsFiltered: 0, errors: 0 };
+  /** Records dead-lettered by the run itself (transform errors, the freeze contract), not by the sink. */
+  private recordsRejected = 0;
 
   constructor(
     private readonly spec: FeedSpec,
@@ -263,6 +313,7 @@ class FeedRun {
   ) {
     this.delivers = options.dryRun !== true;
     this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
+    this.transform = spec.transform ? new RecordTransform(spec.transform, spec.feed) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
     this.streamOptions = {
       template: { runTime },
@@ -306,7 +357,7 @@ class FeedRun {
     const failed = this.failures.length;
     const status: RunStatus = partitions > 0 && failed === partitions ? 'failed'
       : failed > 0 ? 'partial'
-        : report.linesDeadLettered + this.drift.recordsRejected > 0 ? 'completedWithDeadLetters' : 'succeeded';
+        : report.linesDeadLettered + this.recordsRejected > 0 ? 'completedWithDeadLetters' : 'succeeded';
     return {
       feed: this.spec.feed,
       status,
@@ -316,7 +367,7 @@ class FeedRun {
       pages: this.pages,
       recordsFetched: this.recordsFetched,
       recordsDelivered: report.linesDelivered,
-      recordsDeadLettered: report.linesDeadLettered + this.drift.recordsRejected,
+      recordsDeadLettered: report.linesDeadLettered + this.recordsRejected,
       requestsDeadLettered: this.requestsDeadLettered,
       requests: this.http.requestCount,
       retries: this.http.retryCount,
@@ -329,6 +380,7 @@ class FeedRun {
       cursorLagSeconds: this.cursorLagSeconds(),
       stoppedEarly: this.stoppedEarly,
       schemaDrift: this.projector ? { ...this.drift } : undefined,
+      transform: this.transform ? { recordsIn: this.recordsFetched, ...this.transformTally } : undefined,
       durationMs: this.clock.now() - started,
     };
   }
@@ -394,7 +446,7 @@ class FeedRun {
     this.pages += 1;
     const { sink } = this.options;
     const envelopes = new EnvelopeWriter({ feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-    if (this.projector) return this.writeRows(page, partition, tracker, envelopes, this.projector);
+    if (this.projector || this.transform) return this.writeValues(page, partition, tracker, envelopes);
     // What each line is made from: the record's bytes in the response where the page was only
     // checked, else its text, else its value. Values are read only where needed: a page that was
     // only checked parses them then.
@@ -417,37 +469,59 @@ class FeedRun {
   }
 
   /**
-   * One page's records as rows of the schema. Drift is counted; a record the `freeze` contract
-   * rejects goes to the dead-letter queue as its envelope line, with why, instead of the sink.
+   * One page's records through the transform and/or as rows of the schema: the path of a spec
+   * with either, which needs the records' values. What cannot be written is never dropped: a
+   * record the transform fails on, or that the `freeze` contract rejects, goes to the dead-letter
+   * queue as its envelope line, with why; one the transform filters out is counted.
    */
-  private async writeRows(
-    page: Page, partition: Partition, tracker: CursorTracker | undefined, envelopes: EnvelopeWriter, projector: RowProjector,
-  ): Promise<number> {
-    const rows = new RowLineWriter(envelopes, { feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
+  private async writeValues(page: Page, partition: Partition, tracker: CursorTracker | undefined, envelopes: EnvelopeWriter): Promise<number> {
+    const { projector, transform } = this;
+    const context = { feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition };
+    const rows = projector ? new RowLineWriter(envelopes, context) : undefined;
     const { records, texts, recordBytes } = page;
-    const rejected: string[] = [];
-    let reason = '';
+    const rejected = new Rejections();
     let bytes = 0;
     for (let index = 0; index < page.count; index++) {
       this.recordsFetched += 1;
       const record = records[index];
       tracker?.observe(record);
-      const json = texts?.[index]
-        ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : JSON.stringify(record));
-      // A record with an integer beyond 2^53 is read again from its text, so that it stays exact.
-      const row = projector.project(mayHoldLargeIntegers(json) ? parseExact(json) : record);
-      this.countDrift(row.drift);
-      if (row.rejected) {
-        rejected.push(envelopes.line(record, json));
-        reason = row.rejected;
-        continue;
+      const text = texts?.[index] ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : undefined);
+      let outputs: Array<{ value: unknown; json: string }>;
+      if (transform) {
+        const result = await transform.apply(record, partition);
+        if (!result.ok) {
+          this.transformTally.errors += 1;
+          rejected.add('transform', envelopes.line(record, text), result.error);
+          continue;
+        }
+        this.transformTally.recordsOut += result.records.length;
+        if (result.records.length === 0) this.transformTally.recordsFiltered += 1;
+        outputs = result.records.map((value) => ({ value, json: stringifyExact(value) }));
+      } else {
+        const json = text ?? JSON.stringify(record);
+        // A record with an integer beyond 2^53 is read again from its text, so that it stays exact.
+        outputs = [{ value: projector && mayHoldLargeIntegers(json) ? parseExact(json) : record, json }];
       }
-      const line = rows.line(json, row.columns);
-      bytes += line.length;
-      const wait = this.options.sink.write(line);
-      if (wait) await toSink(wait);
+      for (const { value, json } of outputs) {
+        let line: string;
+        if (projector && rows) {
+          const row = projector.project(value);
+          this.countDrift(row.drift);
+          if (row.rejected) {
+            this.drift.recordsRejected += 1;
+            rejected.add('schema', envelopes.line(value, json), row.rejected);
+            continue;
+          }
+          line = rows.line(json, row.columns);
+        } else {
+          line = envelopes.line(value, json);
+        }
+        bytes += line.length;
+        const wait = this.options.sink.write(line);
+        if (wait) await toSink(wait);
+      }
     }
-    if (rejected.length > 0) await this.rejectRecords(rejected, reason, partition);
+    for (const batch of rejected.batches()) await this.deadLetterRecords(batch, partition);
     return bytes;
   }
 
@@ -463,17 +537,18 @@ class FeedRun {
     }
   }
 
-  /** Records the `freeze` contract rejected: dead-lettered as their envelope lines (in a dry run, only counted). */
-  private async rejectRecords(lines: string[], reason: string, partition: Partition): Promise<void> {
-    this.drift.recordsRejected += lines.length;
+  /** Records the transform failed on or the schema rejected: dead-lettered as their envelope lines (in a dry run, only counted). */
+  private async deadLetterRecords(batch: RejectedBatch, partition: Partition): Promise<void> {
     const { deadLetters, logger } = this.options;
-    logger.warn('records rejected by the schema contract', { partition, records: lines.length, reason });
+    this.recordsRejected += batch.lines.length;
+    const what = batch.kind === 'schema' ? 'schema contract' : 'transform';
+    logger.warn(`records the ${what} rejected`, { partition, records: batch.lines.length, reason: batch.reason });
     if (!this.delivers) return;
     if (!deadLetters) {
       // Nowhere to keep them: fail the partition rather than lose them (its cursor stays).
-      throw new Error(`${lines.length} record(s) break the schema and there is no dead-letter queue to keep them: ${reason}`);
+      throw new Error(`${batch.lines.length} record(s) could not be written and there is no dead-letter queue to keep them: ${batch.reason}`);
     }
-    await deadLetters.sendRecords({ lines: lines.join(''), lineCount: lines.length, error: reason, attempts: 0 });
+    await deadLetters.sendRecords({ lines: batch.lines.join(''), lineCount: batch.lines.length, error: batch.reason, attempts: 0 });
   }
 
   /** Where the partition is, recorded once everything written so far has been accepted. */

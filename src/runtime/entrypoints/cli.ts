@@ -229,6 +229,8 @@ function summaryText(s: RunSummary): string {
     `  records fetched ${s.recordsFetched}, delivered ${s.recordsDelivered}, dead-lettered ${s.recordsDeadLettered}`,
     `  pages ${s.pages}, partitions ${s.partitions} (${s.partitionsFailed} failed), requests ${s.requests}, retries ${s.retries}`,
     `  duration ${(s.durationMs / 1000).toFixed(1)} s${s.stoppedEarly ? `, stopped early: ${s.stoppedEarly}` : ''}`,
+    ...(s.transform ? [`  transform: ${s.transform.recordsIn} record(s) in, ${s.transform.recordsOut} out, ${s.transform.recordsFiltered} filtered out, `
+      + `${s.transform.errors} failed (dead-lettered)`] : []),
     ...(s.schemaDrift ? [driftText(s.schemaDrift)] : []),
     ...s.failures.map((f) => `  failed partition ${JSON.stringify(f.partition)}: ${f.error}`),
   ].join('\n');

@@ -89,7 +89,7 @@ test('freeze: records with drift go to the dead-letter queue as their envelopes,
   const letter = deadLetters.records[0];
   expect(letter.lineCount).toBe(2);
   expect(letter.lines.trimEnd().split('\n').map((line) => JSON.parse(line).record)).toEqual([RECORDS[1], RECORDS[2]]);
-  expect(letter.error).toMatch(/^the record breaks the schema's freeze contract \(fields not in the schema: sensor\): add the fields/);
+  expect(letter.error).toMatch(/^the record breaks the schema's freeze contract \(values of the wrong type: temp: expected number, got string "n\/a"\): add the fields.*, then redrive \(and 1 more record\(s\) of this page for other reasons of this kind\)$/);
 });
 
 test('freeze without a dead-letter queue fails the partition instead of dropping records; the cursor stays', async () => {
@@ -97,7 +97,7 @@ test('freeze without a dead-letter queue fails the partition instead of dropping
   const state = new MemoryStateStore();
   const { summary } = await runSpec(specWith('freeze', incremental), { state });
   expect(summary.status).toBe('failed');
-  expect(summary.failures[0].error).toMatch(/^2 record\(s\) break the schema and there is no dead-letter queue to keep them/);
+  expect(summary.failures[0].error).toMatch(/^2 record\(s\) could not be written and there is no dead-letter queue to keep them: the record breaks the schema's freeze contract/);
   expect(await state.getCursor('test-feed', '-')).toBeUndefined();
   // The same feed under evolve commits its cursor: the freeze run above is what held it.
   const evolved = new MemoryStateStore();

@@ -123,6 +123,29 @@ describe('api-ingest', () => {
     expect(filesUnder(work)).toEqual(before);
   });
 
+  test('a transform: preview shows its result on the API\'s records, and run says what it made of them', async () => {
+    const transformed = path.join(work, 'demo-transform.json');
+    const demoSpec = JSON.parse(readFileSync(spec, 'utf8'));
+    writeFileSync(transformed, JSON.stringify({
+      ...demoSpec,
+      feed: 'weather-warm',
+      transform: { expression: 'temperature_c >= 15 ? { "station": station, "temp_f": temperature_c * 9 / 5 + 32 } : undefined' },
+    }));
+    const preview = await run(['preview', transformed, '--records', '5', '--allow-loopback']);
+    expect(preview.code).toBe(0);
+    for (const line of preview.stdout.trim().split('\n')) {
+      const record = JSON.parse(line);
+      expect(Object.keys(record)).toEqual(['station', 'temp_f']);
+      expect(record.temp_f).toBeGreaterThanOrEqual(59);
+    }
+    const result = await run(['run', transformed, '--out', path.join(work, 'out-transform'), '--allow-loopback']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\n {2}transform: 725 record\(s\) in, (\d+) out, (\d+) filtered out, 0 failed \(dead-lettered\)\n/);
+    const [, out, filtered] = /(\d+) out, (\d+) filtered/.exec(result.stdout)!;
+    expect(Number(out) + Number(filtered)).toBe(725);
+    expect(Number(filtered)).toBeGreaterThan(0);
+  });
+
   test('run --out: files in the S3 key layout, a state file, and an incremental second run', async () => {
     const out = path.join(work, 'out');
     const first = await run(['run', spec, '--out', out, '--json', '--allow-loopback']);
