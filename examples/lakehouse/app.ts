@@ -1,7 +1,7 @@
 /**
- * A typed feed for Athena: quotes with a schema, delivered by Firehose as Parquet into a Glue
- * table (partition projection, no crawler) in the lake's shared database, and analysts allowed to
- * query it. examples/python/lakehouse.py is the same app in Python (a test checks that both
+ * Typed feeds for Athena: quotes with a schema, delivered by Firehose as Parquet into a Glue table
+ * (partition projection, no crawler), and trades into an Apache Iceberg table, both in the lake's
+ * shared database, and analysts allowed to query them. examples/python/lakehouse.py is the same app in Python (a test checks that both
  * synthesize the same template).
  *
  * Synthesize it: `npx ts-node --project tsconfig.dev.json examples/lakehouse/app.ts`.
@@ -41,14 +41,34 @@ export function buildLakehouseApp(outdir?: string): { app: App; stack: Stack } {
     format: Format.parquet({ database: marketData, compression: ParquetCompression.GZIP }),
   });
 
-  // Analysts query the quotes table with Athena, and read nothing else in the lake.
-  const analysts = iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts');
-  quotes.grantQuery(analysts);
-  // A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
-  Validations.of(analysts).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(quotes.bucket.node.defaultChild as CfnElement)}.Arn>/feed=quotes/*]`,
-    reason: 'Analysts read every object of the quotes feed, which is what the folder grant is for.',
+  // Trades into an Apache Iceberg table: a trade delivered twice (a retried run) replaces the
+  // first, by record_id, instead of duplicating it.
+  const trades = new ApiToFirehoseIngestion(stack, 'Trades', {
+    feedName: 'trades',
+    source: ApiSource.http({
+      url: 'https://api.example-prices.com/v2/trades',
+      records: Records.at('trades'),
+      schema: RecordSchema.of({
+        trade_id: Column.string(),
+        symbol: Column.string(),
+        quantity: Column.integer(),
+        price: Column.number(),
+        executed_at: Column.timestamp(),
+      }, { contract: SchemaContract.FREEZE }),
+    }),
+    format: Format.iceberg({ database: marketData }),
   });
+
+  // Analysts query the quotes and trades tables with Athena, and read nothing else in the lake.
+  const analysts = iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts');
+  for (const feed of [quotes, trades]) {
+    feed.grantQuery(analysts);
+    // A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
+    Validations.of(analysts).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feed.bucket.node.defaultChild as CfnElement)}.Arn>/feed=${feed.feedName}/*]`,
+      reason: `Analysts read every object of the ${feed.feedName} feed, which is what the folder grant is for.`,
+    });
+  }
   return { app, stack };
 }
 

@@ -1,7 +1,8 @@
-"""A typed feed for Athena in Python: the same app as examples/lakehouse/app.ts.
+"""Typed feeds for Athena in Python: the same app as examples/lakehouse/app.ts.
 
 Quotes with a schema, delivered by Firehose as Parquet into a Glue table (partition projection,
-no crawler) in the lake's shared database, and analysts allowed to query it.
+no crawler), and trades into an Apache Iceberg table, both in the lake's shared database, and
+analysts allowed to query them.
 
     pip install cdk-api-ingestion aws-cdk-lib
     cdk synth --app "python examples/python/lakehouse.py"
@@ -53,15 +54,39 @@ quotes = ApiToFirehoseIngestion(
     format=Format.parquet(database=market_data, compression=firehose.ParquetCompression.GZIP),
 )
 
-# Analysts query the quotes table with Athena, and read nothing else in the lake.
-analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")
-quotes.grant_query(analysts)
-# A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
-cdk.Validations.of(analysts).acknowledge(
-    cdk.Acknowledgment(
-        id=f"AwsSolutions-IAM5[Resource::<{stack.get_logical_id(quotes.bucket.node.default_child)}.Arn>/feed=quotes/*]",
-        reason="Analysts read every object of the quotes feed, which is what the folder grant is for.",
-    )
+# Trades into an Apache Iceberg table: a trade delivered twice (a retried run) replaces the
+# first, by record_id, instead of duplicating it.
+trades = ApiToFirehoseIngestion(
+    stack,
+    "Trades",
+    feed_name="trades",
+    source=ApiSource.http(
+        url="https://api.example-prices.com/v2/trades",
+        records=Records.at("trades"),
+        schema=RecordSchema.of(
+            {
+                "trade_id": Column.string(),
+                "symbol": Column.string(),
+                "quantity": Column.integer(),
+                "price": Column.number(),
+                "executed_at": Column.timestamp(),
+            },
+            contract=SchemaContract.FREEZE,
+        ),
+    ),
+    format=Format.iceberg(database=market_data),
 )
+
+# Analysts query the quotes and trades tables with Athena, and read nothing else in the lake.
+analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")
+for feed in (quotes, trades):
+    feed.grant_query(analysts)
+    # A folder grant is a wildcard resource by nature; cdk-nag asks the app to confirm it.
+    cdk.Validations.of(analysts).acknowledge(
+        cdk.Acknowledgment(
+            id=f"AwsSolutions-IAM5[Resource::<{stack.get_logical_id(feed.bucket.node.default_child)}.Arn>/feed={feed.feed_name}/*]",
+            reason=f"Analysts read every object of the {feed.feed_name} feed, which is what the folder grant is for.",
+        )
+    )
 
 app.synth()

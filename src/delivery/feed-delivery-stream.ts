@@ -12,6 +12,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
 import { FeedDeliveryOptions } from './feed-delivery-options';
+import { IcebergDestination } from './iceberg-destination';
 import { DEAD_LETTER_FOLDER, feedFolder, FIREHOSE_TIME_FOLDERS } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgements';
@@ -31,6 +32,8 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
   readonly dataFormatConversion?: firehose.DataFormatConversionProps;
   /** With a schema, the columns of the rows the poller writes (dynamic partitioning reads them). */
   readonly rowColumns?: string[];
+  /** Deliver into this Iceberg table (`Format.iceberg()`) instead of S3 objects. */
+  readonly icebergTable?: { readonly databaseName: string; readonly tableName: string };
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
 }
@@ -107,6 +110,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
   checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, synthError);
   const conversion = props.dataFormatConversion;
+  if (props.icebergTable) checkIceberg(props, synthError);
   if (conversion && props.compression) {
     // The stream would ignore it (the serializer compresses); say so rather than drop it.
     synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
@@ -130,24 +134,35 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     // conversion reads the JSON objects and needs none).
     ...(conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
   ] : userProcessor ? [userProcessor] : [];
+  const destination: firehose.IDestination = props.icebergTable ? new IcebergDestination({
+    bucket: props.bucket,
+    tableFolder: fixedFolder(dataOutputPrefix),
+    errorOutputPrefix,
+    databaseName: props.icebergTable.databaseName,
+    tableName: props.icebergTable.tableName,
+    bufferingInterval: interval,
+    bufferingSize: size,
+    logGroup: deliveryLogGroup,
+    processorFunction: props.processorFunction,
+  }) : new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
+    // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
+    compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
+    dataFormatConversion: conversion,
+    dataOutputPrefix,
+    errorOutputPrefix,
+    bufferingInterval: interval,
+    bufferingSize: size,
+    // Objects are written with the bucket's own key when it has one (also for imported buckets).
+    encryptionKey: props.bucket.encryptionKey,
+    loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
+    processors: processors.length > 0 ? processors : undefined,
+    dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
+  });
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     encryption: props.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
-    destination: new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
-      // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
-      compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
-      dataFormatConversion: conversion,
-      dataOutputPrefix,
-      errorOutputPrefix,
-      bufferingInterval: interval,
-      bufferingSize: size,
-      // Objects are written with the bucket's own key when it has one (also for imported buckets).
-      encryptionKey: props.bucket.encryptionKey,
-      loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
-      processors: processors.length > 0 ? processors : undefined,
-      dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
-    }),
+    destination,
   });
   if (props.processorFunction) {
     acknowledgeFindings(deliveryStream, [`AwsSolutions-IAM5[${nagResource(scope, `${props.processorFunction.functionArn}:*`)}]`],
@@ -161,8 +176,20 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   // what writing time-partitioned keys needs.
   acknowledgeFindings(deliveryStream,
     [...new Set([dataOutputPrefix, errorOutputPrefix].map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
-    'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
+    props.icebergTable
+      ? 'Firehose writes the Iceberg table\'s data and metadata files under the table\'s folder (the feed\'s; s3:DeleteObject there only, for Iceberg\'s own files) and failed records under the feed\'s error folder; no other folder.'
+      : 'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
   return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
+}
+
+/** What Firehose's Iceberg destination does not have: dynamic partitioning, a compression of S3 objects. */
+function checkIceberg(props: FeedDeliveryStreamProps, synthError: (message: string) => never): void {
+  if (props.dynamicPartitioning) {
+    synthError('dynamicPartitioning is for S3 objects: Firehose\'s Iceberg destination writes into the table, which queries filter by column. Remove dynamicPartitioning');
+  }
+  if (props.compression) {
+    synthError('compression is for JSON lines: Iceberg writes Parquet data files of its own. Remove compression');
+  }
 }
 
 function checkPrefixes(data: string, error: string, partitioning: DynamicPartitioning | undefined, synthError: (message: string) => never): void {

@@ -3,10 +3,11 @@
  * envelope's), its partition keys and partition projection from the S3 prefix Firehose writes,
  * so Athena finds every object without a crawler or `MSCK REPAIR`.
  */
+import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { ParquetFormatOptions } from './format';
+import type { IcebergFormatOptions, ParquetFormatOptions } from './format';
 import { COLUMN_NAME, ColumnSpec, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../feed-spec/record-schema';
 
 /** The first year the `year` partition projects; objects are keyed by delivery time, never earlier. */
@@ -108,12 +109,18 @@ export interface FeedTable {
   readonly table: glue.S3Table;
 }
 
+/** The table's name: the option, or the feed name with `_` for `-`; checked against what Athena reads unquoted. */
+function tableNameOf(format: string, feed: string, tableName: string | undefined, synthError: (message: string) => never): string {
+  const name = tableName ?? feed.replace(/-/g, '_');
+  if (!COLUMN_NAME.test(name)) {
+    synthError(`${format} tableName '${name}' is not a name Athena accepts unquoted: lowercase letters, digits and '_', starting with a letter or '_'`);
+  }
+  return name;
+}
+
 /** Creates the feed's database (unless given) and table in `scope` (ids `Database` and `Table`). */
 export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTable {
-  const tableName = props.options.tableName ?? props.feed.replace(/-/g, '_');
-  if (!COLUMN_NAME.test(tableName)) {
-    props.synthError(`Format.parquet() tableName '${tableName}' is not a name Athena accepts unquoted: lowercase letters, digits and '_', starting with a letter or '_'`);
-  }
+  const tableName = tableNameOf('Format.parquet()', props.feed, props.options.tableName, props.synthError);
   const partitions = prefixPartitions(props.bucket.bucketName, props.dataOutputPrefix, props.synthError);
   const columns = tableColumns(props.schema);
   for (const key of partitions.keys) {
@@ -138,4 +145,53 @@ export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTa
     s3Prefix: props.dataRoot,
   });
   return { database, table };
+}
+
+export interface IcebergTableProps {
+  readonly feed: string;
+  readonly schema: RecordSchemaSpec;
+  readonly bucket: s3.IBucket;
+  /** The fixed folder of the feed's data: the table's location. */
+  readonly dataRoot: string;
+  readonly options: IcebergFormatOptions;
+  readonly synthError: (message: string) => never;
+}
+
+export interface IcebergTable {
+  readonly database: glue.IDatabase;
+  readonly table: glue.ITable;
+  readonly tableName: string;
+  /** The table's resource: the delivery stream depends on it (Firehose needs the table to exist for unique keys). */
+  readonly resource: glue.CfnTable;
+}
+
+/**
+ * Creates the feed's database (unless given) and its Iceberg table (format version 2) in `scope`
+ * (ids `Database` and `Table`): Glue creates the Iceberg metadata from the table's columns (the
+ * same Glue types as the Parquet table's). The table exists before the stream, as Firehose
+ * requires for unique keys.
+ */
+export function createIcebergTable(scope: Construct, props: IcebergTableProps): IcebergTable {
+  const tableName = tableNameOf('Format.iceberg()', props.feed, props.options.tableName, props.synthError);
+  const database = props.options.database ?? new glue.Database(scope, 'Database', {
+    description: `Tables of the cdk-api-ingestion feed ${props.feed}`,
+  });
+  const stack = Stack.of(scope);
+  const resource = new glue.CfnTable(scope, 'Table', {
+    catalogId: stack.account,
+    databaseName: database.databaseName,
+    tableInput: {
+      name: tableName,
+      description: `Rows of the cdk-api-ingestion feed ${props.feed}, written by Firehose into Apache Iceberg`,
+      tableType: 'EXTERNAL_TABLE',
+      storageDescriptor: {
+        columns: tableColumns(props.schema).map((column) => ({ name: column.name, type: column.type.inputString })),
+        location: `s3://${props.bucket.bucketName}/${props.dataRoot}`,
+      },
+    },
+    openTableFormatInput: { icebergInput: { metadataOperation: 'CREATE', version: '2' } },
+  });
+  const tableArn = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database.databaseName}/${tableName}` });
+  const table = glue.S3Table.fromTableAttributes(scope, 'TableRef', { tableArn, tableName });
+  return { database, table, tableName, resource };
 }

@@ -30,12 +30,33 @@ export interface ParquetFormatOptions {
   readonly compression?: firehose.ParquetCompression;
 }
 
+/**
+ * Options of `Format.iceberg()`.
+ */
+export interface IcebergFormatOptions {
+  /**
+   * The Glue database the feed's Iceberg table is created in.
+   *
+   * @default - a new database for the feed
+   */
+  readonly database?: glue.IDatabase;
+
+  /**
+   * The name of the feed's Iceberg table: lowercase letters, digits and `_`.
+   *
+   * @default - the feed name with `-` replaced by `_`
+   */
+  readonly tableName?: string;
+}
+
 /** What kind of output a `Format` is. */
 export enum FormatKind {
   /** Newline-delimited JSON objects. */
   JSON_LINES = 'jsonLines',
   /** Apache Parquet, converted by Firehose with a Glue table's schema. */
   PARQUET = 'parquet',
+  /** An Apache Iceberg table in the Glue Data Catalog, written by Firehose's Iceberg destination. */
+  ICEBERG = 'iceberg',
 }
 
 /**
@@ -67,6 +88,19 @@ export class Format {
     return new Format(FormatKind.PARQUET, options);
   }
 
+  /**
+   * An Apache Iceberg table (format version 2) in the Glue Data Catalog, written by Firehose's
+   * Iceberg destination. The spec must have a `schema`: the construct creates the table with its
+   * columns after the envelope's, and Firehose writes each row with `record_id` as the unique key,
+   * so a record delivered twice (a retried run, an overlapping lookback) replaces the first
+   * instead of duplicating it. Records Firehose cannot write go to the bucket's error prefix.
+   * Not with dynamic partitioning or a custom dataOutputPrefix: the table's location is the
+   * feed's folder.
+   */
+  public static iceberg(options: IcebergFormatOptions = {}): Format {
+    return new Format(FormatKind.ICEBERG, undefined, options);
+  }
+
   /** What kind of output this is. */
   public readonly kind: FormatKind;
 
@@ -76,8 +110,15 @@ export class Format {
    */
   public readonly _parquet?: ParquetFormatOptions;
 
-  private constructor(kind: FormatKind, parquet?: ParquetFormatOptions) {
+  /**
+   * The options of `Format.iceberg()`.
+   * @internal
+   */
+  public readonly _iceberg?: IcebergFormatOptions;
+
+  private constructor(kind: FormatKind, parquet?: ParquetFormatOptions, iceberg?: IcebergFormatOptions) {
     this.kind = kind;
     this._parquet = parquet;
+    this._iceberg = iceberg;
   }
 }

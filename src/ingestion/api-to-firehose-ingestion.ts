@@ -22,11 +22,11 @@ import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
-import { createFeedTable } from '../formats/feed-table';
+import { createFeedTable, createIcebergTable } from '../formats/feed-table';
 import { Format, FormatKind } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
-import { feedMetric, schedulePeriodSeconds } from '../monitoring/feed-metrics';
+import { DeliveryMetricNames, feedMetric, ICEBERG_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
 import { SynthError } from '../private/existing-or-new';
@@ -204,6 +204,8 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /** The fixed folder every delivered object of the feed is under, e.g. `feed=weather/`. */
   private readonly dataRoot: string;
+  /** With `Format.iceberg()`: the table, which must exist before the stream. */
+  private icebergTableResource?: glue.CfnTable;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -238,12 +240,13 @@ export class ApiToFirehoseIngestion extends Construct {
       dataOutputPrefix: this.dataOutputPrefix,
       feed: this.feedName,
       bucket: this.bucket,
-      dataFormatConversion: this.formatConversion(schema),
+      ...this.formatDelivery(schema, props),
       rowColumns: schema ? rowColumnNames(schema) : undefined,
       synthError,
     });
     this.deliveryStream = delivery.deliveryStream;
-    if (this.table) {
+    if (this.icebergTableResource) delivery.deliveryStream.node.addDependency(this.icebergTableResource);
+    if (this.table && this.format.kind === FormatKind.PARQUET) {
       acknowledgeFindings(delivery.deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
         'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
         + 'it reads schema versions only. Its table reads (glue:GetTable*) are on the feed\'s own catalog, database and table.');
@@ -264,6 +267,7 @@ export class ApiToFirehoseIngestion extends Construct {
       freshnessThreshold: Duration.seconds(900),
       topic: props.alarmTopic,
       schemaDrift: props.schemaDriftAlarmEnabled,
+      deliveryMetrics: this.deliveryMetrics(),
     }).alarms;
     if (props.dashboardEnabled) {
       this.dashboard = new FeedDashboard(this, 'Dashboard', {
@@ -274,6 +278,7 @@ export class ApiToFirehoseIngestion extends Construct {
         alarms: this.alarms,
         pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
         schema: schema !== undefined,
+        deliveryMetrics: this.deliveryMetrics(),
       }).dashboard;
     }
   }
@@ -341,6 +346,11 @@ export class ApiToFirehoseIngestion extends Construct {
     })).combine(this.grantReadData(grantee));
   }
 
+  /** The delivery metrics of the feed's destination. */
+  private deliveryMetrics(): DeliveryMetricNames {
+    return this.format.kind === FormatKind.ICEBERG ? ICEBERG_DELIVERY_METRICS : S3_DELIVERY_METRICS;
+  }
+
   /** Throws an error that names this construct, with `message` saying what to change. */
   private synthError(message: string): never {
     throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
@@ -348,15 +358,42 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /**
    * What `format` needs of the stream: nothing for JSON lines; for Parquet, the feed's Glue table
-   * (created here, from the spec's schema) and the conversion that reads it.
+   * and the conversion that reads it; for Iceberg, the feed's Iceberg table to write into. Both
+   * tables are created here, from the spec's schema.
    */
-  private formatConversion(schema: RecordSchemaSpec | undefined): firehose.DataFormatConversionProps | undefined {
-    const parquet = this.format._parquet;
-    if (this.format.kind !== FormatKind.PARQUET || !parquet) return undefined;
+  private formatDelivery(schema: RecordSchemaSpec | undefined, props: ApiToFirehoseIngestionProps): {
+    dataFormatConversion?: firehose.DataFormatConversionProps;
+    icebergTable?: { databaseName: string; tableName: string };
+  } {
+    if (this.format.kind === FormatKind.JSON_LINES) return {};
+    const name = this.format.kind === FormatKind.PARQUET ? 'Format.parquet()' : 'Format.iceberg()';
     if (!schema) {
-      this.synthError('Format.parquet() needs the spec\'s schema, which gives the table its columns: add one with RecordSchema.of() '
+      this.synthError(`${name} needs the spec's schema, which gives the table its columns: add one with RecordSchema.of() `
         + '(or "schema" in a JSON spec); "api-ingest infer-schema SPEC --write" proposes one from the API\'s records');
     }
+    if (this.format.kind === FormatKind.ICEBERG) {
+      if (props.dataOutputPrefix !== undefined) {
+        this.synthError('dataOutputPrefix is for S3 objects: with Format.iceberg() the table\'s location is the feed\'s folder (feed=NAME/). Remove dataOutputPrefix');
+      }
+      const iceberg = createIcebergTable(this, {
+        feed: this.feedName,
+        schema,
+        bucket: this.bucket,
+        dataRoot: this.dataRoot,
+        options: this.format._iceberg ?? {},
+        synthError: this.synthError.bind(this),
+      });
+      (this as { database?: glue.IDatabase }).database = iceberg.database;
+      (this as { table?: glue.ITable }).table = iceberg.table;
+      this.icebergTableResource = iceberg.resource;
+      return { icebergTable: { databaseName: iceberg.database.databaseName, tableName: iceberg.tableName } };
+    }
+    return { dataFormatConversion: this.parquetConversion(schema) };
+  }
+
+  /** Parquet: the feed's Glue table (created here, from the spec's schema) and the conversion that reads it. */
+  private parquetConversion(schema: RecordSchemaSpec): firehose.DataFormatConversionProps {
+    const parquet = this.format._parquet ?? {};
     const { database, table } = createFeedTable(this, {
       feed: this.feedName,
       schema,

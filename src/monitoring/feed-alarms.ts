@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { feedMetric } from './feed-metrics';
+import { DeliveryMetricNames, feedMetric, S3_DELIVERY_METRICS } from './feed-metrics';
 import { RUN_METRICS } from '../feed-spec/poller-contract';
 
 export interface FeedAlarmsProps {
@@ -20,6 +20,8 @@ export interface FeedAlarmsProps {
   readonly topic?: sns.ITopic;
   /** Alarm when records do not fit the spec's schema (fields not in it, values of the wrong type). */
   readonly schemaDrift?: boolean;
+  /** The destination's delivery metrics. @default S3's */
+  readonly deliveryMetrics?: DeliveryMetricNames;
 }
 
 /**
@@ -57,9 +59,10 @@ export class FeedAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const delivery = props.deliveryMetrics ?? S3_DELIVERY_METRICS;
     add('DeliveryFreshness', {
-      alarmDescription: `${feed}: Firehose is late delivering to S3 (oldest record older than ${props.freshnessThreshold.toHumanString()})`,
-      metric: props.deliveryStream.metric('DeliveryToS3.DataFreshness', { period: Duration.minutes(5), statistic: 'Maximum' }),
+      alarmDescription: `${feed}: Firehose is late delivering ${delivery.title.replace(/^Delivered /, '')} (oldest record older than ${props.freshnessThreshold.toHumanString()})`,
+      metric: props.deliveryStream.metric(delivery.freshness, { period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: props.freshnessThreshold.toSeconds(),
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -83,6 +86,16 @@ export class FeedAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    if (delivery.failedRows) {
+      add('FailedRows', {
+        alarmDescription: `${feed}: Firehose could not write rows into the table and backed them up to the bucket's error folder (errors/feed=${feed}/)`,
+        metric: props.deliveryStream.metric(delivery.failedRows, { period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (props.schemaDrift) {
       add('SchemaDrift', {
         alarmDescription: `${feed}: records do not fit the schema (fields not in it, or values of the wrong type); `

@@ -4,7 +4,7 @@ import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { feedMetric, RunMetric } from './feed-metrics';
+import { DeliveryMetricNames, feedMetric, RunMetric, S3_DELIVERY_METRICS } from './feed-metrics';
 import { LIST_PRICES } from '../feed-spec/list-prices';
 import { RUN_METRICS } from '../feed-spec/poller-contract';
 
@@ -18,6 +18,8 @@ export interface FeedDashboardProps {
   readonly pollerMemoryMb: number;
   /** The spec has a schema: show what of the records did not fit it. */
   readonly schema?: boolean;
+  /** The destination's delivery metrics. @default S3's */
+  readonly deliveryMetrics?: DeliveryMetricNames;
 }
 
 /**
@@ -38,6 +40,7 @@ export class FeedDashboard extends Construct {
     const period = Duration.minutes(5);
     const feedSum = (name: RunMetric, label: string) => feedMetric(props.feed, name, 'Sum', period).with({ label });
     const stream = (name: string, label: string, statistic = 'Sum') => props.deliveryStream.metric(name, { period, statistic, label });
+    const delivery = props.deliveryMetrics ?? S3_DELIVERY_METRICS;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(1),
@@ -103,14 +106,14 @@ export class FeedDashboard extends Construct {
             width: 10,
           }),
           new cloudwatch.GraphWidget({
-            title: 'Delivered to S3',
-            left: [stream('DeliveryToS3.Records', 'records')],
-            right: [stream('DeliveryToS3.Success', 'success ratio', 'Average')],
+            title: delivery.title,
+            left: [stream(delivery.records, 'records'), ...(delivery.failedRows ? [stream(delivery.failedRows, 'failed rows (backed up)')] : [])],
+            right: [stream(delivery.success, 'success ratio', 'Average')],
             width: 8,
           }),
           new cloudwatch.GraphWidget({
             title: 'Freshness (s) and throttling',
-            left: [stream('DeliveryToS3.DataFreshness', 'freshness', 'Maximum')],
+            left: [stream(delivery.freshness, 'freshness', 'Maximum')],
             right: [stream('ThrottledRecords', 'throttled records')],
             width: 6,
           }),

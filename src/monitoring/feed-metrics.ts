@@ -23,3 +23,28 @@ export function schedulePeriodSeconds(expression: string): number {
   const unit = match[2].startsWith('minute') ? 60 : match[2].startsWith('hour') ? 3600 : 86400;
   return Number(match[1]) * unit;
 }
+
+/** Firehose's delivery metrics by destination: S3 objects, or an Iceberg table. */
+export interface DeliveryMetricNames {
+  readonly title: string;
+  readonly records: string;
+  readonly success: string;
+  readonly freshness: string;
+  /** Rows Firehose could not write and backed up to S3 (Iceberg only). */
+  readonly failedRows?: string;
+}
+
+export const S3_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to S3',
+  records: 'DeliveryToS3.Records',
+  success: 'DeliveryToS3.Success',
+  freshness: 'DeliveryToS3.DataFreshness',
+};
+
+export const ICEBERG_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to the Iceberg table',
+  records: 'DeliveryToIceberg.SuccessfulRowCount',
+  success: 'DeliveryToIceberg.Success',
+  freshness: 'DeliveryToIceberg.DataFreshness',
+  failedRows: 'DeliveryToIceberg.FailedRowCount',
+};

@@ -15,17 +15,19 @@ describe('the lakehouse example (README "Typed tables")', () => {
     expect(cfnLint(templateOf(stack).toJSON())).toBe('');
   });
 
-  test('the table is in the shared database, and analysts may query it and read only its folder', () => {
+  test('both tables are in the shared database, and analysts may query them and read only their folders', () => {
     const { stack } = buildLakehouseApp();
     const template = templateOf(stack);
     template.resourceCountIs('AWS::Glue::Database', 1);
-    const table = Object.values<any>(template.findResources('AWS::Glue::Table'))[0];
-    expect(table.Properties.TableInput.Name).toBe('quotes');
+    const tables = Object.values<any>(template.findResources('AWS::Glue::Table'));
+    expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(['quotes', 'trades']);
+    expect(tables.find((t) => t.Properties.TableInput.Name === 'trades').Properties.OpenTableFormatInput.IcebergInput.Version).toBe('2');
     const analysts = Object.values<any>(template.findResources('AWS::IAM::Policy'))
       .find((p) => JSON.stringify(p.Properties.Roles) === '["data-analysts"]');
     const document = JSON.stringify(analysts.Properties.PolicyDocument);
     expect(document).toContain('glue:GetPartitions');
     expect(document).toContain('workgroup/primary');
     expect(document).toContain('/feed=quotes/*');
+    expect(document).toContain('/feed=trades/*');
   });
 });

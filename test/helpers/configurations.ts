@@ -110,6 +110,16 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
     return { stack, feeds: [feed] };
   },
 
+  'Iceberg table with record_id as its unique key': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      format: Format.iceberg(),
+    });
+    return { stack, feeds: [feed] };
+  },
+
   'a transform and a Firehose processor of your own': (app) => {
     const stack = testStack(app);
     // The team's own function (its compliance is its own stack's): Firehose may invoke it, nothing else.

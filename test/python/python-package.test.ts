@@ -119,14 +119,14 @@ describe('Python package', () => {
     expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
   }, 600_000);
 
-  test('the lakehouse example (schema, Parquet, a Glue table in a shared database, grantQuery) synthesizes the same template from Python as from TypeScript', () => {
+  test('the lakehouse example (schema, transform, Parquet and Iceberg tables in a shared database, grantQuery) synthesizes the same template from Python as from TypeScript', () => {
     const pythonTemplate = synthPython('lakehouse.py', LAKEHOUSE_STACK_NAME);
     const { app } = buildLakehouseApp(path.join(work, 'cdk.out.lakehouse-ts'));
     const tsTemplate = app.synth().getStackByName(LAKEHOUSE_STACK_NAME).template;
     const comparable = (template: any) => JSON.parse(JSON.stringify(template.Resources, (key, value) =>
       key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
-    expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 1, 'AWS::Glue::Table': 1 });
+    expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 1, 'AWS::Glue::Table': 2 });
   }, 600_000);
 
   test('mistakes read as well in Python: the message first, in the user\'s terms; JSON specs and struct dicts work as documented', () => {

@@ -1,0 +1,102 @@
+/**
+ * Firehose's Apache Iceberg destination, which aws-cdk-lib's Firehose L2 does not have (only the
+ * L1 `IcebergDestinationConfiguration` exists): an `IDestination` for the L2 `DeliveryStream`, so
+ * the stream keeps the L2's encryption, grants and metrics. Its role may write only the table's
+ * folder and the error folder of the bucket, and read and update only the feed's Glue table.
+ */
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface IcebergDestinationProps {
+  readonly bucket: s3.IBucket;
+  /** The table's folder in the bucket (its location), e.g. `feed=quotes/`. */
+  readonly tableFolder: string;
+  /** Where Firehose writes the records it could not deliver (S3 backup of failed data). */
+  readonly errorOutputPrefix: string;
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly bufferingInterval: Duration;
+  readonly bufferingSize: Size;
+  readonly logGroup: logs.ILogGroup;
+  /** Your Lambda function as a data processor. */
+  readonly processorFunction?: lambda.IFunction;
+}
+
+/** What Firehose does in an Iceberg table's folder: write data and metadata files, read them back, list them. */
+const TABLE_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:DeleteObject'];
+const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
+
+export class IcebergDestination implements firehose.IDestination {
+  constructor(private readonly props: IcebergDestinationProps) {}
+
+  public bind(scope: Construct, _options: firehose.DestinationBindOptions): firehose.DestinationConfig {
+    const { props } = this;
+    const stack = Stack.of(scope);
+    const role = new iam.Role(scope, 'Iceberg Destination Role', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: BUCKET_ACTIONS, resources: [props.bucket.bucketArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_OBJECT_ACTIONS, resources: [props.bucket.arnForObjects(`${props.tableFolder}*`)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+      resources: [props.bucket.arnForObjects(`${props.errorOutputPrefix.split('!{')[0]}*`)],
+    }));
+    props.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
+      resources: [
+        stack.formatArn({ service: 'glue', resource: 'catalog' }),
+        stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.databaseName }),
+        stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/${props.tableName}` }),
+      ],
+    }));
+    props.logGroup.grantWrite(role);
+    const logStream = new logs.LogStream(scope, 'IcebergDestination', { logGroup: props.logGroup, removalPolicy: RemovalPolicy.RETAIN });
+    props.processorFunction?.grantInvoke(role);
+
+    const bufferingHints = { intervalInSeconds: props.bufferingInterval.toSeconds(), sizeInMBs: props.bufferingSize.toMebibytes() };
+    const config = {
+      icebergDestinationConfiguration: {
+        roleArn: role.roleArn,
+        catalogConfiguration: { catalogArn: stack.formatArn({ service: 'glue', resource: 'catalog' }) },
+        destinationTableConfigurationList: [{
+          destinationDatabaseName: props.databaseName,
+          destinationTableName: props.tableName,
+          // A record delivered twice replaces the first (an update), instead of duplicating it.
+          uniqueKeys: ['record_id'],
+          s3ErrorOutputPrefix: props.errorOutputPrefix,
+        }],
+        bufferingHints,
+        cloudWatchLoggingOptions: { enabled: true, logGroupName: props.logGroup.logGroupName, logStreamName: logStream.logStreamName },
+        retryOptions: { durationInSeconds: 300 },
+        // Only what failed is backed up to S3, under the error prefix.
+        s3BackupMode: 'FailedDataOnly',
+        s3Configuration: {
+          bucketArn: props.bucket.bucketArn,
+          roleArn: role.roleArn,
+          errorOutputPrefix: props.errorOutputPrefix,
+          bufferingHints,
+          compressionFormat: 'GZIP',
+          ...(props.bucket.encryptionKey
+            ? { encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.bucket.encryptionKey.keyArn } } }
+            : {}),
+        },
+        ...(props.processorFunction ? {
+          processingConfiguration: {
+            enabled: true,
+            processors: [{ type: 'Lambda', parameters: [{ parameterName: 'LambdaArn', parameterValue: props.processorFunction.functionArn }] }],
+          },
+        } : {}),
+      },
+      // The stream waits for the role's policy, as aws-cdk-lib's own destinations do.
+      dependables: [role.node.findChild('DefaultPolicy')],
+    };
+    // DestinationConfig names only the L2's own destinations; the DeliveryStream passes every key on to its L1.
+    return config as unknown as firehose.DestinationConfig;
+  }
+}
