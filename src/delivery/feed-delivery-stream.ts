@@ -32,8 +32,11 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
   readonly dataFormatConversion?: firehose.DataFormatConversionProps;
   /** With a schema, the columns of the rows the poller writes (dynamic partitioning reads them). */
   readonly rowColumns?: string[];
-  /** Deliver into this Iceberg table (`Format.iceberg()`) instead of S3 objects. */
-  readonly icebergTable?: { readonly databaseName: string; readonly tableName: string };
+  /**
+   * Deliver into this Iceberg table (`Format.iceberg()`) instead of S3 objects: in the feed's
+   * bucket, or in S3 Tables (`lakeFormation`), reached through a Glue resource link.
+   */
+  readonly icebergTable?: { readonly databaseName: string; readonly tableName: string; readonly lakeFormation?: boolean };
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
 }
@@ -41,6 +44,8 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
 
 export interface FeedDeliveryStream {
   readonly deliveryStream: firehose.DeliveryStream;
+  /** The role Firehose writes an Iceberg table with. */
+  readonly icebergRole?: iam.IRole;
   readonly dataOutputPrefix: string;
   readonly errorOutputPrefix: string;
 }
@@ -134,9 +139,10 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     // conversion reads the JSON objects and needs none).
     ...(conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
   ] : userProcessor ? [userProcessor] : [];
-  const destination: firehose.IDestination = props.icebergTable ? new IcebergDestination({
+  const iceberg = props.icebergTable ? new IcebergDestination({
     bucket: props.bucket,
-    tableFolder: fixedFolder(dataOutputPrefix),
+    tableFolder: props.icebergTable.lakeFormation ? undefined : fixedFolder(dataOutputPrefix),
+    lakeFormation: props.icebergTable.lakeFormation,
     errorOutputPrefix,
     databaseName: props.icebergTable.databaseName,
     tableName: props.icebergTable.tableName,
@@ -144,7 +150,8 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     bufferingSize: size,
     logGroup: deliveryLogGroup,
     processorFunction: props.processorFunction,
-  }) : new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
+  }) : undefined;
+  const destination: firehose.IDestination = iceberg ?? new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
     // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
     compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
     dataFormatConversion: conversion,
@@ -179,7 +186,11 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     props.icebergTable
       ? 'Firehose writes the Iceberg table\'s data and metadata files under the table\'s folder (the feed\'s; s3:DeleteObject there only, for Iceberg\'s own files) and failed records under the feed\'s error folder; no other folder.'
       : 'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
-  return { deliveryStream, dataOutputPrefix, errorOutputPrefix };
+  if (props.icebergTable?.lakeFormation) {
+    acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
+      'lakeformation:GetDataAccess supports no resource-level permission; Lake Formation vends credentials only for the table it granted the role.');
+  }
+  return { deliveryStream, dataOutputPrefix, errorOutputPrefix, icebergRole: iceberg?.role };
 }
 
 /** What Firehose's Iceberg destination does not have: dynamic partitioning, a compression of S3 objects. */

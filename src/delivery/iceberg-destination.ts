@@ -14,8 +14,10 @@ import { Construct } from 'constructs';
 
 export interface IcebergDestinationProps {
   readonly bucket: s3.IBucket;
-  /** The table's folder in the bucket (its location), e.g. `feed=quotes/`. */
-  readonly tableFolder: string;
+  /** The table's folder in the bucket (its location), e.g. `feed=quotes/`. @default none: the table is in S3 Tables */
+  readonly tableFolder?: string;
+  /** The table is reached through Lake Formation (S3 Tables): the role asks it for data access. */
+  readonly lakeFormation?: boolean;
   /** Where Firehose writes the records it could not deliver (S3 backup of failed data). */
   readonly errorOutputPrefix: string;
   readonly databaseName: string;
@@ -32,6 +34,9 @@ const TABLE_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:Put
 const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
 
 export class IcebergDestination implements firehose.IDestination {
+  /** The role Firehose writes with, once the stream has bound the destination. */
+  public role?: iam.IRole;
+
   constructor(private readonly props: IcebergDestinationProps) {}
 
   public bind(scope: Construct, _options: firehose.DestinationBindOptions): firehose.DestinationConfig {
@@ -41,7 +46,14 @@ export class IcebergDestination implements firehose.IDestination {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: BUCKET_ACTIONS, resources: [props.bucket.bucketArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_OBJECT_ACTIONS, resources: [props.bucket.arnForObjects(`${props.tableFolder}*`)] }));
+    if (props.tableFolder !== undefined) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_OBJECT_ACTIONS, resources: [props.bucket.arnForObjects(`${props.tableFolder}*`)] }));
+    }
+    if (props.lakeFormation) {
+      // S3 Tables data is reached with credentials Lake Formation vends for the granted table.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }));
+    }
+    this.role = role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
       resources: [props.bucket.arnForObjects(`${props.errorOutputPrefix.split('!{')[0]}*`)],

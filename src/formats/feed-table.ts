@@ -3,9 +3,12 @@
  * envelope's), its partition keys and partition projection from the S3 prefix Firehose writes,
  * so Athena finds every object without a crawler or `MSCK REPAIR`.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Fn, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import type { Construct } from 'constructs';
 import type { IcebergFormatOptions, ParquetFormatOptions } from './format';
 import { COLUMN_NAME, ColumnSpec, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../feed-spec/record-schema';
@@ -194,4 +197,144 @@ export function createIcebergTable(scope: Construct, props: IcebergTableProps): 
   const tableArn = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database.databaseName}/${tableName}` });
   const table = glue.S3Table.fromTableAttributes(scope, 'TableRef', { tableArn, tableName });
   return { database, table, tableName, resource };
+}
+
+/** An Iceberg type (the table format's JSON form), as S3 Tables' CloudFormation takes it. */
+type IcebergType = string | { type: 'struct'; fields: IcebergField[] } | { 'type': 'list'; 'element-id': number; 'element': IcebergType; 'element-required': boolean };
+interface IcebergField { id: number; name: string; required: boolean; type: IcebergType }
+
+const ICEBERG_PRIMITIVES: Record<string, string> = {
+  string: 'string',
+  json: 'string',
+  integer: 'long',
+  number: 'double',
+  boolean: 'boolean',
+  // The poller writes UTC instants: Iceberg's timestamp with zone.
+  timestamp: 'timestamptz',
+  date: 'date',
+};
+
+/**
+ * The Iceberg schema of the table's columns (the envelope's, the schema's, `extra_fields` under
+ * `evolve`), with field ids assigned as Iceberg assigns fresh ids: a struct's fields first, in
+ * order, then what is nested in each. Every field is optional except `record_id`, the identifier.
+ */
+export function icebergSchema(schema: RecordSchemaSpec): { fields: IcebergField[]; identifierFieldIds: number[] } {
+  let next = 1;
+  const typeOf = (column: ColumnSpec): IcebergType => {
+    if (column.type === 'struct') return { type: 'struct', fields: structOf(Object.entries(column.fields ?? {})) };
+    if (column.type === 'array') {
+      const elementId = next++;
+      return { 'type': 'list', 'element-id': elementId, 'element': typeOf(column.items!), 'element-required': false };
+    }
+    return ICEBERG_PRIMITIVES[column.type];
+  };
+  const structOf = (columns: Array<[string, ColumnSpec]>, topLevel = false): IcebergField[] => {
+    const ids = columns.map(() => next++);
+    return columns.map(([name, column], index) => ({ id: ids[index], name, required: topLevel && name === 'record_id', type: typeOf(column) }));
+  };
+  const fields = structOf(rowColumnSpecs(schema), true);
+  return { fields, identifierFieldIds: [fields.find((field) => field.name === 'record_id')!.id] };
+}
+
+/** Every column of a row with its spec, in order. */
+function rowColumnSpecs(schema: RecordSchemaSpec): Array<[string, ColumnSpec]> {
+  return [
+    ...ENVELOPE_COLUMNS.map(([name, type]): [string, ColumnSpec] => [name, { type }]),
+    ...Object.entries(schema.columns),
+    ...(schema.contract === 'evolve' ? [[EXTRA_FIELDS_COLUMN, { type: 'string' }] as [string, ColumnSpec]] : []),
+  ];
+}
+
+/** What S3 Tables accepts as a namespace or table name. */
+const S3_TABLES_NAME = /^[a-z0-9]([a-z0-9_]{0,253}[a-z0-9])?$/;
+
+export interface S3TablesTableProps {
+  readonly feed: string;
+  readonly schema: RecordSchemaSpec;
+  readonly tableBucketArn: string;
+  readonly options: IcebergFormatOptions;
+  readonly synthError: (message: string) => never;
+}
+
+export interface S3TablesTable {
+  /** The Glue resource link to the namespace: the database Firehose and Athena name. */
+  readonly linkDatabaseName: string;
+  readonly tableName: string;
+  readonly table: glue.ITable;
+  readonly database: glue.IDatabase;
+  readonly resource: s3tables.CfnTable;
+  /** Grants the Firehose role what Lake Formation requires: the table, and the resource link. */
+  grantWrite(role: iam.IRole): lakeformation.CfnPrincipalPermissions[];
+}
+
+/**
+ * The feed's table in Amazon S3 Tables (ids `Namespace`, `Table`, `NamespaceLink`): the namespace,
+ * the Iceberg table with the schema's types and `record_id` as its identifier field, and a Glue
+ * resource link to the namespace, through which Firehose and Athena reach it.
+ */
+export function createS3TablesTable(scope: Construct, props: S3TablesTableProps): S3TablesTable {
+  const tableName = tableNameOf('Format.iceberg()', props.feed, props.options.tableName, props.synthError);
+  const namespaceName = props.options.namespace ?? props.feed.replace(/-/g, '_');
+  for (const [what, name] of [['namespace', namespaceName], ['tableName', tableName]]) {
+    if (!S3_TABLES_NAME.test(name) || name.startsWith('aws')) {
+      props.synthError(`Format.iceberg() ${what} '${name}' is not a name S3 Tables accepts: 1-255 lowercase letters, digits and '_', `
+        + 'starting and ending with a letter or digit, not starting with "aws"');
+    }
+  }
+  const stack = Stack.of(scope);
+  const namespace = new s3tables.CfnNamespace(scope, 'Namespace', { tableBucketArn: props.tableBucketArn, namespace: namespaceName });
+  const { fields, identifierFieldIds } = icebergSchema(props.schema);
+  const resource = new s3tables.CfnTable(scope, 'Table', {
+    tableBucketArn: props.tableBucketArn,
+    namespace: namespaceName,
+    tableName,
+    openTableFormat: 'ICEBERG',
+    icebergMetadata: {
+      icebergSchemaV2: { schemaV2FieldType: 'struct', schemaV2FieldList: fields, identifierFieldIds },
+    },
+  });
+  resource.node.addDependency(namespace);
+  const bucketName = Fn.select(1, Fn.split('/', props.tableBucketArn));
+  const s3TablesCatalog = Fn.join('', [stack.account, ':s3tablescatalog/', bucketName]);
+  const linkDatabaseName = `${namespaceName}_link`;
+  const link = new glue.CfnDatabase(scope, 'NamespaceLink', {
+    catalogId: stack.account,
+    databaseInput: {
+      name: linkDatabaseName,
+      description: `Resource link to the S3 Tables namespace of the cdk-api-ingestion feed ${props.feed}`,
+      targetDatabase: { catalogId: s3TablesCatalog, databaseName: namespaceName },
+    },
+  });
+  link.node.addDependency(namespace);
+  const database = glue.Database.fromDatabaseArn(scope, 'LinkRef', stack.formatArn({ service: 'glue', resource: 'database', resourceName: linkDatabaseName }));
+  const table = glue.S3Table.fromTableAttributes(scope, 'TableRef', {
+    tableArn: stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${linkDatabaseName}/${tableName}` }),
+    tableName,
+  });
+  return {
+    linkDatabaseName,
+    tableName,
+    table,
+    database,
+    resource,
+    grantWrite: (role) => {
+      const principal = { dataLakePrincipalIdentifier: role.roleArn };
+      const onTable = new lakeformation.CfnPrincipalPermissions(scope, 'FirehoseTableGrant', {
+        principal,
+        resource: { table: { catalogId: s3TablesCatalog, databaseName: namespaceName, name: tableName } },
+        permissions: ['SELECT', 'INSERT', 'DELETE', 'ALTER', 'DESCRIBE'],
+        permissionsWithGrantOption: [],
+      });
+      onTable.node.addDependency(resource);
+      const onLink = new lakeformation.CfnPrincipalPermissions(scope, 'FirehoseLinkGrant', {
+        principal,
+        resource: { database: { catalogId: stack.account, name: linkDatabaseName } },
+        permissions: ['DESCRIBE'],
+        permissionsWithGrantOption: [],
+      });
+      onLink.node.addDependency(link);
+      return [onTable, onLink];
+    },
+  };
 }

@@ -47,6 +47,26 @@ export interface IcebergFormatOptions {
    * @default - the feed name with `-` replaced by `_`
    */
   readonly tableName?: string;
+
+  /**
+   * Put the table in Amazon S3 Tables instead: the ARN of the table bucket (for example a
+   * `CfnTableBucket`'s `attrTableBucketArn`). The construct creates the namespace, the table with
+   * the schema's Iceberg types (`record_id` its identifier field), a Glue resource link to the
+   * namespace, and the Lake Formation grants Firehose needs. The account's S3 Tables integration
+   * with AWS analytics services (the `s3tablescatalog` Glue catalog) must be enabled once, outside
+   * the stack. Not with `database`.
+   *
+   * @default - a Glue Iceberg table in the feed's bucket
+   */
+  readonly s3TablesBucketArn?: string;
+
+  /**
+   * The S3 Tables namespace the table is created in (with `s3TablesBucketArn`): lowercase letters,
+   * digits and `_`. The construct creates it, so each feed needs its own.
+   *
+   * @default - the feed name with `-` replaced by `_`
+   */
+  readonly namespace?: string;
 }
 
 /** What kind of output a `Format` is. */

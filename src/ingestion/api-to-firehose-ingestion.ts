@@ -1,4 +1,4 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { CfnResource, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -22,8 +22,8 @@ import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
-import { createFeedTable, createIcebergTable } from '../formats/feed-table';
-import { Format, FormatKind } from '../formats/format';
+import { createFeedTable, createIcebergTable, createS3TablesTable, S3TablesTable } from '../formats/feed-table';
+import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
 import { DeliveryMetricNames, feedMetric, ICEBERG_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds } from '../monitoring/feed-metrics';
@@ -205,7 +205,9 @@ export class ApiToFirehoseIngestion extends Construct {
   /** The fixed folder every delivered object of the feed is under, e.g. `feed=weather/`. */
   private readonly dataRoot: string;
   /** With `Format.iceberg()`: the table, which must exist before the stream. */
-  private icebergTableResource?: glue.CfnTable;
+  private icebergTableResource?: CfnResource;
+  /** With `Format.iceberg({ s3TablesBucketArn })`: the table in S3 Tables and its Lake Formation grants. */
+  private s3TablesTable?: S3TablesTable;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -246,6 +248,12 @@ export class ApiToFirehoseIngestion extends Construct {
     });
     this.deliveryStream = delivery.deliveryStream;
     if (this.icebergTableResource) delivery.deliveryStream.node.addDependency(this.icebergTableResource);
+    if (this.s3TablesTable && delivery.icebergRole) {
+      // Firehose checks its access when the stream is created: the grants come first (on the
+      // stream resource itself, not its role, which the grants name).
+      const stream = delivery.deliveryStream.node.defaultChild as CfnResource;
+      for (const grant of this.s3TablesTable.grantWrite(delivery.icebergRole)) stream.node.addDependency(grant);
+    }
     if (this.table && this.format.kind === FormatKind.PARQUET) {
       acknowledgeFindings(delivery.deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
         'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
@@ -324,7 +332,9 @@ export class ApiToFirehoseIngestion extends Construct {
   /**
    * Lets a principal query the feed's table with Athena: read the table's Glue metadata, the
    * feed's data (`grantReadData`) and run queries in an Athena workgroup. The workgroup's query
-   * results location is the principal's own to grant. Only with `Format.parquet()`.
+   * results location is the principal's own to grant. With `Format.parquet()` or
+   * `Format.iceberg()`; for a table in S3 Tables, Lake Formation must also grant the principal
+   * SELECT on it (the data is reached through Lake Formation, not the feed's bucket).
    *
    * @param grantee who queries
    * @param workGroup the Athena workgroup the queries run in (default 'primary')
@@ -332,7 +342,7 @@ export class ApiToFirehoseIngestion extends Construct {
   public grantQuery(grantee: iam.IGrantable, workGroup: string = 'primary'): iam.Grant {
     const table = this.table;
     if (!table || !this.database) {
-      this.synthError('grantQuery needs a table to query: set format: Format.parquet() (and a schema in the spec)');
+      this.synthError('grantQuery needs a table to query: set format: Format.parquet() or Format.iceberg() (and a schema in the spec)');
     }
     const stack = Stack.of(this);
     return iam.Grant.addToPrincipal({
@@ -375,6 +385,11 @@ export class ApiToFirehoseIngestion extends Construct {
       if (props.dataOutputPrefix !== undefined) {
         this.synthError('dataOutputPrefix is for S3 objects: with Format.iceberg() the table\'s location is the feed\'s folder (feed=NAME/). Remove dataOutputPrefix');
       }
+      const options = this.format._iceberg ?? {};
+      if (options.s3TablesBucketArn !== undefined) return this.s3TablesDelivery(schema, options);
+      if (options.namespace !== undefined) {
+        this.synthError('Format.iceberg() namespace is for S3 Tables: set s3TablesBucketArn too, or remove namespace');
+      }
       const iceberg = createIcebergTable(this, {
         feed: this.feedName,
         schema,
@@ -389,6 +404,27 @@ export class ApiToFirehoseIngestion extends Construct {
       return { icebergTable: { databaseName: iceberg.database.databaseName, tableName: iceberg.tableName } };
     }
     return { dataFormatConversion: this.parquetConversion(schema) };
+  }
+
+  /** Iceberg in S3 Tables: the namespace, the table and its resource link (the Lake Formation grants follow the stream's role). */
+  private s3TablesDelivery(
+    schema: RecordSchemaSpec, options: IcebergFormatOptions,
+  ): { icebergTable: { databaseName: string; tableName: string; lakeFormation: boolean } } {
+    if (options.database) {
+      this.synthError('Format.iceberg() database is for a Glue Iceberg table; with s3TablesBucketArn the table is in the S3 Tables namespace. Remove one of them');
+    }
+    const table = createS3TablesTable(this, {
+      feed: this.feedName,
+      schema,
+      tableBucketArn: options.s3TablesBucketArn!,
+      options,
+      synthError: this.synthError.bind(this),
+    });
+    this.s3TablesTable = table;
+    this.icebergTableResource = table.resource;
+    (this as { database?: glue.IDatabase }).database = table.database;
+    (this as { table?: glue.ITable }).table = table.table;
+    return { icebergTable: { databaseName: table.linkDatabaseName, tableName: table.tableName, lakeFormation: true } };
   }
 
   /** Parquet: the feed's Glue table (created here, from the spec's schema) and the conversion that reads it. */

@@ -70,6 +70,24 @@ test('the synthesized Iceberg table has the columns and Glue types pyiceberg giv
   expect(table.TableInput.StorageDescriptor.Columns.map((c: any) => ({ name: c.Name, type: c.Type }))).toEqual(result.columns);
 });
 
+test('the synthesized S3 Tables table has the Iceberg schema pyiceberg gives the same rows: types, nesting and field ids', () => {
+  const stack = testStack();
+  new ApiToFirehoseIngestion(stack, 'Quotes', {
+    source: ApiSource.fromSpec(SPEC('https://api.example.com/quotes')),
+    format: Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/market-tables' }),
+  });
+  const table = Object.values(Template.fromStack(stack).findResources('AWS::S3Tables::Table'))[0].Properties;
+  const synthesized = table.IcebergMetadata.IcebergSchemaV2;
+  const lower = (value: any): any => (Array.isArray(value) ? value.map(lower) : value && typeof value === 'object'
+    ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/^[A-Z]/, (c) => c.toLowerCase()), lower(v)])) : value);
+  const fields = lower(synthesized.SchemaV2FieldList);
+  // record_id is the table's identifier field, so required; pyiceberg made every column of the files optional.
+  const expected = result.icebergSchema.fields.map((field: any) => (field.name === 'record_id' ? { ...field, required: true } : field));
+  expect(fields).toEqual(expected);
+  expect(synthesized.IdentifierFieldIds).toEqual([expected.find((f: any) => f.name === 'record_id').id]);
+  expect(synthesized.SchemaV2FieldType).toBe(result.icebergSchema.type);
+});
+
 test('pyiceberg appends the local Parquet output to a table of that schema and reads back every row, 64-bit values exact', () => {
   expect(result).toMatchObject({ rowsWritten: 3, rowsRead: 3, snapshots: 1 });
   expect(result.recordIds).toHaveLength(3);

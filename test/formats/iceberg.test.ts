@@ -100,3 +100,62 @@ test.each(CASES)('%s fails at synth with what to change', (_name, props, message
   const fresh = testStack();
   expect(() => new ApiToFirehoseIngestion(fresh, 'Prices', { feedName: 'prices', source: typedPricesSource(), ...props(fresh) })).toThrow(message);
 });
+
+describe('Format.iceberg() in Amazon S3 Tables', () => {
+  const tables = CONFIGURATIONS['Iceberg in Amazon S3 Tables']();
+  const all = Template.fromStack(tables.stack).toJSON().Resources as Record<string, any>;
+  const byType = (type: string) => Object.entries(all).filter(([, r]) => r.Type === type);
+
+  test('the namespace, the table with Iceberg types and record_id as its identifier, and a Glue resource link to the namespace', () => {
+    const [[, namespace]] = byType('AWS::S3Tables::Namespace');
+    expect(namespace.Properties.Namespace).toBe('market');
+    const [[tableId, table]] = byType('AWS::S3Tables::Table');
+    expect(table.Properties).toMatchObject({ Namespace: 'market', TableName: 'prices', OpenTableFormat: 'ICEBERG' });
+    const schema = table.Properties.IcebergMetadata.IcebergSchemaV2;
+    const byName = Object.fromEntries(schema.SchemaV2FieldList.map((f: any) => [f.Name, f]));
+    expect(byName.record_id).toMatchObject({ Id: 2, Required: true, Type: 'string' });
+    expect(schema.IdentifierFieldIds).toEqual([2]);
+    expect(byName.volume.Type).toBe('long');
+    expect(byName.quoted_at.Type).toBe('timestamptz');
+    expect(byName.venue.Type).toEqual({ type: 'struct', fields: [{ id: 17, name: 'mic', required: false, type: 'string' }, { id: 18, name: 'open', required: false, type: 'boolean' }] });
+    expect(byName.tags.Type).toEqual({ 'type': 'list', 'element-id': 19, 'element': 'string', 'element-required': false });
+    const [[, link]] = byType('AWS::Glue::Database');
+    expect(link.Properties.DatabaseInput).toMatchObject({ Name: 'market_link', TargetDatabase: { DatabaseName: 'market' } });
+    const [[, stream]] = byType('AWS::KinesisFirehose::DeliveryStream');
+    expect(stream.Properties.IcebergDestinationConfiguration.DestinationTableConfigurationList[0]).toMatchObject({
+      DestinationDatabaseName: 'market_link', DestinationTableName: 'prices', UniqueKeys: ['record_id'],
+    });
+    expect(stream.DependsOn).toContain(tableId);
+  });
+
+  test('Lake Formation grants the Firehose role the table and the link, before the stream is created; no S3 grant on the table', () => {
+    const grants = byType('AWS::LakeFormation::PrincipalPermissions');
+    expect(grants).toHaveLength(2);
+    const onTable = grants.find(([, g]) => g.Properties.Resource.Table)![1];
+    expect(onTable.Properties.Permissions).toEqual(['SELECT', 'INSERT', 'DELETE', 'ALTER', 'DESCRIBE']);
+    expect(onTable.Properties.Resource.Table).toMatchObject({ DatabaseName: 'market', Name: 'prices' });
+    expect(JSON.stringify(onTable.Properties.Resource.Table.CatalogId)).toContain(':s3tablescatalog/');
+    expect(onTable.Properties.Principal.DataLakePrincipalIdentifier).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/IcebergDestinationRole/), 'Arn'] });
+    const [[, stream]] = byType('AWS::KinesisFirehose::DeliveryStream');
+    for (const [id] of grants) expect(stream.DependsOn).toContain(id);
+    const [[, policy]] = byType('AWS::IAM::Policy').filter(([id]) => id.includes('IcebergDestinationRole'));
+    const statements = policy.Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual({ Action: 'lakeformation:GetDataAccess', Effect: 'Allow', Resource: '*' });
+    expect(JSON.stringify(statements)).not.toContain('s3:DeleteObject');
+  });
+
+  test.each([
+    ['a database and a table bucket', () => Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/t', database: {} as any }),
+      /Format.iceberg\(\) database is for a Glue Iceberg table; with s3TablesBucketArn the table is in the S3 Tables namespace/],
+    ['a namespace without a table bucket', () => Format.iceberg({ namespace: 'market' }), /namespace is for S3 Tables: set s3TablesBucketArn too/],
+    ['a namespace S3 Tables refuses', () => Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/t', namespace: 'Market-Data' }),
+      /namespace 'Market-Data' is not a name S3 Tables accepts/],
+    ['a table name S3 Tables refuses', () => Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/t', tableName: '_prices' }),
+      /tableName '_prices' is not a name S3 Tables accepts: 1-255 lowercase letters, digits and '_', starting and ending with a letter or digit/],
+    ['a namespace starting with aws', () => Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/t', namespace: 'aws_data' }),
+      /namespace 'aws_data' is not a name S3 Tables accepts.*not starting with "aws"/],
+  ])('%s fails at synth with what to change', (_name, format, message) => {
+    const fresh = testStack();
+    expect(() => new ApiToFirehoseIngestion(fresh, 'Prices', { feedName: 'prices', source: typedPricesSource(), format: format() })).toThrow(message);
+  });
+});

@@ -141,7 +141,7 @@ describe('grantQuery', () => {
     const stack = testStack();
     const feed = new ApiToFirehoseIngestion(stack, 'Prices', { feedName: 'prices', source: typedPricesSource() });
     expect(() => feed.grantQuery(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() })))
-      .toThrow(/grantQuery needs a table to query: set format: Format.parquet\(\)/);
+      .toThrow(/grantQuery needs a table to query: set format: Format.parquet\(\) or Format.iceberg\(\)/);
   });
 });
 

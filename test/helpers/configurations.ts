@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
@@ -116,6 +117,17 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       feedName: 'prices',
       source: typedPricesSource(),
       format: Format.iceberg(),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'Iceberg in Amazon S3 Tables': (app) => {
+    const stack = testStack(app);
+    const tables = new s3tables.CfnTableBucket(stack, 'Tables', { tableBucketName: 'market-tables' });
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      format: Format.iceberg({ s3TablesBucketArn: tables.attrTableBucketArn, namespace: 'market' }),
     });
     return { stack, feeds: [feed] };
   },

@@ -34,6 +34,8 @@ def main() -> None:
         "recordIds": sorted(back.column("record_id").to_pylist()),
         "volumes": sorted(str(v) for v in back.column("volume").to_pylist() if v is not None),
         "snapshots": len(table.metadata.snapshots),
+        # The table's Iceberg schema as the Iceberg spec writes it (field ids, nested types).
+        "icebergSchema": json.loads(table.schema().model_dump_json(by_alias=True)),
     }, sys.stdout)
 
 
