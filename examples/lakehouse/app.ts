@@ -1,7 +1,8 @@
 /**
  * Typed feeds for Athena: quotes with a schema, delivered by Firehose as Parquet into a Glue table
  * (partition projection, no crawler), and trades into an Apache Iceberg table, both in the lake's
- * shared database, and analysts allowed to query them. examples/python/lakehouse.py is the same app in Python (a test checks that both
+ * shared database, analysts allowed to query them; and order books into an Iceberg table in
+ * Amazon S3 Tables. examples/python/lakehouse.py is the same app in Python (a test checks that both
  * synthesize the same template).
  *
  * Synthesize it: `npx ts-node --project tsconfig.dev.json examples/lakehouse/app.ts`.
@@ -11,6 +12,7 @@ import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 // In your own app: import { ... } from 'cdk-api-ingestion';
 import { ApiSource, ApiToFirehoseIngestion, Column, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
 
@@ -57,6 +59,22 @@ export function buildLakehouseApp(outdir?: string): { app: App; stack: Stack } {
       }, { contract: SchemaContract.FREEZE }),
     }),
     format: Format.iceberg({ database: marketData }),
+  });
+
+  // Order-book snapshots into Amazon S3 Tables, which compacts and expires snapshots itself.
+  const tableBucket = new s3tables.CfnTableBucket(stack, 'MarketTables', { tableBucketName: 'market-tables' });
+  new ApiToFirehoseIngestion(stack, 'Books', {
+    feedName: 'books',
+    source: ApiSource.http({
+      url: 'https://api.example-prices.com/v2/books',
+      records: Records.at('books'),
+      schema: RecordSchema.of({
+        symbol: Column.string(),
+        bids: Column.array(Column.struct({ price: Column.number(), size: Column.integer() })),
+        taken_at: Column.timestamp(),
+      }),
+    }),
+    format: Format.iceberg({ s3TablesBucketArn: tableBucket.attrTableBucketArn, namespace: 'market' }),
   });
 
   // Analysts query the quotes and trades tables with Athena, and read nothing else in the lake.

@@ -1,8 +1,8 @@
 """Typed feeds for Athena in Python: the same app as examples/lakehouse/app.ts.
 
 Quotes with a schema, delivered by Firehose as Parquet into a Glue table (partition projection,
-no crawler), and trades into an Apache Iceberg table, both in the lake's shared database, and
-analysts allowed to query them.
+no crawler), and trades into an Apache Iceberg table, both in the lake's shared database,
+analysts allowed to query them; and order books into an Iceberg table in Amazon S3 Tables.
 
     pip install cdk-api-ingestion aws-cdk-lib
     cdk synth --app "python examples/python/lakehouse.py"
@@ -13,6 +13,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_s3tables as s3tables
 from cdk_api_ingestion import (
     ApiSource,
     ApiToFirehoseIngestion,
@@ -75,6 +76,26 @@ trades = ApiToFirehoseIngestion(
         ),
     ),
     format=Format.iceberg(database=market_data),
+)
+
+# Order-book snapshots into Amazon S3 Tables, which compacts and expires snapshots itself.
+table_bucket = s3tables.CfnTableBucket(stack, "MarketTables", table_bucket_name="market-tables")
+ApiToFirehoseIngestion(
+    stack,
+    "Books",
+    feed_name="books",
+    source=ApiSource.http(
+        url="https://api.example-prices.com/v2/books",
+        records=Records.at("books"),
+        schema=RecordSchema.of(
+            {
+                "symbol": Column.string(),
+                "bids": Column.array(Column.struct({"price": Column.number(), "size": Column.integer()})),
+                "taken_at": Column.timestamp(),
+            }
+        ),
+    ),
+    format=Format.iceberg(s3_tables_bucket_arn=table_bucket.attr_table_bucket_arn, namespace="market"),
 )
 
 # Analysts query the quotes and trades tables with Athena, and read nothing else in the lake.

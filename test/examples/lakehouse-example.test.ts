@@ -18,7 +18,8 @@ describe('the lakehouse example (README "Typed tables")', () => {
   test('both tables are in the shared database, and analysts may query them and read only their folders', () => {
     const { stack } = buildLakehouseApp();
     const template = templateOf(stack);
-    template.resourceCountIs('AWS::Glue::Database', 1);
+    // The shared database, and the resource link to the S3 Tables namespace.
+    template.resourceCountIs('AWS::Glue::Database', 2);
     const tables = Object.values<any>(template.findResources('AWS::Glue::Table'));
     expect(tables.map((t) => t.Properties.TableInput.Name).sort()).toEqual(['quotes', 'trades']);
     expect(tables.find((t) => t.Properties.TableInput.Name === 'trades').Properties.OpenTableFormatInput.IcebergInput.Version).toBe('2');
@@ -29,5 +30,9 @@ describe('the lakehouse example (README "Typed tables")', () => {
     expect(document).toContain('workgroup/primary');
     expect(document).toContain('/feed=quotes/*');
     expect(document).toContain('/feed=trades/*');
+    expect(document).not.toContain('/feed=books/*');
+    // The order books are in S3 Tables: a namespace, the table and its Lake Formation grants.
+    template.resourceCountIs('AWS::S3Tables::Table', 1);
+    template.resourceCountIs('AWS::LakeFormation::PrincipalPermissions', 2);
   });
 });

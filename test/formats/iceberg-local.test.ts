@@ -15,31 +15,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ApiSource, ApiToFirehoseIngestion, Format } from '../../src';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { testStack } from '../helpers/synth';
+import { quotesSpec } from '../helpers/typed-quotes';
 import { PROJECT_ROOT, VENV_BIN } from '../setup/moto-server';
 
 const CLI = path.join(PROJECT_ROOT, 'assets', 'cli', 'api-ingest.js');
 const ROUNDTRIP = path.join(__dirname, 'scripts', 'iceberg_roundtrip.py');
 
-const SPEC = (url: string) => ({
-  version: 1,
-  feed: 'quotes',
-  request: { url },
-  records: { path: 'quotes' },
-  schema: {
-    columns: {
-      symbol: { type: 'string' },
-      price: { type: 'number' },
-      volume: { type: 'integer' },
-      halted: { type: 'boolean' },
-      quoted_at: { type: 'timestamp', format: 'unixms', path: 'ts' },
-      trade_date: { type: 'date' },
-      venue: { type: 'struct', fields: { mic: { type: 'string' }, open: { type: 'boolean' } } },
-      tags: { type: 'array', items: { type: 'string' } },
-      raw_flags: { type: 'json', path: 'flags' },
-    },
-    contract: 'evolve',
-  },
-});
 
 const BODY = '{"quotes":['
   + '{"symbol":"ACME","price":101.25,"volume":1234567890123456789,"halted":false,"ts":1764662400123,"trade_date":"2025-12-02","venue":{"mic":"XNYS","open":true},"tags":["tech"],"flags":{"odd":[1]}},'
@@ -54,7 +35,7 @@ beforeAll(async () => {
   api = await startLoopbackApi({ '/quotes': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(BODY) });
   const work = mkdtempSync(path.join(tmpdir(), 'iceberg-local-'));
   const specFile = path.join(work, 'quotes.json');
-  writeFileSync(specFile, JSON.stringify(SPEC(`${api.url}/quotes`)));
+  writeFileSync(specFile, JSON.stringify(quotesSpec(`${api.url}/quotes`)));
   const out = path.join(work, 'out');
   await new Promise<void>((resolve, reject) => execFile(process.execPath, [CLI, 'run', specFile, '--out', out, '--format', 'parquet', '--allow-loopback'],
     { env: { PATH: process.env.PATH ?? '', NODE_NO_WARNINGS: '1' } }, (err) => (err ? reject(err) : resolve())));
@@ -64,7 +45,7 @@ afterAll(() => api.close());
 
 test('the synthesized Iceberg table has the columns and Glue types pyiceberg gives the same rows', () => {
   const stack = testStack();
-  new ApiToFirehoseIngestion(stack, 'Quotes', { source: ApiSource.fromSpec(SPEC('https://api.example.com/quotes')), format: Format.iceberg() });
+  new ApiToFirehoseIngestion(stack, 'Quotes', { source: ApiSource.fromSpec(quotesSpec('https://api.example.com/quotes')), format: Format.iceberg() });
   const table = Object.values(Template.fromStack(stack).findResources('AWS::Glue::Table'))[0].Properties;
   expect(table.OpenTableFormatInput.IcebergInput.Version).toBe(String(result.formatVersion));
   expect(table.TableInput.StorageDescriptor.Columns.map((c: any) => ({ name: c.Name, type: c.Type }))).toEqual(result.columns);
@@ -73,7 +54,7 @@ test('the synthesized Iceberg table has the columns and Glue types pyiceberg giv
 test('the synthesized S3 Tables table has the Iceberg schema pyiceberg gives the same rows: types, nesting and field ids', () => {
   const stack = testStack();
   new ApiToFirehoseIngestion(stack, 'Quotes', {
-    source: ApiSource.fromSpec(SPEC('https://api.example.com/quotes')),
+    source: ApiSource.fromSpec(quotesSpec('https://api.example.com/quotes')),
     format: Format.iceberg({ s3TablesBucketArn: 'arn:aws:s3tables:us-east-1:123456789012:bucket/market-tables' }),
   });
   const table = Object.values(Template.fromStack(stack).findResources('AWS::S3Tables::Table'))[0].Properties;

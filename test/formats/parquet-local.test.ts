@@ -16,6 +16,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ApiSource, ApiToFirehoseIngestion, Format } from '../../src';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { testStack } from '../helpers/synth';
+import { quotesSpec } from '../helpers/typed-quotes';
 import { PROJECT_ROOT, VENV_BIN } from '../setup/moto-server';
 
 const CLI = path.join(PROJECT_ROOT, 'assets', 'cli', 'api-ingest.js');
@@ -50,28 +51,6 @@ const QUOTES = [
   { symbol: 'CRUX', exchange: 'XNAS', price: 'halted', volume: null, halted: null, ts: null, trade_date: null, venue: null, tags: null, rating: 'A' },
 ];
 
-const SPEC = (url: string) => ({
-  version: 1,
-  feed: 'quotes',
-  request: { url },
-  records: { path: 'quotes' },
-  partitions: { type: 'list', values: [{ desk: 'equities' }] },
-  schema: {
-    columns: {
-      symbol: { type: 'string' },
-      exchange: { type: 'string' },
-      price: { type: 'number' },
-      volume: { type: 'integer' },
-      halted: { type: 'boolean' },
-      quoted_at: { type: 'timestamp', format: 'unixms', path: 'ts' },
-      trade_date: { type: 'date' },
-      venue: { type: 'struct', fields: { mic: { type: 'string' }, open: { type: 'boolean' } } },
-      tags: { type: 'array', items: { type: 'string' } },
-      raw_flags: { type: 'json', path: 'flags' },
-    },
-    contract: 'evolve',
-  },
-});
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -100,7 +79,7 @@ beforeAll(async () => {
   api = await startLoopbackApi({ '/quotes': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body) });
   work = mkdtempSync(path.join(tmpdir(), 'parquet-local-'));
   specFile = path.join(work, 'quotes.json');
-  writeFileSync(specFile, JSON.stringify(SPEC(`${api.url}/quotes`)));
+  writeFileSync(specFile, JSON.stringify(quotesSpec(`${api.url}/quotes`)));
   const result = await run(['run', specFile, '--out', path.join(work, 'out'), '--format', 'parquet', '--allow-loopback', '--json']);
   expect(result).toMatchObject({ code: 0 });
   summary = JSON.parse(result.stdout);
@@ -150,7 +129,7 @@ test('pyarrow reads the values the API served, typed, with the envelope columns'
 
 test('the Parquet schema is the Glue table\'s the construct synthesizes for the same spec', () => {
   const stack = testStack();
-  new ApiToFirehoseIngestion(stack, 'Quotes', { source: ApiSource.fromSpec(SPEC('https://api.example.com/quotes')), format: Format.parquet() });
+  new ApiToFirehoseIngestion(stack, 'Quotes', { source: ApiSource.fromSpec(quotesSpec('https://api.example.com/quotes')), format: Format.parquet() });
   const tables = Template.fromStack(stack).findResources('AWS::Glue::Table');
   const input = Object.values(tables)[0].Properties.TableInput;
   const glueColumns = input.StorageDescriptor.Columns.map((column: any) => ({ name: column.Name, type: column.Type }));

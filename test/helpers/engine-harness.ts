@@ -8,7 +8,7 @@ import { EngineOptions, RunSummary, runFeed } from '../../src/runtime/engine/eng
 import type { RecordEnvelope } from '../../src/runtime/engine/envelope';
 import type { Clock } from '../../src/runtime/engine/http-client';
 import { jsonLogger } from '../../src/runtime/logging/json-logger';
-import type { DeadLetterWriter } from '../../src/runtime/ports/dead-letters';
+import type { DeadLetterWriter, RecordsDeadLetter, RequestDeadLetter } from '../../src/runtime/ports/dead-letters';
 import type { RecordSink, SinkLine, SinkReport } from '../../src/runtime/ports/record-sink';
 import { StateStore } from '../../src/runtime/ports/state-store';
 import { SecretRedactor } from '../../src/runtime/redaction/secret-redactor';
@@ -36,6 +36,20 @@ export class CollectingSink implements RecordSink {
 
   public get records(): any[] {
     return this.envelopes.map((e) => e.record);
+  }
+}
+
+/** A dead-letter writer that keeps what it is sent: records (sink or run rejections) and requests. */
+export class CollectingDeadLetters implements DeadLetterWriter {
+  public readonly records: RecordsDeadLetter[] = [];
+  public readonly requests: RequestDeadLetter[] = [];
+
+  public async sendRecords(letter: RecordsDeadLetter): Promise<void> {
+    this.records.push(letter);
+  }
+
+  public async sendRequest(letter: RequestDeadLetter): Promise<void> {
+    this.requests.push(letter);
   }
 }
 

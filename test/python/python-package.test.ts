@@ -34,6 +34,12 @@ function ensureWheel(): string {
   return wheel;
 }
 
+/** Every resource and every property of a template, apart from CDK metadata (source paths) and asset hashes. */
+function comparable(template: any): any {
+  return JSON.parse(JSON.stringify(template.Resources, (key, value) =>
+    key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
+}
+
 function countsByType(template: any): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const resource of Object.values<any>(template.Resources)) {
@@ -104,9 +110,6 @@ describe('Python package', () => {
     const pythonTemplate = synthPython('data_platform.py', PLATFORM_STACK_NAME);
     const { app } = buildPlatformApp(path.join(work, 'cdk.out.platform-ts'));
     const tsTemplate = app.synth().getStackByName(PLATFORM_STACK_NAME).template;
-    // Every resource and every property, apart from CDK metadata (source paths) and asset hashes.
-    const comparable = (template: any) => JSON.parse(JSON.stringify(template.Resources, (key, value) =>
-      key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
     expect(countsByType(pythonTemplate)).toMatchObject({
       'AWS::KinesisFirehose::DeliveryStream': 2,
@@ -119,14 +122,12 @@ describe('Python package', () => {
     expect(countsByType(pythonTemplate)['AWS::S3::Bucket']).toBeUndefined(); // the lake bucket is the platform's
   }, 600_000);
 
-  test('the lakehouse example (schema, transform, Parquet and Iceberg tables in a shared database, grantQuery) synthesizes the same template from Python as from TypeScript', () => {
+  test('the lakehouse example (schema, transform, Parquet and Iceberg tables in a shared database and in S3 Tables, grantQuery) synthesizes the same template from Python as from TypeScript', () => {
     const pythonTemplate = synthPython('lakehouse.py', LAKEHOUSE_STACK_NAME);
     const { app } = buildLakehouseApp(path.join(work, 'cdk.out.lakehouse-ts'));
     const tsTemplate = app.synth().getStackByName(LAKEHOUSE_STACK_NAME).template;
-    const comparable = (template: any) => JSON.parse(JSON.stringify(template.Resources, (key, value) =>
-      key === 'Metadata' ? undefined : typeof value === 'string' ? value.replace(/[0-9a-f]{64}/g, '<hash>') : value));
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
-    expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 1, 'AWS::Glue::Table': 2 });
+    expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 2, 'AWS::Glue::Table': 2, 'AWS::S3Tables::Table': 1 });
   }, 600_000);
 
   test('mistakes read as well in Python: the message first, in the user\'s terms; JSON specs and struct dicts work as documented', () => {

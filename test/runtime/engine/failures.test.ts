@@ -1,15 +1,9 @@
 import { parseRetryAfter, RequestSpacing } from '../../../src/runtime/engine/http-client';
-import type { RequestDeadLetter } from '../../../src/runtime/ports/dead-letters';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
-import { baseSpec, runSpec } from '../../helpers/engine-harness';
+import { baseSpec, CollectingDeadLetters, runSpec } from '../../helpers/engine-harness';
 import { FakeClock } from '../../helpers/fake-clock';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
-/** Collects request dead letters. */
-function collectingDeadLetters() {
-  const requests: RequestDeadLetter[] = [];
-  return { requests, sendRecords: async () => undefined, sendRequest: async (letter: RequestDeadLetter) => { requests.push(letter); } };
-}
 
 describe('failure handling', () => {
   let api: LoopbackApi;
@@ -74,7 +68,7 @@ describe('failure handling', () => {
 
   test('a Retry-After beyond the run\'s time budget is not waited out: a dead letter says when the API asked', async () => {
     const clock = new FakeClock(Date.parse('2026-11-25T12:00:00Z'));
-    const deadLetters = collectingDeadLetters();
+    const deadLetters = new CollectingDeadLetters();
     const { summary } = await runSpec(baseSpec(`${api.url}/retry-after-long`), { clock, deadline: clock.now() + 60_000, deadLetters });
     expect(clock.sleeps).toEqual([]);
     expect(counters.ral).toBe(1);

@@ -4,9 +4,8 @@
  * contract. Against a real loopback API.
  */
 import type { FeedSpecInput } from '../../../src/feed-spec/feed-spec';
-import type { RecordsDeadLetter, RequestDeadLetter } from '../../../src/runtime/ports/dead-letters';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
-import { baseSpec, runSpec } from '../../helpers/engine-harness';
+import { baseSpec, CollectingDeadLetters, runSpec } from '../../helpers/engine-harness';
 import { LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
 const RECORDS = [
@@ -15,14 +14,6 @@ const RECORDS = [
   { id: 3, temp: 19, at: '2026-11-05T12:00:00Z', sensor: { model: 'x1' } },
 ];
 
-function collectingDeadLetters() {
-  const records: RecordsDeadLetter[] = [];
-  return {
-    records,
-    sendRecords: async (letter: RecordsDeadLetter) => { records.push(letter); },
-    sendRequest: async (_: RequestDeadLetter) => undefined,
-  };
-}
 
 let api: LoopbackApi;
 beforeAll(async () => {
@@ -78,7 +69,7 @@ test('discardColumns: drift is counted and dropped', async () => {
 });
 
 test('freeze: records with drift go to the dead-letter queue as their envelopes, with the reason; the run says so', async () => {
-  const deadLetters = collectingDeadLetters();
+  const deadLetters = new CollectingDeadLetters();
   const state = new MemoryStateStore();
   const { summary, sink } = await runSpec(specWith('freeze'), { deadLetters, state });
   expect(sink.lines.map((line) => JSON.parse(line).id)).toEqual([1]);
@@ -106,7 +97,7 @@ test('freeze without a dead-letter queue fails the partition instead of dropping
 });
 
 test('a dry run (preview) counts what freeze would reject, and sends nothing', async () => {
-  const deadLetters = collectingDeadLetters();
+  const deadLetters = new CollectingDeadLetters();
   const { summary } = await runSpec(specWith('freeze'), { deadLetters, dryRun: true });
   expect(summary.schemaDrift?.recordsRejected).toBe(2);
   expect(deadLetters.records).toEqual([]);

@@ -4,9 +4,8 @@
  * record, never dropped; the incremental cursor read from the record as the API sent it.
  */
 import { FeedSpecInput, validateFeedSpec } from '../../../src/feed-spec/feed-spec';
-import type { RecordsDeadLetter, RequestDeadLetter } from '../../../src/runtime/ports/dead-letters';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
-import { baseSpec, runSpec } from '../../helpers/engine-harness';
+import { baseSpec, CollectingDeadLetters, runSpec } from '../../helpers/engine-harness';
 import { LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
 const ISSUES = [
@@ -15,14 +14,6 @@ const ISSUES = [
   { id: 3, title: 'Slow', state: 'open', user: { login: 'cy', id: 9 }, labels: [{ name: 'perf' }], updated_at: '2026-11-05T12:00:00Z', temp_c: 30 },
 ];
 
-function collectingDeadLetters() {
-  const records: RecordsDeadLetter[] = [];
-  return {
-    records,
-    sendRecords: async (letter: RecordsDeadLetter) => { records.push(letter); },
-    sendRequest: async (_: RequestDeadLetter) => undefined,
-  };
-}
 
 let api: LoopbackApi;
 beforeAll(async () => {
@@ -66,7 +57,7 @@ test('an array result makes several records (one per label), with $partition and
 });
 
 test('a record the transform fails on goes to the dead-letter queue as it came, with the error; the others are delivered', async () => {
-  const deadLetters = collectingDeadLetters();
+  const deadLetters = new CollectingDeadLetters();
   const { sink, summary } = await runSpec(withTransform('{ "id": id, "temp_f": temp_c * 9 / 5 + 32 }'), { deadLetters });
   expect(sink.records).toEqual([{ id: 1, temp_f: 68 }, { id: 3, temp_f: 86 }]);
   expect(summary).toMatchObject({ status: 'completedWithDeadLetters', recordsDeadLettered: 1, transform: { errors: 1 } });
