@@ -4,7 +4,7 @@
  * resources), and publishes the metrics the template's alarms and dashboard read, under the
  * namespace the template sets.
  */
-import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Incremental, Records, RecordSchema } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Incremental, Records, RecordSchema, Transform } from '../../src';
 import { METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../../src/feed-spec/poller-contract';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -34,7 +34,7 @@ describe('the poller contract', () => {
 
   test.each([
     ['envelopes', false],
-    ['rows of a schema, with the drift alarm', true],
+    ['rows of a schema with a JSONata transform, with the drift alarm', true],
   ])('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read (%s)', async (_name, typed) => {
     const stack = testStack();
     new ApiToFirehoseIngestion(stack, 'Prices', {
@@ -47,6 +47,8 @@ describe('the poller contract', () => {
         incremental: Incremental.datetime({ recordPath: 'at', start: '2026-11-01T00:00:00Z' }),
         limits: { allowPrivateAddresses: true },
         schema: typed ? RecordSchema.of({ exchange: Column.string(), price: Column.number(), at: Column.timestamp() }) : undefined,
+        // The bundled poller loads JSONata on first use: the transform proves it is in the bundle.
+        transform: typed ? Transform.jsonata('$merge([$, { "price": price * 100 }])') : undefined,
       }),
       dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
       dashboardEnabled: true,
@@ -66,7 +68,14 @@ describe('the poller contract', () => {
     const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-11-25T12:00:00Z', 'exec-contract'), env);
     expect(outcome.error).toBeUndefined();
     expect(outcome.result).toMatchObject({ status: 'succeeded', recordsDelivered: 2 });
-    expect([...(await readAllObjects(moto.bucketName)).keys()].filter((k) => k.startsWith('prices/'))).toHaveLength(1);
+    const objects = await readAllObjects(moto.bucketName);
+    const delivered = [...objects.entries()].filter(([key]) => key.startsWith('prices/'));
+    expect(delivered).toHaveLength(1);
+    if (typed) {
+      // Rows of the transformed records (moto stores the Firehose records as sent, JSON lines).
+      const rows = delivered[0][1].trim().split('\n').map((line) => JSON.parse(line));
+      expect(rows.map((row) => [row.exchange, row.price, row.at])).toEqual([['KRX', 100, '2026-11-25T11:00:00.000Z'], ['NYSE', 200, '2026-11-25T11:30:00.000Z']]);
+    }
 
     // The EMF document the poller printed: its namespace and metric names.
     const emf = outcome.logs.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line))[0];

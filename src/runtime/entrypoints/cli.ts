@@ -411,7 +411,7 @@ async function inferSchemaCommand(
   if (!spec) return EXIT_INVALID;
   const maxPages = Number(values.pages ?? 5);
   if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
-  // The records as the API serves them, not as rows of a schema the spec may already have.
+  // The records as the schema sees them (after the spec's transform), not as rows of a schema the spec may already have.
   const { records, summary } = await sampleRecords({ ...spec, schema: undefined }, values, redactor, logger, Number.MAX_SAFE_INTEGER,
     ({ pages }) => (pages >= maxPages ? `infer-schema reads ${maxPages} page(s)` : undefined));
   if (records.length === 0) {

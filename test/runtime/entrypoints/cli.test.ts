@@ -144,6 +144,10 @@ describe('api-ingest', () => {
     const [, out, filtered] = /(\d+) out, (\d+) filtered/.exec(result.stdout)!;
     expect(Number(out) + Number(filtered)).toBe(725);
     expect(Number(filtered)).toBeGreaterThan(0);
+    // A schema describes the records the transform makes: infer-schema reads those.
+    const inferred = await run(['infer-schema', transformed, '--pages', '1', '--allow-loopback']);
+    expect(inferred.code).toBe(0);
+    expect(Object.keys(JSON.parse(inferred.stdout).columns)).toEqual(['station', 'temp_f']);
   });
 
   test('run --out: files in the S3 key layout, a state file, and an incremental second run', async () => {
