@@ -68,10 +68,14 @@ ${rows.join('\n')}
   at most one interval.
 - **Overlapping invocations**: a conditional write on the run lease lets one run; the other exits
   with status \`skipped\`. A late duplicate of a completed scheduler execution is skipped too.
+- **Records that break the schema's \`freeze\` contract, and records the transform fails on**:
+  dead-lettered as their envelope lines (the record as the API sent it), with the fields that
+  broke the contract or JSONata's error; the rest of the page is delivered and the cursor moves.
 
 ## Redrive
 
-Dead letters of kind \`records\` hold the lines exactly as they would have landed in S3.
+Dead letters of kind \`records\` hold the lines exactly as they would have landed in S3 (for a
+record the schema or the transform rejected: its envelope line, which redrive sends as it is).
 \`npx api-ingest redrive --dlq <queue URL> --firehose <stream>\` (see the README) puts them back
 through the same Firehose sink and deletes each message only after Firehose accepted all of its
 lines; \`request\` letters are left in the queue for an operator (an incremental feed refetches

@@ -7,5 +7,9 @@ describe('reliability: every record the API served is in S3 or in the dead-lette
     expect(result.lost).toBe(0);
     expect(result.duplicates).toBeLessThanOrEqual(result.duplicatesAllowed);
     expect(result.inS3 + result.inDlq).toBeGreaterThanOrEqual(result.served);
+    if (scenario.expectedInDlq !== undefined) {
+      expect(result.inDlq).toBe(scenario.expectedInDlq);
+      expect(result.inS3).toBe(result.served - scenario.expectedInDlq);
+    }
   }, 180_000);
 });

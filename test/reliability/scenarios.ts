@@ -51,6 +51,12 @@ export interface Scenario {
   readonly killAfterPages?: number;
   /** Start two bundled handler processes at once. */
   readonly overlapping?: boolean;
+  /** The spec has a schema under `freeze`; every this-many-th record has a field it does not name. */
+  readonly freezeDriftEvery?: number;
+  /** The spec has a transform that fails on every this-many-th record. */
+  readonly transformFailsEvery?: number;
+  /** The records that must end in the dead-letter queue (the rest in S3). */
+  readonly expectedInDlq?: number;
 }
 
 export interface ScenarioResult {
@@ -70,9 +76,11 @@ export interface ScenarioResult {
 
 const SEED = 20261125;
 
-function item(i: number, oversizedEvery?: number) {
-  const pad = oversizedEvery && i % oversizedEvery === 0 ? 1_100_000 : 40;
-  return { id: i, updated_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), pad: 'x'.repeat(pad) };
+function item(i: number, s: Scenario) {
+  const pad = s.oversizedEvery && i % s.oversizedEvery === 0 ? 1_100_000 : 40;
+  const record: Record<string, unknown> = { id: i, updated_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), pad: 'x'.repeat(pad) };
+  if (s.freezeDriftEvery && i % s.freezeDriftEvery === 0) record.surprise = true;
+  return record;
 }
 
 /**
@@ -101,7 +109,7 @@ async function startApi(s: Scenario, served: Set<number>, pagesServed: { n: numb
       if (s.api?.malformedPage === page) return res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[{"id":');
       ids.forEach((i) => served.add(i));
       pagesServed.n += 1;
-      return json(res, 200, { data: ids.map((i) => item(i, s.oversizedEvery)) });
+      return json(res, 200, { data: ids.map((i) => item(i, s)) });
     },
   });
 }
@@ -115,7 +123,20 @@ function spec(apiUrl: string, s: Scenario): FeedSpecInput {
     records: { path: 'data' },
     // The scenario's API listens on loopback: the spec opts in, as one for an API inside a VPC would.
     limits: { maxRetries: 6, requestTimeoutSeconds: 1, allowPrivateAddresses: true },
-  };
+    ...(s.freezeDriftEvery ? {
+      schema: { columns: { id: { type: 'integer' }, updated_at: { type: 'timestamp' }, pad: { type: 'string' } }, contract: 'freeze' },
+    } : {}),
+    ...(s.transformFailsEvery ? {
+      // $number("x") fails: the record goes to the dead-letter queue with JSONata's error.
+      transform: { expression: `{ "id": id, "updated_at": updated_at, "check": id % ${s.transformFailsEvery} = 0 ? $number("x") : 1 }` },
+    } : {}),
+  } as FeedSpecInput;
+}
+
+/** A delivered line's record id: an envelope's record, or a row of a schema (which has the record's columns). */
+function idOf(line: string): number {
+  const parsed = JSON.parse(line);
+  return parsed.record !== undefined ? parsed.record.id : parsed.id;
 }
 
 /** Record ids found in S3 (delivered) and in the dead-letter queue (records letters). */
@@ -123,7 +144,7 @@ async function account(resources: FeedResources) {
   const s3Ids: number[] = [];
   for (const [key, body] of await readAllObjects(resources.bucketName)) {
     if (key.startsWith('dead-letters/')) continue;
-    for (const line of body.split('\n').filter(Boolean)) s3Ids.push(JSON.parse(line).record.id);
+    for (const line of body.split('\n').filter(Boolean)) s3Ids.push(idOf(line));
   }
   const dlqIds: number[] = [];
   let requestDeadLetters = 0;
@@ -134,7 +155,7 @@ async function account(resources: FeedResources) {
       const object = await s3Client().send(new GetObjectCommand({ Bucket: letter.payloadS3.bucket, Key: letter.payloadS3.key }));
       payload = await object.Body!.transformToString('utf8');
     }
-    for (const line of payload.split('\n').filter(Boolean)) dlqIds.push(JSON.parse(line).record.id);
+    for (const line of payload.split('\n').filter(Boolean)) dlqIds.push(idOf(line));
   }
   return { s3Ids, dlqIds, requestDeadLetters };
 }
@@ -233,6 +254,8 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
         proxy.stats.throttled ? `${proxy.stats.throttled} calls throttled` : '',
         proxy.stats.droppedBefore + proxy.stats.droppedAfter ? `${proxy.stats.droppedBefore + proxy.stats.droppedAfter} connections dropped` : '',
         last.failures.length ? `${last.failures.length} partition(s) failed: ${last.failures[0].error.slice(0, 60)}` : '',
+        last.schemaDrift?.recordsRejected ? `${last.schemaDrift.recordsRejected} records rejected by the freeze contract, dead-lettered with the fields that broke it` : '',
+        last.transform?.errors ? `${last.transform.errors} records the transform failed on, dead-lettered with JSONata's error` : '',
         runs > 1 ? `continued from checkpoints over ${runs} runs` : '',
       ].filter(Boolean).join('; ');
     }
@@ -277,4 +300,6 @@ export const SCENARIOS: Scenario[] = [
   { name: 'backfill larger than one run (time budget)', records: 4000, pageSize: 50, api: { pageDelayMs: 15 }, runBudgetMs: 700 },
   { name: 'handler killed mid-run, run again', records: 12000, pageSize: 100, killAfterPages: 75, api: { pageDelayMs: 2 } },
   { name: 'two overlapping invocations', records: 3000, pageSize: 100, overlapping: true, api: { pageDelayMs: 10 } },
+  { name: 'schema freeze: every 9th record has a field not in the schema', records: 2000, pageSize: 100, freezeDriftEvery: 9, expectedInDlq: Math.floor(2000 / 9) },
+  { name: 'transform fails on every 7th record', records: 2000, pageSize: 100, transformFailsEvery: 7, expectedInDlq: Math.floor(2000 / 7) },
 ];
