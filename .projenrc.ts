@@ -172,7 +172,7 @@ project.eslint?.addOverride({
 //   runtime/aws-sdk (the SDK modules loaded on first use) is a leaf the adapters share.
 const RUNTIME = './src/runtime';
 const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction'];
-const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'formats', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
+const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'destinations', 'formats', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
 const layering = [
   ...CONSTRUCT_FOLDERS.map((folder) => ({
     target: `./src/${folder}`, from: RUNTIME, message: 'The construct never imports the runtime: share through src/feed-spec.',

@@ -6,3 +6,4 @@ export * from './scheduling';
 export * from './source';
 export * from './storage';
 export * from './formats';
+export * from './destinations';

@@ -17,7 +17,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // In your own app: import { ... } from 'cdk-api-ingestion';
-import { ApiSource, ApiToFirehoseIngestion, Auth, DynamicPartitioning, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, Records } from '../../src';
 
 export const PLATFORM_STACK_NAME = 'DataPlatformIngestion';
 
@@ -68,6 +68,22 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
       url: 'https://api.open-meteo.com/v1/forecast',
       query: { latitude: '40.71', longitude: '-74.01', hourly: 'temperature_2m' },
       records: Records.wholeResponse(),
+    }),
+    existingBucket: lake,
+    encryptionKey: feedKey,
+    existingDeadLetterQueue: prices.deadLetterQueue,
+    existingStateTable: prices.stateTable,
+    alarmTopic: onCall,
+  });
+
+  // Status-page incidents forwarded to the observability platform's HTTP intake; what it does not
+  // accept is kept in the lake bucket under backups/feed=incidents/.
+  new ApiToFirehoseIngestion(stack, 'Incidents', {
+    feedName: 'incidents',
+    source: ApiSource.http({ url: 'https://status.example-saas.com/api/v2/incidents.json', records: Records.at('incidents') }),
+    destination: Destination.httpEndpoint({
+      url: 'https://intake.example-observability.com/v1/firehose',
+      accessKey: secretsmanager.Secret.fromSecretNameV2(stack, 'IntakeKey', 'observability-intake-key'),
     }),
     existingBucket: lake,
     encryptionKey: feedKey,

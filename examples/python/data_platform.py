@@ -22,6 +22,7 @@ from cdk_api_ingestion import (
     ApiSource,
     ApiToFirehoseIngestion,
     Auth,
+    Destination,
     DynamicPartitioning,
     FeedScheduleOptions,
     PollerOptions,
@@ -88,6 +89,24 @@ ApiToFirehoseIngestion(
         url="https://api.open-meteo.com/v1/forecast",
         query={"latitude": "40.71", "longitude": "-74.01", "hourly": "temperature_2m"},
         records=Records.whole_response(),
+    ),
+    existing_bucket=lake,
+    encryption_key=feed_key,
+    existing_dead_letter_queue=prices.dead_letter_queue,
+    existing_state_table=prices.state_table,
+    alarm_topic=on_call,
+)
+
+# Status-page incidents forwarded to the observability platform's HTTP intake; what it does not
+# accept is kept in the lake bucket under backups/feed=incidents/.
+ApiToFirehoseIngestion(
+    stack,
+    "Incidents",
+    feed_name="incidents",
+    source=ApiSource.http(url="https://status.example-saas.com/api/v2/incidents.json", records=Records.at("incidents")),
+    destination=Destination.http_endpoint(
+        url="https://intake.example-observability.com/v1/firehose",
+        access_key=secretsmanager.Secret.from_secret_name_v2(stack, "IntakeKey", "observability-intake-key"),
     ),
     existing_bucket=lake,
     encryption_key=feed_key,

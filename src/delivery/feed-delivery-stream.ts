@@ -3,12 +3,13 @@
  * optional dynamic partitioning, each checked against Firehose's limits before CloudFormation
  * sees them.
  */
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DynamicPartitioning } from './dynamic-partitioning';
 import { FeedDeliveryOptions } from './feed-delivery-options';
@@ -37,6 +38,13 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
    * bucket, or in S3 Tables (`lakeFormation`), reached through a Glue resource link.
    */
   readonly icebergTable?: { readonly databaseName: string; readonly tableName: string; readonly lakeFormation?: boolean };
+  /** Deliver to this HTTP endpoint (`Destination.httpEndpoint()`) instead of S3 objects. */
+  readonly httpEndpoint?: {
+    readonly url: string;
+    readonly accessKey?: secretsmanager.ISecret;
+    readonly name?: string;
+    readonly retryDuration?: Duration;
+  };
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
 }
@@ -116,6 +124,7 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, synthError);
   const conversion = props.dataFormatConversion;
   if (props.icebergTable) checkIceberg(props, synthError);
+  if (props.httpEndpoint) checkHttpEndpoint(props, synthError);
   if (conversion && props.compression) {
     // The stream would ignore it (the serializer compresses); say so rather than drop it.
     synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
@@ -151,7 +160,27 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     logGroup: deliveryLogGroup,
     processorFunction: props.processorFunction,
   }) : undefined;
-  const destination: firehose.IDestination = iceberg ?? new firehose.S3Bucket(deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]), {
+  const backupPrefix = `backups/${feedFolder(props.feed)}`;
+  const http = props.httpEndpoint ? new firehose.HttpEndpoint({
+    endpointConfig: { url: props.httpEndpoint.url, secret: props.httpEndpoint.accessKey, name: props.httpEndpoint.name },
+    backupMode: firehose.HttpBackupMode.FAILED,
+    requestCompression: firehose.HttpCompression.GZIP,
+    bufferingHints: { interval, size },
+    retryOptions: props.httpEndpoint.retryDuration ? { duration: props.httpEndpoint.retryDuration } : undefined,
+    loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
+    processors: processors.length > 0 ? processors : undefined,
+    // What the endpoint did not accept, kept in the feed's bucket (under the backup and error folders only).
+    s3Backup: {
+      bucket: deliveryView(props.bucket, [backupPrefix, errorOutputPrefix]),
+      dataOutputPrefix: `${backupPrefix}${FIREHOSE_TIME_FOLDERS}`,
+      errorOutputPrefix,
+      compression: firehose.Compression.GZIP,
+      encryptionKey: props.bucket.encryptionKey,
+      loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
+    },
+  }) : undefined;
+  const objects = deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]);
+  const destination: firehose.IDestination = iceberg ?? http ?? new firehose.S3Bucket(objects, {
     // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
     compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
     dataFormatConversion: conversion,
@@ -181,8 +210,10 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   }
   // Objects only under the feed's own data and error folders: a wildcard within each folder is
   // what writing time-partitioned keys needs.
+  // The folders Firehose writes: the data (or, for an HTTP endpoint, the backup) and the errors.
+  const written = [props.httpEndpoint ? backupPrefix : dataOutputPrefix, errorOutputPrefix];
   acknowledgeFindings(deliveryStream,
-    [...new Set([dataOutputPrefix, errorOutputPrefix].map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
+    [...new Set(written.map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
     props.icebergTable
       ? 'Firehose writes the Iceberg table\'s data and metadata files under the table\'s folder (the feed\'s; s3:DeleteObject there only, for Iceberg\'s own files) and failed records under the feed\'s error folder; no other folder.'
       : 'Firehose writes time-partitioned object keys under the feed\'s own data and error folders of its bucket (s3:PutObject, s3:GetObject, s3:AbortMultipartUpload, as AWS documents for an S3 destination); no other folder, no delete.');
@@ -200,6 +231,19 @@ function checkIceberg(props: FeedDeliveryStreamProps, synthError: (message: stri
   }
   if (props.compression) {
     synthError('compression is for JSON lines: Iceberg writes Parquet data files of its own. Remove compression');
+  }
+}
+
+/** What Firehose's HTTP endpoint destination does not have: dynamic partitioning, a compression of S3 objects. */
+function checkHttpEndpoint(props: FeedDeliveryStreamProps, synthError: (message: string) => never): void {
+  if (props.dynamicPartitioning) {
+    synthError('dynamicPartitioning is for S3 objects: Firehose allows it only with an S3 destination. Remove dynamicPartitioning, or deliver to S3');
+  }
+  if (props.compression) {
+    synthError('compression is for S3 objects: Firehose GZIP-compresses the requests to the HTTP endpoint. Remove compression');
+  }
+  if (!Token.isUnresolved(props.httpEndpoint!.url) && !/^https:\/\//.test(props.httpEndpoint!.url)) {
+    synthError(`Destination.httpEndpoint() url '${props.httpEndpoint!.url}' must be an https:// URL: Firehose delivers over HTTPS only`);
   }
 }
 

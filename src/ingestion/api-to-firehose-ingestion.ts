@@ -18,6 +18,7 @@ import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { FeedDeadLetterQueueOptions } from '../dead-letters/feed-dead-letter-queue-options';
 import { FeedDeliveryOptions } from '../delivery/feed-delivery-options';
 import { createFeedDeliveryStream, defaultDataOutputPrefix, fixedFolder } from '../delivery/feed-delivery-stream';
+import { Destination, DestinationKind } from '../destinations/destination';
 import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
@@ -26,7 +27,9 @@ import { createFeedTable, createIcebergTable, createS3TablesTable, S3TablesTable
 import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
-import { DeliveryMetricNames, feedMetric, ICEBERG_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds } from '../monitoring/feed-metrics';
+import {
+  DeliveryMetricNames, feedMetric, HTTP_ENDPOINT_DELIVERY_METRICS, ICEBERG_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds,
+} from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
 import { SynthError } from '../private/existing-or-new';
@@ -68,6 +71,14 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default Format.jsonLines()
    */
   readonly format?: Format;
+
+  /**
+   * Where Firehose delivers the records: the feed's bucket, or an HTTP endpoint
+   * (`Destination.httpEndpoint()`). The bucket keeps what another destination did not accept.
+   *
+   * @default Destination.s3()
+   */
+  readonly destination?: Destination;
 
   // ---- schedule ----
 
@@ -197,6 +208,8 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly dashboard?: cloudwatch.Dashboard;
   /** The format of the delivered objects. */
   public readonly format: Format;
+  /** Where Firehose delivers the records. */
+  public readonly destination: Destination;
   /** The Glue database of the feed's table, with `Format.parquet()`. */
   public readonly database?: glue.IDatabase;
   /** The feed's Glue table (Parquet, partition projection), with `Format.parquet()`. */
@@ -233,6 +246,8 @@ export class ApiToFirehoseIngestion extends Construct {
     }
     claims.claimPrefix(this.bucket, this.dataRoot, this.node.path, synthError);
     this.format = props.format ?? Format.jsonLines();
+    this.destination = props.destination ?? Destination.s3();
+    this.checkDestination(props);
     const schema = withSchemaDefaults(source.spec.schema);
     if (props.schemaDriftAlarmEnabled && !schema) {
       synthError('schemaDriftAlarmEnabled needs a schema in the spec to measure drift against: add one, or remove schemaDriftAlarmEnabled');
@@ -243,6 +258,7 @@ export class ApiToFirehoseIngestion extends Construct {
       feed: this.feedName,
       bucket: this.bucket,
       ...this.formatDelivery(schema, props),
+      httpEndpoint: this.destination._httpEndpoint,
       rowColumns: schema ? rowColumnNames(schema) : undefined,
       synthError,
     });
@@ -358,7 +374,20 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /** The delivery metrics of the feed's destination. */
   private deliveryMetrics(): DeliveryMetricNames {
+    if (this.destination.kind === DestinationKind.HTTP_ENDPOINT) return HTTP_ENDPOINT_DELIVERY_METRICS;
     return this.format.kind === FormatKind.ICEBERG ? ICEBERG_DELIVERY_METRICS : S3_DELIVERY_METRICS;
+  }
+
+  /** A destination other than S3 takes JSON lines only, and has no S3 prefix of its own. */
+  private checkDestination(props: ApiToFirehoseIngestionProps): void {
+    if (this.destination.kind === DestinationKind.S3) return;
+    if (this.format.kind !== FormatKind.JSON_LINES) {
+      this.synthError(`format ${this.format.kind} needs the S3 destination: Firehose converts records and writes tables only into S3. `
+        + 'Remove format, or deliver to S3');
+    }
+    if (props.dataOutputPrefix !== undefined) {
+      this.synthError('dataOutputPrefix is for S3 objects: with Destination.httpEndpoint() only failed data is kept in the bucket, under backups/feed=NAME/. Remove dataOutputPrefix');
+    }
   }
 
   /** Throws an error that names this construct, with `message` saying what to change. */

@@ -48,3 +48,10 @@ export const ICEBERG_DELIVERY_METRICS: DeliveryMetricNames = {
   freshness: 'DeliveryToIceberg.DataFreshness',
   failedRows: 'DeliveryToIceberg.FailedRowCount',
 };
+
+export const HTTP_ENDPOINT_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to the HTTP endpoint',
+  records: 'DeliveryToHttpEndpoint.Records',
+  success: 'DeliveryToHttpEndpoint.Success',
+  freshness: 'DeliveryToHttpEndpoint.DataFreshness',
+};

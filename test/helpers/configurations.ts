@@ -12,9 +12,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
-import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
 export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -128,6 +129,21 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       feedName: 'prices',
       source: typedPricesSource(),
       format: Format.iceberg({ s3TablesBucketArn: tables.attrTableBucketArn, namespace: 'market' }),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'an HTTP endpoint with its access key in Secrets Manager': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      destination: Destination.httpEndpoint({
+        url: 'https://ingest.example-observability.com/v1/firehose',
+        accessKey: secretsmanager.Secret.fromSecretNameV2(stack, 'IngestKey', 'observability-ingest-key'),
+        name: 'observability',
+        retryDuration: Duration.minutes(10),
+      }),
     });
     return { stack, feeds: [feed] };
   },
