@@ -252,29 +252,7 @@ export class ApiToFirehoseIngestion extends Construct {
     if (props.schemaDriftAlarmEnabled && !schema) {
       synthError('schemaDriftAlarmEnabled needs a schema in the spec to measure drift against: add one, or remove schemaDriftAlarmEnabled');
     }
-    const delivery = createFeedDeliveryStream(this, {
-      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'processorFunction', 'encryptionKey'),
-      dataOutputPrefix: this.dataOutputPrefix,
-      feed: this.feedName,
-      bucket: this.bucket,
-      ...this.formatDelivery(schema, props),
-      httpEndpoint: this.destination._httpEndpoint,
-      rowColumns: schema ? rowColumnNames(schema) : undefined,
-      synthError,
-    });
-    this.deliveryStream = delivery.deliveryStream;
-    if (this.icebergTableResource) delivery.deliveryStream.node.addDependency(this.icebergTableResource);
-    if (this.s3TablesTable && delivery.icebergRole) {
-      // Firehose checks its access when the stream is created: the grants come first (on the
-      // stream resource itself, not its role, which the grants name).
-      const stream = delivery.deliveryStream.node.defaultChild as CfnResource;
-      for (const grant of this.s3TablesTable.grantWrite(delivery.icebergRole)) stream.node.addDependency(grant);
-    }
-    if (this.table && this.format.kind === FormatKind.PARQUET) {
-      acknowledgeFindings(delivery.deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
-        'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
-        + 'it reads schema versions only. Its table reads (glue:GetTable*) are on the feed\'s own catalog, database and table.');
-    }
+    this.deliveryStream = this.createDelivery(props, schema);
     // Incremental cursors, checkpoints and the run lease, per feed and partition.
     this.stateTable = feedStateTable(this, pick(props, 'existingStateTable', 'encryptionKey'));
 
@@ -370,6 +348,37 @@ export class ApiToFirehoseIngestion extends Construct {
       actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
       resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroup })],
     })).combine(this.grantReadData(grantee));
+  }
+
+  /**
+   * The delivery stream into the destination, with what the format needs (a Glue or Iceberg
+   * table, created from the spec's schema) and what must exist before the stream.
+   */
+  private createDelivery(props: ApiToFirehoseIngestionProps, schema: RecordSchemaSpec | undefined): firehose.IDeliveryStream {
+    const synthError = this.synthError.bind(this);
+    const delivery = createFeedDeliveryStream(this, {
+      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'processorFunction', 'encryptionKey'),
+      dataOutputPrefix: this.dataOutputPrefix,
+      feed: this.feedName,
+      bucket: this.bucket,
+      ...this.formatDelivery(schema, props),
+      httpEndpoint: this.destination._httpEndpoint,
+      rowColumns: schema ? rowColumnNames(schema) : undefined,
+      synthError,
+    });
+    if (this.icebergTableResource) delivery.deliveryStream.node.addDependency(this.icebergTableResource);
+    if (this.s3TablesTable && delivery.icebergRole) {
+      // Firehose checks its access when the stream is created: the grants come first (on the
+      // stream resource itself, not its role, which the grants name).
+      const stream = delivery.deliveryStream.node.defaultChild as CfnResource;
+      for (const grant of this.s3TablesTable.grantWrite(delivery.icebergRole)) stream.node.addDependency(grant);
+    }
+    if (this.table && this.format.kind === FormatKind.PARQUET) {
+      acknowledgeFindings(delivery.deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
+        'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
+        + 'it reads schema versions only. Its table reads (glue:GetTable*) are on the feed\'s own catalog, database and table.');
+    }
+    return delivery.deliveryStream;
   }
 
   /** The delivery metrics of the feed's destination. */
