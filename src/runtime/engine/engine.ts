@@ -485,20 +485,22 @@ class FeedRun {
       this.recordsFetched += 1;
       const record = records[index];
       tracker?.observe(record);
-      const text = texts?.[index] ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : undefined);
+      // The record's JSON text as the API sent it (its id, its dead letter), decoded only when used.
+      const textOf = (): string => texts?.[index]
+        ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : JSON.stringify(record));
       let outputs: Array<{ value: unknown; json: string }>;
       if (transform) {
         const result = await transform.apply(record, partition);
         if (!result.ok) {
           this.transformTally.errors += 1;
-          rejected.add('transform', envelopes.line(record, text), result.error);
+          rejected.add('transform', envelopes.line(record, textOf()), result.error);
           continue;
         }
         this.transformTally.recordsOut += result.records.length;
         if (result.records.length === 0) this.transformTally.recordsFiltered += 1;
         outputs = result.records.map((value) => ({ value, json: stringifyExact(value) }));
       } else {
-        const json = text ?? JSON.stringify(record);
+        const json = textOf();
         // A record with an integer beyond 2^53 is read again from its text, so that it stays exact.
         outputs = [{ value: projector && mayHoldLargeIntegers(json) ? parseExact(json) : record, json }];
       }
