@@ -29,10 +29,6 @@ export const ENVELOPE_COLUMNS: ReadonlyArray<readonly [string, 'string' | 'times
 /** Under the `evolve` contract, the last column: what did not fit the schema, as JSON text. */
 export const EXTRA_FIELDS_COLUMN = 'extra_fields';
 
-/** Every column of a row, in order: the envelope's, the schema's, `extra_fields` under `evolve`. */
-export function rowColumnNames(schema: { readonly columns: Readonly<Record<string, unknown>>; readonly contract: string }): string[] {
-  return [...ENVELOPE_COLUMNS.map(([name]) => name), ...Object.keys(schema.columns), ...(schema.contract === 'evolve' ? [EXTRA_FIELDS_COLUMN] : [])];
-}
 
 const RESERVED_COLUMNS = new Set([...ENVELOPE_COLUMNS.map(([name]) => name), EXTRA_FIELDS_COLUMN]);
 
@@ -103,4 +99,22 @@ export function recordSchemaProblems(schema: RecordSchemaSpec): Array<{ path: st
 /** A spec's schema as written (builder or JSON) with its defaults filled in; the spec was validated already. */
 export function withSchemaDefaults(input: unknown): RecordSchemaSpec | undefined {
   return input === undefined ? undefined : recordSchemaSchema.parse(input);
+}
+
+/**
+ * Every column of a row, in order, with its spec: the envelope's, the schema's, `extra_fields`
+ * under `evolve`. The one definition of a row's shape: the poller's rows, the local Parquet
+ * files, the Glue and Iceberg tables and the dynamic partitioning queries all derive from it.
+ */
+export function rowColumnSpecs(schema: RecordSchemaSpec): Array<[string, ColumnSpec]> {
+  return [
+    ...ENVELOPE_COLUMNS.map(([name, type]): [string, ColumnSpec] => [name, { type }]),
+    ...Object.entries(schema.columns),
+    ...(schema.contract === 'evolve' ? [[EXTRA_FIELDS_COLUMN, { type: 'string' }] as [string, ColumnSpec]] : []),
+  ];
+}
+
+/** The names of `rowColumnSpecs`. */
+export function rowColumnNames(schema: RecordSchemaSpec): string[] {
+  return rowColumnSpecs(schema).map(([name]) => name);
 }

@@ -11,7 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import type { Construct } from 'constructs';
 import type { IcebergFormatOptions, ParquetFormatOptions } from './format';
-import { COLUMN_NAME, ColumnSpec, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../feed-spec/record-schema';
+import { COLUMN_NAME, ColumnSpec, RecordSchemaSpec, rowColumnSpecs } from '../feed-spec/record-schema';
 
 /** The first year the `year` partition projects; objects are keyed by delivery time, never earlier. */
 const FIRST_YEAR = 2024;
@@ -40,13 +40,9 @@ export function glueType(column: ColumnSpec): glue.Type {
   }
 }
 
-/** The table's columns: the envelope's, the schema's, and `extra_fields` under `evolve`. */
+/** The table's columns: a row's (the envelope's, the schema's, `extra_fields` under `evolve`). */
 export function tableColumns(schema: RecordSchemaSpec): glue.Column[] {
-  return [
-    ...ENVELOPE_COLUMNS.map(([name, type]) => ({ name, type: glueType({ type }) })),
-    ...Object.entries(schema.columns).map(([name, column]) => ({ name, type: glueType(column) })),
-    ...(schema.contract === 'evolve' ? [{ name: EXTRA_FIELDS_COLUMN, type: glue.Schema.STRING }] : []),
-  ];
+  return rowColumnSpecs(schema).map(([name, column]) => ({ name, type: glueType(column) }));
 }
 
 /** How a `NAME=EXPRESSION/` folder of the prefix is projected. */
@@ -237,14 +233,6 @@ export function icebergSchema(schema: RecordSchemaSpec): { fields: IcebergField[
   return { fields, identifierFieldIds: [fields.find((field) => field.name === 'record_id')!.id] };
 }
 
-/** Every column of a row with its spec, in order. */
-function rowColumnSpecs(schema: RecordSchemaSpec): Array<[string, ColumnSpec]> {
-  return [
-    ...ENVELOPE_COLUMNS.map(([name, type]): [string, ColumnSpec] => [name, { type }]),
-    ...Object.entries(schema.columns),
-    ...(schema.contract === 'evolve' ? [[EXTRA_FIELDS_COLUMN, { type: 'string' }] as [string, ColumnSpec]] : []),
-  ];
-}
 
 /** What S3 Tables accepts as a namespace or table name. */
 const S3_TABLES_NAME = /^[a-z0-9]([a-z0-9_]{0,253}[a-z0-9])?$/;

@@ -242,11 +242,6 @@ export class RowProjector {
     this.known = new Set(this.fields.map((field) => field.segments[0]));
   }
 
-  /** The columns every row has after the envelope's, in order (`extra_fields` last, under `evolve`). */
-  public get columnNames(): string[] {
-    return [...this.fields.map((field) => field.name), ...(this.schema.contract === 'evolve' ? [EXTRA_FIELDS_COLUMN] : [])];
-  }
-
   public project(record: unknown): ProjectedRow {
     const projection = new Projection();
     const columns: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
  * INT64 TIMESTAMP(MILLIS, UTC), date → INT32 DATE, struct → group, array → 3-level LIST.
  */
 import type { SchemaElement } from 'hyparquet-writer';
-import { ColumnSpec, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN, RecordSchemaSpec } from '../../feed-spec/record-schema';
+import { ColumnSpec, RecordSchemaSpec, rowColumnSpecs } from '../../feed-spec/record-schema';
 
 /** A column of the file: its name, its spec, and how a row's JSON value becomes what the writer takes. */
 export interface ParquetColumn {
@@ -16,11 +16,7 @@ export interface ParquetColumn {
 
 /** Every column of a row, in order. */
 export function rowColumns(schema: RecordSchemaSpec): ParquetColumn[] {
-  return [
-    ...ENVELOPE_COLUMNS.map(([name, type]) => ({ name, spec: { type } })),
-    ...Object.entries(schema.columns).map(([name, spec]) => ({ name, spec })),
-    ...(schema.contract === 'evolve' ? [{ name: EXTRA_FIELDS_COLUMN, spec: { type: 'string' as const } }] : []),
-  ];
+  return rowColumnSpecs(schema).map(([name, spec]) => ({ name, spec }));
 }
 
 /** The schema elements of one column, depth first (Parquet's flattened schema). */

@@ -1,5 +1,5 @@
 import { parseFeedSpec } from '../../../src/feed-spec/feed-spec';
-import type { RecordSchemaSpec } from '../../../src/feed-spec/record-schema';
+import { RecordSchemaSpec, rowColumnNames } from '../../../src/feed-spec/record-schema';
 import { EXACT_INTEGERS, parseExact, stringifyExact } from '../../../src/runtime/engine/exact-json';
 import { RowProjector } from '../../../src/runtime/schema/row-projection';
 
@@ -8,7 +8,7 @@ function schema(columns: RecordSchemaSpec['columns'], contract: RecordSchemaSpec
 }
 
 describe('RowProjector: values become their column type', () => {
-  const projector = new RowProjector(schema({
+  const allTypes = schema({
     id: { type: 'integer' },
     name: { type: 'string' },
     price: { type: 'number' },
@@ -21,7 +21,8 @@ describe('RowProjector: values become their column type', () => {
     updated: { type: 'timestamp', path: 'meta.updated_at' },
     loc: { type: 'struct', fields: { lat: { type: 'number' }, city: { type: 'string', path: 'address.city' } } },
     tags: { type: 'array', items: { type: 'string' } },
-  }, 'discardColumns'));
+  }, 'discardColumns');
+  const projector = new RowProjector(allTypes);
 
   test('every type, read from its path', () => {
     const { columns, drift } = projector.project({
@@ -54,7 +55,8 @@ describe('RowProjector: values become their column type', () => {
       loc: { lat: 1.25, city: 'Seoul' },
       tags: ['a', 'b'],
     });
-    expect(Object.keys(columns)).toEqual(projector.columnNames);
+    // The projection's columns are a row's after the envelope's: the shape the tables are made from.
+    expect(['feed', 'record_id', 'fetched_at', 'source_url', 'partition', ...Object.keys(columns)]).toEqual(rowColumnNames(allTypes));
   });
 
   test.each([
