@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-lambda-powertools/logger@^2.36.0',
     '@aws-sdk/client-firehose@^3.1000.0',
     '@aws-sdk/client-s3@^3.1000.0',
+    // The table creator's inline handler runs on the Lambda runtime's SDK; its test runs it against moto with this one.
+    '@aws-sdk/client-redshift-data@^3.1000.0',
     '@types/aws-lambda',
     // Re-signs a captured request in a test, to show the signature covers the prepared body.
     '@smithy/signature-v4@^5.3.0',

@@ -7,13 +7,18 @@ import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BUCKET_ACTIONS, OBJECT_ACTIONS } from './destination-role';
 import { DynamicPartitioning } from './dynamic-partitioning';
 import { FeedDeliveryOptions } from './feed-delivery-options';
 import { IcebergDestination } from './iceberg-destination';
+import { OpenSearchDeliveryProps, OpenSearchDestination } from './opensearch-destination';
+import { fixedFolder } from './prefixes';
+import { RedshiftDeliveryProps, RedshiftDestination } from './redshift-destination';
 import { DEAD_LETTER_FOLDER, feedFolder, FIREHOSE_TIME_FOLDERS } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgements';
@@ -45,8 +50,22 @@ export interface FeedDeliveryStreamProps extends FeedDeliveryOptions {
     readonly name?: string;
     readonly retryDuration?: Duration;
   };
+  /** Deliver to this OpenSearch domain or collection (`Destination.openSearch()`, `.openSearchServerless()`). */
+  readonly openSearch?: Omit<OpenSearchDeliveryProps, keyof DeliveryCommon | 'backupPrefix'>;
+  /** Deliver to this Redshift table (`Destination.redshift()`), through the bucket and COPY. */
+  readonly redshift?: Omit<RedshiftDeliveryProps, keyof DeliveryCommon | 'dataOutputPrefix' | 'backupPrefix'> & { readonly backup?: boolean };
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
+}
+
+/** What the construct gives every destination of the L1 kind. */
+interface DeliveryCommon {
+  readonly bucket: s3.IBucket;
+  readonly errorOutputPrefix: string;
+  readonly bufferingInterval: Duration;
+  readonly bufferingSize: Size;
+  readonly logGroup: logs.ILogGroup;
+  readonly processorFunction?: lambda.IFunction;
 }
 
 
@@ -54,20 +73,11 @@ export interface FeedDeliveryStream {
   readonly deliveryStream: firehose.DeliveryStream;
   /** The role Firehose writes an Iceberg table with. */
   readonly icebergRole?: iam.IRole;
+  /** For an OpenSearch domain: the statements its access policy needs (added to a domain the stack owns). */
+  readonly accessStatements: iam.PolicyStatement[];
   readonly dataOutputPrefix: string;
   readonly errorOutputPrefix: string;
 }
-
-/** The fixed folder a prefix starts with (`feed=weather/` of `feed=weather/year=!{…}/`), or ''. */
-export function fixedFolder(prefix: string): string {
-  const fixed = prefix.split('!{')[0];
-  return fixed.slice(0, fixed.lastIndexOf('/') + 1);
-}
-
-/** What Firehose does on the bucket itself for an S3 destination (AWS's documented role policy). */
-const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
-/** What it does on objects: write them (multipart included) and read back what it wrote. No delete. */
-const OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'];
 
 /**
  * The bucket as the Firehose destination sees it. aws-cdk-lib's `S3Bucket` destination calls
@@ -117,7 +127,8 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   // Buffering limits (0-900 s, 1-128 MiB, at least 60 s and 64 MiB with dynamic partitioning,
   // at least 64 MiB with format conversion) are aws-cdk-lib's to check: its DeliveryStream validates them with messages of its own.
   const interval = props.bufferingInterval ?? Duration.seconds(300);
-  const size = props.bufferingSize ?? Size.mebibytes(64);
+  // OpenSearch takes bulk requests of at most 10 MiB on its smaller instance types: Firehose's own default, 5 MiB, fits every domain.
+  const size = props.bufferingSize ?? (props.openSearch ? Size.mebibytes(5) : Size.mebibytes(64));
 
   const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
   const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
@@ -125,6 +136,10 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   const conversion = props.dataFormatConversion;
   if (props.icebergTable) checkIceberg(props, synthError);
   if (props.httpEndpoint) checkHttpEndpoint(props, synthError);
+  if (props.openSearch || props.redshift) checkNotS3Objects(props, props.openSearch ? 'OpenSearch' : 'Redshift', synthError);
+  if (props.openSearch && size.toMebibytes() > 100) {
+    synthError(`bufferingSize ${size.toMebibytes()} MiB is over the 100 MiB Firehose allows for OpenSearch (and a domain takes bulk requests of 10 to 100 MiB, by instance type); set at most Size.mebibytes(100)`);
+  }
   if (conversion && props.compression) {
     // The stream would ignore it (the serializer compresses); say so rather than drop it.
     synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
@@ -179,8 +194,20 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
       loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
     },
   }) : undefined;
+  const common: DeliveryCommon = {
+    bucket: props.bucket,
+    errorOutputPrefix,
+    bufferingInterval: interval,
+    bufferingSize: size,
+    logGroup: deliveryLogGroup,
+    processorFunction: props.processorFunction,
+  };
+  const openSearch = props.openSearch ? new OpenSearchDestination({ ...common, ...props.openSearch, backupPrefix: `${backupPrefix}${FIREHOSE_TIME_FOLDERS}` }) : undefined;
+  const redshift = props.redshift ? new RedshiftDestination({
+    ...common, ...props.redshift, dataOutputPrefix, backupPrefix: props.redshift.backup ? `${backupPrefix}${FIREHOSE_TIME_FOLDERS}` : undefined,
+  }) : undefined;
   const objects = deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]);
-  const destination: firehose.IDestination = iceberg ?? http ?? new firehose.S3Bucket(objects, {
+  const destination: firehose.IDestination = iceberg ?? http ?? openSearch ?? redshift ?? new firehose.S3Bucket(objects, {
     // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
     compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
     dataFormatConversion: conversion,
@@ -211,7 +238,11 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   // Objects only under the feed's own data and error folders: a wildcard within each folder is
   // what writing time-partitioned keys needs.
   // The folders Firehose writes: the data (or, for an HTTP endpoint, the backup) and the errors.
-  const written = [props.httpEndpoint ? backupPrefix : dataOutputPrefix, errorOutputPrefix];
+  const written = [
+    ...(props.httpEndpoint || props.openSearch ? [] : [dataOutputPrefix]),
+    ...(props.httpEndpoint || props.openSearch || props.redshift?.backup ? [backupPrefix] : []),
+    errorOutputPrefix,
+  ];
   acknowledgeFindings(deliveryStream,
     [...new Set(written.map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
     props.icebergTable
@@ -221,7 +252,12 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
       'lakeformation:GetDataAccess supports no resource-level permission; Lake Formation vends credentials only for the table it granted the role.');
   }
-  return { deliveryStream, dataOutputPrefix, errorOutputPrefix, icebergRole: iceberg?.role };
+  if (openSearch) acknowledgeOpenSearch(scope, deliveryStream, props.openSearch!);
+  if (redshift) {
+    acknowledgeFindings(deliveryStream, ['AwsSolutions-SMG4'],
+      'The Redshift user\'s credentials are the user\'s secret: its rotation is configured where the secret is created, not by the feed.');
+  }
+  return { deliveryStream, dataOutputPrefix, errorOutputPrefix, icebergRole: iceberg?.role, accessStatements: openSearch?.accessStatements ?? [] };
 }
 
 /** What Firehose's Iceberg destination does not have: dynamic partitioning, a compression of S3 objects. */
@@ -231,6 +267,34 @@ function checkIceberg(props: FeedDeliveryStreamProps, synthError: (message: stri
   }
   if (props.compression) {
     synthError('compression is for JSON lines: Iceberg writes Parquet data files of its own. Remove compression');
+  }
+}
+
+/** The wildcards AWS documents for an OpenSearch destination, each acknowledged with what it covers. */
+function acknowledgeOpenSearch(scope: Construct, deliveryStream: firehose.DeliveryStream, props: NonNullable<FeedDeliveryStreamProps['openSearch']>): void {
+  if (props.domain) {
+    const arn = props.domain.domainArn;
+    acknowledgeFindings(deliveryStream, [`AwsSolutions-IAM5[${nagResource(scope, `${arn}/*`)}]`],
+      'es:ESHttpPost/ESHttpPut on the domain\'s paths, as AWS documents for a Firehose OpenSearch destination: Firehose posts _bulk requests at the domain\'s root; this domain only.');
+    acknowledgeFindings(deliveryStream, [
+      `AwsSolutions-IAM5[${nagResource(scope, `${arn}/${props.indexName}*/_mapping/*`)}]`,
+      `AwsSolutions-IAM5[${nagResource(scope, `${arn}/${props.indexName}*/_stats`)}]`,
+      `AwsSolutions-IAM5[${nagResource(scope, `${arn}/_nodes/*/stats`)}]`,
+    ], 'es:ESHttpGet on the statistics and mappings Firehose reads, for the feed\'s own (rotated) indices only.');
+  }
+  if (props.vpc) {
+    acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
+      'Firehose\'s VPC delivery creates and describes its network interfaces; the EC2 Describe and CreateNetworkInterface actions take no resource-level permission (AWS\'s documented policy).');
+  }
+}
+
+/** What Firehose's OpenSearch and Redshift destinations do not have: dynamic partitioning, a compression of S3 objects. */
+function checkNotS3Objects(props: FeedDeliveryStreamProps, name: string, synthError: (message: string) => never): void {
+  if (props.dynamicPartitioning) {
+    synthError(`dynamicPartitioning is for S3 objects: Firehose allows it only with an S3 destination, not ${name}. Remove dynamicPartitioning`);
+  }
+  if (props.compression) {
+    synthError(`compression is for S3 objects: with ${name} Firehose ${name === 'Redshift' ? 'GZIP-compresses the files it COPYs from' : 'sends documents uncompressed'}. Remove compression`);
   }
 }
 

@@ -4,13 +4,16 @@
  * the stream keeps the L2's encryption, grants and metrics. Its role may write only the table's
  * folder and the error folder of the bucket, and read and update only the feed's Glue table.
  */
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  bufferingHints, cloudWatchLogging, firehoseRole, grantFolders, OBJECT_ACTIONS, processingConfiguration, roleDependables, s3Configuration,
+} from './destination-role';
 
 export interface IcebergDestinationProps {
   readonly bucket: s3.IBucket;
@@ -30,8 +33,7 @@ export interface IcebergDestinationProps {
 }
 
 /** What Firehose does in an Iceberg table's folder: write data and metadata files, read them back, list them. */
-const TABLE_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:DeleteObject'];
-const BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'];
+const TABLE_OBJECT_ACTIONS = [...OBJECT_ACTIONS, 's3:DeleteObject'];
 
 export class IcebergDestination implements firehose.IDestination {
   /** The role Firehose writes with, once the stream has bound the destination. */
@@ -42,23 +44,15 @@ export class IcebergDestination implements firehose.IDestination {
   public bind(scope: Construct, _options: firehose.DestinationBindOptions): firehose.DestinationConfig {
     const { props } = this;
     const stack = Stack.of(scope);
-    const role = new iam.Role(scope, 'Iceberg Destination Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: BUCKET_ACTIONS, resources: [props.bucket.bucketArn] }));
-    if (props.tableFolder !== undefined) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_OBJECT_ACTIONS, resources: [props.bucket.arnForObjects(`${props.tableFolder}*`)] }));
-    }
+    const role = firehoseRole(scope, 'Iceberg Destination Role');
+    this.role = role;
+    // The table's folder (data and metadata files, which Iceberg also deletes) and the error folder.
+    if (props.tableFolder !== undefined) grantFolders(role, props.bucket, [props.tableFolder], TABLE_OBJECT_ACTIONS);
+    grantFolders(role, props.bucket, [props.errorOutputPrefix]);
     if (props.lakeFormation) {
       // S3 Tables data is reached with credentials Lake Formation vends for the granted table.
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }));
     }
-    this.role = role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-      resources: [props.bucket.arnForObjects(`${props.errorOutputPrefix.split('!{')[0]}*`)],
-    }));
-    props.bucket.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
       resources: [
@@ -67,11 +61,7 @@ export class IcebergDestination implements firehose.IDestination {
         stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/${props.tableName}` }),
       ],
     }));
-    props.logGroup.grantWrite(role);
-    const logStream = new logs.LogStream(scope, 'IcebergDestination', { logGroup: props.logGroup, removalPolicy: RemovalPolicy.RETAIN });
-    props.processorFunction?.grantInvoke(role);
-
-    const bufferingHints = { intervalInSeconds: props.bufferingInterval.toSeconds(), sizeInMBs: props.bufferingSize.toMebibytes() };
+    const buffering = { interval: props.bufferingInterval, size: props.bufferingSize };
     const config = {
       icebergDestinationConfiguration: {
         roleArn: role.roleArn,
@@ -83,30 +73,16 @@ export class IcebergDestination implements firehose.IDestination {
           uniqueKeys: ['record_id'],
           s3ErrorOutputPrefix: props.errorOutputPrefix,
         }],
-        bufferingHints,
-        cloudWatchLoggingOptions: { enabled: true, logGroupName: props.logGroup.logGroupName, logStreamName: logStream.logStreamName },
+        bufferingHints: bufferingHints(buffering),
+        cloudWatchLoggingOptions: cloudWatchLogging(scope, 'IcebergDestination', props.logGroup, role),
         retryOptions: { durationInSeconds: 300 },
         // Only what failed is backed up to S3, under the error prefix.
         s3BackupMode: 'FailedDataOnly',
-        s3Configuration: {
-          bucketArn: props.bucket.bucketArn,
-          roleArn: role.roleArn,
-          errorOutputPrefix: props.errorOutputPrefix,
-          bufferingHints,
-          compressionFormat: 'GZIP',
-          ...(props.bucket.encryptionKey
-            ? { encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.bucket.encryptionKey.keyArn } } }
-            : {}),
-        },
-        ...(props.processorFunction ? {
-          processingConfiguration: {
-            enabled: true,
-            processors: [{ type: 'Lambda', parameters: [{ parameterName: 'LambdaArn', parameterValue: props.processorFunction.functionArn }] }],
-          },
-        } : {}),
+        s3Configuration: s3Configuration({ bucket: props.bucket, role, errorOutputPrefix: props.errorOutputPrefix, buffering }),
+        ...processingConfiguration(role, props.processorFunction),
       },
       // The stream waits for the role's policy, as aws-cdk-lib's own destinations do.
-      dependables: [role.node.findChild('DefaultPolicy')],
+      dependables: roleDependables(role),
     };
     // DestinationConfig names only the L2's own destinations; the DeliveryStream passes every key on to its L1.
     return config as unknown as firehose.DestinationConfig;

@@ -1,5 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { OpenSearchDestinationProps, OpenSearchServerlessDestinationProps } from './opensearch';
+import type { RedshiftDestinationProps } from './redshift';
 
 /** Where Firehose delivers a feed. */
 export enum DestinationKind {
@@ -7,6 +9,12 @@ export enum DestinationKind {
   S3 = 's3',
   /** An HTTP endpoint (Firehose's HTTP endpoint destination). */
   HTTP_ENDPOINT = 'httpEndpoint',
+  /** An Amazon OpenSearch Service domain. */
+  OPENSEARCH = 'openSearch',
+  /** An Amazon OpenSearch Serverless collection. */
+  OPENSEARCH_SERVERLESS = 'openSearchServerless',
+  /** An Amazon Redshift cluster or Serverless workgroup, through S3 and COPY. */
+  REDSHIFT = 'redshift',
 }
 
 /**
@@ -59,7 +67,36 @@ export class Destination {
    * newlines. Not with `format` other than JSON lines, dynamic partitioning or a data prefix.
    */
   public static httpEndpoint(props: HttpEndpointDestinationProps): Destination {
-    return new Destination(DestinationKind.HTTP_ENDPOINT, props);
+    return new Destination(DestinationKind.HTTP_ENDPOINT, { httpEndpoint: props });
+  }
+
+  /**
+   * An Amazon OpenSearch Service domain: one document per record (the poller sends each JSON line
+   * as its own Firehose record), into `indexName` rotated by `indexRotation`, public or in a VPC.
+   * Documents the domain refused are backed up to the feed's bucket under `backups/feed=NAME/`.
+   * `ApiToFirehoseIngestion.openSearchIndexTemplate` maps the spec's schema. JSON lines only.
+   */
+  public static openSearch(props: OpenSearchDestinationProps): Destination {
+    return new Destination(DestinationKind.OPENSEARCH, { openSearch: props });
+  }
+
+  /**
+   * An Amazon OpenSearch Serverless collection: as `openSearch()`, with a data access policy for
+   * Firehose's role created in the stack. Collections have no index rotation, and OpenSearch
+   * generates the documents' ids.
+   */
+  public static openSearchServerless(props: OpenSearchServerlessDestinationProps): Destination {
+    return new Destination(DestinationKind.OPENSEARCH_SERVERLESS, { openSearchServerless: props });
+  }
+
+  /**
+   * An Amazon Redshift cluster or Serverless workgroup: Firehose writes the rows to the feed's
+   * bucket (the usual data folder) and COPYs each file into `tableName` with the credentials from
+   * Secrets Manager. `ApiToFirehoseIngestion.redshiftTableDdl` is the table's DDL, generated
+   * from the spec's schema (envelope and `record` as SUPER without one). JSON lines only.
+   */
+  public static redshift(props: RedshiftDestinationProps): Destination {
+    return new Destination(DestinationKind.REDSHIFT, { redshift: props });
   }
 
   /** Which destination this is. */
@@ -70,9 +107,23 @@ export class Destination {
    * @internal
    */
   public readonly _httpEndpoint?: HttpEndpointDestinationProps;
+  /** @internal */
+  public readonly _openSearch?: OpenSearchDestinationProps;
+  /** @internal */
+  public readonly _openSearchServerless?: OpenSearchServerlessDestinationProps;
+  /** @internal */
+  public readonly _redshift?: RedshiftDestinationProps;
 
-  private constructor(kind: DestinationKind, httpEndpoint?: HttpEndpointDestinationProps) {
+  private constructor(kind: DestinationKind, props: {
+    httpEndpoint?: HttpEndpointDestinationProps;
+    openSearch?: OpenSearchDestinationProps;
+    openSearchServerless?: OpenSearchServerlessDestinationProps;
+    redshift?: RedshiftDestinationProps;
+  } = {}) {
     this.kind = kind;
-    this._httpEndpoint = httpEndpoint;
+    this._httpEndpoint = props.httpEndpoint;
+    this._openSearch = props.openSearch;
+    this._openSearchServerless = props.openSearchServerless;
+    this._redshift = props.redshift;
   }
 }

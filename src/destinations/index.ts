@@ -1,1 +1,3 @@
 export * from './destination';
+export * from './opensearch';
+export * from './redshift';

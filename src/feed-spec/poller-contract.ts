@@ -23,6 +23,8 @@ export const POLLER_ENV = {
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** Set with dynamic partitioning: at most this many JSON lines in one Firehose record. */
   maxLinesPerRecord: 'MAX_LINES_PER_RECORD',
+  /** Set for OpenSearch: each Firehose record is one document, one JSON line without its newline. */
+  documentPerRecord: 'DOCUMENT_PER_RECORD',
 } as const;
 
 /** The namespace, service and dimension of the poller's EMF metrics (Powertools adds `service`). */

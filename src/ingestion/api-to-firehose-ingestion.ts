@@ -17,8 +17,11 @@ import { Construct } from 'constructs';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { FeedDeadLetterQueueOptions } from '../dead-letters/feed-dead-letter-queue-options';
 import { FeedDeliveryOptions } from '../delivery/feed-delivery-options';
-import { createFeedDeliveryStream, defaultDataOutputPrefix, fixedFolder } from '../delivery/feed-delivery-stream';
+import { createFeedDeliveryStream, defaultDataOutputPrefix, FeedDeliveryStream, FeedDeliveryStreamProps } from '../delivery/feed-delivery-stream';
+import { fixedFolder } from '../delivery/prefixes';
 import { Destination, DestinationKind } from '../destinations/destination';
+import { destinationDelivery } from '../destinations/destination-delivery';
+import { createRedshiftTable } from '../destinations/redshift-table-creator';
 import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
 import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
@@ -28,7 +31,8 @@ import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
 import { FeedDashboard } from '../monitoring/feed-dashboard';
 import {
-  DeliveryMetricNames, feedMetric, HTTP_ENDPOINT_DELIVERY_METRICS, ICEBERG_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds,
+  DeliveryMetricNames, feedMetric, HTTP_ENDPOINT_DELIVERY_METRICS, ICEBERG_DELIVERY_METRICS, OPENSEARCH_DELIVERY_METRICS,
+  OPENSEARCH_SERVERLESS_DELIVERY_METRICS, REDSHIFT_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds,
 } from '../monitoring/feed-metrics';
 import { createPollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
@@ -214,6 +218,27 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly database?: glue.IDatabase;
   /** The feed's Glue table (Parquet, partition projection), with `Format.parquet()`. */
   public readonly table?: glue.ITable;
+  /**
+   * With an OpenSearch destination: the index template for the feed's indices (JSON), mapping
+   * the spec's schema. Put it before the first delivery: `PUT _index_template/FEED`.
+   */
+  public readonly openSearchIndexTemplate?: string;
+  /**
+   * With `Destination.openSearch()`: the ingest pipeline (JSON) that makes `record_id` the
+   * document id, which the index template names as the default pipeline. Put it first:
+   * `PUT _ingest/pipeline/FEED-record-id`.
+   */
+  public readonly openSearchIngestPipeline?: string;
+  /**
+   * With `Destination.redshift()`: the table's `CREATE TABLE IF NOT EXISTS`, from the spec's
+   * schema. The construct runs it when `createTable` is set.
+   */
+  public readonly redshiftTableDdl?: string;
+  /**
+   * With `Destination.openSearch()`: the statements the domain's access policy needs for
+   * Firehose's role. Added to a domain this stack owns; add them yourself to an imported one.
+   */
+  public readonly destinationAccessStatements: iam.PolicyStatement[];
 
   /** The fixed folder every delivered object of the feed is under, e.g. `feed=weather/`. */
   private readonly dataRoot: string;
@@ -221,6 +246,8 @@ export class ApiToFirehoseIngestion extends Construct {
   private icebergTableResource?: CfnResource;
   /** With `Format.iceberg({ s3TablesBucketArn })`: the table in S3 Tables and its Lake Formation grants. */
   private s3TablesTable?: S3TablesTable;
+  /** OpenSearch takes one document per Firehose record: the poller does not pack lines. */
+  private documentPerRecord = false;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -252,7 +279,14 @@ export class ApiToFirehoseIngestion extends Construct {
     if (props.schemaDriftAlarmEnabled && !schema) {
       synthError('schemaDriftAlarmEnabled needs a schema in the spec to measure drift against: add one, or remove schemaDriftAlarmEnabled');
     }
-    this.deliveryStream = this.createDelivery(props, schema);
+    const target = destinationDelivery(this.destination, this.feedName, schema, synthError);
+    this.openSearchIndexTemplate = target.indexTemplate;
+    this.openSearchIngestPipeline = target.ingestPipeline?.body;
+    this.redshiftTableDdl = target.tableDdl;
+    this.documentPerRecord = target.documentPerRecord;
+    const delivery = this.createDelivery(props, schema, target.stream);
+    this.deliveryStream = delivery.deliveryStream;
+    this.destinationAccessStatements = delivery.accessStatements;
     // Incremental cursors, checkpoints and the run lease, per feed and partition.
     this.stateTable = feedStateTable(this, pick(props, 'existingStateTable', 'encryptionKey'));
 
@@ -354,7 +388,8 @@ export class ApiToFirehoseIngestion extends Construct {
    * The delivery stream into the destination, with what the format needs (a Glue or Iceberg
    * table, created from the spec's schema) and what must exist before the stream.
    */
-  private createDelivery(props: ApiToFirehoseIngestionProps, schema: RecordSchemaSpec | undefined): firehose.IDeliveryStream {
+  private createDelivery(props: ApiToFirehoseIngestionProps, schema: RecordSchemaSpec | undefined,
+    destination: Pick<FeedDeliveryStreamProps, 'httpEndpoint' | 'openSearch' | 'redshift'>): FeedDeliveryStream {
     const synthError = this.synthError.bind(this);
     const delivery = createFeedDeliveryStream(this, {
       ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'processorFunction', 'encryptionKey'),
@@ -362,7 +397,7 @@ export class ApiToFirehoseIngestion extends Construct {
       feed: this.feedName,
       bucket: this.bucket,
       ...this.formatDelivery(schema, props),
-      httpEndpoint: this.destination._httpEndpoint,
+      ...destination,
       rowColumns: schema ? rowColumnNames(schema) : undefined,
       synthError,
     });
@@ -378,12 +413,23 @@ export class ApiToFirehoseIngestion extends Construct {
         'aws-cdk-lib\'s SchemaConfiguration grants the Firehose role glue:GetSchemaVersion on *, as AWS documents for record format conversion; '
         + 'it reads schema versions only. Its table reads (glue:GetTable*) are on the feed\'s own catalog, database and table.');
     }
-    return delivery.deliveryStream;
+    const redshift = this.destination._redshift;
+    if (redshift?.createTable) {
+      // The table exists before the first COPY.
+      delivery.deliveryStream.node.addDependency(createRedshiftTable(this, { ddl: this.redshiftTableDdl!, ...redshift }));
+    }
+    return delivery;
   }
 
   /** The delivery metrics of the feed's destination. */
   private deliveryMetrics(): DeliveryMetricNames {
-    if (this.destination.kind === DestinationKind.HTTP_ENDPOINT) return HTTP_ENDPOINT_DELIVERY_METRICS;
+    switch (this.destination.kind) {
+      case DestinationKind.HTTP_ENDPOINT: return HTTP_ENDPOINT_DELIVERY_METRICS;
+      case DestinationKind.OPENSEARCH: return OPENSEARCH_DELIVERY_METRICS;
+      case DestinationKind.OPENSEARCH_SERVERLESS: return OPENSEARCH_SERVERLESS_DELIVERY_METRICS;
+      case DestinationKind.REDSHIFT: return REDSHIFT_DELIVERY_METRICS;
+      case DestinationKind.S3: break;
+    }
     return this.format.kind === FormatKind.ICEBERG ? ICEBERG_DELIVERY_METRICS : S3_DELIVERY_METRICS;
   }
 
@@ -394,8 +440,9 @@ export class ApiToFirehoseIngestion extends Construct {
       this.synthError(`format ${this.format.kind} needs the S3 destination: Firehose converts records and writes tables only into S3. `
         + 'Remove format, or deliver to S3');
     }
-    if (props.dataOutputPrefix !== undefined) {
-      this.synthError('dataOutputPrefix is for S3 objects: with Destination.httpEndpoint() only failed data is kept in the bucket, under backups/feed=NAME/. Remove dataOutputPrefix');
+    // Redshift copies from files under the data prefix; the others keep only failed data in the bucket.
+    if (props.dataOutputPrefix !== undefined && this.destination.kind !== DestinationKind.REDSHIFT) {
+      this.synthError(`dataOutputPrefix is for S3 objects: with Destination.${this.destination.kind}() only failed data is kept in the bucket, under backups/feed=NAME/. Remove dataOutputPrefix`);
     }
   }
 
@@ -505,6 +552,7 @@ export class ApiToFirehoseIngestion extends Construct {
         [POLLER_ENV.metricsNamespace]: METRICS_NAMESPACE,
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
         ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
+        ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
       },
       synthError: this.synthError.bind(this),
     });

@@ -96,6 +96,28 @@ export class FeedAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
+    if (delivery.alarmOnFailedDeliveries) {
+      add('DeliveryFailures', {
+        alarmDescription: `${feed}: Firehose failed deliveries ${delivery.title.replace(/^Delivered /, '')} and is retrying them; `
+          + 'the delivery log group says why (access, mapping, COPY error)',
+        metric: props.deliveryStream.metric(delivery.success, { period: Duration.minutes(5), statistic: 'Minimum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    if (delivery.backupRecords) {
+      add('BackedUpRecords', {
+        alarmDescription: `${feed}: the destination refused records and Firehose backed them up to the bucket (backups/feed=${feed}/); `
+          + 'fix the cause, then re-send them from there',
+        metric: props.deliveryStream.metric(delivery.backupRecords, { period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
     if (props.schemaDrift) {
       add('SchemaDrift', {
         alarmDescription: `${feed}: records do not fit the schema (fields not in it, or values of the wrong type); `

@@ -32,6 +32,10 @@ export interface DeliveryMetricNames {
   readonly freshness: string;
   /** Rows Firehose could not write and backed up to S3 (Iceberg only). */
   readonly failedRows?: string;
+  /** Records Firehose backed up to the bucket because the destination refused them (failed-only backup). */
+  readonly backupRecords?: string;
+  /** Alarm when a delivery attempt fails (`success` is the ratio of successful deliveries): destinations Firehose retries. */
+  readonly alarmOnFailedDeliveries?: boolean;
 }
 
 export const S3_DELIVERY_METRICS: DeliveryMetricNames = {
@@ -54,4 +58,36 @@ export const HTTP_ENDPOINT_DELIVERY_METRICS: DeliveryMetricNames = {
   records: 'DeliveryToHttpEndpoint.Records',
   success: 'DeliveryToHttpEndpoint.Success',
   freshness: 'DeliveryToHttpEndpoint.DataFreshness',
+  backupRecords: 'BackupToS3.Records',
+  alarmOnFailedDeliveries: true,
+};
+
+export const OPENSEARCH_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to OpenSearch',
+  records: 'DeliveryToAmazonOpenSearchService.Records',
+  success: 'DeliveryToAmazonOpenSearchService.Success',
+  freshness: 'DeliveryToAmazonOpenSearchService.DataFreshness',
+  backupRecords: 'BackupToS3.Records',
+  alarmOnFailedDeliveries: true,
+};
+
+export const OPENSEARCH_SERVERLESS_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to OpenSearch Serverless',
+  records: 'DeliveryToAmazonOpenSearchServerless.Records',
+  success: 'DeliveryToAmazonOpenSearchServerless.Success',
+  freshness: 'DeliveryToAmazonOpenSearchServerless.DataFreshness',
+  backupRecords: 'BackupToS3.Records',
+  alarmOnFailedDeliveries: true,
+};
+
+/**
+ * Redshift: the share of successful COPY commands. Firehose publishes no Redshift freshness: the
+ * freshness is the intermediate files' (a failed COPY leaves its files' manifest in the error folder).
+ */
+export const REDSHIFT_DELIVERY_METRICS: DeliveryMetricNames = {
+  title: 'Delivered to Redshift',
+  records: 'DeliveryToRedshift.Records',
+  success: 'DeliveryToRedshift.Success',
+  freshness: 'DeliveryToS3.DataFreshness',
+  alarmOnFailedDeliveries: true,
 };

@@ -3,7 +3,7 @@
  * may touch (stream, queue, table, secrets) is granted by the construct that owns those.
  */
 import * as path from 'path';
-import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,7 @@ import { pollerNodeOptions } from './node-options';
 import { PollerOptions } from './poller-options';
 import { POLLER_ENV } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
+import { dependOnRolePolicyOnly } from '../private/function-dependencies';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
 const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
@@ -72,15 +73,9 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     maxEventAge: Duration.hours(1),
     onFailure: props.onFailure,
   });
-  // Lambda makes the function depend on its role as well as the role's policy; the role is
-  // already referenced by GetAtt, and cfn-lint flags the redundant DependsOn (W3005). Keep only
-  // the policy, so the function is not created before it may write logs and put records.
   skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
   skipCheckovChecks(fn, checkovSkips(options, props.encryptionKey !== undefined));
-  const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
-  cfnFunction.addOverride('DependsOn', Lazy.list({
-    produce: () => [Stack.of(scope).getLogicalId(role.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy)],
-  }));
+  dependOnRolePolicyOnly(fn, role);
   return { fn, role };
 }
 

@@ -2,7 +2,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DynamicPartitioning } from '../../src';
-import { createFeedDeliveryStream, defaultDataOutputPrefix, defaultErrorOutputPrefix, fixedFolder } from '../../src/delivery/feed-delivery-stream';
+import { createFeedDeliveryStream, defaultDataOutputPrefix, defaultErrorOutputPrefix } from '../../src/delivery/feed-delivery-stream';
+import { fixedFolder } from '../../src/delivery/prefixes';
 import { FIREHOSE_TIME_FOLDERS, timeFolders } from '../../src/feed-spec/poller-contract';
 import { testStack } from '../helpers/synth';
 

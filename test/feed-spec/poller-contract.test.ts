@@ -4,7 +4,8 @@
  * resources), and publishes the metrics the template's alarms and dashboard read, under the
  * namespace the template sets.
  */
-import { ApiSource, ApiToFirehoseIngestion, Column, DynamicPartitioning, Incremental, Records, RecordSchema, Transform } from '../../src';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
+import { ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, Incremental, Records, RecordSchema, Transform } from '../../src';
 import { METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../../src/feed-spec/poller-contract';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -33,10 +34,14 @@ describe('the poller contract', () => {
   afterAll(() => api.close());
 
   test.each([
-    ['envelopes', false],
-    ['rows of a schema with a JSONata transform, with the drift alarm', true],
-  ])('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read (%s)', async (_name, typed) => {
+    ['envelopes', false, false],
+    ['rows of a schema with a JSONata transform, with the drift alarm', true, false],
+    ['documents for OpenSearch', false, true],
+  ])('the bundled poller runs on exactly the template\'s environment and publishes the metrics its alarms and dashboard read (%s)', async (_name, typed, search) => {
     const stack = testStack();
+    const domain = opensearch.Domain.fromDomainAttributes(stack, 'Search', {
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/search', domainEndpoint: 'https://search-abc.us-east-1.es.amazonaws.com',
+    });
     new ApiToFirehoseIngestion(stack, 'Prices', {
       feedName: 'prices',
       // Incremental, so the run also publishes its cursor lag, which the dashboard reads.
@@ -50,7 +55,9 @@ describe('the poller contract', () => {
         // The bundled poller loads JSONata on first use: the transform proves it is in the bundle.
         transform: typed ? Transform.jsonata('$merge([$, { "price": price * 100 }])') : undefined,
       }),
-      dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
+      // Dynamic partitioning is for S3; OpenSearch takes one document per record instead.
+      dynamicPartitioning: search ? undefined : DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
+      destination: search ? Destination.openSearch({ domain, indexName: 'prices' }) : undefined,
       dashboardEnabled: true,
       schemaDriftAlarmEnabled: typed || undefined,
     });
@@ -58,12 +65,13 @@ describe('the poller contract', () => {
     const resources = template.Resources as Record<string, any>;
     const poller = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.[POLLER_ENV.deliveryStreamName]);
     const variables = poller.Properties.Environment.Variables as Record<string, unknown>;
-    // Every variable of the contract is set (dynamic partitioning sets the optional one).
-    expect(Object.keys(variables)).toEqual(expect.arrayContaining(Object.values(POLLER_ENV)));
+    // Every variable of the contract is set, but for the one the other kind of destination sets.
+    const expected = Object.values(POLLER_ENV).filter((name) => name !== (search ? POLLER_ENV.maxLinesPerRecord : POLLER_ENV.documentPerRecord));
+    expect(Object.keys(variables).filter((name) => name !== 'NODE_OPTIONS').sort()).toEqual([...expected].sort());
 
     const moto = await createFeedResources('prices/');
     const env: Record<string, string> = { ...motoEnv() };
-    for (const name of Object.values(POLLER_ENV)) env[name] = resolveAgainst(variables[name], resources, moto);
+    for (const name of expected) env[name] = resolveAgainst(variables[name], resources, moto);
     const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
     const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-11-25T12:00:00Z', 'exec-contract'), env);
     expect(outcome.error).toBeUndefined();
@@ -75,6 +83,12 @@ describe('the poller contract', () => {
       // Rows of the transformed records (moto stores the Firehose records as sent, JSON lines).
       const rows = delivered[0][1].trim().split('\n').map((line) => JSON.parse(line));
       expect(rows.map((row) => [row.exchange, row.price, row.at])).toEqual([['KRX', 100, '2026-11-25T11:00:00.000Z'], ['NYSE', 200, '2026-11-25T11:30:00.000Z']]);
+    }
+    if (search) {
+      // One document per Firehose record, without a newline: moto stores the records back to back.
+      const text = delivered[0][1];
+      expect(text).not.toContain('\n');
+      expect(JSON.parse(`[${text.replace(/}{"feed"/g, '},{"feed"')}]`).map((doc: any) => doc.record.exchange)).toEqual(['KRX', 'NYSE']);
     }
 
     // The EMF document the poller printed: its namespace and metric names.

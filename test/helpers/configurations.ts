@@ -9,13 +9,18 @@ import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
-import { ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
+import {
+  ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, Format, IndexRotation, Records, RecordSchema, RedshiftTarget,
+  SchemaContract,
+  TimestampFormat, Transform,
+} from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
 export const LAKE_KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -143,6 +148,59 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
         accessKey: secretsmanager.Secret.fromSecretNameV2(stack, 'IngestKey', 'observability-ingest-key'),
         name: 'observability',
         retryDuration: Duration.minutes(10),
+      }),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'an OpenSearch domain in a VPC, typed rows in daily indices': (app) => {
+    const stack = testStack(app);
+    // The search team's domain, in its own stack: imported, so its access policy is theirs to amend.
+    const domain = opensearch.Domain.fromDomainAttributes(stack, 'Search', {
+      domainArn: 'arn:aws:es:us-east-1:123456789012:domain/social-search',
+      domainEndpoint: 'https://vpc-social-search-abc123.us-east-1.es.amazonaws.com',
+    });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0a1b2c3d4e5f67890',
+      vpcCidrBlock: '10.20.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      destination: Destination.openSearch({ domain, indexName: 'prices', indexRotation: IndexRotation.ONE_DAY, vpc }),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'an OpenSearch Serverless collection': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: pricesSource(),
+      destination: Destination.openSearchServerless({
+        collectionName: 'market-data',
+        collectionArn: 'arn:aws:aoss:us-east-1:123456789012:collection/k1x2y3z4w5v6u7t8',
+        collectionEndpoint: 'https://k1x2y3z4w5v6u7t8.us-east-1.aoss.amazonaws.com',
+        indexName: 'prices',
+      }),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'a Redshift Serverless workgroup, the table created with the Data API': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      destination: Destination.redshift({
+        target: RedshiftTarget.serverlessWorkgroup({ workgroupName: 'analytics', endpointAddress: 'analytics.123456789012.us-east-1.redshift-serverless.amazonaws.com' }),
+        database: 'dev',
+        tableName: 'market.prices',
+        credentials: secretsmanager.Secret.fromSecretNameV2(stack, 'FirehoseUser', 'redshift/firehose-user'),
+        createTable: true,
+        backup: true,
       }),
     });
     return { stack, feeds: [feed] };

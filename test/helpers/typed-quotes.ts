@@ -3,7 +3,9 @@
  * run writes (Parquet, read back by pyarrow and pyiceberg) with the tables the construct
  * synthesizes for the same spec.
  */
-export function quotesSpec(url: string) {
+import { FeedSpecInput } from '../../src/feed-spec/feed-spec';
+
+export function quotesSpec(url: string): FeedSpecInput {
   return {
     version: 1,
     feed: 'quotes',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildLakehouseApp, LAKEHOUSE_STACK_NAME } from '../../examples/lakehouse/app';
 import { buildPlatformApp, PLATFORM_STACK_NAME } from '../../examples/platform/app';
+import { buildSearchWarehouseApp, SEARCH_WAREHOUSE_STACK_NAME } from '../../examples/search-warehouse/app';
 import { buildWeatherApp, WEATHER_STACK_NAME } from '../../examples/weather/app';
 import { PROJECT_ROOT } from '../setup/moto-server';
 
@@ -128,6 +129,18 @@ describe('Python package', () => {
     const tsTemplate = app.synth().getStackByName(LAKEHOUSE_STACK_NAME).template;
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
     expect(countsByType(pythonTemplate)).toMatchObject({ 'AWS::Glue::Database': 2, 'AWS::Glue::Table': 2, 'AWS::S3Tables::Table': 1 });
+  }, 600_000);
+
+  test('the search and warehouse example (an OpenSearch domain in a VPC, a Serverless collection, a Redshift table created at deployment, outputs) synthesizes the same template from Python as from TypeScript', () => {
+    const pythonTemplate = synthPython('search_warehouse.py', SEARCH_WAREHOUSE_STACK_NAME);
+    const { app } = buildSearchWarehouseApp(path.join(work, 'cdk.out.search-warehouse-ts'));
+    const tsTemplate = app.synth().getStackByName(SEARCH_WAREHOUSE_STACK_NAME).template;
+    expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
+    // The outputs too: the access statements, index template, pipeline and DDL read the same from Python.
+    expect(pythonTemplate.Outputs).toEqual(tsTemplate.Outputs);
+    expect(countsByType(pythonTemplate)).toMatchObject({
+      'AWS::KinesisFirehose::DeliveryStream': 3, 'Custom::RedshiftTable': 1, 'AWS::OpenSearchServerless::AccessPolicy': 1,
+    });
   }, 600_000);
 
   test('mistakes read as well in Python: the message first, in the user\'s terms; JSON specs and struct dicts work as documented', () => {

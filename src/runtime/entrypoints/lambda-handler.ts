@@ -72,6 +72,8 @@ async function run(event: PollerEvent, context: Context | undefined, redactor: R
       logger,
       // Set by the construct when the stream deaggregates records for dynamic partitioning.
       maxLinesPerRecord: process.env[POLLER_ENV.maxLinesPerRecord] ? Number(process.env[POLLER_ENV.maxLinesPerRecord]) : undefined,
+      // Set by the construct for OpenSearch, which indexes each Firehose record as one document.
+      documentPerRecord: process.env[POLLER_ENV.documentPerRecord] === 'true',
     }),
     state: new DynamoDbStateStore(dynamodb, requiredEnv(POLLER_ENV.stateTableName)),
     secrets: new CachingSecretResolver(secretStrings, redactor),

@@ -23,6 +23,12 @@ export interface FirehoseSinkOptions {
   readonly maxRecordBytes?: number;
   /** Lines a packed record may hold. @default unlimited */
   readonly maxLinesPerRecord?: number;
+  /**
+   * Each record is one JSON document without its newline (OpenSearch indexes a record as one
+   * document: a second line, or a trailing newline in its bulk request, would be refused).
+   * @default false
+   */
+  readonly documentPerRecord?: boolean;
   /** PutRecordBatch calls in flight at once. @default 4 */
   readonly concurrency?: number;
   /** Retries of a batch's failed entries. @default 8 */
@@ -48,6 +54,8 @@ export class FirehoseDeliveryError extends Error {
   }
 }
 
+const NEWLINE = 0x0a;
+
 // Whole-call errors that no retry can fix.
 const NON_RETRYABLE_CALL_ERRORS = new Set(['ResourceNotFoundException', 'InvalidArgumentException', 'AccessDeniedException']);
 
@@ -71,7 +79,7 @@ export class FirehoseSink implements RecordSink {
 
   constructor(private readonly options: FirehoseSinkOptions) {
     const maxRecordBytes = Math.min(options.maxRecordBytes ?? FIREHOSE_MAX_RECORD_BYTES, FIREHOSE_MAX_RECORD_BYTES);
-    this.packer = new LinePacker({ maxRecordBytes, maxLinesPerRecord: options.maxLinesPerRecord });
+    this.packer = new LinePacker({ maxRecordBytes, maxLinesPerRecord: options.documentPerRecord ? 1 : options.maxLinesPerRecord });
     this.maxConcurrency = options.concurrency ?? 4;
     this.limit = pLimit(this.maxConcurrency);
     this.bodyCapacity = PutRecordBatchBody.capacityFor(options.deliveryStreamName, FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH);
@@ -129,7 +137,8 @@ export class FirehoseSink implements RecordSink {
     if (full) {
       this.send(this.takeBatch());
     }
-    (this.batch ??= new PutRecordBatchBody(this.options.deliveryStreamName, this.acquireBuffer())).append(record.data, record.lines);
+    const data = this.options.documentPerRecord && record.data[record.data.length - 1] === NEWLINE ? record.data.subarray(0, -1) : record.data;
+    (this.batch ??= new PutRecordBatchBody(this.options.deliveryStreamName, this.acquireBuffer())).append(data, record.lines);
     return full ? this.waitForRoom() : undefined;
   }
 
