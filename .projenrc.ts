@@ -59,6 +59,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-s3@^3.1000.0',
     // The table creator's inline handler runs on the Lambda runtime's SDK; its test runs it against moto with this one.
     '@aws-sdk/client-redshift-data@^3.1000.0',
+    // Validates the distributed run's synthesized state machine against the Amazon States Language.
+    'asl-validator@^4.0.0',
     '@types/aws-lambda',
     // Re-signs a captured request in a test, to show the signature covers the prepared body.
     '@smithy/signature-v4@^5.3.0',
@@ -173,8 +175,8 @@ project.eslint?.addOverride({
 //   and ↛ the AWS SDK; adapters ↛ each other and ↛ entry points (only entry points wire them);
 //   runtime/aws-sdk (the SDK modules loaded on first use) is a leaf the adapters share.
 const RUNTIME = './src/runtime';
-const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction'];
-const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'destinations', 'formats', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
+const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction', 'distributed'];
+const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'destinations', 'formats', 'execution', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
 const layering = [
   ...CONSTRUCT_FOLDERS.map((folder) => ({
     target: `./src/${folder}`, from: RUNTIME, message: 'The construct never imports the runtime: share through src/feed-spec.',
@@ -266,6 +268,11 @@ project.addTask('bench:formats', {
   description: 'Measure rows, Parquet and transforms beside JSON lines; write the formats section of docs/BENCHMARKS.md',
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/formats.ts' }],
 });
+project.addTask('bench:distributed', {
+  description: 'Measure the shared rate budget and distributed runs against moto; write the distributed section of docs/BENCHMARKS.md',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/distributed.ts' }],
+});
+project.package.setScript('bench:distributed', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && bash scripts/with-node24.sh npx projen bench:distributed');
 project.package.setScript('bench:formats', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench:formats');
 
 project.addPackageIgnore('/scripts/');

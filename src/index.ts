@@ -7,3 +7,4 @@ export * from './source';
 export * from './storage';
 export * from './formats';
 export * from './destinations';
+export * from './execution';

@@ -25,6 +25,8 @@ export const POLLER_ENV = {
   maxLinesPerRecord: 'MAX_LINES_PER_RECORD',
   /** Set for OpenSearch: each Firehose record is one document, one JSON line without its newline. */
   documentPerRecord: 'DOCUMENT_PER_RECORD',
+  /** Set for a distributed run: the bucket of its work items and results (the feed's bucket). */
+  controlBucket: 'CONTROL_BUCKET',
 } as const;
 
 /** The namespace, service and dimension of the poller's EMF metrics (Powertools adds `service`). */
@@ -50,6 +52,8 @@ export const RUN_METRICS = {
   schemaDrift: 'SchemaDrift',
   /** With a schema: records the freeze contract dead-lettered. */
   schemaRejectedRecords: 'SchemaRejectedRecords',
+  /** A distributed run: work items whose worker failed after its retries. */
+  itemsFailed: 'ItemsFailed',
 } as const;
 
 /** The folder of the feed's bucket where the poller keeps dead-letter payloads too large for SQS. */

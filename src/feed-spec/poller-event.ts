@@ -11,6 +11,11 @@ export interface PollerEvent {
   readonly scheduledTime?: string;
   /** Scheduler's `<aws.scheduler.execution-id>`: the same for every delivery of one firing. */
   readonly executionId?: string;
+  /**
+   * Near-real-time polling (`pollInterval`): poll every `everySeconds` within the invocation, for
+   * `forSeconds` from the scheduled time (the schedule's period), under one lease.
+   */
+  readonly poll?: { readonly everySeconds: number; readonly forSeconds: number };
 }
 
 /**
@@ -19,3 +24,64 @@ export interface PollerEvent {
  * the serialized event (UTF-8 bytes) against this limit at synth.
  */
 export const SCHEDULER_INPUT_MAX_BYTES = 256 * 1024;
+
+/**
+ * A distributed run (`ExecutionMode.distributed()`), step by step. The state machine calls the
+ * same poller function in three modes: `plan` lists the run's work items as JSON Lines in the
+ * feed's bucket and takes the feed's lease; the Distributed Map reads them and calls `slice`
+ * with each batch; `aggregate` reads the Map's results, reports the run and gives the lease back.
+ * The runtime and the construct both read these shapes from here.
+ */
+export interface PlanEvent extends PollerEvent {
+  readonly mode: 'plan';
+  /** The state machine's execution name: the run's id, its lease holder and its control folder. */
+  readonly runId: string;
+}
+
+/** One work item: a partition of the run (`null` for a feed without partitions). */
+export interface WorkItem {
+  readonly partition: Readonly<Record<string, string>> | null;
+}
+
+/** What the plan step returns to the state machine. */
+export interface RunPlan {
+  readonly runId: string;
+  /** Why the run does nothing (another run holds the lease, or this execution completed), if it does nothing. */
+  readonly skipped?: string;
+  /** Work items in the run. */
+  readonly items: number;
+  /** The bucket of the work items and results (the feed's bucket). */
+  readonly bucket: string;
+  /** The JSON Lines file of work items, in the feed's bucket. */
+  readonly itemsKey: string;
+  /** Where the Distributed Map writes its results. */
+  readonly resultsPrefix: string;
+  /** When the plan started (epoch ms): the run's duration is measured from it. */
+  readonly startedAt: number;
+}
+
+/** What the Distributed Map's item batcher sends each worker. */
+export interface SliceEvent {
+  readonly Items: ReadonlyArray<WorkItem>;
+  readonly BatchInput: PollerEvent & { readonly mode: 'slice'; readonly runId: string };
+}
+
+export interface AggregateEvent extends PollerEvent {
+  readonly mode: 'aggregate';
+  readonly plan: RunPlan;
+  /**
+   * The Map state's output: where it wrote its results, or, when it failed (more failed items
+   * than tolerated), its error, and the run is reported failed.
+   */
+  readonly map?: { readonly Error?: string; readonly Cause?: string; readonly MapRunArn?: string };
+}
+
+/** The folder of a feed's bucket where distributed runs keep their work items and results. */
+export function runControlPrefix(feed: string, runId: string): string {
+  return `control/feed=${feed}/runs/${runId}/`;
+}
+
+/** The feed's control folder (the poller's grant). */
+export function feedControlPrefix(feed: string): string {
+  return `control/feed=${feed}/`;
+}

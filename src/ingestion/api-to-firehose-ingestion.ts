@@ -1,4 +1,4 @@
-import { CfnResource, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -12,6 +12,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
@@ -22,9 +23,12 @@ import { fixedFolder } from '../delivery/prefixes';
 import { Destination, DestinationKind } from '../destinations/destination';
 import { destinationDelivery } from '../destinations/destination-delivery';
 import { createRedshiftTable } from '../destinations/redshift-table-creator';
-import { feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
+import { createDistributedRun } from '../execution/distributed-run';
+import { ExecutionMode } from '../execution/execution-mode';
+import { leastRunTime } from '../execution/run-estimate';
+import { FeedSpecInput, feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
-import { PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
+import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
 import { createFeedTable, createIcebergTable, createS3TablesTable, S3TablesTable } from '../formats/feed-table';
 import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
@@ -100,6 +104,25 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default - UTC, active from deployment on, never ending, enabled
    */
   readonly scheduleOptions?: FeedScheduleOptions;
+
+  /**
+   * How a run executes: one poller invocation (the default), or a Step Functions Distributed Map
+   * over the run's partitions for feeds that outgrow one invocation (`ExecutionMode.distributed()`).
+   *
+   * @default ExecutionMode.singleInvocation()
+   */
+  readonly executionMode?: ExecutionMode;
+
+  /**
+   * Poll more often than EventBridge Scheduler's finest rate (one minute): each invocation polls
+   * the API every `pollInterval` until the next tick, under one lease, committing the cursor and
+   * handing the records to Firehose after each poll. Needs a `rate()` schedule of at most
+   * 10 minutes and a poller timeout longer than it; not with `ExecutionMode.distributed()`. Pair it
+   * with a short `bufferingInterval` (0 where Firehose allows it) for records in S3 within seconds.
+   *
+   * @default - one poll per schedule tick
+   */
+  readonly pollInterval?: Duration;
 
   // ---- encryption ----
 
@@ -202,8 +225,10 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly pollerFunction: lambda.IFunction;
   /** The dead-letter queue for failed invocations and records. */
   public readonly deadLetterQueue: sqs.IQueue;
-  /** The schedule that invokes the poller. */
+  /** The schedule that invokes the poller (or starts the state machine of a distributed run). */
   public readonly schedule: scheduler.ISchedule;
+  /** With `ExecutionMode.distributed()`: the state machine of the feed's runs. */
+  public readonly stateMachine?: sfn.IStateMachine;
   /** The table that holds the feed's incremental cursors. */
   public readonly stateTable: dynamodb.ITable;
   /** The feed's alarms (empty when `alarmsEnabled` is false). */
@@ -254,6 +279,8 @@ export class ApiToFirehoseIngestion extends Construct {
     // Deliver server access logs through a bucket policy, not the legacy LogDeliveryWrite ACL,
     // whatever the app's feature flags say (set before any child construct reads it).
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    // A distributed run's Map writes its results with ResultWriterV2 (a prefix from the plan step), whatever the app's flags say.
+    this.node.setContext(cxapi.STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const synthError = this.synthError.bind(this);
     checkMonitoringProps(props, synthError);
 
@@ -262,7 +289,7 @@ export class ApiToFirehoseIngestion extends Construct {
     const claims = FeedClaims.of(Stack.of(this));
     claims.claimFeedName(this.feedName, this.node.path, synthError);
     const source = props.source._bind(this, this.feedName);
-    const event = this.pollerEvent(source, props.feedName === undefined);
+    const event = this.withPollInterval(this.pollerEvent(source, props.feedName === undefined), props);
 
     this.bucket = feedBucket(this, { ...pick(props, 'existingBucket', 'bucketProps', 'encryptionKey'), synthError });
     this.deadLetterQueue = feedDeadLetterQueue(this, { ...pick(props, 'existingDeadLetterQueue', 'deadLetterQueueProps', 'encryptionKey'), synthError });
@@ -290,7 +317,18 @@ export class ApiToFirehoseIngestion extends Construct {
     // Incremental cursors, checkpoints and the run lease, per feed and partition.
     this.stateTable = feedStateTable(this, pick(props, 'existingStateTable', 'encryptionKey'));
 
-    this.pollerFunction = this.createPoller(props, source.secrets);
+    const mode = props.executionMode ?? ExecutionMode.singleInvocation();
+    if (mode._kind === 'single' && !props.pollInterval) this.warnIfRunOutgrowsInvocation(source.spec, props.pollerOptions?.timeout?.toSeconds() ?? 300);
+    this.pollerFunction = this.createPoller(props, source.secrets, mode);
+    this.stateMachine = mode._kind === 'distributed' ? createDistributedRun(this, {
+      ...mode._props,
+      feed: this.feedName,
+      pollerFunction: this.pollerFunction,
+      bucket: this.bucket,
+      encryptionKey: props.encryptionKey,
+      requestsPerSecond: source.spec.limits?.requestsPerSecond,
+      synthError,
+    }) : undefined;
     const feedSchedule = this.createSchedule(props, event);
     this.schedule = feedSchedule.schedule;
     this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
@@ -342,6 +380,15 @@ export class ApiToFirehoseIngestion extends Construct {
    * folder, `s3:ListBucket` limited to that folder, and decrypting with the bucket's key if it
    * has one. Not other feeds of a shared bucket, not dead letters, not Firehose's error objects.
    */
+  /**
+   * Lets `grantee` start a run of the feed now, beside its schedule: `states:StartExecution` on
+   * the state machine of a distributed feed, `lambda:InvokeFunction` on the poller otherwise.
+   * The run takes the feed's lease like a scheduled one, so it never overlaps another.
+   */
+  public grantStartRun(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine ? this.stateMachine.grantStartExecution(grantee) : this.pollerFunction.grantInvoke(grantee);
+  }
+
   public grantReadData(grantee: iam.IGrantable): iam.Grant {
     const folder = `${this.dataRoot}*`;
     let grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(folder)] })
@@ -537,7 +584,7 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /** The poller function, its environment (the poller contract), its grants and their reasons. */
-  private createPoller(props: ApiToFirehoseIngestionProps, secrets: secretsmanager.ISecret[]): lambda.IFunction {
+  private createPoller(props: ApiToFirehoseIngestionProps, secrets: secretsmanager.ISecret[], mode: ExecutionMode): lambda.IFunction {
     const { deliveryStream, deadLetterQueue, stateTable, bucket } = this;
     const poller = createPollerFunction(this, {
       feed: this.feedName,
@@ -553,10 +600,12 @@ export class ApiToFirehoseIngestion extends Construct {
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
         ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
         ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
+        ...(mode._kind === 'distributed' ? { [POLLER_ENV.controlBucket]: bucket.bucketName } : {}),
       },
       synthError: this.synthError.bind(this),
     });
     this.grantPoller(poller.fn, poller.role);
+    if (mode._kind === 'distributed') this.grantControlFolder(poller.fn, poller.role);
     for (const secret of secrets) {
       // Read at run time, never written into the template or the environment.
       secret.grantRead(poller.fn);
@@ -576,13 +625,64 @@ export class ApiToFirehoseIngestion extends Construct {
       expression: props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1)),
       scheduleOptions: props.scheduleOptions,
       pollerFunction: this.pollerFunction,
+      stateMachine: this.stateMachine,
       input: event,
       deadLetterQueue: this.deadLetterQueue,
       synthError: this.synthError.bind(this),
     });
-    acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(this.pollerFunction)}.Arn>:*]`],
-      'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
+    if (!this.stateMachine) {
+      acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(this.pollerFunction)}.Arn>:*]`],
+        'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
+    }
     return feedSchedule;
+  }
+
+  /** The schedule's event with near-real-time polling, checked against the schedule and the poller's timeout. */
+  private withPollInterval(event: PollerEvent, props: ApiToFirehoseIngestionProps): PollerEvent {
+    if (props.pollInterval === undefined) return event;
+    const every = props.pollInterval.toMilliseconds() / 1000;
+    const expression = (props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1))).expressionString;
+    const tick = /^rate\(/.test(expression) ? schedulePeriodSeconds(expression) : undefined;
+    const timeout = props.pollerOptions?.timeout?.toSeconds() ?? 300;
+    if (!Number.isInteger(every) || every < 1 || every >= 60) {
+      this.synthError(`pollInterval is ${props.pollInterval.toHumanString()}: set whole seconds from 1 to 59 (a schedule polls every minute or less often by itself)`);
+    }
+    if (props.executionMode?._kind === 'distributed') {
+      this.synthError('pollInterval is for one invocation polling in a loop; a distributed run maps partitions instead: remove one of them');
+    }
+    if (tick === undefined || tick > 600) {
+      this.synthError(`pollInterval needs a rate() schedule of at most 10 minutes, whose invocation polls until the next tick (schedule is ${expression}): `
+        + 'set schedule: ScheduleExpression.rate(Duration.minutes(1))');
+    }
+    if (tick! + 30 > timeout) {
+      this.synthError(`pollInterval polls for the ${tick} s between ticks, but pollerOptions.timeout is ${timeout} s: set a timeout of at least ${tick! + 30} s`);
+    }
+    return { ...event, poll: { everySeconds: every, forSeconds: tick! } };
+  }
+
+  /** A synth warning when the static partitions' least request time cannot fit one invocation. */
+  private warnIfRunOutgrowsInvocation(spec: FeedSpecInput, timeoutSeconds: number): void {
+    const estimate = leastRunTime(spec);
+    // The poller keeps up to a minute (and a fifth of its time) back to commit its progress.
+    const budget = timeoutSeconds - Math.min(Math.max(10, timeoutSeconds * 0.2), 60);
+    if (!estimate || estimate.seconds <= budget) return;
+    Annotations.of(this).addWarningV2('cdk-api-ingestion:runOutgrowsInvocation',
+      `a run makes at least ${estimate.requests} requests (static partitions x pages), about ${Math.round(estimate.seconds)} s at the spec's rate `
+      + `and partition concurrency, more than the ${Math.round(budget)} s one poller invocation has: each run would stop at its time budget and `
+      + 'continue next run from checkpoints. Set executionMode: ExecutionMode.distributed() to run the partitions on a Step Functions '
+      + 'Distributed Map (docs/SCALING.md), or raise pollerOptions.timeout.');
+  }
+
+  /** A distributed run's steps write its work items and read the Map's results, under the feed's control folder only. */
+  private grantControlFolder(pollerFunction: lambda.IFunction, role: iam.Role): void {
+    const folder = feedControlPrefix(this.feedName);
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.bucket.arnForObjects(`${folder}*`)] }));
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${folder}*`] } },
+    }));
+    this.bucket.encryptionKey?.grant(pollerFunction, 'kms:GenerateDataKey', 'kms:Decrypt');
+    acknowledgeFindings(role, [`AwsSolutions-IAM5[${nagResource(this, this.bucket.arnForObjects(`${folder}*`))}]`],
+      `A distributed run's work items and results are under ${folder}, one folder per run; the poller reads and writes only there.`);
   }
 
   /** What the poller may do, each scoped to this feed's own resources. */

@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FeedScheduleOptions } from './feed-schedule-options';
 
@@ -17,6 +18,8 @@ export interface CreateFeedScheduleProps {
   readonly expression: scheduler.ScheduleExpression;
   readonly scheduleOptions?: FeedScheduleOptions;
   readonly pollerFunction: lambda.IFunction;
+  /** With a distributed run: the schedule starts this state machine instead of invoking the poller. */
+  readonly stateMachine?: sfn.IStateMachine;
   readonly input: object;
   readonly deadLetterQueue: sqs.IQueue;
   /** Throws the construct's synth error, which names the construct, with this message. */
@@ -45,8 +48,17 @@ export function createFeedSchedule(scope: Construct, options: CreateFeedSchedule
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
     }),
-    description: `Invokes the poller of the ${options.feed} API feed`,
+    description: options.stateMachine ? `Starts the distributed runs of the ${options.feed} API feed` : `Invokes the poller of the ${options.feed} API feed`,
   });
+  const targetProps: targets.ScheduleTargetBaseProps = {
+    input: scheduler.ScheduleTargetInput.fromObject(options.input),
+    // Scheduler's own default is 185 retries over 24 hours; an invocation that cannot be
+    // delivered within an hour is better dead-lettered and superseded by the next run.
+    retryAttempts: 3,
+    maxEventAge: Duration.hours(1),
+    deadLetterQueue: options.deadLetterQueue,
+    role,
+  };
   const schedule = new scheduler.Schedule(scope, 'Schedule', {
     description: `Polls the ${options.feed} API`,
     schedule: expression,
@@ -55,15 +67,9 @@ export function createFeedSchedule(scope: Construct, options: CreateFeedSchedule
     end: props.end,
     // A flexible window would let runs drift and overlap; polls are meant to be on time.
     timeWindow: scheduler.TimeWindow.off(),
-    target: new targets.LambdaInvoke(options.pollerFunction, {
-      input: scheduler.ScheduleTargetInput.fromObject(options.input),
-      // Scheduler's own default is 185 retries over 24 hours; an invocation that cannot be
-      // delivered within an hour is better dead-lettered and superseded by the next run.
-      retryAttempts: 3,
-      maxEventAge: Duration.hours(1),
-      deadLetterQueue: options.deadLetterQueue,
-      role,
-    }),
+    target: options.stateMachine
+      ? new targets.StepFunctionsStartExecution(options.stateMachine, targetProps)
+      : new targets.LambdaInvoke(options.pollerFunction, targetProps),
   });
   // The target grants only sqs:SendMessage; a queue encrypted with a customer-managed key also
   // needs the key, or Scheduler's dead letters would be lost.

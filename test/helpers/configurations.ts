@@ -17,8 +17,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
 import {
-  ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, Format, IndexRotation, Records, RecordSchema, RedshiftTarget,
-  SchemaContract,
+  ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, ExecutionMode, Format, IndexRotation, Partitions, Records,
+  RecordSchema, RedshiftTarget, SchemaContract,
   TimestampFormat, Transform,
 } from '../../src';
 
@@ -202,6 +202,22 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
         createTable: true,
         backup: true,
       }),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'a distributed run over 2,000 stations, with a customer-managed key': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Stations', {
+      feedName: 'stations',
+      source: ApiSource.http({
+        url: 'https://api.example-weather.com/v1/stations/{{ partition.id }}/observations',
+        records: Records.at('observations'),
+        partitions: Partitions.list(Array.from({ length: 2000 }, (_, i) => ({ id: `st${i}` }))),
+        limits: { requestsPerSecond: 200 },
+      }),
+      executionMode: ExecutionMode.distributed(),
+      encryptionKey: customerKey(stack),
     });
     return { stack, feeds: [feed] };
   },

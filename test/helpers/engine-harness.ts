@@ -65,6 +65,7 @@ export interface HarnessOptions {
   readonly allowLoopback?: boolean;
   readonly clock?: Clock;
   readonly deadLetters?: DeadLetterWriter;
+  readonly repeat?: EngineOptions['repeat'];
 }
 
 export interface HarnessResult {
@@ -103,6 +104,7 @@ export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}
     allowLoopback: options.allowLoopback ?? true,
     clock: options.clock,
     deadLetters: options.deadLetters,
+    repeat: options.repeat,
   });
   const logs = lines.map((line) => {
     const { level, message, timestamp: _timestamp, ...fields } = JSON.parse(line);

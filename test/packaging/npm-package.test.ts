@@ -22,7 +22,8 @@ describe('the npm package', () => {
 
   test('carries the spec reference, the guides, the examples, the JSON Schema and both API references', () => {
     expect(files).toEqual(expect.arrayContaining([
-      'docs/SPEC.md', 'docs/DESTINATIONS.md', 'docs/ARCHITECTURE.md', 'docs/SECURITY.md', 'docs/BENCHMARKS.md', 'docs/RELIABILITY.md', 'docs/MEASUREMENTS.md',
+      'docs/SPEC.md', 'docs/DESTINATIONS.md', 'docs/SCALING.md', 'docs/ARCHITECTURE.md', 'docs/SECURITY.md', 'docs/BENCHMARKS.md',
+      'docs/RELIABILITY.md', 'docs/MEASUREMENTS.md',
       'examples/specs/github-issues.json', 'examples/python/app.py', 'examples/weather/app.ts', 'examples/demo/weather-demo.json',
       'schema/feed-spec.v1.json', 'API.md', 'API.python.md', 'README.md',
     ]));

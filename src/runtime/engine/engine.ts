@@ -19,10 +19,12 @@ import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageSt
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import { RecordTransform } from './record-transform';
+import { sumRunSummaries } from './run-summaries';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { DeadLetterWriter } from '../ports/dead-letters';
 import type { Logger } from '../ports/logger';
-import type { RecordSink } from '../ports/record-sink';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { RecordSink, SinkReport } from '../ports/record-sink';
 import type { Redactor } from '../ports/redactor';
 import type { SecretResolver } from '../ports/secrets';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
@@ -74,6 +76,17 @@ export interface EngineOptions {
   readonly allowLoopback?: boolean;
   /** Time for waits, deadlines and request spacing (tests inject one). @default the system clock */
   readonly clock?: Clock;
+  /**
+   * Request slots shared with other workers of the feed (a distributed run's rate budget).
+   * @default in-memory spacing by `limits.requestsPerSecond`
+   */
+  readonly rateLimiter?: RateLimiter;
+  /**
+   * Poll again every `intervalMs` under the same lease, while a next pass still starts before
+   * `untilMs` (epoch ms): near-real-time polling inside one invocation. Each pass commits its
+   * cursors and flushes the sink before the next. @default one pass
+   */
+  readonly repeat?: { readonly intervalMs: number; readonly untilMs: number };
 }
 
 export interface PartitionFailure {
@@ -128,6 +141,8 @@ export interface RunSummary {
   /** With a transform: what it made of the records (see `TransformTally`). */
   readonly transform?: TransformTally;
   readonly durationMs: number;
+  /** With `repeat`: the passes the run made (near-real-time polling). */
+  readonly passes?: number;
 }
 
 /** What of a run's records did not fit the spec's schema, and what became of it by the contract. */
@@ -203,6 +218,7 @@ function httpClientFor(spec: FeedSpec, options: EngineOptions, clock: Clock): Ht
     maxRetries: spec.limits.maxRetries,
     maxResponseBytes: spec.limits.maxResponseBytes,
     requestsPerSecond: spec.limits.requestsPerSecond,
+    rateLimiter: options.rateLimiter,
     allowedOrigins: allowedOrigins(spec),
     addressPolicy: {
       allowPrivate: spec.limits.allowPrivateAddresses,
@@ -281,8 +297,30 @@ function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined
   };
 }
 
+/** Cumulative counts of the sink and the HTTP client at some point of an invocation. */
+interface PassBaseline {
+  readonly report: SinkReport;
+  readonly requests: number;
+  readonly retries: number;
+}
+
+const NO_BASELINE: PassBaseline = { report: { linesDelivered: 0, linesDeadLettered: 0, calls: 0, failedPuts: 0 }, requests: 0, retries: 0 };
+
+function minusReport(total: SinkReport, before: SinkReport): SinkReport {
+  return {
+    linesDelivered: total.linesDelivered - before.linesDelivered,
+    linesDeadLettered: total.linesDeadLettered - before.linesDeadLettered,
+    calls: total.calls - before.calls,
+    failedPuts: total.failedPuts - before.failedPuts,
+    bytesBilled: (total.bytesBilled ?? 0) - (before.bytesBilled ?? 0),
+    bytesDelivered: (total.bytesDelivered ?? 0) - (before.bytesDelivered ?? 0),
+  };
+}
+
 /** One run of a feed once its lease is held: the partitions' work and the run's tally. */
 class FeedRun {
+  /** The cumulative counts once this run has finished (the next pass's baseline). */
+  public after: PassBaseline = NO_BASELINE;
   private readonly delivers: boolean;
   /** What every page stream of the run shares: the HTTP client, auth, logging and the stop check. */
   private readonly streamOptions: Omit<PageStreamOptions, 'request' | 'pagination' | 'records'>;
@@ -310,6 +348,8 @@ class FeedRun {
     private readonly http: HttpClient,
     private readonly clock: Clock,
     private readonly runTime: Date,
+    /** The sink's and the HTTP client's counts before this run (an earlier pass's): this run's summary counts its own only. */
+    private readonly before: PassBaseline = NO_BASELINE,
   ) {
     this.delivers = options.dryRun !== true;
     this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
@@ -350,7 +390,9 @@ class FeedRun {
 
   /** Once every partition is done: the last records accepted, held checkpoints written, the summary. */
   public async finish(partitions: number, started: number): Promise<RunSummary> {
-    const report = await this.options.sink.flush();
+    const total = await this.options.sink.flush();
+    this.after = { report: total, requests: this.http.requestCount, retries: this.http.retryCount };
+    const report = minusReport(total, this.before.report);
     for (const { key, checkpoint } of this.pendingCheckpoints) {
       await this.options.state.putCheckpoint(this.spec.feed, key, checkpoint);
     }
@@ -369,8 +411,8 @@ class FeedRun {
       recordsDelivered: report.linesDelivered,
       recordsDeadLettered: report.linesDeadLettered + this.recordsRejected,
       requestsDeadLettered: this.requestsDeadLettered,
-      requests: this.http.requestCount,
-      retries: this.http.retryCount,
+      requests: this.http.requestCount - this.before.requests,
+      retries: this.http.retryCount - this.before.retries,
       sinkCalls: report.calls,
       failedPuts: report.failedPuts,
       bytesDelivered: report.bytesDelivered ?? 0,
@@ -622,15 +664,71 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
   }
   let completedExecution: string | undefined;
   try {
-    const run = new FeedRun(spec, options, http, clock, options.runTime ?? new Date());
-    const partitions = await run.partitions();
-    const limit = pLimit(spec.partitions?.concurrency ?? 1);
-    await Promise.all(partitions.map((partition) => limit(() => run.runPartition(partition))));
-    const summary = await run.finish(partitions.length, started);
+    const summary = await runPasses(spec, options, http, clock, started);
     if (summary.status !== 'failed' && options.dryRun !== true) completedExecution = options.executionId;
     return summary;
   } finally {
     http.close();
     await options.state.releaseLease(spec.feed, holder, completedExecution);
   }
+}
+
+/** The run's passes under its lease: one, or with `repeat` one every interval until the next would start too late. */
+async function runPasses(spec: FeedSpec, options: EngineOptions, http: HttpClient, clock: Clock, started: number): Promise<RunSummary> {
+  const firstRunTime = options.runTime ?? new Date(clock.now());
+  const passes: RunSummary[] = [];
+  let baseline = NO_BASELINE;
+  for (let pass = 0; ; pass += 1) {
+    const passStarted = clock.now();
+    // {{ run.time }} moves on with each pass, as if the schedule had fired then.
+    const runTime = new Date(firstRunTime.getTime() + pass * (options.repeat?.intervalMs ?? 0));
+    const run = new FeedRun(spec, options, http, clock, runTime, baseline);
+    passes.push(await runEach(run, spec, await run.partitions(), passStarted));
+    baseline = run.after;
+    const last = passes[passes.length - 1];
+    const next = passStarted + (options.repeat?.intervalMs ?? Number.POSITIVE_INFINITY);
+    if (!options.repeat || last.status === 'failed' || last.stoppedEarly || next >= options.repeat.untilMs) break;
+    if (options.deadline !== undefined && next >= options.deadline) break;
+    if (next > clock.now()) await clock.sleep(next - clock.now());
+  }
+  if (passes.length === 1) return passes[0];
+  // The feed's lag is the last pass's: how far behind it is now.
+  const sum = sumRunSummaries(spec.feed, passes, clock.now() - started);
+  return { ...sum, cursorLagSeconds: passes[passes.length - 1].cursorLagSeconds, passes: passes.length };
+}
+
+/**
+ * The partitions a run of the feed would fetch (the spec's list, or the parent request's
+ * records): a distributed run's plan. Takes no lease and fetches no page of the feed itself.
+ */
+export async function planPartitions(spec: FeedSpec, options: EngineOptions): Promise<Partition[]> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const http = httpClientFor(spec, options, clock);
+  try {
+    return await new FeedRun(spec, options, http, clock, options.runTime ?? new Date()).partitions();
+  } finally {
+    http.close();
+  }
+}
+
+/**
+ * Some partitions of a run, as one worker of a distributed run: cursors, checkpoints and dead
+ * letters work as in `runFeed`, but no lease is taken (the run holds the feed's lease from its
+ * plan to its aggregate step) and no execution is marked completed (the aggregate step does).
+ */
+export async function runPartitions(spec: FeedSpec, partitions: readonly Partition[], options: EngineOptions): Promise<RunSummary> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
+  const http = httpClientFor(spec, options, clock);
+  try {
+    return await runEach(new FeedRun(spec, options, http, clock, options.runTime ?? new Date()), spec, partitions, started);
+  } finally {
+    http.close();
+  }
+}
+
+async function runEach(run: FeedRun, spec: FeedSpec, partitions: readonly Partition[], started: number): Promise<RunSummary> {
+  const limit = pLimit(spec.partitions?.concurrency ?? 1);
+  await Promise.all(partitions.map((partition) => limit(() => run.runPartition(partition))));
+  return run.finish(partitions.length, started);
 }

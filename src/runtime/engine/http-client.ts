@@ -23,6 +23,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { AddressPolicy, addressRefusal } from './address-policy';
 import { formatOrigin, Origin, originOf, sameOrigin } from './origins';
 import type { Logger } from '../ports/logger';
+import type { RateLimiter } from '../ports/rate-limiter';
 import type { Redactor } from '../ports/redactor';
 
 /** Time as the client sees it: real by default, a fake one in tests. */
@@ -86,6 +87,11 @@ export interface HttpClientOptions {
   /** Which addresses may be connected to. @default public addresses only */
   readonly addressPolicy?: AddressPolicy;
   readonly requestsPerSecond?: number;
+  /**
+   * Where request slots come from instead of the in-memory spacing of `requestsPerSecond` (the
+   * budget the workers of a distributed run share). @default in-memory spacing
+   */
+  readonly rateLimiter?: RateLimiter;
   /** Epoch ms after which no retry wait may end. @default no deadline */
   readonly deadline?: number;
   readonly logger: Logger;
@@ -122,7 +128,7 @@ function checkedLookup(policy: AddressPolicy) {
  * waits on the clock until it comes. (p-throttle does the same on real timers only; this takes
  * the injected clock, so a test can check the schedule.)
  */
-export class RequestSpacing {
+export class RequestSpacing implements RateLimiter {
   private nextSlot = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly intervalMs: number, private readonly clock: Clock) {}
@@ -148,7 +154,7 @@ const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 
 
 export class HttpClient {
   private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
-  private readonly spacing: RequestSpacing | undefined;
+  private readonly spacing: RateLimiter | undefined;
   private readonly clock: Clock;
   private readonly policy: AddressPolicy;
   private _requests = 0;
@@ -162,7 +168,7 @@ export class HttpClient {
       'http:': new http.Agent({ keepAlive: true, maxSockets: 16, lookup } as http.AgentOptions),
       'https:': new https.Agent({ keepAlive: true, maxSockets: 16, lookup } as https.AgentOptions),
     };
-    this.spacing = options.requestsPerSecond ? new RequestSpacing(1000 / options.requestsPerSecond, this.clock) : undefined;
+    this.spacing = options.rateLimiter ?? (options.requestsPerSecond ? new RequestSpacing(1000 / options.requestsPerSecond, this.clock) : undefined);
   }
 
   /** Requests sent so far (attempts included). */

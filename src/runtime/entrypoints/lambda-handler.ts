@@ -2,6 +2,9 @@
  * The poller Lambda: reads the spec from the schedule's event, runs the engine into Firehose
  * with state in DynamoDB, secrets from Secrets Manager and dead letters to SQS, and reports the
  * run in logs and metrics. Thin on purpose: all behaviour lives in the engine, sinks and state.
+ *
+ * A distributed run's state machine calls the same function in its three steps: `plan`, `slice`
+ * (a Distributed Map batch: `{ Items, BatchInput }`) and `aggregate` (see distributed/run-steps.ts).
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -11,16 +14,21 @@ import { lazyS3Client, lazySqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../feed-spec/feed-spec';
 import { METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV } from '../../feed-spec/poller-contract';
-import type { PollerEvent } from '../../feed-spec/poller-event';
+import type { AggregateEvent, PlanEvent, PollerEvent, RunPlan, SliceEvent } from '../../feed-spec/poller-event';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
-import { runFeed, RunSummary } from '../engine/engine';
+import { DistributedRunSummary } from '../distributed/combine-summaries';
+import { aggregateRun, planRun, runSlice, StepDependencies } from '../distributed/run-steps';
+import { S3ObjectStore } from '../distributed/s3-object-store';
+import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
+import { originOf, formatOrigin } from '../engine/origins';
 import { Redactor } from '../ports/redactor';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
+import { DynamoDbRateBudget } from '../state/dynamodb-rate-budget';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 
 // One client of each per container, reused by every invocation.
@@ -47,24 +55,36 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-export async function handler(event: PollerEvent, context?: Context): Promise<RunSummary> {
+type AnyEvent = PollerEvent | PlanEvent | SliceEvent | AggregateEvent;
+
+export async function handler(event: AnyEvent, context?: Context): Promise<RunSummary | RunPlan | DistributedRunSummary> {
   const redactor = new SecretRedactor();
   try {
-    return await run(event, context, redactor);
+    if ('Items' in event) return await distributedStep(event.BatchInput, context, redactor, (spec, deps) => runSlice(spec, event, deps));
+    if ('mode' in event && event.mode === 'plan') return await distributedStep(event, context, redactor, (spec, deps) => planRun(spec, event, deps));
+    if ('mode' in event && event.mode === 'aggregate') {
+      return await distributedStep(event, context, redactor, async (spec, deps) => {
+        const summary = await aggregateRun(spec, event, deps);
+        publishRunMetrics(metrics, summary, summary.itemsFailed);
+        (summary.status === 'succeeded' ? deps.engine.logger.info : deps.engine.logger.error)(`run ${summary.status}`, { ...summary });
+        return summary;
+      });
+    }
+    return await run(event as PollerEvent, context, redactor);
   } catch (err) {
     // Lambda records the error's message and stack in its logs and the on-failure destination.
     throw redactor.redactError(err as Error);
   }
 }
 
-async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
+/** The engine's adapters in Lambda: Firehose, DynamoDB state, Secrets Manager, SQS dead letters. */
+function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEvent, context: Context | undefined, redactor: Redactor): EngineOptions {
   const logger = powertoolsLogger(baseLogger, redactor);
-  const spec = parseFeedSpec(event.spec);
   const deadLetters = new RedactingDeadLetterWriter(new SqsDeadLetterWriter({
     sqs, s3, feed: spec.feed, queueUrl: requiredEnv(POLLER_ENV.deadLetterQueueUrl), bucket: requiredEnv(POLLER_ENV.deadLetterBucket),
   }), redactor);
   const remaining = context?.getRemainingTimeInMillis?.();
-  const summary = await runFeed(spec, {
+  return {
     sink: new FirehoseSink({
       client: firehose,
       deliveryStreamName: requiredEnv(POLLER_ENV.deliveryStreamName),
@@ -84,7 +104,48 @@ async function run(event: PollerEvent, context: Context | undefined, redactor: R
     holder: context?.awsRequestId,
     runTime: event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? new Date(event.scheduledTime) : undefined,
     deadline: remaining !== undefined ? Date.now() + remaining - safetyMarginMs(remaining) : undefined,
+    repeat: pollLoop(event),
+  };
+}
+
+/**
+ * Near-real-time polling: poll every `everySeconds` until the next tick, stopping a few seconds
+ * before it so the next invocation finds the lease free.
+ */
+function pollLoop(event: PollerEvent): EngineOptions['repeat'] {
+  if (!event.poll) return undefined;
+  const tick = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? Date.parse(event.scheduledTime) : Date.now();
+  return { intervalMs: event.poll.everySeconds * 1000, untilMs: tick + event.poll.forSeconds * 1000 - 2000 };
+}
+
+/** A step of a distributed run: the engine's adapters, the control folder, and the rate budget every worker shares. */
+async function distributedStep<T>(event: PollerEvent, context: Context | undefined, redactor: Redactor,
+  step: (spec: ReturnType<typeof parseFeedSpec>, deps: StepDependencies) => Promise<T>): Promise<T> {
+  const spec = parseFeedSpec(event.spec);
+  const engine = engineOptions(spec, event, context, redactor);
+  const rate = spec.limits.requestsPerSecond;
+  const rateLimiter = rate ? new DynamoDbRateBudget({
+    client: dynamodb,
+    tableName: requiredEnv(POLLER_ENV.stateTableName),
+    feed: spec.feed,
+    origin: formatOrigin(originOf(new URL(spec.request.url.replace(/\{\{[^}]*\}\}/g, 'x')))),
+    requestsPerSecond: rate,
+    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+  }) : undefined;
+  const bucket = requiredEnv(POLLER_ENV.controlBucket);
+  return step(spec, {
+    objects: new S3ObjectStore(s3, bucket),
+    bucket,
+    engine: { ...engine, rateLimiter },
+    now: () => Date.now(),
   });
+}
+
+async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
+  const spec = parseFeedSpec(event.spec);
+  const options = engineOptions(spec, event, context, redactor);
+  const logger = options.logger;
+  const summary = await runFeed(spec, options);
   const fields = { scheduledTime: event.scheduledTime, executionId: event.executionId, ...summary };
   if (summary.status !== 'skipped') {
     publishRunMetrics(metrics, summary);

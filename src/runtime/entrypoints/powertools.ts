@@ -19,7 +19,8 @@ export function powertoolsLogger(logger: PowertoolsLogger, redactor: Redactor): 
 }
 
 /** One EMF document per run, dimensioned by feed. */
-export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
+/** The run's metrics; `itemsFailed` for a distributed run (its work items whose worker failed). */
+export function publishRunMetrics(metrics: Metrics, summary: RunSummary, itemsFailed?: number): void {
   metrics.addDimension(FEED_DIMENSION, summary.feed);
   metrics.addMetric(RUN_METRICS.recordsFetched, MetricUnit.Count, summary.recordsFetched);
   metrics.addMetric(RUN_METRICS.recordsDelivered, MetricUnit.Count, summary.recordsDelivered);
@@ -38,5 +39,6 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   if (summary.cursorLagSeconds !== undefined) {
     metrics.addMetric(RUN_METRICS.cursorLag, MetricUnit.Seconds, summary.cursorLagSeconds);
   }
+  if (itemsFailed !== undefined) metrics.addMetric(RUN_METRICS.itemsFailed, MetricUnit.Count, itemsFailed);
   metrics.publishStoredMetrics();
 }

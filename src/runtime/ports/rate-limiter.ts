@@ -1,0 +1,10 @@
+/**
+ * Port: when the next request to the API may go. The engine takes a slot before every attempt.
+ * In one process, `RequestSpacing` (http-client.ts) spaces requests in memory; the workers of a
+ * distributed run share one budget in the state table (`DynamoDbRateBudget`), so N workers
+ * together stay within `limits.requestsPerSecond`.
+ */
+export interface RateLimiter {
+  /** Resolves when this caller may send one request. */
+  take(): Promise<void>;
+}

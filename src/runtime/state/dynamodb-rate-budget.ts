@@ -1,0 +1,124 @@
+/**
+ * A requests-per-second budget shared by every worker of a feed, in the feed's state table (item
+ * `sk = rate#<origin>`). Time is a sequence of numbered slots: each second holds the budget's
+ * number of them, evenly spaced over its first 90 % (the last 100 ms stay free, so a request
+ * whose timer fires late, on a busy worker, still starts in its own second: an API that counts
+ * requests per second never sees more than the budget); the item holds the next slot nobody has
+ * claimed. A worker
+ * claims one with a single atomic `ADD` and waits until its time, so the slots the workers get are
+ * all different and evenly spaced: in every second, at most the budget's requests start, however
+ * many workers there are, and nobody retries a lost race (the counter is the arbiter). Under load
+ * the counter runs ahead of the clock and the workers queue in it, in order.
+ *
+ * After an idle spell the counter is behind the clock: the first worker to notice moves it to the
+ * current slot with a conditional write (slots in the past are never handed out, so an idle spell
+ * never turns into a burst). A worker whose clock is behind the others' simply queues after them;
+ * one whose clock is ahead moves the counter forward, which wastes slots but never exceeds the rate.
+ *
+ * Cost: one DynamoDB write per request (docs/SCALING.md).
+ */
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Clock } from '../engine/http-client';
+import type { RateLimiter } from '../ports/rate-limiter';
+
+export interface DynamoDbRateBudgetOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly feed: string;
+  /** The origin the budget is for (`https://api.example.com`). */
+  readonly origin: string;
+  readonly requestsPerSecond: number;
+  readonly clock: Clock;
+  /** Called with each slot's time as it is claimed (what the budget scheduled: tests and benchmarks). */
+  readonly onSlot?: (slotAt: number) => void;
+}
+
+/** The share of each period kept free of slots, for timers that fire late. */
+const LATE_MARGIN = 0.1;
+
+export class DynamoDbRateBudget implements RateLimiter {
+  /** A period (1 s, or longer under one request a second) and the slots in it. */
+  private readonly periodMs: number;
+  private readonly slotsPerPeriod: number;
+  private readonly spacingMs: number;
+  private readonly key: Record<string, { S: string }>;
+  /** DynamoDB calls made (what the budget costs). */
+  public calls = 0;
+
+  constructor(private readonly options: DynamoDbRateBudgetOptions) {
+    const rate = options.requestsPerSecond;
+    this.periodMs = rate >= 1 ? 1000 : Math.ceil(1000 / rate);
+    this.slotsPerPeriod = Math.max(1, Math.floor(rate >= 1 ? rate : 1));
+    this.spacingMs = (this.periodMs * (1 - LATE_MARGIN)) / this.slotsPerPeriod;
+    this.key = { pk: { S: `feed#${options.feed}` }, sk: { S: `rate#${options.origin}` } };
+  }
+
+  /** When slot `k` starts (epoch ms). */
+  public slotTime(k: number): number {
+    const period = Math.floor(k / this.slotsPerPeriod);
+    return period * this.periodMs + (k - period * this.slotsPerPeriod) * this.spacingMs;
+  }
+
+  /** The first slot that starts at or after `now`. */
+  private firstSlotFrom(now: number): number {
+    const period = Math.floor(now / this.periodMs);
+    const index = Math.ceil((now - period * this.periodMs) / this.spacingMs);
+    return index >= this.slotsPerPeriod ? (period + 1) * this.slotsPerPeriod : period * this.slotsPerPeriod + index;
+  }
+
+  public async take(): Promise<void> {
+    const { clock } = this.options;
+    for (;;) {
+      // The first slot that has not started yet on this worker's clock.
+      const current = this.firstSlotFrom(clock.now());
+      const slot = (await this.claimQueued(current)) ?? (await this.claimCurrent(current));
+      if (slot === undefined) continue; // another worker moved the counter meanwhile: queue again
+      const slotAt = this.slotTime(slot);
+      this.options.onSlot?.(slotAt);
+      const wait = slotAt - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+      return;
+    }
+  }
+
+  /** The next slot in the queue, if the counter is at or ahead of `current` (the usual case under load). */
+  private async claimQueued(current: number): Promise<number | undefined> {
+    try {
+      this.calls += 1;
+      const result = await this.options.client.send(new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key,
+        UpdateExpression: 'ADD nextSlot :one',
+        ConditionExpression: 'nextSlot >= :current',
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':current': { N: String(current) } },
+        ReturnValues: 'UPDATED_NEW',
+      }));
+      return Number(result.Attributes!.nextSlot.N) - 1;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** The counter is behind the clock (or new): take slot `current` and move the counter past it. */
+  private async claimCurrent(current: number): Promise<number | undefined> {
+    try {
+      this.calls += 1;
+      await this.options.client.send(new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: this.key,
+        UpdateExpression: 'SET nextSlot = :after',
+        ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot <= :current',
+        ExpressionAttributeValues: { ':current': { N: String(current) }, ':after': { N: String(current + 1) } },
+      }));
+      return current;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+}
