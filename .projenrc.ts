@@ -59,6 +59,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-s3@^3.1000.0',
     // The table creator's inline handler runs on the Lambda runtime's SDK; its test runs it against moto with this one.
     '@aws-sdk/client-redshift-data@^3.1000.0',
+    // The run endpoint's inline handler runs on the Lambda runtime's SDK; its test runs it against moto with these.
+    '@aws-sdk/client-scheduler@^3.1000.0',
+    '@aws-sdk/client-sfn@^3.1000.0',
+    '@aws-sdk/client-lambda@^3.1000.0',
     // Validates the distributed run's synthesized state machine against the Amazon States Language.
     'asl-validator@^4.0.0',
     '@types/aws-lambda',

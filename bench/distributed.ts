@@ -103,7 +103,7 @@ async function distributedRun(api: Api, partitions: number, budget: number, work
   await apiStats(api);
   const started = Date.now();
   const runId = `bench-${workers}-${started}`;
-  const plan = await invokeBundledHandler({ mode: 'plan', spec: feedSpec, runId, executionId: runId }, env);
+  const plan = await invokeBundledHandler({ mode: 'plan', runId, request: { spec: feedSpec, executionId: runId } }, env);
   if (!plan.ok) throw new Error(`plan failed: ${plan.error?.message}`);
   const object = await s3Client().send(new GetObjectCommand({ Bucket: moto.bucketName, Key: plan.result.itemsKey }));
   const items = (await object.Body!.transformToString()).trim().split('\n').map((line) => JSON.parse(line));

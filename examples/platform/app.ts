@@ -1,7 +1,8 @@
 /**
- * A data platform's feeds: two APIs into the company's existing, KMS-encrypted data lake
+ * A data platform's feeds: APIs into the company's existing, KMS-encrypted data lake
  * bucket, with a customer-managed key, a VPC poller, market-hours schedules in New York time,
- * dynamic partitioning, alarms to the on-call topic and a dashboard. examples/python/data_platform.py
+ * dynamic partitioning, a distributed run over 1,500 partitions, alarms to the on-call topic and
+ * a dashboard. examples/python/data_platform.py
  * is the same app in Python (a test checks that both synthesize the same template).
  *
  * Synthesize it: `npx ts-node --project tsconfig.dev.json examples/platform/app.ts`.
@@ -17,7 +18,7 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // In your own app: import { ... } from 'cdk-api-ingestion';
-import { ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, ExecutionMode, Partitions, Records } from '../../src';
 
 export const PLATFORM_STACK_NAME = 'DataPlatformIngestion';
 
@@ -91,6 +92,26 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
     existingStateTable: prices.stateTable,
     alarmTopic: onCall,
   });
+
+  // Observations of 1,500 weather stations: more than one invocation takes, so a distributed run
+  // (Step Functions Distributed Map) with the API's 100 requests per second shared by every worker.
+  const stations = new ApiToFirehoseIngestion(stack, 'Stations', {
+    feedName: 'stations',
+    source: ApiSource.http({
+      url: 'https://api.example-weather.com/v1/stations/{{ partition.id }}/observations',
+      records: Records.at('observations'),
+      partitions: Partitions.list(Array.from({ length: 1500 }, (_, i) => ({ id: `WS${String(i).padStart(4, '0')}` }))),
+      limits: { requestsPerSecond: 100 },
+    }),
+    executionMode: ExecutionMode.distributed({ itemsPerBatch: 50 }),
+    existingBucket: lake,
+    encryptionKey: feedKey,
+    existingDeadLetterQueue: prices.deadLetterQueue,
+    existingStateTable: prices.stateTable,
+    alarmTopic: onCall,
+  });
+  // The on-call engineers may start a run now, beside the schedule.
+  stations.grantStartRun(iam.Role.fromRoleName(stack, 'OnCallEngineers', 'data-on-call'));
 
   // Analysts read the prices feed, and nothing else in the lake.
   const analysts = iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts');

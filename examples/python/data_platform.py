@@ -1,8 +1,8 @@
 """A data platform's feeds in Python: the same app as examples/platform/app.ts.
 
-Two APIs into the company's existing, KMS-encrypted data lake bucket, with a customer-managed
-key, a VPC poller, market-hours schedules in New York time, dynamic partitioning, alarms to the
-on-call topic and a dashboard.
+APIs into the company's existing, KMS-encrypted data lake bucket, with a customer-managed key, a
+VPC poller, market-hours schedules in New York time, dynamic partitioning, a distributed run over
+1,500 partitions, alarms to the on-call topic and a dashboard.
 
     pip install cdk-api-ingestion aws-cdk-lib
     cdk synth --app "python examples/python/data_platform.py"
@@ -24,7 +24,9 @@ from cdk_api_ingestion import (
     Auth,
     Destination,
     DynamicPartitioning,
+    ExecutionMode,
     FeedScheduleOptions,
+    Partitions,
     PollerOptions,
     Records,
 )
@@ -114,6 +116,28 @@ ApiToFirehoseIngestion(
     existing_state_table=prices.state_table,
     alarm_topic=on_call,
 )
+
+# Observations of 1,500 weather stations: more than one invocation takes, so a distributed run
+# (Step Functions Distributed Map) with the API's 100 requests per second shared by every worker.
+stations = ApiToFirehoseIngestion(
+    stack,
+    "Stations",
+    feed_name="stations",
+    source=ApiSource.http(
+        url="https://api.example-weather.com/v1/stations/{{ partition.id }}/observations",
+        records=Records.at("observations"),
+        partitions=Partitions.list([{"id": f"WS{i:04d}"} for i in range(1500)]),
+        limits={"requests_per_second": 100},
+    ),
+    execution_mode=ExecutionMode.distributed(items_per_batch=50),
+    existing_bucket=lake,
+    encryption_key=feed_key,
+    existing_dead_letter_queue=prices.dead_letter_queue,
+    existing_state_table=prices.state_table,
+    alarm_topic=on_call,
+)
+# The on-call engineers may start a run now, beside the schedule.
+stations.grant_start_run(iam.Role.from_role_name(stack, "OnCallEngineers", "data-on-call"))
 
 # Analysts read the prices feed, and nothing else in the lake.
 analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")

@@ -6,13 +6,11 @@
  */
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { RedshiftTarget } from './redshift';
-import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
-import { dependOnRolePolicyOnly } from '../private/function-dependencies';
+import { skipCheckovChecks } from '../private/checkov';
+import { createInlineFunction } from '../private/inline-function';
 import { acknowledgeFindings, nagResource } from '../private/nag-acknowledgements';
 
 export interface RedshiftTableProps {
@@ -57,11 +55,12 @@ exports.handler = async (event, context) => {
 
 export function createRedshiftTable(scope: Construct, props: RedshiftTableProps): CustomResource {
   const stack = Stack.of(scope);
-  const logGroup = new logs.LogGroup(scope, 'RedshiftTableLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.RETAIN });
-  skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
-  // An explicit role instead of AWSLambdaBasicExecutionRole: its own log group, the Data API on this warehouse, the secret.
-  const role = new iam.Role(scope, 'RedshiftTableRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  // Its role: its own log group, the Data API on this warehouse, the secret.
+  const { fn, role } = createInlineFunction(scope, 'RedshiftTable', {
+    description: 'Creates the feed\'s Redshift table with the Redshift Data API',
+    code: REDSHIFT_TABLE_HANDLER,
+    timeout: Duration.minutes(10),
+  });
   const target = props.target._dataApiTarget;
   const workgroups = stack.formatArn({ service: 'redshift-serverless', resource: 'workgroup', resourceName: '*' });
   role.addToPolicy(new iam.PolicyStatement({
@@ -74,19 +73,6 @@ export function createRedshiftTable(scope: Construct, props: RedshiftTableProps)
   // Statement ids have no ARN: DescribeStatement takes no resource-level permission.
   role.addToPolicy(new iam.PolicyStatement({ actions: ['redshift-data:DescribeStatement'], resources: ['*'] }));
   props.credentials.grantRead(role);
-  const fn = new lambda.Function(scope, 'RedshiftTable', {
-    description: 'Creates the feed\'s Redshift table with the Redshift Data API',
-    runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
-    code: lambda.Code.fromInline(REDSHIFT_TABLE_HANDLER),
-    handler: 'index.handler',
-    role,
-    logGroup,
-    memorySize: 256,
-    timeout: Duration.minutes(10),
-    tracing: lambda.Tracing.ACTIVE,
-  });
-  dependOnRolePolicyOnly(fn, role);
   acknowledgeFindings(role, ['AwsSolutions-IAM5[Resource::*]', ...(target.WorkgroupName ? [`AwsSolutions-IAM5[${nagResource(scope, workgroups)}]`] : [])],
     'redshift-data:DescribeStatement and X-Ray\'s PutTraceSegments/PutTelemetryRecords take no resource-level permission; '
     + 'a Serverless workgroup\'s ARN holds an id its name does not give, so ExecuteStatement names it in the request.');

@@ -76,13 +76,8 @@ export function createDistributedRun(scope: Construct, props: DistributedRunProp
   };
   const plan = new tasks.LambdaInvoke(scope, 'Plan', {
     lambdaFunction: props.pollerFunction,
-    payload: sfn.TaskInput.fromObject({
-      'mode': 'plan',
-      'spec.$': '$.spec',
-      'scheduledTime.$': '$.scheduledTime',
-      'executionId.$': '$.executionId',
-      'runId.$': '$$.Execution.Name',
-    }),
+    // The whole input: the schedule's event, or a run on demand's with the partitions it asks for.
+    payload: sfn.TaskInput.fromObject({ 'mode': 'plan', 'runId.$': '$$.Execution.Name', 'request.$': '$' }),
     payloadResponseOnly: true,
     resultPath: '$.plan',
   }).addRetry(throttled);

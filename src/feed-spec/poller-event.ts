@@ -16,6 +16,11 @@ export interface PollerEvent {
    * `forSeconds` from the scheduled time (the schedule's period), under one lease.
    */
   readonly poll?: { readonly everySeconds: number; readonly forSeconds: number };
+  /**
+   * A run on demand for some partitions only: each must be one of the feed's own (its static list,
+   * or its parent request's records). Absent from scheduled runs.
+   */
+  readonly partitions?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 /**
@@ -32,10 +37,12 @@ export const SCHEDULER_INPUT_MAX_BYTES = 256 * 1024;
  * with each batch; `aggregate` reads the Map's results, reports the run and gives the lease back.
  * The runtime and the construct both read these shapes from here.
  */
-export interface PlanEvent extends PollerEvent {
+export interface PlanEvent {
   readonly mode: 'plan';
   /** The state machine's execution name: the run's id, its lease holder and its control folder. */
   readonly runId: string;
+  /** The execution's input: the schedule's event, or a run on demand's (with `partitions`). */
+  readonly request: PollerEvent;
 }
 
 /** One work item: a partition of the run (`null` for a feed without partitions). */

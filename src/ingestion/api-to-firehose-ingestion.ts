@@ -25,6 +25,7 @@ import { destinationDelivery } from '../destinations/destination-delivery';
 import { createRedshiftTable } from '../destinations/redshift-table-creator';
 import { createDistributedRun } from '../execution/distributed-run';
 import { ExecutionMode } from '../execution/execution-mode';
+import { createRunEndpoint, RunEndpoint } from '../execution/run-endpoint';
 import { leastRunTime } from '../execution/run-estimate';
 import { FeedSpecInput, feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
@@ -123,6 +124,15 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default - one poll per schedule tick
    */
   readonly pollInterval?: Duration;
+
+  /**
+   * An HTTPS endpoint that starts a run now: a Lambda function URL with `AWS_IAM` auth (callers
+   * sign requests with SigV4; `grantStartRun` grants it). `POST` an empty body for every
+   * partition, or `{"partitions": [{"station": "KSEA"}]}` for some of the feed's own partitions.
+   *
+   * @default false
+   */
+  readonly runEndpointEnabled?: boolean;
 
   // ---- encryption ----
 
@@ -229,6 +239,8 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly schedule: scheduler.ISchedule;
   /** With `ExecutionMode.distributed()`: the state machine of the feed's runs. */
   public readonly stateMachine?: sfn.IStateMachine;
+  /** With `runEndpointEnabled`: the HTTPS URL (AWS_IAM auth) that starts a run on demand. */
+  public readonly runEndpointUrl?: string;
   /** The table that holds the feed's incremental cursors. */
   public readonly stateTable: dynamodb.ITable;
   /** The feed's alarms (empty when `alarmsEnabled` is false). */
@@ -273,6 +285,8 @@ export class ApiToFirehoseIngestion extends Construct {
   private s3TablesTable?: S3TablesTable;
   /** OpenSearch takes one document per Firehose record: the poller does not pack lines. */
   private documentPerRecord = false;
+  /** With `runEndpointEnabled`: the function URL that starts runs. */
+  private runEndpoint?: RunEndpoint;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -331,6 +345,12 @@ export class ApiToFirehoseIngestion extends Construct {
     }) : undefined;
     const feedSchedule = this.createSchedule(props, event);
     this.schedule = feedSchedule.schedule;
+    if (props.runEndpointEnabled) {
+      this.runEndpoint = createRunEndpoint(this, {
+        feed: this.feedName, schedule: this.schedule, pollerFunction: this.pollerFunction, stateMachine: this.stateMachine,
+      });
+      this.runEndpointUrl = this.runEndpoint.url.url;
+    }
     this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
       feed: this.feedName,
       pollerFunction: this.pollerFunction,
@@ -382,11 +402,13 @@ export class ApiToFirehoseIngestion extends Construct {
    */
   /**
    * Lets `grantee` start a run of the feed now, beside its schedule: `states:StartExecution` on
-   * the state machine of a distributed feed, `lambda:InvokeFunction` on the poller otherwise.
+   * the state machine of a distributed feed, `lambda:InvokeFunction` on the poller otherwise, and
+   * `lambda:InvokeFunctionUrl` on the run endpoint when there is one.
    * The run takes the feed's lease like a scheduled one, so it never overlaps another.
    */
   public grantStartRun(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine ? this.stateMachine.grantStartExecution(grantee) : this.pollerFunction.grantInvoke(grantee);
+    const start = this.stateMachine ? this.stateMachine.grantStartExecution(grantee) : this.pollerFunction.grantInvoke(grantee);
+    return this.runEndpoint ? start.combine(this.runEndpoint.url.grantInvokeUrl(grantee)) : start;
   }
 
   public grantReadData(grantee: iam.IGrantable): iam.Grant {

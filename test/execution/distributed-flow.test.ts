@@ -51,7 +51,7 @@ describe('a distributed run, step by step as the state machine prescribes', () =
     return templateOf(stack).toJSON().Resources as Record<string, any>;
   }
 
-  async function runOnce(resources: Record<string, any>, moto: FeedResources, executionName: string) {
+  async function runOnce(resources: Record<string, any>, moto: FeedResources, executionName: string, extra: object = {}) {
     const [pollerId, poller] = Object.entries(resources)
       .find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.[POLLER_ENV.controlBucket])!;
     // The control bucket is the feed's bucket, the one the records go to.
@@ -60,7 +60,7 @@ describe('a distributed run, step by step as the state machine prescribes', () =
     const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
     const definition = resolvedDefinition(machine, { [bucketId]: moto.bucketName, [`${pollerId}.Arn`]: POLLER_ARN });
     const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
-    const input = asScheduled(schedule.Properties.Target.Input, '2026-12-06T12:00:00Z', `exec-${executionName}`);
+    const input = { ...(asScheduled(schedule.Properties.Target.Input, '2026-12-06T12:00:00Z', `exec-${executionName}`) as object), ...extra };
     const env = { ...pollerEnv(moto), [POLLER_ENV.controlBucket]: moto.bucketName };
     return runStateMachine(definition, input, {
       executionName,
@@ -127,6 +127,23 @@ describe('a distributed run, step by step as the state machine prescribes', () =
     expect(run.trace.at(-1)).toBe('Aggregate');
     expect(run.output.map.Error).toBe('States.ExceedToleratedFailureThreshold');
     expect(run.output.summary).toMatchObject({ status: 'failed', itemsFailed: 5 });
+    const lease = await dynamoDbClient().send(new GetItemCommand({ TableName: moto.tableName, Key: { pk: { S: 'feed#stations' }, sk: { S: 'lease' } } }));
+    expect(lease.Item?.holder).toBeUndefined();
+  }, 300_000);
+
+  test('a run on demand for two stations plans and delivers those only; a station the feed does not have fails the plan and frees the lease', async () => {
+    const moto = await createFeedResources('stations/');
+    const resources = synthesize(25);
+    const run = await runOnce(resources, moto, 'run-4', { partitions: [{ id: 's01' }, { id: 's02' }] });
+    expect(run.output.plan.items).toBe(2);
+    expect(run.output.summary).toMatchObject({ status: 'succeeded', items: 2, recordsDelivered: 4 });
+    const objects = [...(await readAllObjects(moto.bucketName)).entries()].filter(([key]) => key.startsWith('stations/'));
+    const stations = new Set(objects.flatMap(([, body]) => body.trim().split('\n')).map((line) => JSON.parse(line).record.station));
+    expect([...stations].sort()).toEqual(['s01', 's02']);
+
+    // A partition outside the spec's list: an IAM-authorized caller still cannot add one.
+    await expect(runOnce(resources, moto, 'run-5', { partitions: [{ id: 'evil.example.com' }] }))
+      .rejects.toThrow(/1 of the partitions asked for are not partitions of feed stations/);
     const lease = await dynamoDbClient().send(new GetItemCommand({ TableName: moto.tableName, Key: { pk: { S: 'feed#stations' }, sk: { S: 'lease' } } }));
     expect(lease.Item?.holder).toBeUndefined();
   }, 300_000);

@@ -34,7 +34,7 @@ describe('the state machine', () => {
     expect(definition.StartAt).toBe('Plan');
     const { Plan, 'Planned?': planned, Slices, Aggregate, Skipped } = definition.States;
     expect(Plan).toMatchObject({ Type: 'Task', Next: 'Planned?', ResultPath: '$.plan' });
-    expect(Plan.Parameters).toEqual({ 'mode': 'plan', 'spec.$': '$.spec', 'scheduledTime.$': '$.scheduledTime', 'executionId.$': '$.executionId', 'runId.$': '$$.Execution.Name' });
+    expect(Plan.Parameters).toEqual({ 'mode': 'plan', 'runId.$': '$$.Execution.Name', 'request.$': '$' });
     expect(planned.Choices).toEqual([{ Variable: '$.plan.skipped', IsPresent: true, Next: 'Skipped' }]);
     expect(Skipped.Type).toBe('Succeed');
     expect(Slices).toMatchObject({

@@ -217,6 +217,7 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
         limits: { requestsPerSecond: 200 },
       }),
       executionMode: ExecutionMode.distributed(),
+      runEndpointEnabled: true,
       encryptionKey: customerKey(stack),
     });
     return { stack, feeds: [feed] };

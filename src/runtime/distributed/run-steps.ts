@@ -38,7 +38,7 @@ export async function planRun(spec: FeedSpec, event: PlanEvent, deps: StepDepend
   const prefix = runControlPrefix(spec.feed, event.runId);
   const plan = { runId: event.runId, bucket: deps.bucket, itemsKey: `${prefix}items.jsonl`, resultsPrefix: `${prefix}results`, startedAt };
   const leaseUntil = new Date(startedAt + (deps.runLeaseMs ?? DEFAULT_RUN_LEASE_MS));
-  const lease = await deps.engine.state.acquireLease(spec.feed, event.runId, leaseUntil, event.executionId);
+  const lease = await deps.engine.state.acquireLease(spec.feed, event.runId, leaseUntil, executionIdOf(event.request));
   if (!lease.acquired) {
     const skipped = lease.reason === 'duplicate'
       ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
@@ -120,8 +120,13 @@ export async function aggregateRun(spec: FeedSpec, event: AggregateEvent, deps: 
   });
   await deps.objects.put(`${runControlPrefix(spec.feed, plan.runId)}summary.json`, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
   const completed = summary.status !== 'failed' && summary.itemsFailed === 0;
-  await deps.engine.state.releaseLease(spec.feed, plan.runId, completed ? event.executionId : undefined);
+  await deps.engine.state.releaseLease(spec.feed, plan.runId, completed ? executionIdOf(event) : undefined);
   return summary;
+}
+
+/** The scheduler execution a run serves (not the placeholder of a run started by hand with the schedule's input). */
+function executionIdOf(request: { readonly executionId?: string }): string | undefined {
+  return request.executionId && !request.executionId.startsWith('<') ? request.executionId : undefined;
 }
 
 /** The summary a failed slice put in its error, if it did (only its counts are read). */

@@ -87,6 +87,12 @@ export interface EngineOptions {
    * cursors and flushes the sink before the next. @default one pass
    */
   readonly repeat?: { readonly intervalMs: number; readonly untilMs: number };
+  /**
+   * Run only these of the feed's partitions (a run on demand). Each must be one the spec yields (its
+   * static list, or its parent request's records): a caller chooses among them, never adds one.
+   * @default every partition
+   */
+  readonly onlyPartitions?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
 export interface PartitionFailure {
@@ -297,6 +303,14 @@ function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined
   };
 }
 
+/** A run on demand asked for a partition the feed does not have. */
+export class UnknownPartitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownPartition';
+  }
+}
+
 /** Cumulative counts of the sink and the HTTP client at some point of an invocation. */
 interface PassBaseline {
   readonly report: SinkReport;
@@ -365,9 +379,18 @@ class FeedRun {
     };
   }
 
-  /** The partitions this run fetches: the spec's list, or the records of its parent request. */
+  /** The partitions this run fetches: the spec's list, or the records of its parent request (or the ones asked for among them). */
   public async partitions(): Promise<Partition[]> {
-    return resolvePartitions(this.spec, this.streamOptions);
+    const all = await resolvePartitions(this.spec, this.streamOptions);
+    const only = this.options.onlyPartitions;
+    if (!only) return all;
+    const known = new Map(all.map((partition) => [partitionKey(partition), partition]));
+    const unknown = only.filter((partition) => !known.has(partitionKey(partition)));
+    if (unknown.length > 0) {
+      throw new UnknownPartitionError(`${unknown.length} of the partitions asked for are not partitions of feed ${this.spec.feed} `
+        + `(${unknown.slice(0, 3).map((p) => JSON.stringify(p)).join(', ')}): ask for partitions its spec lists or its parent request returns`);
+    }
+    return only.map((partition) => known.get(partitionKey(partition))!);
   }
 
   /** One partition: its pages into the sink, then its cursor committed, or its failure reported. */

@@ -61,7 +61,7 @@ export async function handler(event: AnyEvent, context?: Context): Promise<RunSu
   const redactor = new SecretRedactor();
   try {
     if ('Items' in event) return await distributedStep(event.BatchInput, context, redactor, (spec, deps) => runSlice(spec, event, deps));
-    if ('mode' in event && event.mode === 'plan') return await distributedStep(event, context, redactor, (spec, deps) => planRun(spec, event, deps));
+    if ('mode' in event && event.mode === 'plan') return await distributedStep(event.request, context, redactor, (spec, deps) => planRun(spec, event, deps));
     if ('mode' in event && event.mode === 'aggregate') {
       return await distributedStep(event, context, redactor, async (spec, deps) => {
         const summary = await aggregateRun(spec, event, deps);
@@ -105,7 +105,17 @@ function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEven
     runTime: event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? new Date(event.scheduledTime) : undefined,
     deadline: remaining !== undefined ? Date.now() + remaining - safetyMarginMs(remaining) : undefined,
     repeat: pollLoop(event),
+    onlyPartitions: partitionsAskedFor(event),
   };
+}
+
+/** A run on demand's partitions: objects of strings only (the engine checks they are the feed's own). */
+function partitionsAskedFor(event: PollerEvent): EngineOptions['onlyPartitions'] {
+  if (event.partitions === undefined) return undefined;
+  const valid = Array.isArray(event.partitions) && event.partitions.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p)
+    && Object.values(p).every((value) => typeof value === 'string'));
+  if (!valid) throw new Error('the event\'s partitions must be a list of objects of strings, e.g. [{"station": "KSEA"}]');
+  return event.partitions;
 }
 
 /**
