@@ -60,22 +60,22 @@ export class FeedAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const delivery = props.deliveryMetrics ?? S3_DELIVERY_METRICS;
-    add('DeliveryFreshness', {
-      alarmDescription: `${feed}: Firehose is late delivering ${delivery.title.replace(/^Delivered /, '')} (oldest record older than ${props.freshnessThreshold.toHumanString()})`,
-      metric: props.deliveryStream.metric(delivery.freshness, { period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: props.freshnessThreshold.toSeconds(),
+    // Firehose's own metrics, per 5 minutes: one period decides, and no data (nothing delivered) is no alarm.
+    const onStream = (alarmId: string, alarmDescription: string, metricName: string, statistic: string,
+      comparisonOperator: cloudwatch.ComparisonOperator, threshold = 1) => add(alarmId, {
+      alarmDescription,
+      metric: props.deliveryStream.metric(metricName, { period: Duration.minutes(5), statistic }),
+      threshold,
       evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    add('ThrottledRecords', {
-      alarmDescription: `${feed}: Firehose throttled records (the poller slows down and retries; sustained throttling needs a quota increase)`,
-      metric: props.deliveryStream.metric('ThrottledRecords', { period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const destination = delivery.title.replace(/^Delivered /, '');
+    onStream('DeliveryFreshness',
+      `${feed}: Firehose is late delivering ${destination} (oldest record older than ${props.freshnessThreshold.toHumanString()})`,
+      delivery.freshness, 'Maximum', cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, props.freshnessThreshold.toSeconds());
+    onStream('ThrottledRecords', `${feed}: Firehose throttled records (the poller slows down and retries; sustained throttling needs a quota increase)`,
+      'ThrottledRecords', 'Sum', cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     // CloudWatch alarms look back at most one day.
     const period = Math.max(60, Math.min(props.schedulePeriodSeconds, 86400 / props.noRecordsPeriods));
     add('NoRecordsDelivered', {
@@ -87,36 +87,16 @@ export class FeedAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
     if (delivery.failedRows) {
-      add('FailedRows', {
-        alarmDescription: `${feed}: Firehose could not write rows into the table and backed them up to the bucket's error folder (errors/feed=${feed}/)`,
-        metric: props.deliveryStream.metric(delivery.failedRows, { period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      onStream('FailedRows', `${feed}: Firehose could not write rows into the table and backed them up to the bucket's error folder (errors/feed=${feed}/)`,
+        delivery.failedRows, 'Sum', cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     }
     if (delivery.alarmOnFailedDeliveries) {
-      add('DeliveryFailures', {
-        alarmDescription: `${feed}: Firehose failed deliveries ${delivery.title.replace(/^Delivered /, '')} and is retrying them; `
-          + 'the delivery log group says why (access, mapping, COPY error)',
-        metric: props.deliveryStream.metric(delivery.success, { period: Duration.minutes(5), statistic: 'Minimum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      onStream('DeliveryFailures', `${feed}: Firehose failed deliveries ${destination} and is retrying them; `
+        + 'the delivery log group says why (access, mapping, COPY error)', delivery.success, 'Minimum', cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
     }
     if (delivery.backupRecords) {
-      add('BackedUpRecords', {
-        alarmDescription: `${feed}: the destination refused records and Firehose backed them up to the bucket (backups/feed=${feed}/); `
-          + 'fix the cause, then re-send them from there',
-        metric: props.deliveryStream.metric(delivery.backupRecords, { period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      onStream('BackedUpRecords', `${feed}: the destination refused records and Firehose backed them up to the bucket (backups/feed=${feed}/); `
+        + 'fix the cause, then re-send them from there', delivery.backupRecords, 'Sum', cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     }
     if (props.schemaDrift) {
       add('SchemaDrift', {
