@@ -6,6 +6,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, DynamicPartitioning, ExecutionMode, Records } from '../../src';
+import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
+import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
+import { createFeedResources, pollerEnv } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const source = () => ApiSource.http({ url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes') });
@@ -44,4 +47,30 @@ test('zero buffering with dynamic partitioning is refused: Firehose has none the
   expect(() => new ApiToFirehoseIngestion(testStack(), 'Prices', {
     feedName: 'prices', source: source(), bufferingInterval: Duration.seconds(0), dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }),
   })).toThrow(/buffering interval must be at least 60 seconds/i);
+});
+
+describe('the bundled poller with a poll interval', () => {
+  let api: LoopbackApi;
+  beforeAll(async () => {
+    api = await startLoopbackApi({ '/v2/quotes': (_req, res) => json(res, 200, { quotes: [{ symbol: 'ACME', price: 1 }] }) });
+  });
+  afterAll(() => api.close());
+
+  test('an invocation delivered after its tick has passed polls once, not into the next tick\'s minute (which would hold the lease from it)', async () => {
+    const stack = testStack();
+    new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: ApiSource.http({ url: `${api.url}/v2/quotes`, records: Records.at('quotes'), limits: { allowPrivateAddresses: true } }),
+      schedule: everyMinute,
+      pollInterval: Duration.seconds(10),
+    });
+    const schedule = Object.values(templateOf(stack).toJSON().Resources as Record<string, any>).find((r) => r.Type === 'AWS::Scheduler::Schedule');
+    const moto = await createFeedResources('prices/');
+    // Scheduler redelivered it late: its minute ended an hour ago.
+    const late = new Date(Date.now() - 3_600_000).toISOString();
+    const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, late, 'exec-late'), pollerEnv(moto));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result).toMatchObject({ status: 'succeeded', requests: 1, recordsDelivered: 1 });
+    expect(outcome.result.passes).toBeUndefined();
+  });
 });
