@@ -31,6 +31,20 @@ export interface PollerEvent {
 export const SCHEDULER_INPUT_MAX_BYTES = 256 * 1024;
 
 /**
+ * The scheduler execution an event serves, if any: a run started by hand with the schedule's
+ * input still carries Scheduler's placeholder (`<aws.scheduler.execution-id>`), which is none.
+ */
+export function scheduledExecutionId(event: Pick<PollerEvent, 'executionId'>): string | undefined {
+  return event.executionId && !event.executionId.startsWith('<') ? event.executionId : undefined;
+}
+
+/** When the schedule fired, if the event says (epoch ms); a placeholder or a missing time is none. */
+export function scheduledTimeMs(event: Pick<PollerEvent, 'scheduledTime'>): number | undefined {
+  const ms = event.scheduledTime ? Date.parse(event.scheduledTime) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
  * A distributed run (`ExecutionMode.distributed()`), step by step. The state machine calls the
  * same poller function in three modes: `plan` lists the run's work items as JSON Lines in the
  * feed's bucket and takes the feed's lease; the Distributed Map reads them and calls `slice`

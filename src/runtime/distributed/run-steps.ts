@@ -16,7 +16,7 @@
 import { combineSummaries, DistributedRunSummary, sliceOutput } from './combine-summaries';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { AggregateEvent, PlanEvent, RunPlan, SliceEvent, WorkItem } from '../../feed-spec/poller-event';
-import { runControlPrefix } from '../../feed-spec/poller-event';
+import { runControlPrefix, scheduledExecutionId } from '../../feed-spec/poller-event';
 import { EngineOptions, planPartitions, runPartitions, RunSummary } from '../engine/engine';
 import type { ObjectStore } from '../ports/object-store';
 
@@ -38,7 +38,7 @@ export async function planRun(spec: FeedSpec, event: PlanEvent, deps: StepDepend
   const prefix = runControlPrefix(spec.feed, event.runId);
   const plan = { runId: event.runId, bucket: deps.bucket, itemsKey: `${prefix}items.jsonl`, resultsPrefix: `${prefix}results`, startedAt };
   const leaseUntil = new Date(startedAt + (deps.runLeaseMs ?? DEFAULT_RUN_LEASE_MS));
-  const lease = await deps.engine.state.acquireLease(spec.feed, event.runId, leaseUntil, executionIdOf(event.request));
+  const lease = await deps.engine.state.acquireLease(spec.feed, event.runId, leaseUntil, scheduledExecutionId(event.request));
   if (!lease.acquired) {
     const skipped = lease.reason === 'duplicate'
       ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
@@ -120,13 +120,8 @@ export async function aggregateRun(spec: FeedSpec, event: AggregateEvent, deps: 
   });
   await deps.objects.put(`${runControlPrefix(spec.feed, plan.runId)}summary.json`, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
   const completed = summary.status !== 'failed' && summary.itemsFailed === 0;
-  await deps.engine.state.releaseLease(spec.feed, plan.runId, completed ? executionIdOf(event) : undefined);
+  await deps.engine.state.releaseLease(spec.feed, plan.runId, completed ? scheduledExecutionId(event) : undefined);
   return summary;
-}
-
-/** The scheduler execution a run serves (not the placeholder of a run started by hand with the schedule's input). */
-function executionIdOf(request: { readonly executionId?: string }): string | undefined {
-  return request.executionId && !request.executionId.startsWith('<') ? request.executionId : undefined;
 }
 
 /** The summary a failed slice put in its error, if it did (only its counts are read). */

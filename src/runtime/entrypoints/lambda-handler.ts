@@ -14,6 +14,7 @@ import { lazyS3Client, lazySqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../feed-spec/feed-spec';
 import { METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV } from '../../feed-spec/poller-contract';
+import { scheduledExecutionId, scheduledTimeMs } from '../../feed-spec/poller-event';
 import type { AggregateEvent, PlanEvent, PollerEvent, RunPlan, SliceEvent } from '../../feed-spec/poller-event';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
@@ -21,6 +22,7 @@ import { DistributedRunSummary } from '../distributed/combine-summaries';
 import { aggregateRun, planRun, runSlice, StepDependencies } from '../distributed/run-steps';
 import { S3ObjectStore } from '../distributed/s3-object-store';
 import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
+import { SYSTEM_CLOCK } from '../engine/http-client';
 import { originOf, formatOrigin } from '../engine/origins';
 import { Redactor } from '../ports/redactor';
 import { SecretRedactor } from '../redaction/secret-redactor';
@@ -84,6 +86,7 @@ function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEven
     sqs, s3, feed: spec.feed, queueUrl: requiredEnv(POLLER_ENV.deadLetterQueueUrl), bucket: requiredEnv(POLLER_ENV.deadLetterBucket),
   }), redactor);
   const remaining = context?.getRemainingTimeInMillis?.();
+  const scheduledAt = scheduledTimeMs(event);
   return {
     sink: new FirehoseSink({
       client: firehose,
@@ -100,9 +103,9 @@ function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEven
     deadLetters,
     logger,
     redactor,
-    executionId: event.executionId && !event.executionId.startsWith('<') ? event.executionId : undefined,
+    executionId: scheduledExecutionId(event),
     holder: context?.awsRequestId,
-    runTime: event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? new Date(event.scheduledTime) : undefined,
+    runTime: scheduledAt !== undefined ? new Date(scheduledAt) : undefined,
     deadline: remaining !== undefined ? Date.now() + remaining - safetyMarginMs(remaining) : undefined,
     repeat: pollLoop(event),
     onlyPartitions: partitionsAskedFor(event),
@@ -124,7 +127,7 @@ function partitionsAskedFor(event: PollerEvent): EngineOptions['onlyPartitions']
  */
 function pollLoop(event: PollerEvent): EngineOptions['repeat'] {
   if (!event.poll) return undefined;
-  const tick = event.scheduledTime && !Number.isNaN(Date.parse(event.scheduledTime)) ? Date.parse(event.scheduledTime) : Date.now();
+  const tick = scheduledTimeMs(event) ?? Date.now();
   return { intervalMs: event.poll.everySeconds * 1000, untilMs: tick + event.poll.forSeconds * 1000 - 2000 };
 }
 
@@ -140,7 +143,7 @@ async function distributedStep<T>(event: PollerEvent, context: Context | undefin
     feed: spec.feed,
     origin: formatOrigin(originOf(new URL(spec.request.url.replace(/\{\{[^}]*\}\}/g, 'x')))),
     requestsPerSecond: rate,
-    clock: { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    clock: SYSTEM_CLOCK,
   }) : undefined;
   const bucket = requiredEnv(POLLER_ENV.controlBucket);
   return step(spec, {
