@@ -179,7 +179,7 @@ project.eslint?.addOverride({
 //   and ↛ the AWS SDK; adapters ↛ each other and ↛ entry points (only entry points wire them);
 //   runtime/aws-sdk (the SDK modules loaded on first use) is a leaf the adapters share.
 const RUNTIME = './src/runtime';
-const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction', 'distributed'];
+const ADAPTERS = ['sinks', 'state', 'dead-letters', 'secrets', 'logging', 'redaction', 'distributed', 'backfill'];
 const CONSTRUCT_FOLDERS = ['ingestion', 'storage', 'delivery', 'destinations', 'formats', 'execution', 'dead-letters', 'poller', 'scheduling', 'monitoring', 'source', 'private'];
 const layering = [
   ...CONSTRUCT_FOLDERS.map((folder) => ({

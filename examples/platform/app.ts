@@ -18,7 +18,9 @@ import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // In your own app: import { ... } from 'cdk-api-ingestion';
-import { ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, ExecutionMode, Partitions, Records } from '../../src';
+import {
+  ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, ExecutionMode, Partitions, Records, SharedRateBudget,
+} from '../../src';
 
 export const PLATFORM_STACK_NAME = 'DataPlatformIngestion';
 
@@ -93,6 +95,12 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
     alarmTopic: onCall,
   });
 
+  // The weather API's account limit, which every feed of that host keeps to together (its counter
+  // in the shared state table).
+  const weatherApi = new SharedRateBudget(stack, 'WeatherApiBudget', {
+    host: 'api.example-weather.com', requestsPerSecond: 250, existingTable: prices.stateTable,
+  });
+
   // Observations of 1,500 weather stations: more than one invocation takes, so a distributed run
   // (Step Functions Distributed Map) with the API's 100 requests per second shared by every worker.
   const stations = new ApiToFirehoseIngestion(stack, 'Stations', {
@@ -104,6 +112,7 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
       limits: { requestsPerSecond: 100 },
     }),
     executionMode: ExecutionMode.distributed({ itemsPerBatch: 50 }),
+    sharedRateBudgets: [weatherApi],
     existingBucket: lake,
     encryptionKey: feedKey,
     existingDeadLetterQueue: prices.deadLetterQueue,

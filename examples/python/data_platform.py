@@ -29,6 +29,7 @@ from cdk_api_ingestion import (
     Partitions,
     PollerOptions,
     Records,
+    SharedRateBudget,
 )
 
 app = cdk.App(outdir=os.environ.get("CDK_OUTDIR"))
@@ -117,6 +118,12 @@ ApiToFirehoseIngestion(
     alarm_topic=on_call,
 )
 
+# The weather API's account limit, which every feed of that host keeps to together (its counter
+# in the shared state table).
+weather_api = SharedRateBudget(
+    stack, "WeatherApiBudget", host="api.example-weather.com", requests_per_second=250, existing_table=prices.state_table
+)
+
 # Observations of 1,500 weather stations: more than one invocation takes, so a distributed run
 # (Step Functions Distributed Map) with the API's 100 requests per second shared by every worker.
 stations = ApiToFirehoseIngestion(
@@ -130,6 +137,7 @@ stations = ApiToFirehoseIngestion(
         limits={"requests_per_second": 100},
     ),
     execution_mode=ExecutionMode.distributed(items_per_batch=50),
+    shared_rate_budgets=[weather_api],
     existing_bucket=lake,
     encryption_key=feed_key,
     existing_dead_letter_queue=prices.dead_letter_queue,

@@ -1,1 +1,2 @@
 export * from './execution-mode';
+export * from './shared-rate-budget';

@@ -4,7 +4,8 @@
  * function that starts a run the way the schedule does. It reads the schedule's own input (the
  * spec travels there, too large for an environment variable), adds the partitions the request
  * asks for (the poller checks they are the feed's own), and starts the state machine or invokes
- * the poller asynchronously. Its answer names the run, never the spec.
+ * the poller asynchronously. A distributed feed's endpoint also takes a backfill (`{"backfill":
+ * {"from", "to", "windowSeconds"}}`), which its plan step checks. Its answer names the run, never the spec.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,7 +22,9 @@ export const RUN_REQUEST_MAX_BYTES = 64 * 1024;
 
 /**
  * The function's code, inline (the Lambda runtime carries the AWS SDK). A request body is
- * `{"partitions": [{...}, ...]}` or empty (every partition).
+ * `{"partitions": [{...}, ...]}`, `{"backfill": {...}}` (distributed feeds), both, or empty
+ * (every partition, now). The run's event is made as `onDemandEvent` (feed-spec/poller-event.ts)
+ * makes it for `api-ingest trigger`; inline code cannot import it.
  */
 export const START_RUN_HANDLER = `
 const { SchedulerClient, GetScheduleCommand } = require('@aws-sdk/client-scheduler');
@@ -29,32 +32,42 @@ const { SFNClient, StartExecutionCommand } = require('@aws-sdk/client-sfn');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
 const MAX_BYTES = ${RUN_REQUEST_MAX_BYTES};
 const answer = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-function partitionsOf(event) {
+function overridesOf(event) {
   const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
   if (Buffer.byteLength(text) > MAX_BYTES) throw new Error('the request body is over ' + MAX_BYTES + ' bytes');
-  if (text.trim() === '') return undefined;
+  if (text.trim() === '') return {};
   let request;
   try { request = JSON.parse(text); } catch { throw new Error('the request body is not JSON: send {"partitions": [{"name": "value"}]} or nothing'); }
   if (request === null || typeof request !== 'object' || Array.isArray(request)) throw new Error('the request body must be an object');
-  const unknown = Object.keys(request).filter((key) => key !== 'partitions');
-  if (unknown.length) throw new Error('unknown field(s) ' + unknown.join(', ') + ': the request takes partitions only');
-  const partitions = request.partitions;
-  if (partitions === undefined) return undefined;
-  const valid = Array.isArray(partitions) && partitions.length > 0 && partitions.every((p) => p !== null && typeof p === 'object'
-    && !Array.isArray(p) && Object.values(p).every((v) => typeof v === 'string'));
-  if (!valid) throw new Error('partitions must be a non-empty list of objects of strings, e.g. [{"station": "KSEA"}]');
-  return partitions;
+  const unknown = Object.keys(request).filter((key) => key !== 'partitions' && key !== 'backfill');
+  if (unknown.length) throw new Error('unknown field(s) ' + unknown.join(', ') + ': the request takes partitions and backfill only');
+  const { partitions, backfill } = request;
+  if (partitions !== undefined) {
+    const valid = Array.isArray(partitions) && partitions.length > 0 && partitions.every((p) => p !== null && typeof p === 'object'
+      && !Array.isArray(p) && Object.values(p).every((v) => typeof v === 'string'));
+    if (!valid) throw new Error('partitions must be a non-empty list of objects of strings, e.g. [{"station": "KSEA"}]');
+  }
+  if (backfill !== undefined) {
+    if (!process.env.STATE_MACHINE_ARN) throw new Error('this feed runs in a single invocation, which does not backfill: deploy it with ExecutionMode.distributed()');
+    const valid = backfill !== null && typeof backfill === 'object' && Object.keys(backfill).length === 3 && typeof backfill.from === 'string'
+      && typeof backfill.to === 'string' && Number.isInteger(backfill.windowSeconds) && backfill.windowSeconds > 0;
+    if (!valid) throw new Error('backfill must be {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "windowSeconds": 86400}');
+  }
+  return { partitions, backfill };
 }
 exports.handler = async (event) => {
-  let partitions;
-  try { partitions = partitionsOf(event); } catch (err) { return answer(400, { error: err.message }); }
+  let overrides;
+  try { overrides = overridesOf(event); } catch (err) { return answer(400, { error: err.message }); }
+  const { partitions, backfill } = overrides;
   const schedule = await new SchedulerClient({}).send(new GetScheduleCommand({ Name: process.env.SCHEDULE_NAME, GroupName: process.env.SCHEDULE_GROUP }));
   const input = JSON.parse(schedule.Target.Input);
-  // A run now: its own time and execution id, the partitions asked for, one poll (not a polling loop).
-  const { poll, ...scheduled } = input;
-  const run = { ...scheduled, scheduledTime: new Date().toISOString(), executionId: 'on-demand-' + event.requestContext.requestId, ...(partitions ? { partitions } : {}) };
+  // A run now: its own time and execution id, the partitions or backfill asked for, one poll (not a polling loop).
+  const { poll, partitions: _p, backfill: _b, ...scheduled } = input;
+  const executionId = 'on-demand-' + event.requestContext.requestId;
+  const run = { ...scheduled, scheduledTime: new Date().toISOString(), executionId, ...(partitions ? { partitions } : {}), ...(backfill ? { backfill } : {}) };
   if (process.env.STATE_MACHINE_ARN) {
-    const started = await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, input: JSON.stringify(run) }));
+    // The execution's name is the run's id (its lease holder and control folder).
+    const started = await new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: process.env.STATE_MACHINE_ARN, name: executionId, input: JSON.stringify(run) }));
     return answer(202, { executionArn: started.executionArn, startDate: started.startDate });
   }
   const invoked = await new LambdaClient({}).send(new InvokeCommand({ FunctionName: process.env.POLLER_FUNCTION_NAME, InvocationType: 'Event', Payload: JSON.stringify(run) }));

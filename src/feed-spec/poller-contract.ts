@@ -27,7 +27,23 @@ export const POLLER_ENV = {
   documentPerRecord: 'DOCUMENT_PER_RECORD',
   /** Set for a distributed run: the bucket of its work items and results (the feed's bucket). */
   controlBucket: 'CONTROL_BUCKET',
+  /** Set with `sharedRateBudgets`: a JSON list of `SharedRateBudgetConfig`. */
+  sharedRateBudgets: 'SHARED_RATE_BUDGETS',
 } as const;
+
+/** The partition key of a shared host budget's counter item (its sort key is `rate`). */
+export function hostRateBudget(host: string): string {
+  return `host#${host.toLowerCase()}`;
+}
+
+/** A request budget the feed shares with other feeds for one API host, as the poller reads it. */
+export interface SharedRateBudgetConfig {
+  /** The host (lowercase) whose requests take from the budget. */
+  readonly host: string;
+  /** The DynamoDB table that holds the budget's counter. */
+  readonly table: string;
+  readonly requestsPerSecond: number;
+}
 
 /** The namespace, service and dimension of the poller's EMF metrics (Powertools adds `service`). */
 export const METRICS_NAMESPACE = 'CdkApiIngestion';

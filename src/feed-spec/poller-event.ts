@@ -2,6 +2,7 @@
  * The event the schedule sends to the poller Lambda. The schedule's input carries the spec, so
  * the Lambda needs no other place to read it from (and no extra permission).
  */
+import type { BackfillRequest, TimeWindow } from './backfill';
 import { FeedSpecInput } from './feed-spec';
 
 export interface PollerEvent {
@@ -21,6 +22,11 @@ export interface PollerEvent {
    * or its parent request's records). Absent from scheduled runs.
    */
   readonly partitions?: ReadonlyArray<Readonly<Record<string, string>>>;
+  /**
+   * A backfill (distributed mode only): the plan lists every window of the range times every
+   * partition, and the workers fetch each in its window with the window's own state.
+   */
+  readonly backfill?: BackfillRequest;
 }
 
 /**
@@ -45,6 +51,28 @@ export function scheduledTimeMs(event: Pick<PollerEvent, 'scheduledTime'>): numb
 }
 
 /**
+ * The event of a run on demand, made from the schedule's own input (where the spec is): a run
+ * now, with its own time and execution id, the partitions or backfill asked for, and one poll
+ * rather than a polling loop. (The run endpoint's inline code makes the same event; it cannot
+ * import this module.)
+ */
+export function onDemandEvent(scheduleInput: PollerEvent, run: {
+  readonly executionId: string;
+  readonly now: Date;
+  readonly partitions?: PollerEvent['partitions'];
+  readonly backfill?: BackfillRequest;
+}): PollerEvent {
+  const { poll: _poll, partitions: _partitions, backfill: _backfill, ...scheduled } = scheduleInput;
+  return {
+    ...scheduled,
+    scheduledTime: run.now.toISOString(),
+    executionId: run.executionId,
+    ...(run.partitions ? { partitions: run.partitions } : {}),
+    ...(run.backfill ? { backfill: run.backfill } : {}),
+  };
+}
+
+/**
  * A distributed run (`ExecutionMode.distributed()`), step by step. The state machine calls the
  * same poller function in three modes: `plan` lists the run's work items as JSON Lines in the
  * feed's bucket and takes the feed's lease; the Distributed Map reads them and calls `slice`
@@ -59,9 +87,11 @@ export interface PlanEvent {
   readonly request: PollerEvent;
 }
 
-/** One work item: a partition of the run (`null` for a feed without partitions). */
+/** One work item: a partition of the run (`null` for a feed without partitions), in a backfill's window. */
 export interface WorkItem {
   readonly partition: Readonly<Record<string, string>> | null;
+  /** A backfill's window: the partition is fetched in it, with the window's own state. */
+  readonly window?: TimeWindow;
 }
 
 /** What the plan step returns to the state machine. */
@@ -79,6 +109,8 @@ export interface RunPlan {
   readonly resultsPrefix: string;
   /** When the plan started (epoch ms): the run's duration is measured from it. */
   readonly startedAt: number;
+  /** The backfill the run is, if it is one: its lease is the backfill's, not the feed's. */
+  readonly backfill?: BackfillRequest;
 }
 
 /** What the Distributed Map's item batcher sends each worker. */

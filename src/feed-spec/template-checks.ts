@@ -42,10 +42,10 @@ function partitionFields(spec: FeedSpec): string[] | undefined {
   return (first ?? []).filter((name) => rest.every((names) => names.includes(name)));
 }
 
-/** Whether any template string of the request names the cursor. */
-function sendsCursor(request: RequestSpec): boolean {
+/** Whether any template string of the request names one of `variables`. */
+export function requestUses(request: RequestSpec, variables: readonly string[]): boolean {
   return templateStrings('', request).some(({ text }) => templateExpressionsIn(text).expressions
-    .some((expression) => parseTemplateExpression(expression).variable === 'cursor'));
+    .some((expression) => variables.includes(parseTemplateExpression(expression).variable)));
 }
 
 export function templateProblems(spec: FeedSpec): SpecProblem[] {
@@ -62,10 +62,11 @@ export function templateProblems(spec: FeedSpec): SpecProblem[] {
       requestName: 'the parent request',
     }));
   }
-  if (spec.incremental && !sendsCursor(spec.request)) {
+  // {{ window.start }} is the cursor too, in a run that is not a backfill.
+  if (spec.incremental && !requestUses(spec.request, ['cursor', 'window.start'])) {
     problems.push({
       path: 'spec.incremental',
-      message: 'the request never sends {{ cursor }}, so every run would fetch everything again and "start" would be ignored; '
+      message: 'the request never sends {{ cursor }} (or {{ window.start }}), so every run would fetch everything again and "start" would be ignored; '
         + 'put it where the API takes its filter, e.g. "query": { "updated_since": "{{ cursor }}" }',
     });
   }

@@ -7,6 +7,8 @@
  *   {{ cursor }}                                       the incremental cursor (lookback applied)
  *   {{ page.token }}                                   the page token of cursor pagination
  *   {{ run.time }}                                     the run's time, ISO 8601
+ *   {{ window.start }} {{ window.end }}                the run's time window (a datetime cursor's feed):
+ *                                                      from the cursor to run.time, or a backfill's window
  *   {{ run.time | add: -P1D | format: yyyy-MM-dd }}    with an ISO 8601 offset and a format
  *   {{ partition.path | raw }}                         inserted unencoded (URL path or query)
  */
@@ -15,7 +17,10 @@
 export const TEMPLATE_EXPRESSION = /\{\{\s*([^}]*?)\s*\}\}/g;
 
 /** The variables a template may name, besides `partition.<field>`. */
-export const TEMPLATE_VARIABLES = ['run.time', 'cursor', 'page.token'] as const;
+export const TEMPLATE_VARIABLES = ['run.time', 'cursor', 'page.token', 'window.start', 'window.end'] as const;
+
+/** The two ends of a run's time window. */
+export const WINDOW_VARIABLES = ['window.start', 'window.end'] as const;
 
 /** Formats of `format:` besides a pattern of yyyy MM dd HH mm ss. */
 export const NAMED_DATE_FORMATS = ['iso', 'unix', 'unixms'] as const;
@@ -81,6 +86,12 @@ export function templateExpressionProblems(expression: string, scope: TemplateSc
       problems.push(`${shown}: ${scope.requestName} has no cursor; add an "incremental" section (the cursor's field, type and start), or remove {{ cursor }}`);
     }
     isDate = scope.cursor === 'datetime';
+  } else if ((WINDOW_VARIABLES as readonly string[]).includes(variable)) {
+    if (scope.cursor !== 'datetime') {
+      problems.push(`${shown}: a time window needs a datetime cursor (an "incremental" section of type datetime): a run's window goes from `
+        + 'its cursor to its run.time, and a backfill\'s from one window to the next; or use run.time with add: and format:');
+    }
+    isDate = true;
   } else if (variable === 'page.token') {
     if (!scope.pageToken) problems.push(`${shown}: needs "cursor" pagination for ${scope.requestName}, where the previous page gives the token`);
   } else if (variable.startsWith('partition.')) {
@@ -95,12 +106,12 @@ export function templateExpressionProblems(expression: string, scope: TemplateSc
   } else {
     const known = [...TEMPLATE_VARIABLES, ...(scope.partitionFields ?? []).map((f) => `partition.${f}`)];
     const near = nearest(variable, known);
-    problems.push(`${shown}: unknown variable "${variable}"${near ? `; did you mean ${near}?` : ''}; use partition.<field>, cursor, page.token or run.time`);
+    problems.push(`${shown}: unknown variable "${variable}"${near ? `; did you mean ${near}?` : ''}; use partition.<field>, cursor, page.token, run.time, window.start or window.end`);
   }
   for (const filter of filters) {
     if (filter.name === 'add' || filter.name === 'format') {
       if (!isDate && problems.length === 0) {
-        problems.push(`${shown}: "${filter.name}" works on dates (run.time, or a datetime cursor), not on ${variable}`);
+        problems.push(`${shown}: "${filter.name}" works on dates (run.time, window.start, window.end, or a datetime cursor), not on ${variable}`);
       }
       if (filter.name === 'add' && isoDurationMs(filter.arg) === undefined) {
         problems.push(`${shown}: "${filter.arg}" is not an ISO 8601 duration such as P1D, PT1H or -PT30M`);

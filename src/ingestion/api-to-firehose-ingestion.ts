@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -9,7 +9,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -27,10 +26,12 @@ import { createDistributedRun } from '../execution/distributed-run';
 import { ExecutionMode } from '../execution/execution-mode';
 import { createRunEndpoint, RunEndpoint } from '../execution/run-endpoint';
 import { leastRunTime } from '../execution/run-estimate';
+import { SharedRateBudget } from '../execution/shared-rate-budget';
 import { FeedSpecInput, feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
-import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS } from '../feed-spec/poller-contract';
+import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig } from '../feed-spec/poller-contract';
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
+import { specHosts, specUrls } from '../feed-spec/request-hosts';
 import { createFeedTable, createIcebergTable, createS3TablesTable, S3TablesTable } from '../formats/feed-table';
 import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
@@ -133,6 +134,16 @@ export interface ApiToFirehoseIngestionProps extends FeedBucketOptions, FeedDeli
    * @default false
    */
   readonly runEndpointEnabled?: boolean;
+
+  /**
+   * Request budgets this feed shares with other feeds for an API host it calls: together, every
+   * feed given a budget (and every worker of theirs) stays within its `requestsPerSecond` for
+   * that host, on top of each feed's own `limits.requestsPerSecond`. The poller may update the
+   * budget's item only.
+   *
+   * @default - none: the feed's own limit only
+   */
+  readonly sharedRateBudgets?: SharedRateBudget[];
 
   // ---- encryption ----
 
@@ -333,7 +344,7 @@ export class ApiToFirehoseIngestion extends Construct {
 
     const mode = props.executionMode ?? ExecutionMode.singleInvocation();
     if (mode._kind === 'single' && !props.pollInterval) this.warnIfRunOutgrowsInvocation(source.spec, props.pollerOptions?.timeout?.toSeconds() ?? 300);
-    this.pollerFunction = this.createPoller(props, source.secrets, mode);
+    this.pollerFunction = this.createPoller(props, source, mode);
     this.stateMachine = mode._kind === 'distributed' ? createDistributedRun(this, {
       ...mode._props,
       feed: this.feedName,
@@ -606,8 +617,9 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /** The poller function, its environment (the poller contract), its grants and their reasons. */
-  private createPoller(props: ApiToFirehoseIngestionProps, secrets: secretsmanager.ISecret[], mode: ExecutionMode): lambda.IFunction {
+  private createPoller(props: ApiToFirehoseIngestionProps, source: BoundApiSource, mode: ExecutionMode): lambda.IFunction {
     const { deliveryStream, deadLetterQueue, stateTable, bucket } = this;
+    const budgets = this.checkedRateBudgets(props.sharedRateBudgets ?? [], source.spec);
     const poller = createPollerFunction(this, {
       feed: this.feedName,
       pollerOptions: props.pollerOptions,
@@ -623,12 +635,18 @@ export class ApiToFirehoseIngestion extends Construct {
         ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
         ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
         ...(mode._kind === 'distributed' ? { [POLLER_ENV.controlBucket]: bucket.bucketName } : {}),
+        ...(budgets.length > 0 ? {
+          [POLLER_ENV.sharedRateBudgets]: Stack.of(this).toJsonString(budgets.map((b): SharedRateBudgetConfig => ({
+            host: b.host, table: b.table.tableName, requestsPerSecond: b.requestsPerSecond,
+          }))),
+        } : {}),
       },
       synthError: this.synthError.bind(this),
     });
     this.grantPoller(poller.fn, poller.role);
+    for (const budget of budgets) budget.grantUse(poller.fn);
     if (mode._kind === 'distributed') this.grantControlFolder(poller.fn, poller.role);
-    for (const secret of secrets) {
+    for (const secret of source.secrets) {
       // Read at run time, never written into the template or the environment.
       secret.grantRead(poller.fn);
     }
@@ -638,6 +656,24 @@ export class ApiToFirehoseIngestion extends Construct {
     acknowledgeFindings(poller.fn, ['Serverless-LambdaDLQ'],
       'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
     return poller.fn;
+  }
+
+  /** Shared budgets for hosts the feed calls, one per host: a budget for another host would never be taken from. */
+  private checkedRateBudgets(budgets: SharedRateBudget[], spec: FeedSpecInput): SharedRateBudget[] {
+    if (budgets.length === 0) return budgets;
+    const hosts = specHosts(spec);
+    // A host known only at deploy time (a token in a URL) cannot be checked here.
+    const hostsKnown = specUrls(spec).every((url) => !Token.isUnresolved(url));
+    const seen = new Set<string>();
+    for (const budget of budgets) {
+      if (hostsKnown && !hosts.includes(budget.host)) {
+        this.synthError(`sharedRateBudgets: ${budget.node.path} is for ${budget.host}, which feed ${this.feedName} never calls (its hosts: ${hosts.join(', ') || 'templated only'}); `
+          + 'give the feed the budget of a host its requests go to, or list a templated host in limits.allowedHosts');
+      }
+      if (seen.has(budget.host)) this.synthError(`sharedRateBudgets: two budgets for ${budget.host}; give the feed one budget per host`);
+      seen.add(budget.host);
+    }
+    return budgets;
   }
 
   /** The schedule that invokes the poller with the feed's event. */

@@ -9,16 +9,13 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ApiSource, ApiToFirehoseIngestion, ExecutionMode, Pagination, Partitions, Records } from '../../src';
-import { POLLER_ENV } from '../../src/feed-spec/poller-contract';
-import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
+import { runDistributed } from '../helpers/distributed-run';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createFeedResources, dynamoDbClient, FeedResources, pollerEnv, readAllObjects, s3Client } from '../helpers/moto-aws';
-import { resolvedDefinition, runStateMachine } from '../helpers/state-machine-driver';
+import { createFeedResources, dynamoDbClient, readAllObjects, s3Client } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const STATIONS = Array.from({ length: 23 }, (_, i) => ({ id: `s${String(i).padStart(2, '0')}` }));
 const BROKEN = 's13';
-const POLLER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:poller';
 
 describe('a distributed run, step by step as the state machine prescribes', () => {
   let api: LoopbackApi;
@@ -51,26 +48,7 @@ describe('a distributed run, step by step as the state machine prescribes', () =
     return templateOf(stack).toJSON().Resources as Record<string, any>;
   }
 
-  async function runOnce(resources: Record<string, any>, moto: FeedResources, executionName: string, extra: object = {}) {
-    const [pollerId, poller] = Object.entries(resources)
-      .find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.[POLLER_ENV.controlBucket])!;
-    // The control bucket is the feed's bucket, the one the records go to.
-    const bucketId = poller.Properties.Environment.Variables[POLLER_ENV.controlBucket].Ref;
-    expect(poller.Properties.Environment.Variables[POLLER_ENV.deadLetterBucket]).toEqual({ Ref: bucketId });
-    const machine = Object.values(resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-    const definition = resolvedDefinition(machine, { [bucketId]: moto.bucketName, [`${pollerId}.Arn`]: POLLER_ARN });
-    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
-    const input = { ...(asScheduled(schedule.Properties.Target.Input, '2026-12-06T12:00:00Z', `exec-${executionName}`) as object), ...extra };
-    const env = { ...pollerEnv(moto), [POLLER_ENV.controlBucket]: moto.bucketName };
-    return runStateMachine(definition, input, {
-      executionName,
-      s3: s3Client(),
-      invoke: async (arn, payload) => {
-        expect(arn).toBe(POLLER_ARN);
-        return invokeBundledHandler(payload, env);
-      },
-    });
-  }
+  const runOnce = runDistributed;
 
   test('plan, slices and aggregate: every good station delivered once, the broken one\'s batch failed and counted, the lease given back', async () => {
     const moto = await createFeedResources('stations/');

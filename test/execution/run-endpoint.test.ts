@@ -98,7 +98,8 @@ describe('the function behind it, against moto', () => {
   });
   afterAll(() => { process.env = savedEnv; });
 
-  const urlEvent = (body?: string, base64 = false) => ({ body, isBase64Encoded: base64, requestContext: { requestId: 'req-1' } });
+  let requests = 0;
+  const urlEvent = (body?: string, base64 = false) => ({ body, isBase64Encoded: base64, requestContext: { requestId: `req-${++requests}` } });
 
   test('POST {"partitions": [...]} starts the state machine with the schedule\'s input, the partitions, its own time and one poll', async () => {
     const answer = await handler(urlEvent(JSON.stringify({ partitions: [{ id: 's01' }] })));
@@ -108,6 +109,7 @@ describe('the function behind it, against moto', () => {
     const execution = await new SFNClient(clientConfig()).send(new DescribeExecutionCommand({ executionArn }));
     const started = JSON.parse(execution.input!);
     expect(started).toMatchObject({ spec: { feed: 'stations' }, partitions: [{ id: 's01' }], executionId: 'on-demand-req-1' });
+    expect(executionArn.endsWith(':on-demand-req-1')).toBe(true);
     expect(Date.parse(started.scheduledTime)).not.toBeNaN();
     expect(started.poll).toBeUndefined();
   });
@@ -120,9 +122,19 @@ describe('the function behind it, against moto', () => {
     expect(encoded.statusCode).toBe(202);
   });
 
+  test('POST {"backfill": {...}} starts a distributed run over the windows', async () => {
+    const backfill = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', windowSeconds: 86_400 };
+    const answer = await handler(urlEvent(JSON.stringify({ backfill })));
+    expect(answer.statusCode).toBe(202);
+    const { executionArn } = JSON.parse(answer.body);
+    const started = JSON.parse((await new SFNClient(clientConfig()).send(new DescribeExecutionCommand({ executionArn }))).input!);
+    expect(started.backfill).toEqual(backfill);
+  });
+
   test.each([
     ['not JSON', 'partitions=s01', /the request body is not JSON/],
-    ['an unknown field', '{"partitions":[{"id":"s01"}],"spec":{"request":{"url":"https://evil.example.com"}}}', /unknown field\(s\) spec: the request takes partitions only/],
+    ['an unknown field', '{"partitions":[{"id":"s01"}],"spec":{"request":{"url":"https://evil.example.com"}}}', /unknown field\(s\) spec: the request takes partitions and backfill only/],
+    ['a backfill with a window in words', '{"backfill":{"from":"2026-01-01","to":"2026-02-01","window":"1d"}}', /backfill must be \{"from": .*"windowSeconds": 86400\}/],
     ['partitions of numbers', '{"partitions":[{"id":1}]}', /partitions must be a non-empty list of objects of strings/],
     ['an empty list', '{"partitions":[]}', /partitions must be a non-empty list/],
     ['a body over 64 KiB', JSON.stringify({ partitions: [{ id: 'x'.repeat(70_000) }] }), /the request body is over 65536 bytes/],

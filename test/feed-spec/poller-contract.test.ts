@@ -65,10 +65,12 @@ describe('the poller contract', () => {
     const resources = template.Resources as Record<string, any>;
     const poller = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.[POLLER_ENV.deliveryStreamName]);
     const variables = poller.Properties.Environment.Variables as Record<string, unknown>;
-    // Every variable of the contract is set, but for the one the other kind of destination sets and the
-    // distributed run's control bucket (test/execution/distributed-flow.test.ts runs that contract).
+    // Every variable of the contract is set, but for the one the other kind of destination sets, the
+    // distributed run's control bucket (test/execution/distributed-flow.test.ts runs that contract) and
+    // shared rate budgets (test/execution/shared-rate-budget.test.ts runs that one).
+    const elsewhere: string[] = [POLLER_ENV.controlBucket, POLLER_ENV.sharedRateBudgets];
     const expected = Object.values(POLLER_ENV)
-      .filter((name) => name !== (search ? POLLER_ENV.maxLinesPerRecord : POLLER_ENV.documentPerRecord) && name !== POLLER_ENV.controlBucket);
+      .filter((name) => name !== (search ? POLLER_ENV.maxLinesPerRecord : POLLER_ENV.documentPerRecord) && !elsewhere.includes(name));
     expect(Object.keys(variables).filter((name) => name !== 'NODE_OPTIONS').sort()).toEqual([...expected].sort());
 
     const moto = await createFeedResources('prices/');

@@ -16,7 +16,7 @@ describe('every {{ … }} is checked against what the spec declares', () => {
   test('a misspelt variable suggests the name the spec has', () => {
     expect(problems({ request: { url: 'https://api.example.com/v1/stations/{{ partiton.station }}/obs' }, partitions: stations })).toEqual([{
       path: 'spec.request.url',
-      message: '{{ partiton.station }}: unknown variable "partiton.station"; did you mean partition.station?; use partition.<field>, cursor, page.token or run.time',
+      message: '{{ partiton.station }}: unknown variable "partiton.station"; did you mean partition.station?; use partition.<field>, cursor, page.token, run.time, window.start or window.end',
     }]);
   });
 
@@ -45,7 +45,7 @@ describe('every {{ … }} is checked against what the spec declares', () => {
     ['an offset that is not an ISO 8601 duration', '{{ run.time | add: P1X }}', '{{ run.time | add: P1X }}: "P1X" is not an ISO 8601 duration such as P1D, PT1H or -PT30M'],
     ['a format without a pattern', '{{ run.time | format: }}', '{{ run.time | format: }}: format needs a pattern (e.g. format: yyyy-MM-dd) or one of iso, unix, unixms'],
     ['a misspelt filter', '{{ run.time | fromat: yyyy }}', '{{ run.time | fromat: yyyy }}: unknown filter "fromat"; did you mean format?; use add: <ISO duration>, format: <pattern> or raw'],
-    ['a date filter on a value that is not a date', '{{ partition.station | add: P1D }}', '{{ partition.station | add: P1D }}: "add" works on dates (run.time, or a datetime cursor), not on partition.station'],
+    ['a date filter on a value that is not a date', '{{ partition.station | add: P1D }}', '{{ partition.station | add: P1D }}: "add" works on dates (run.time, window.start, window.end, or a datetime cursor), not on partition.station'],
     ['an unclosed brace', 'since {{ run.time', 'has a "{{" without its "}}": write {{ name }}, or remove the braces'],
   ])('%s', (_name, value, message) => {
     expect(problems({ request: { url: URL, query: { q: value } }, partitions: stations })).toEqual([{ path: 'spec.request.query.q', message }]);
@@ -70,10 +70,36 @@ describe('every {{ … }} is checked against what the spec declares', () => {
   });
 });
 
+describe('{{ window.start }} and {{ window.end }}', () => {
+  const datetime = { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z' };
+  test('with a datetime cursor they pass, and window.start counts as sending the cursor', () => {
+    expect(problems({
+      request: { url: 'https://api.example.com/v1/events', query: { from: '{{ window.start | format: unix }}', to: '{{ window.end | add: -PT1S }}' } },
+      incremental: datetime,
+    })).toEqual([]);
+  });
+
+  test.each([
+    ['without incremental', undefined],
+    ['with a number cursor', { cursorPath: 'seq', type: 'number', start: 0 }],
+  ])('%s they are refused: a window starts at a datetime cursor', (_name, incremental) => {
+    expect(problems({ request: { url: 'https://api.example.com/v1/events', query: { after: '{{ cursor }}', to: '{{ window.end }}' } }, incremental })
+      .filter((p) => p.path === 'spec.request.query.to')).toEqual([{
+      path: 'spec.request.query.to',
+      message: expect.stringMatching(/^\{\{ window.end \}\}: a time window needs a datetime cursor \(an "incremental" section of type datetime\)/),
+    }]);
+  });
+
+  test('a misspelt window variable suggests the right one', () => {
+    expect(problems({ request: { url: 'https://api.example.com/v1/events', query: { since: '{{ cursor }}', to: '{{ window.ned }}' } }, incremental: datetime }))
+      .toEqual([{ path: 'spec.request.query.to', message: expect.stringMatching(/unknown variable "window.ned"; did you mean window.end\?/) }]);
+  });
+});
+
 describe('incremental and {{ cursor }} go together', () => {
   test('incremental without {{ cursor }} in the request is refused: every run would fetch everything', () => {
     expect(problems({ request: { url: 'https://api.example.com/v1/events' }, incremental: { cursorPath: 'at', type: 'datetime', start: '2026-01-01T00:00:00Z' } }))
-      .toEqual([{ path: 'spec.incremental', message: expect.stringMatching(/^the request never sends \{\{ cursor \}\}, so every run would fetch everything again/) }]);
+      .toEqual([{ path: 'spec.incremental', message: expect.stringMatching(/^the request never sends \{\{ cursor \}\} \(or \{\{ window.start \}\}\), so every run would fetch everything again/) }]);
   });
 
   test('{{ cursor }} without incremental is refused', () => {
@@ -88,7 +114,7 @@ describe('incremental and {{ cursor }} go together', () => {
     expect(problems({ request, incremental: { cursorPath: 'seq', type: 'number', start: -5, lookbackSeconds: 10 } })).toEqual([
       { path: 'spec.incremental.lookbackSeconds', message: 'is for a datetime cursor; a number cursor\'s window is lookback, in the cursor\'s own units' },
       { path: 'spec.incremental.start', message: 'must be 0 or more (got -5): the first run asks for records after it' },
-      { path: 'spec.request.query.after', message: '{{ cursor | format: unix }}: "format" works on dates (run.time, or a datetime cursor), not on cursor' },
+      { path: 'spec.request.query.after', message: '{{ cursor | format: unix }}: "format" works on dates (run.time, window.start, window.end, or a datetime cursor), not on cursor' },
     ]);
     expect(problems({ request: { ...request, query: { after: '{{ cursor }}' } }, incremental: { cursorPath: 'seq', type: 'number', start: 0, lookback: 100 } })).toEqual([]);
   });

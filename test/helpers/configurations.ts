@@ -18,7 +18,7 @@ import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
 import {
   ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, ExecutionMode, Format, IndexRotation, Partitions, Records,
-  RecordSchema, RedshiftTarget, SchemaContract,
+  RecordSchema, RedshiftTarget, SchemaContract, SharedRateBudget,
   TimestampFormat, Transform,
 } from '../../src';
 
@@ -208,6 +208,9 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
 
   'a distributed run over 2,000 stations, with a customer-managed key': (app) => {
     const stack = testStack(app);
+    const key = customerKey(stack);
+    // The weather API's account limit, shared with the app's other feeds of that host.
+    const weatherApi = new SharedRateBudget(stack, 'WeatherApiBudget', { host: 'api.example-weather.com', requestsPerSecond: 250, encryptionKey: key });
     const feed = new ApiToFirehoseIngestion(stack, 'Stations', {
       feedName: 'stations',
       source: ApiSource.http({
@@ -218,7 +221,8 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       }),
       executionMode: ExecutionMode.distributed(),
       runEndpointEnabled: true,
-      encryptionKey: customerKey(stack),
+      sharedRateBudgets: [weatherApi],
+      encryptionKey: key,
     });
     return { stack, feeds: [feed] };
   },

@@ -94,6 +94,26 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
     expect(content).toBe(expected);
   });
 
+  test('a distributed worker that Firehose throttles holds back every worker through the feed\'s shared budget', async () => {
+    const resources = await createFeedResources();
+    // Firehose says "slow down" to about half the calls (seeded): the worker's sink retries them. One line
+    // per record makes 1,200 records, three PutRecordBatch calls at least.
+    const proxy = await startFaultProxy(process.env.MOTO_ENDPOINT!, { throttleRate: 0.5 });
+    try {
+      const spec = { ...(JSON.parse(scheduleInputFor(api.url)).spec), limits: { allowPrivateAddresses: true, requestsPerSecond: 20 } };
+      const slice = { Items: [{ partition: null }], BatchInput: { mode: 'slice', runId: 'run-1', spec } };
+      const outcome = await invokeBundledHandler(slice, {
+        ...pollerEnv(resources), AWS_ENDPOINT_URL_FIREHOSE: proxy.url, CONTROL_BUCKET: resources.bucketName, MAX_LINES_PER_RECORD: '1',
+      });
+      expect(outcome.result).toMatchObject({ status: 'succeeded', recordsDelivered: 1200 });
+      expect(proxy.stats.throttled).toBeGreaterThan(0);
+      // Logged once the hold is written to the feed's counter in the state table (what the other workers read).
+      expect(outcome.logs).toContain('Firehose is throttling: every worker of the run holds its requests back');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('with dynamic partitioning on, the construct\'s MAX_LINES_PER_RECORD keeps each Firehose record within deaggregation\'s 500 lines', async () => {
     const resources = await createFeedResources();
     // A pass-through proxy in front of moto counts the JSON lines in each Firehose record.

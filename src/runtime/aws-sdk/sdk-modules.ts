@@ -12,4 +12,8 @@
 export const sqsModule = (): typeof import('@aws-sdk/client-sqs') => require('@aws-sdk/client-sqs');
 export const s3Module = (): typeof import('@aws-sdk/client-s3') => require('@aws-sdk/client-s3');
 export const secretsManagerModule = (): typeof import('@aws-sdk/client-secrets-manager') => require('@aws-sdk/client-secrets-manager');
+// The CLI's commands for a deployed feed (trigger, backfill --schedule); the poller never loads them.
+export const schedulerModule = (): typeof import('@aws-sdk/client-scheduler') => require('@aws-sdk/client-scheduler');
+export const sfnModule = (): typeof import('@aws-sdk/client-sfn') => require('@aws-sdk/client-sfn');
+export const lambdaModule = (): typeof import('@aws-sdk/client-lambda') => require('@aws-sdk/client-lambda');
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -4,9 +4,10 @@
  *
  * - plan: takes the feed's lease for the run (so two runs never overlap; a duplicate delivery of
  *   a completed scheduler execution does nothing), lists the partitions, and writes one work item
- *   per line to the run's control folder for the Distributed Map's JSONL item reader;
+ *   per line to the run's control folder for the Distributed Map's JSONL item reader. A backfill
+ *   takes the backfill's lease instead (live runs go on) and lists every window times every partition;
  * - slice: one worker's batch of items: those partitions, with the shared rate budget, cursors
- *   and checkpoints as in a single run, no lease of its own;
+ *   and checkpoints as in a single run, no lease of its own (a backfill's item in its window's state);
  * - aggregate: reads the Map's result files (Step Functions' ResultWriter: a manifest and
  *   SUCCEEDED/FAILED files), sums the workers' summaries, keeps the run's summary next to its
  *   items, and gives the lease back, marking the execution completed only if every item completed.
@@ -14,10 +15,13 @@
  * The Map's results are data, not instructions: only the summaries' counts are read from them.
  */
 import { combineSummaries, DistributedRunSummary, sliceOutput } from './combine-summaries';
+import { BackfillRequest, backfillProblems, backfillStateName, backfillWindows, TimeWindow, windowStateName } from '../../feed-spec/backfill';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { AggregateEvent, PlanEvent, RunPlan, SliceEvent, WorkItem } from '../../feed-spec/poller-event';
 import { runControlPrefix, scheduledExecutionId } from '../../feed-spec/poller-event';
 import { EngineOptions, planPartitions, runPartitions, RunSummary } from '../engine/engine';
+import { sumRunSummaries } from '../engine/run-summaries';
+import { ScopedStateStore } from '../engine/scoped-state-store';
 import type { ObjectStore } from '../ports/object-store';
 
 /** Longest a distributed run may hold the feed's lease (the state machine's own timeout is shorter). */
@@ -33,12 +37,20 @@ export interface StepDependencies {
   readonly runLeaseMs?: number;
 }
 
+/** The name of the lease a run holds: the feed's, or a backfill's own (live runs go on beside it). */
+function leaseName(spec: FeedSpec, backfill: BackfillRequest | undefined): string {
+  return backfill ? backfillStateName(spec.feed, backfill) : spec.feed;
+}
+
 export async function planRun(spec: FeedSpec, event: PlanEvent, deps: StepDependencies): Promise<RunPlan> {
   const startedAt = deps.now();
   const prefix = runControlPrefix(spec.feed, event.runId);
-  const plan = { runId: event.runId, bucket: deps.bucket, itemsKey: `${prefix}items.jsonl`, resultsPrefix: `${prefix}results`, startedAt };
+  const { backfill } = event.request;
+  const windows = backfill ? backfillWindowsOf(spec, backfill) : [undefined];
+  const plan = { runId: event.runId, bucket: deps.bucket, itemsKey: `${prefix}items.jsonl`, resultsPrefix: `${prefix}results`, startedAt, backfill };
   const leaseUntil = new Date(startedAt + (deps.runLeaseMs ?? DEFAULT_RUN_LEASE_MS));
-  const lease = await deps.engine.state.acquireLease(spec.feed, event.runId, leaseUntil, scheduledExecutionId(event.request));
+  const lease = await deps.engine.state.acquireLease(leaseName(spec, backfill), event.runId, leaseUntil,
+    backfill ? undefined : scheduledExecutionId(event.request));
   if (!lease.acquired) {
     const skipped = lease.reason === 'duplicate'
       ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
@@ -48,13 +60,13 @@ export async function planRun(spec: FeedSpec, event: PlanEvent, deps: StepDepend
   }
   try {
     const partitions = await planPartitions(spec, deps.engine);
-    const items: WorkItem[] = partitions.map((partition) => ({ partition }));
+    const items: WorkItem[] = windows.flatMap((window) => partitions.map((partition) => (window ? { partition, window } : { partition })));
     await deps.objects.put(plan.itemsKey, items.map((item) => `${JSON.stringify(item)}\n`).join(''), 'application/x-ndjson');
     deps.engine.logger.info('run planned', { feed: spec.feed, runId: event.runId, items: items.length });
     return { ...plan, items: items.length };
   } catch (err) {
     // No run will follow this plan: give the lease back now rather than at its expiry.
-    await deps.engine.state.releaseLease(spec.feed, event.runId);
+    await deps.engine.state.releaseLease(leaseName(spec, backfill), event.runId);
     throw err;
   }
 }
@@ -72,10 +84,41 @@ export class SliceFailedError extends Error {
 }
 
 export async function runSlice(spec: FeedSpec, event: SliceEvent, deps: StepDependencies): Promise<RunSummary> {
-  const partitions = event.Items.map((item) => item.partition);
-  const summary = await runPartitions(spec, partitions, deps.engine);
+  const started = deps.now();
+  // A backfill's batch may hold several windows: each group runs in its window, with its state.
+  const groups = new Map<string, { window?: TimeWindow; partitions: WorkItem['partition'][] }>();
+  for (const item of event.Items) {
+    const key = item.window ? `${item.window.start}/${item.window.end}` : '';
+    const group = groups.get(key) ?? { window: item.window, partitions: [] };
+    group.partitions.push(item.partition);
+    groups.set(key, group);
+  }
+  const summaries: RunSummary[] = [];
+  for (const { window, partitions } of groups.values()) {
+    summaries.push(await runPartitions(spec, partitions, window ? windowOptions(spec, window, deps.engine) : deps.engine));
+  }
+  const summary = summaries.length === 1 ? summaries[0] : sumRunSummaries(spec.feed, summaries, deps.now() - started);
   if (summary.partitionsFailed > 0) throw new SliceFailedError(summary);
   return sliceOutput(summary);
+}
+
+/** The engine in a backfill's window: the window's own state, so the live cursor is never read or moved. */
+function windowOptions(spec: FeedSpec, window: TimeWindow, engine: EngineOptions): EngineOptions {
+  const start = Date.parse(window.start);
+  const end = Date.parse(window.end);
+  // The items are data from the bucket: a window must be a real range.
+  if (!(Number.isFinite(start) && Number.isFinite(end) && end > start)) {
+    throw new Error(`work item window ${JSON.stringify(window).slice(0, 120)} is not a time range`);
+  }
+  const state = new ScopedStateStore(engine.state, windowStateName(spec.feed, window));
+  return { ...engine, state, window: { start: new Date(start), end: new Date(end) } };
+}
+
+/** A backfill's windows, once the spec is known to take them. */
+function backfillWindowsOf(spec: FeedSpec, backfill: BackfillRequest): TimeWindow[] {
+  const problems = backfillProblems(spec);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return backfillWindows(backfill);
 }
 
 /** The Map's result files, as Step Functions' ResultWriter writes them. */
@@ -120,7 +163,8 @@ export async function aggregateRun(spec: FeedSpec, event: AggregateEvent, deps: 
   });
   await deps.objects.put(`${runControlPrefix(spec.feed, plan.runId)}summary.json`, `${JSON.stringify(summary, null, 2)}\n`, 'application/json');
   const completed = summary.status !== 'failed' && summary.itemsFailed === 0;
-  await deps.engine.state.releaseLease(spec.feed, plan.runId, completed ? scheduledExecutionId(event) : undefined);
+  await deps.engine.state.releaseLease(leaseName(spec, plan.backfill), plan.runId,
+    completed && !plan.backfill ? scheduledExecutionId(event) : undefined);
   return summary;
 }
 

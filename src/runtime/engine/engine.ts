@@ -20,6 +20,7 @@ import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import { RecordTransform } from './record-transform';
 import { sumRunSummaries } from './run-summaries';
+import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { DeadLetterWriter } from '../ports/dead-letters';
 import type { Logger } from '../ports/logger';
@@ -93,6 +94,16 @@ export interface EngineOptions {
    * @default every partition
    */
   readonly onlyPartitions?: ReadonlyArray<Readonly<Record<string, string>>>;
+  /**
+   * Fetch this time window instead of "since the cursor" (a backfill's window): `{{ window.start }}`
+   * and `{{ cursor }}` are its start, `{{ window.end }}` its end. The state given must be the
+   * window's own (see `windowStateName`): a partition that completes gets the window's end as its
+   * cursor there, and is skipped by a later run of the same window.
+   * @default the window from the cursor to the run's time
+   */
+  readonly window?: { readonly start: Date; readonly end: Date };
+  /** Pages between in-run checkpoints. @default CHECKPOINT_PAGES */
+  readonly checkpointPages?: number;
 }
 
 export interface PartitionFailure {
@@ -356,6 +367,9 @@ class FeedRun {
   /** Records dead-lettered by the run itself (transform errors, the freeze contract), not by the sink. */
   private recordsRejected = 0;
 
+  /** In a window: the window's end, which a partition's cursor becomes once it completes the window. */
+  private readonly windowEnd?: string;
+
   constructor(
     private readonly spec: FeedSpec,
     private readonly options: EngineOptions,
@@ -366,6 +380,7 @@ class FeedRun {
     private readonly before: PassBaseline = NO_BASELINE,
   ) {
     this.delivers = options.dryRun !== true;
+    this.windowEnd = options.window?.end.toISOString();
     this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
     this.transform = spec.transform ? new RecordTransform(spec.transform, spec.feed) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
@@ -396,6 +411,10 @@ class FeedRun {
   /** One partition: its pages into the sink, then its cursor committed, or its failure reported. */
   public async runPartition(partition: Partition): Promise<void> {
     const start = await this.startOf(partition);
+    if (this.windowEnd !== undefined && start.storedCursor === this.windowEnd) {
+      this.options.logger.info('the partition has already completed this window: skipped', { partition, windowEnd: this.windowEnd });
+      return;
+    }
     let end: PageStreamEnd;
     try {
       end = await this.deliverPages(start);
@@ -463,7 +482,9 @@ class FeedRun {
     if (checkpoint) {
       logger.info('resuming the partition from its checkpoint', { partition, pagesDone: checkpoint.pagesDone, savedAt: checkpoint.savedAt });
     }
-    const tracker = spec.incremental ? new CursorTracker(spec.incremental, checkpoint?.cursor ?? storedCursor) : undefined;
+    // In a window, the stored cursor only says the window is done: the window's start is where it begins.
+    const from = checkpoint?.cursor ?? (this.windowEnd ? undefined : storedCursor);
+    const tracker = spec.incremental ? new CursorTracker(spec.incremental, from) : undefined;
     return { partition, key, storedCursor, checkpoint, tracker };
   }
 
@@ -473,7 +494,7 @@ class FeedRun {
     const { partition, storedCursor, checkpoint, tracker } = start;
     const pages = pageStream({
       ...this.streamOptions,
-      template: { runTime: this.runTime, partition, cursor: spec.incremental ? requestCursor(spec.incremental, storedCursor) : undefined },
+      template: this.templateFor(partition, storedCursor),
       resume: checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined,
       request: spec.request,
       pagination: spec.pagination,
@@ -486,6 +507,7 @@ class FeedRun {
     // a fetch starts, so a page fetched ahead may be processed just after the budget ran out:
     // one page, well within the margin kept back. A dry run fetches no page it will not show.
     const stream = this.delivers ? prefetchNext(pages) : pages;
+    const checkpointPages = this.options.checkpointPages ?? CHECKPOINT_PAGES;
     let sinceCheckpoint = { bytes: 0, pages: 0 };
     try {
       for (;;) {
@@ -495,7 +517,7 @@ class FeedRun {
         sinceCheckpoint.pages += 1;
         this.options.onPage?.({ pages: this.pages, records: this.recordsFetched });
         const next = step.value.next;
-        if (this.delivers && next && (sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= CHECKPOINT_PAGES)) {
+        if (this.delivers && next && (sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= checkpointPages)) {
           await this.saveCheckpoint(start, next);
           sinceCheckpoint = { bytes: 0, pages: 0 };
         }
@@ -504,6 +526,19 @@ class FeedRun {
       // Stopped by an error: let the stream (and a page fetched ahead) clean up.
       await stream.return(undefined as never);
     }
+  }
+
+  /**
+   * What the partition's request templates see: its fields, its cursor, and the run's window: a
+   * backfill's, or from the cursor (lookback applied) to the run's time.
+   */
+  private templateFor(partition: Partition, storedCursor: Cursor | undefined): TemplateContext {
+    const { incremental } = this.spec;
+    const { window } = this.options;
+    if (window) return { runTime: this.runTime, partition, cursor: window.start.toISOString(), window };
+    const cursor = incremental ? requestCursor(incremental, storedCursor) : undefined;
+    const liveWindow = incremental?.type === 'datetime' ? { start: new Date(String(cursor)), end: this.runTime } : undefined;
+    return { runTime: this.runTime, partition, cursor, window: liveWindow };
   }
 
   /** One page's records, enveloped (or as rows of the schema), into the sink; the bytes written. */
@@ -639,7 +674,8 @@ class FeedRun {
   private async commit(start: PartitionStart): Promise<void> {
     const { spec, options: { sink, state } } = this;
     await sink.flush();
-    const cursor = start.tracker?.value;
+    // In a window, the cursor marks the window done for this partition (the live cursor is elsewhere).
+    const cursor = this.windowEnd ?? start.tracker?.value;
     if (cursor !== undefined && cursor !== start.storedCursor) {
       await state.putCursor(spec.feed, start.key, cursor);
       this.committedCursors.push(cursor);
@@ -666,7 +702,7 @@ class FeedRun {
 
   /** The newest committed datetime cursor's age in seconds: how far behind the feed is. */
   private cursorLagSeconds(): number | undefined {
-    if (this.spec.incremental?.type !== 'datetime') return undefined;
+    if (this.spec.incremental?.type !== 'datetime' || this.windowEnd !== undefined) return undefined;
     const newest = this.committedCursors.map((c) => Date.parse(String(c))).filter(Number.isFinite).sort((a, b) => b - a)[0];
     return newest !== undefined ? Math.max(0, Math.round((this.clock.now() - newest) / 1000)) : undefined;
   }

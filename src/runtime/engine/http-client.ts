@@ -189,7 +189,7 @@ export class HttpClient {
     return pRetry(async () => {
       for (;;) {
         attempts += 1;
-        await this.spacing?.take();
+        await this.spacing?.take(new URL(request.url));
         const response = await this.send(request);
         if (response.status >= 200 && response.status < 300) {
           return response;

@@ -10,6 +10,7 @@
  *   https only, so no entry opens a downgrade to http.
  */
 import type { FeedSpec } from '../../feed-spec/feed-spec';
+import { fixedAuthority, parseHostEntry, specUrls } from '../../feed-spec/request-hosts';
 
 export interface Origin {
   readonly protocol: 'http:' | 'https:';
@@ -40,18 +41,14 @@ export function sameOrigin(a: Origin, b: Origin): boolean {
 
 /** The origins a spec's requests may go to. */
 export function allowedOrigins(spec: FeedSpec): Origin[] {
-  const urls = [spec.request.url];
-  if (spec.partitions?.type === 'parent') urls.push(spec.partitions.request.url);
-  if (spec.auth.type === 'oauth2ClientCredentials') urls.push(spec.auth.tokenUrl);
   const origins: Origin[] = [];
   const schemes = new Set<Origin['protocol']>();
-  for (const url of urls) {
+  for (const url of specUrls(spec)) {
     const scheme = /^(https?):/i.exec(url)?.[1].toLowerCase();
     if (scheme) schemes.add(`${scheme}:` as Origin['protocol']);
     // A templated host ({{ partition.region }}.api.example.com) is known only at run time: such
     // hosts must be listed in limits.allowedHosts.
-    const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
-    if (!authority.includes('{{')) origins.push(originOf(new URL(url)));
+    if (fixedAuthority(url) !== undefined) origins.push(originOf(new URL(url)));
   }
   // An http URL in the spec admits http for the listed hosts too; https is always admitted.
   schemes.add('https:');
@@ -62,14 +59,4 @@ export function allowedOrigins(spec: FeedSpec): Origin[] {
     }
   }
   return origins;
-}
-
-/** `host`, `host:port`, `[v6]` or `[v6]:port`, as written in `limits.allowedHosts`. */
-export function parseHostEntry(entry: string): { hostname: string; port?: number } {
-  const url = new URL(`http://${entry.trim()}`);
-  return {
-    hostname: url.hostname.toLowerCase().replace(/^\[|\]$/g, ''),
-    // `new URL` drops port 80 for http: keep what the entry names.
-    port: url.port !== '' ? Number(url.port) : /:(\d+)$/.test(entry.trim()) ? Number(/:(\d+)$/.exec(entry.trim())![1]) : undefined,
-  };
 }

@@ -23,6 +23,8 @@ export interface TemplateContext {
   readonly runTime: Date;
   /** The page token of cursor pagination ('' on the first page). */
   readonly pageToken?: string;
+  /** The run's time window: from the cursor to the run's time, or a backfill's window. */
+  readonly window?: { readonly start: Date; readonly end: Date };
 }
 
 export class TemplateError extends Error {
@@ -74,6 +76,11 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
       throw new TemplateError('{{ cursor }} is used but the spec has no "incremental" section');
     }
     value = context.cursor;
+  } else if (head === 'window.start' || head === 'window.end') {
+    if (context.window === undefined) {
+      throw new TemplateError(`{{ ${head} }} is used but the spec has no datetime cursor to start the window from`);
+    }
+    value = head === 'window.start' ? context.window.start : context.window.end;
   } else if (head === 'page.token') {
     if (context.pageToken === undefined) {
       throw new TemplateError('{{ page.token }} is used but the spec\'s pagination is not "cursor"');
@@ -88,7 +95,7 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
     }
     value = found;
   } else {
-    throw new TemplateError(`{{ ${head} }}: unknown variable; use partition.<name>, cursor, page.token or run.time`);
+    throw new TemplateError(`{{ ${head} }}: unknown variable; use partition.<name>, cursor, page.token, run.time, window.start or window.end`);
   }
   let format = 'iso';
   for (const { name, arg } of filters) {

@@ -11,14 +11,17 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { lazyS3Client, lazySqsClient, sqsClientConfig } from './aws-clients';
 import { startDemoApi } from './demo-api';
+import { defaultClients, DeployedRunError, startDeployedRun } from './deployed-run';
 import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
+import { BackfillRequest, backfillProblems, backfillRequest, backfillWindows } from '../../feed-spec/backfill';
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
 import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate } from '../../feed-spec/list-prices';
+import { runBackfill, DEFAULT_BACKFILL_CONCURRENCY } from '../backfill/backfill-run';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
-import { EngineOptions, runFeed, RunSummary, SchemaDrift } from '../engine/engine';
+import { CHECKPOINT_PAGES, EngineOptions, runFeed, RunSummary, SchemaDrift } from '../engine/engine';
 import { jsonLogger } from '../logging/json-logger';
 import { DeadLetterWriter } from '../ports/dead-letters';
 import { Logger } from '../ports/logger';
@@ -60,6 +63,10 @@ usage:
   api-ingest run SPEC --out DIR [--format json|parquet] [--secrets FILE] [--json] [--time-budget SECONDS]
                      [--allow-loopback] [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
+  api-ingest backfill SPEC --from T1 --to T2 [--window 1d] [--concurrency 4] (--out DIR | --firehose STREAM --state-table TABLE)
+                     [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback] [--checkpoint-pages N]
+  api-ingest backfill --schedule NAME [--group G] --from T1 --to T2 [--window 1d] [--wait] [--json]
+  api-ingest trigger --schedule NAME [--group G] [--partitions JSON] [--wait] [--json]
   api-ingest redrive --feed NAME --dlq QUEUE_URL --dlq-bucket BUCKET --firehose STREAM [--json]
   api-ingest demo-api [--port 8787]        a demo weather API on loopback, for trying specs
 
@@ -69,7 +76,11 @@ Secrets are read from AWS Secrets Manager with the default credential chain, or 
 never does unless the spec sets limits.allowPrivateAddresses. A run stops fetching after
 --time-budget seconds (default ${DEFAULT_TIME_BUDGET_SECONDS}) and continues from a checkpoint next time.
 A run ends with an estimate of the feed's monthly Firehose, Lambda and S3 cost if every run were
-like it. --format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
+like it. A backfill fetches [T1, T2) window by window (1d, 6h, 30m or P1D; --concurrency at once) through the spec's
+{{ window.start }} and {{ window.end }}, with state of its own: the live cursor never moves; run it again to resume.
+trigger starts a run of a deployed feed as its schedule does (--schedule: the construct's schedule name), and
+backfill --schedule a distributed feed's backfill in AWS; --wait follows it and prints its summary.
+--format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
 --format json (the default) writes JSON lines. --runs-per-month (default ${DEFAULT_RUNS_PER_MONTH}, hourly) and --memory-mb (default 512) describe the schedule.
 
 exit codes: 0 success, 1 run failed, 2 invalid spec or usage,
@@ -286,6 +297,15 @@ const OPTIONS = {
   'help': { type: 'boolean' },
   'write': { type: 'boolean' },
   'port': { type: 'string' },
+  'from': { type: 'string' },
+  'to': { type: 'string' },
+  'window': { type: 'string' },
+  'concurrency': { type: 'string' },
+  'checkpoint-pages': { type: 'string' },
+  'schedule': { type: 'string' },
+  'group': { type: 'string' },
+  'partitions': { type: 'string' },
+  'wait': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -343,6 +363,11 @@ async function dispatch(
       return inferSchemaCommand(values, positionals, io, redactor, logger);
     case 'run':
       return runCommand(values, positionals, io, redactor, logger);
+    case 'backfill':
+      return backfillCommand(values, positionals, io, redactor, logger);
+    case 'trigger':
+      if (positionals.length !== 0) return undefined;
+      return deployedRunCommand(values, io);
     case 'redrive':
       return redriveCommand(values, io, logger);
     case 'demo-api': {
@@ -475,39 +500,64 @@ function timeBudgetSeconds(values: Values): number {
   return budget;
 }
 
-async function runCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
-  if (positionals.length !== 1) return undefined;
+/** Where a run's records go, as the command line says: checked before anything is fetched. */
+function outputFormat(values: Values): 'json' | 'parquet' {
   if (!values.out && !values.firehose) throw new UsageError('say where the records go: --out DIR (local files) or --firehose STREAM (a delivery stream)');
   if (values.out && values.firehose) throw new UsageError('give one of --out DIR or --firehose STREAM, not both');
   if (values.dlq && !values['dlq-bucket']) throw new UsageError('--dlq needs --dlq-bucket BUCKET, where dead letters too large for SQS are written');
-  const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
-  const runsPerMonth = positiveNumber(values, 'runs-per-month', DEFAULT_RUNS_PER_MONTH);
-  const memoryMb = positiveNumber(values, 'memory-mb', 512);
   const format = values.format ?? 'json';
   if (format !== 'json' && format !== 'parquet') throw new UsageError(`--format must be json or parquet (got "${format}")`);
   if (format === 'parquet' && !values.out) throw new UsageError('--format parquet is for --out DIR; a delivery stream converts with the construct\'s Format.parquet()');
-  const spec = loadSpec(positionals[0], io);
-  if (!spec) return EXIT_INVALID;
-  if (format === 'parquet' && !spec.schema) {
-    throw new UsageError(`--format parquet needs the spec's schema, which gives the file its columns: run "api-ingest infer-schema ${positionals[0]} --write" to propose one`);
+  return format;
+}
+
+/** The spec of a command that writes records: valid, and with a schema when Parquet is asked for. */
+function loadRunSpec(file: string, format: 'json' | 'parquet', io: Output): FeedSpec | undefined {
+  const spec = loadSpec(file, io);
+  if (spec && format === 'parquet' && !spec.schema) {
+    throw new UsageError(`--format parquet needs the spec's schema, which gives the file its columns: run "api-ingest infer-schema ${file} --write" to propose one`);
   }
-  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-  await preloadSecrets(spec, secrets, values.secrets);
-  let sink: RecordSink;
-  let state: StateStore;
-  let deadLetters: DeadLetterWriter | undefined;
+  return spec;
+}
+
+/**
+ * The sinks, state and dead letters of a run or a backfill: local files with state beside them
+ * (--out), or a delivery stream with the feed's state table and queue. Each call of `sinkFor`
+ * makes a sink of its own (a backfill's windows each count their own records).
+ */
+function destinationOf(spec: FeedSpec, values: Values, format: 'json' | 'parquet', redactor: Redactor, logger: Logger) {
   if (values.out) {
     const dir = path.resolve(values.out);
-    sink = format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema! }) : new LocalFileSink({ directory: dir, feed: spec.feed });
-    state = new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`));
-    deadLetters = new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor);
-  } else {
-    deadLetters = values.dlq
-      ? new RedactingDeadLetterWriter(new SqsDeadLetterWriter({ sqs: lazySqsClient(), s3: lazyS3Client(), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed }), redactor)
-      : undefined;
-    sink = new FirehoseSink({ client: createFirehoseClient(), deliveryStreamName: values.firehose!, deadLetters, logger });
-    state = values['state-table'] ? new DynamoDbStateStore(new DynamoDBClient({}), values['state-table']) : new MemoryStateStore();
+    return {
+      sinkFor: (): RecordSink => (format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema! })
+        : new LocalFileSink({ directory: dir, feed: spec.feed })),
+      state: new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`)) as StateStore,
+      deadLetters: new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor) as DeadLetterWriter,
+    };
   }
+  const deadLetters: DeadLetterWriter | undefined = values.dlq
+    ? new RedactingDeadLetterWriter(new SqsDeadLetterWriter({ sqs: lazySqsClient(), s3: lazyS3Client(), queueUrl: values.dlq, bucket: values['dlq-bucket']!, feed: spec.feed }), redactor)
+    : undefined;
+  const client = createFirehoseClient();
+  return {
+    sinkFor: (): RecordSink => new FirehoseSink({ client, deliveryStreamName: values.firehose!, deadLetters, logger }),
+    state: (values['state-table'] ? new DynamoDbStateStore(new DynamoDBClient({}), values['state-table']) : new MemoryStateStore()) as StateStore,
+    deadLetters,
+  };
+}
+
+async function runCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  const format = outputFormat(values);
+  const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
+  const runsPerMonth = positiveNumber(values, 'runs-per-month', DEFAULT_RUNS_PER_MONTH);
+  const memoryMb = positiveNumber(values, 'memory-mb', 512);
+  const spec = loadRunSpec(positionals[0], format, io);
+  if (!spec) return EXIT_INVALID;
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger);
+  const sink = sinkFor();
   const display = progress(io, io.isTTY && !values.json);
   let summary: RunSummary;
   try {
@@ -532,6 +582,124 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   if (values.json) io.json({ ...summary, costEstimate: cost });
   else io.out(`${summaryText(summary)}\n${costText(cost)}${values.out ? `\n  output in ${values.out}` : ''}\n`);
   return exitCodeOf(summary);
+}
+
+/**
+ * `trigger --schedule NAME` (and `backfill --schedule NAME`): a run of the deployed feed, started
+ * as its schedule starts one; with --wait, followed to its end and its summary printed.
+ */
+async function deployedRunCommand(values: Values, io: Output, run: { backfill?: BackfillRequest } = {}): Promise<number> {
+  if (!values.schedule) throw new UsageError('needs --schedule NAME: the feed\'s schedule (its input carries the spec and says what to start)');
+  // The default credential chain and region; AWS_ENDPOINT_URL is honoured (moto in the tests).
+  const result = await startDeployedRun(defaultClients(), {
+    scheduleName: values.schedule,
+    scheduleGroup: values.group,
+    partitions: values.partitions === undefined ? undefined : partitionsOption(values.partitions),
+    backfill: run.backfill,
+    wait: values.wait,
+  }, { intervalMs: 5000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) }).catch((err: Error) => {
+    if (err instanceof DeployedRunError) throw new UsageError(err.message);
+    throw err;
+  });
+  const summary = result.summary as RunSummary | undefined;
+  if (values.json) {
+    io.json(result);
+  } else {
+    const what = 'executionArn' in result.started ? `execution ${result.started.executionArn}` : `function ${result.started.functionArn}`;
+    io.out(`started ${what}${values.wait ? `: ${result.status}` : ' (not waiting; --wait follows it to its end)'}\n`);
+    if (result.error) io.out(`  ${result.error}\n`);
+    if (summary && typeof summary.recordsFetched === 'number') io.out(`${summaryText(summary)}\n`);
+    else if (summary?.skipped) io.out(`  skipped: ${summary.skipped}\n`);
+  }
+  if (!values.wait) return EXIT_OK;
+  if (result.status !== 'SUCCEEDED') return EXIT_FAILED;
+  return summary?.status ? exitCodeOf(summary) : EXIT_OK;
+}
+
+/** `--partitions '[{"station":"KSEA"}]'`: objects of strings, checked here; the poller checks they are the feed's own. */
+function partitionsOption(text: string): ReadonlyArray<Record<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError('--partitions must be JSON: a list of partitions, e.g. \'[{"station": "KSEA"}]\'');
+  }
+  const valid = Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p)
+    && Object.values(p).every((value) => typeof value === 'string'));
+  if (!valid) throw new UsageError('--partitions must be a non-empty list of objects of strings, e.g. \'[{"station": "KSEA"}]\'');
+  return parsed as Array<Record<string, string>>;
+}
+
+/** `backfill SPEC --from --to`: the range's windows into local files or a delivery stream, resumable, apart from the live cursor. */
+async function backfillCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
+  if (positionals.length !== (values.schedule ? 0 : 1)) return undefined;
+  if (!values.from || !values.to) throw new UsageError('needs --from and --to (ISO 8601 dates or date-times): the range [from, to) to backfill');
+  let request: BackfillRequest;
+  try {
+    request = backfillRequest(values.from, values.to, values.window ?? '1d');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.schedule) return deployedRunCommand(values, io, { backfill: request });
+  const format = outputFormat(values);
+  if (values.firehose && !values['state-table']) {
+    throw new UsageError('a backfill into a delivery stream needs --state-table TABLE (the feed\'s state table): it is how a stopped backfill resumes '
+      + 'and never fetches a window twice');
+  }
+  const concurrency = wholeNumber(values, 'concurrency', DEFAULT_BACKFILL_CONCURRENCY);
+  const checkpointPages = wholeNumber(values, 'checkpoint-pages', CHECKPOINT_PAGES);
+  // A backfill runs until it is done unless it is given a time budget (it resumes where that stopped it).
+  const deadline = values['time-budget'] === undefined ? undefined : Date.now() + timeBudgetSeconds(values) * 1000;
+  const spec = loadRunSpec(positionals[0], format, io);
+  if (!spec) return EXIT_INVALID;
+  const problems = backfillProblems(spec);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger);
+  const windows = backfillWindows(request).length;
+  let ended = 0;
+  const summary = await runBackfill(spec, {
+    request,
+    sinkFor,
+    state,
+    deadLetters,
+    logger,
+    redactor,
+    secrets,
+    deadline,
+    concurrency,
+    checkpointPages,
+    allowLoopback: values['allow-loopback'],
+    onWindow: () => {
+      ended += 1;
+      if (io.isTTY && !values.json) io.progress(`\r  ${ended}/${windows} windows   `);
+    },
+  });
+  if (io.isTTY && !values.json && ended > 0) io.progress('\n');
+  if (values.json) {
+    io.json(summary);
+  } else {
+    io.out(`${[
+      `backfill of feed ${spec.feed} from ${request.from} to ${request.to} in ${windows} window(s): ${summary.status}`,
+      `  windows done ${summary.windowsDone}, already done before ${summary.windowsAlreadyDone}, incomplete ${summary.windowsIncomplete}`
+        + `${summary.windowsHeld > 0 ? `, run by another process ${summary.windowsHeld}` : ''}`,
+      `  records fetched ${summary.runs.recordsFetched}, delivered ${summary.runs.recordsDelivered}, dead-lettered ${summary.runs.recordsDeadLettered}; `
+        + `requests ${summary.runs.requests}, retries ${summary.runs.retries}`,
+      ...summary.incomplete.map(({ window, reason }) => `  incomplete ${window.start} to ${window.end}: ${reason}`),
+      ...(summary.status === 'partial' ? ['  run the same command again to resume: done windows are skipped, stopped ones resume from their checkpoints'] : []),
+    ].join('\n')}\n`);
+  }
+  return summary.status === 'succeeded' ? (summary.runs.recordsDeadLettered > 0 ? EXIT_PARTIAL : EXIT_OK)
+    : summary.windowsDone + summary.windowsAlreadyDone > 0 ? EXIT_PARTIAL : EXIT_FAILED;
+}
+
+function wholeNumber(values: Values, name: 'concurrency' | 'checkpoint-pages', fallback: number): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got "${text}")`);
+  return value;
 }
 
 if (require.main === module) {

@@ -13,7 +13,7 @@ import type { Context } from 'aws-lambda';
 import { lazyS3Client, lazySqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../feed-spec/feed-spec';
-import { METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV } from '../../feed-spec/poller-contract';
+import { hostRateBudget, METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV, SharedRateBudgetConfig } from '../../feed-spec/poller-contract';
 import { scheduledExecutionId, scheduledTimeMs } from '../../feed-spec/poller-event';
 import type { AggregateEvent, PlanEvent, PollerEvent, RunPlan, SliceEvent } from '../../feed-spec/poller-event';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
@@ -22,15 +22,16 @@ import { DistributedRunSummary } from '../distributed/combine-summaries';
 import { aggregateRun, planRun, runSlice, StepDependencies } from '../distributed/run-steps';
 import { S3ObjectStore } from '../distributed/s3-object-store';
 import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
-import { SYSTEM_CLOCK } from '../engine/http-client';
-import { originOf, formatOrigin } from '../engine/origins';
+import { RequestSpacing, SYSTEM_CLOCK } from '../engine/http-client';
+import { RateLimits } from '../engine/rate-limits';
+import type { RateLimiter } from '../ports/rate-limiter';
 import { Redactor } from '../ports/redactor';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
-import { DynamoDbRateBudget } from '../state/dynamodb-rate-budget';
+import { DynamoDbRateBudget, feedRateBudget } from '../state/dynamodb-rate-budget';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 
 // One client of each per container, reused by every invocation.
@@ -76,17 +77,22 @@ export async function handler(event: AnyEvent, context?: Context): Promise<RunSu
   } catch (err) {
     // Lambda records the error's message and stack in its logs and the on-failure destination.
     throw redactor.redactError(err as Error);
+  } finally {
+    await Promise.allSettled(pendingHolds);
   }
 }
 
 /** The engine's adapters in Lambda: Firehose, DynamoDB state, Secrets Manager, SQS dead letters. */
-function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEvent, context: Context | undefined, redactor: Redactor): EngineOptions {
+function engineOptions(
+  spec: ReturnType<typeof parseFeedSpec>, event: PollerEvent, context: Context | undefined, redactor: Redactor, distributed = false,
+): EngineOptions {
   const logger = powertoolsLogger(baseLogger, redactor);
   const deadLetters = new RedactingDeadLetterWriter(new SqsDeadLetterWriter({
     sqs, s3, feed: spec.feed, queueUrl: requiredEnv(POLLER_ENV.deadLetterQueueUrl), bucket: requiredEnv(POLLER_ENV.deadLetterBucket),
   }), redactor);
   const remaining = context?.getRemainingTimeInMillis?.();
   const scheduledAt = scheduledTimeMs(event);
+  const limits = rateLimitsFor(spec, distributed);
   return {
     sink: new FirehoseSink({
       client: firehose,
@@ -97,6 +103,7 @@ function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEven
       maxLinesPerRecord: process.env[POLLER_ENV.maxLinesPerRecord] ? Number(process.env[POLLER_ENV.maxLinesPerRecord]) : undefined,
       // Set by the construct for OpenSearch, which indexes each Firehose record as one document.
       documentPerRecord: process.env[POLLER_ENV.documentPerRecord] === 'true',
+      onThrottled: limits.feedBudget ? holdBackWorkers(limits.feedBudget, logger) : undefined,
     }),
     state: new DynamoDbStateStore(dynamodb, requiredEnv(POLLER_ENV.stateTableName)),
     secrets: new CachingSecretResolver(secretStrings, redactor),
@@ -109,6 +116,7 @@ function engineOptions(spec: ReturnType<typeof parseFeedSpec>, event: PollerEven
     deadline: remaining !== undefined ? Date.now() + remaining - safetyMarginMs(remaining) : undefined,
     repeat: pollLoop(event),
     onlyPartitions: partitionsAskedFor(event),
+    rateLimiter: limits.limiter,
   };
 }
 
@@ -135,27 +143,56 @@ function pollLoop(event: PollerEvent): EngineOptions['repeat'] {
 async function distributedStep<T>(event: PollerEvent, context: Context | undefined, redactor: Redactor,
   step: (spec: ReturnType<typeof parseFeedSpec>, deps: StepDependencies) => Promise<T>): Promise<T> {
   const spec = parseFeedSpec(event.spec);
-  const engine = engineOptions(spec, event, context, redactor);
-  const rate = spec.limits.requestsPerSecond;
-  const rateLimiter = rate ? new DynamoDbRateBudget({
-    client: dynamodb,
-    tableName: requiredEnv(POLLER_ENV.stateTableName),
-    feed: spec.feed,
-    origin: formatOrigin(originOf(new URL(spec.request.url.replace(/\{\{[^}]*\}\}/g, 'x')))),
-    requestsPerSecond: rate,
-    clock: SYSTEM_CLOCK,
-  }) : undefined;
+  const engine = engineOptions(spec, event, context, redactor, true);
   const bucket = requiredEnv(POLLER_ENV.controlBucket);
   return step(spec, {
     objects: new S3ObjectStore(s3, bucket),
     bucket,
-    engine: { ...engine, rateLimiter },
+    engine,
     now: () => Date.now(),
   });
 }
 
+/**
+ * The run's request budgets: the feed's own `limits.requestsPerSecond` (spaced in memory in one
+ * invocation; in the state table, shared by every worker, in a distributed run) and the budgets it
+ * shares with other feeds for one API host (`SharedRateBudget`, in their own tables).
+ */
+function rateLimitsFor(spec: ReturnType<typeof parseFeedSpec>, distributed: boolean): { limiter?: RateLimiter; feedBudget?: DynamoDbRateBudget } {
+  const rate = spec.limits.requestsPerSecond;
+  const budget = (tableName: string, name: string, requestsPerSecond: number) => new DynamoDbRateBudget({
+    client: dynamodb, tableName, budget: name, requestsPerSecond, clock: SYSTEM_CLOCK,
+  });
+  const feedBudget = rate && distributed ? budget(requiredEnv(POLLER_ENV.stateTableName), feedRateBudget(spec.feed), rate) : undefined;
+  const feed = feedBudget ?? (rate ? new RequestSpacing(1000 / rate, SYSTEM_CLOCK) : undefined);
+  const shared: SharedRateBudgetConfig[] = JSON.parse(process.env[POLLER_ENV.sharedRateBudgets] ?? '[]');
+  const hosts = shared.map((b) => ({ host: b.host, limiter: budget(b.table, hostRateBudget(b.host), b.requestsPerSecond) }));
+  return { limiter: hosts.length > 0 ? new RateLimits(feed, hosts) : feed, feedBudget };
+}
+
+/** How long every worker of a distributed run holds back when Firehose throttles one of them. */
+const THROTTLE_HOLD_MS = 1000;
+
+/** Holds under way: the invocation waits for them before it returns (Lambda freezes what is left running). */
+const pendingHolds = new Set<Promise<unknown>>();
+
+/** Firehose throttled this worker: every worker of the run holds back, through the budget they share. */
+function holdBackWorkers(budget: DynamoDbRateBudget, logger: EngineOptions['logger']): () => void {
+  return () => {
+    const hold = budget.holdBack(THROTTLE_HOLD_MS).then(
+      (held) => held && logger.warn('Firehose is throttling: every worker of the run holds its requests back', { holdMs: THROTTLE_HOLD_MS }),
+      (err: Error) => logger.warn('Firehose is throttling, and the shared budget could not be held back', { error: err.message }),
+    ).finally(() => pendingHolds.delete(hold));
+    pendingHolds.add(hold);
+  };
+}
+
 async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
   const spec = parseFeedSpec(event.spec);
+  if (event.backfill !== undefined) {
+    throw new Error(`feed ${spec.feed} runs in a single invocation, which does not backfill: a backfill is a distributed run `
+      + '(ExecutionMode.distributed()), or "api-ingest backfill SPEC" from a machine');
+  }
   const options = engineOptions(spec, event, context, redactor);
   const logger = options.logger;
   const summary = await runFeed(spec, options);

@@ -41,6 +41,11 @@ export interface FirehoseSinkOptions {
    */
   readonly deadLetters?: DeadLetterWriter;
   readonly logger?: Logger;
+  /**
+   * Told each time Firehose asks to slow down (a distributed run holds back every worker's requests
+   * through their shared budget). @default none: this sink slows down alone
+   */
+  readonly onThrottled?: () => void;
 }
 
 // Firehose says "slow down" with these; the sink halves its calls in flight when it hears them.
@@ -255,6 +260,7 @@ export class FirehoseSink implements RecordSink {
   /** Halve the calls in flight (at least one): Firehose asked us to slow down, never to drop. */
   private slowDown(reason: string): void {
     this.successStreak = 0;
+    this.options.onThrottled?.();
     const next = Math.max(1, Math.floor(this.limit.concurrency / 2));
     if (next !== this.limit.concurrency) {
       this.limit.concurrency = next;

@@ -2,9 +2,14 @@
  * The embedded default for local runs: newline-delimited JSON files in the same key layout as
  * the S3 prefix the delivery stream writes (`feed=<feed>/year=…/month=…/day=…/hour=…/`), so a
  * local run's output can be read by the same queries as the data lake's.
+ *
+ * A file is written as `<name>.partial` and renamed when it is closed (at each flush, which comes
+ * before every checkpoint and cursor): a run that is killed leaves only whole files of lines that
+ * its state says were delivered, and a `.partial` file of lines its next run fetches again.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { feedFolder, timeFolders } from '../../feed-spec/poller-contract';
 import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
@@ -18,9 +23,13 @@ export interface LocalFileSinkOptions {
   readonly now?: () => Date;
 }
 
+/** What a file is called until it is closed: whole files only under the final name. */
+export const PARTIAL_SUFFIX = '.partial';
 
 export class LocalFileSink implements RecordSink {
   private stream: WriteStream | undefined;
+  /** The open file's final name (it is written under this name plus `.partial`). */
+  private file: string | undefined;
   private fileBytes = 0;
   private files = 0;
   private lines = 0;
@@ -38,7 +47,8 @@ export class LocalFileSink implements RecordSink {
       const dir = path.join(this.options.directory, `${feedFolder(this.options.feed)}${timeFolders(at)}`);
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${this.options.feed}-${at.toISOString().replace(/[:.]/g, '-')}-${this.runId}-${this.files}.ndjson`);
-      this.stream = createWriteStream(file);
+      this.stream = createWriteStream(`${file}${PARTIAL_SUFFIX}`);
+      this.file = file;
       this.written.push(file);
       this.files += 1;
       this.fileBytes = 0;
@@ -68,10 +78,12 @@ export class LocalFileSink implements RecordSink {
   }
 
   private async close(): Promise<void> {
-    const stream = this.stream;
+    const { stream, file } = this;
     this.stream = undefined;
-    if (stream) {
+    this.file = undefined;
+    if (stream && file) {
       await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await rename(`${file}${PARTIAL_SUFFIX}`, file);
     }
   }
 }

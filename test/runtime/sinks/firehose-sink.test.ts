@@ -2,7 +2,8 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { FIREHOSE_MAX_BATCH_BYTES, FIREHOSE_MAX_RECORDS_PER_BATCH } from '../../../src/runtime/sinks/firehose-limits';
 import { FirehoseSink } from '../../../src/runtime/sinks/firehose-sink';
 import { LineTooLargeError } from '../../../src/runtime/sinks/line-packer';
-import { createStreamAndBucket, firehoseClient, readAllObjects } from '../../helpers/moto-aws';
+import { startFaultProxy } from '../../helpers/fault-proxy';
+import { createStreamAndBucket, firehoseClient, motoEndpoint, readAllObjects, TEST_REGION } from '../../helpers/moto-aws';
 
 interface ObservedCall { records: number; bytes: number; recordSizes: number[] }
 
@@ -87,5 +88,27 @@ describe('FirehoseSink against moto', () => {
     expect(() => sink.write(lines(1, 1_000_001)[0])).toThrow(LineTooLargeError);
     expect(() => sink.write(lines(1, 1_000_001)[0])).toThrow(/1000001 bytes is over the 1000000-byte Firehose record limit/);
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('FirehoseSink when Firehose throttles (a fault proxy in front of moto)', () => {
+  test('each "slow down" is passed on to onThrottled, and every line still arrives', async () => {
+    const { streamName, bucketName } = await createStreamAndBucket();
+    const proxy = await startFaultProxy(motoEndpoint(), { throttleRate: 0.5 });
+    try {
+      const client = new FirehoseClient({ endpoint: proxy.url, region: TEST_REGION, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      let told = 0;
+      const sink = new FirehoseSink({
+        client, deliveryStreamName: streamName, maxRecordBytes: 1_000, minBackoffMs: 1, onThrottled: () => { told += 1; },
+      });
+      const report = await deliverAll(sink, lines(3_000, 300));
+      expect(report.linesDelivered).toBe(3_000);
+      expect(proxy.stats.throttled).toBeGreaterThan(0);
+      expect(told).toBe(proxy.stats.throttled);
+      const delivered = [...(await readAllObjects(bucketName)).values()].join('').split('\n').filter(Boolean);
+      expect(delivered).toHaveLength(3_000);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -6,7 +6,7 @@
  * bench/distributed.ts, docs/BENCHMARKS.md.)
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDbRateBudget } from '../../../src/runtime/state/dynamodb-rate-budget';
+import { DynamoDbRateBudget, feedRateBudget } from '../../../src/runtime/state/dynamodb-rate-budget';
 import { FakeClock } from '../../helpers/fake-clock';
 import { dynamoDbClient } from '../../helpers/moto-aws';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
 
 function budget(clock: FakeClock, rate: number, slots: number[], feed: string) {
   return new DynamoDbRateBudget({
-    client: dynamoDbClient(), tableName, feed, origin: 'https://api.example.com', requestsPerSecond: rate, clock, onSlot: (at) => slots.push(at),
+    client: dynamoDbClient(), tableName, budget: feedRateBudget(feed), requestsPerSecond: rate, clock, onSlot: (at) => slots.push(at),
   });
 }
 
@@ -80,4 +80,34 @@ test('after an idle spell the next slot is the current one: past slots are never
   expect(slots.slice(3)).toEqual([resumed, resumed + 45, resumed + 90]);
   // One DynamoDB call a request, plus one for each time the counter was behind.
   expect(worker.calls).toBe(6 + 2);
+});
+
+test('Firehose throttled a worker: holdBack moves the queue a second on, so every worker\'s next slot waits; a burst of throttles holds once', async () => {
+  const feed = `feed-${(counter += 1)}`;
+  const clock = new FakeClock();
+  const slots: number[] = [];
+  const throttled = budget(clock, 20, slots, feed);
+  const other = budget(clock, 20, slots, feed);
+  await throttled.take();
+  const heldAt = clock.now();
+  expect(await throttled.holdBack(1000)).toBe(true);
+  // The same worker told again within the second (several calls throttled at once) does not hold again.
+  expect(await throttled.holdBack(1000)).toBe(false);
+  await other.take();
+  expect(slots[1] - heldAt).toBeGreaterThanOrEqual(1000);
+  expect(slots[1] - heldAt).toBeLessThan(1100);
+});
+
+test('a hold with the counter behind the clock (idle) starts from now, not from the stale counter', async () => {
+  const feed = `feed-${(counter += 1)}`;
+  const clock = new FakeClock();
+  const slots: number[] = [];
+  const worker = budget(clock, 20, slots, feed);
+  await worker.take();
+  await clock.sleep(10_000);
+  const heldAt = clock.now();
+  await worker.holdBack(1000);
+  await worker.take();
+  expect(slots[1] - heldAt).toBeGreaterThanOrEqual(1000);
+  expect(slots[1] - heldAt).toBeLessThan(1100);
 });

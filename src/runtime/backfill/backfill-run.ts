@@ -1,0 +1,116 @@
+/**
+ * A backfill in one process (`api-ingest backfill`): the range's windows, several at a time, each
+ * a run of the feed in its window with state of its own (see feed-spec/backfill.ts).
+ *
+ * - Resumable: a window that completed is marked done in its state and skipped next time; one
+ *   that was stopped (killed, time budget) resumes from its last checkpoint; inside a window, a
+ *   partition that completed is not fetched again.
+ * - No window twice at once: each window's run takes the window's own lease (with DynamoDB state,
+ *   two backfill processes share the windows instead of repeating them).
+ * - The live cursor is never read or written: every state call names the window's state.
+ * - One rate budget for every window of the process: `limits.requestsPerSecond` holds for the
+ *   backfill as a whole.
+ */
+import pLimit from 'p-limit';
+import { BackfillRequest, backfillWindows, TimeWindow, windowStateName } from '../../feed-spec/backfill';
+import type { FeedSpec } from '../../feed-spec/feed-spec';
+import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
+import { RequestSpacing, SYSTEM_CLOCK } from '../engine/http-client';
+import { sumRunSummaries } from '../engine/run-summaries';
+import { ScopedStateStore } from '../engine/scoped-state-store';
+import type { RecordSink } from '../ports/record-sink';
+
+/** Windows run at once unless told otherwise. */
+export const DEFAULT_BACKFILL_CONCURRENCY = 4;
+
+/** The key, in a window's state, that says the whole window completed. */
+export const WINDOW_DONE_KEY = '(window done)';
+
+export interface BackfillOptions extends Omit<EngineOptions, 'sink' | 'window' | 'executionId' | 'repeat' | 'onlyPartitions' | 'rateLimiter'> {
+  readonly request: BackfillRequest;
+  /** Each window's sink (its own, so that each window's summary counts its own records). */
+  readonly sinkFor: (window: TimeWindow) => RecordSink;
+  /** Windows fetched at once. @default 4 */
+  readonly concurrency?: number;
+  /** Called as each window ends (progress displays). @default none */
+  readonly onWindow?: (window: TimeWindow, outcome: WindowOutcome) => void;
+}
+
+export type WindowOutcome = 'done' | 'alreadyDone' | 'incomplete' | 'held';
+
+export interface BackfillSummary {
+  readonly feed: string;
+  /** `succeeded` when every window is done (this time or before), else `partial` (run it again to resume). */
+  readonly status: 'succeeded' | 'partial';
+  readonly windows: number;
+  /** Windows completed by this run. */
+  readonly windowsDone: number;
+  /** Windows an earlier run completed: skipped without a request. */
+  readonly windowsAlreadyDone: number;
+  /** Windows not complete: a partition failed, or the time budget stopped them (they resume from their checkpoints). */
+  readonly windowsIncomplete: number;
+  /** Windows another backfill process was running (its lease): left to it. */
+  readonly windowsHeld: number;
+  /** The first incomplete windows and why. */
+  readonly incomplete: ReadonlyArray<{ readonly window: TimeWindow; readonly reason: string }>;
+  /** The windows' runs, summed. */
+  readonly runs: RunSummary;
+}
+
+const INCOMPLETE_KEPT = 20;
+
+export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Promise<BackfillSummary> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const started = clock.now();
+  const windows = backfillWindows(options.request);
+  const rate = spec.limits.requestsPerSecond;
+  const rateLimiter = rate ? new RequestSpacing(1000 / rate, clock) : undefined;
+  const limit = pLimit(options.concurrency ?? DEFAULT_BACKFILL_CONCURRENCY);
+  const runs: RunSummary[] = [];
+  const outcomes = new Map<WindowOutcome, number>();
+  const incomplete: Array<{ window: TimeWindow; reason: string }> = [];
+
+  const runWindow = async (window: TimeWindow): Promise<WindowOutcome> => {
+    const state = new ScopedStateStore(options.state, windowStateName(spec.feed, window));
+    if (await state.getCursor(spec.feed, WINDOW_DONE_KEY) === window.end) return 'alreadyDone';
+    if (options.deadline !== undefined && clock.now() >= options.deadline) {
+      incomplete.push({ window, reason: 'not started: time budget reached' });
+      return 'incomplete';
+    }
+    const summary = await runFeed(spec, {
+      ...options,
+      sink: options.sinkFor(window),
+      state,
+      rateLimiter,
+      window: { start: new Date(window.start), end: new Date(window.end) },
+    });
+    if (summary.status === 'skipped') return 'held';
+    runs.push(summary);
+    const complete = (summary.status === 'succeeded' || summary.status === 'completedWithDeadLetters') && !summary.stoppedEarly;
+    if (complete) {
+      await state.putCursor(spec.feed, WINDOW_DONE_KEY, window.end);
+      return 'done';
+    }
+    incomplete.push({ window, reason: summary.stoppedEarly ?? summary.failures.map((f) => f.error).slice(0, 3).join('; ') });
+    return 'incomplete';
+  };
+
+  await Promise.all(windows.map((window) => limit(async () => {
+    const outcome = await runWindow(window);
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    options.onWindow?.(window, outcome);
+  })));
+
+  const count = (outcome: WindowOutcome) => outcomes.get(outcome) ?? 0;
+  return {
+    feed: spec.feed,
+    status: count('done') + count('alreadyDone') === windows.length ? 'succeeded' : 'partial',
+    windows: windows.length,
+    windowsDone: count('done'),
+    windowsAlreadyDone: count('alreadyDone'),
+    windowsIncomplete: count('incomplete'),
+    windowsHeld: count('held'),
+    incomplete: incomplete.sort((a, b) => a.window.start.localeCompare(b.window.start)).slice(0, INCOMPLETE_KEPT),
+    runs: sumRunSummaries(spec.feed, runs, clock.now() - started),
+  };
+}
