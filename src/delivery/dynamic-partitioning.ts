@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { usageError } from '../private/usage-error';
 
 /** Names Firehose accepts in `!{partitionKeyFromQuery:NAME}` and that read well in an S3 key. */
 const KEY_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -38,7 +39,7 @@ export class DynamicPartitioning {
     const queries: Record<string, string> = {};
     for (const [key, field] of Object.entries(fields)) {
       if (!FIELD_PATH.test(field)) {
-        throw new Error(`DynamicPartitioning.byRecordFields: the field of key '${key}' is '${field}'; use a dotted path of plain field names such as 'country' or 'address.city', or DynamicPartitioning.jq() for anything else`);
+        throw usageError(`DynamicPartitioning.byRecordFields: the field of key '${key}' is '${field}'; use a dotted path of plain field names such as 'country' or 'address.city', or DynamicPartitioning.jq() for anything else`);
       }
       queries[key] = `.record.${field}`;
     }
@@ -80,21 +81,21 @@ export class DynamicPartitioning {
     this.fields = fields ? { ...fields } : undefined;
     this._keys = Object.keys(queries);
     if (this._keys.length === 0) {
-      throw new Error('DynamicPartitioning: give at least one partition key');
+      throw usageError('DynamicPartitioning: give at least one partition key');
     }
     for (const key of this._keys) {
       if (!KEY_NAME.test(key)) {
-        throw new Error(`DynamicPartitioning: the partition key '${key}' must be 1-64 letters, digits, '_' or '-'`);
+        throw usageError(`DynamicPartitioning: the partition key '${key}' must be 1-64 letters, digits, '_' or '-'`);
       }
       if (!queries[key].trim()) {
-        throw new Error(`DynamicPartitioning: the query of partition key '${key}' is empty; give a jq expression such as '.record.${key}'`);
+        throw usageError(`DynamicPartitioning: the query of partition key '${key}' is empty; give a jq expression such as '.record.${key}'`);
       }
     }
     this._queries = { ...queries };
     this._retryDuration = options.retryDuration ?? Duration.seconds(300);
     const retrySeconds = this._retryDuration.toSeconds();
     if (retrySeconds < 0 || retrySeconds > 7200) {
-      throw new Error(`DynamicPartitioning: retryDuration must be from 0 to 7200 seconds (got ${retrySeconds})`);
+      throw usageError(`DynamicPartitioning: retryDuration must be from 0 to 7200 seconds (got ${retrySeconds})`);
     }
   }
 

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { hostRateBudget } from '../feed-spec/poller-contract';
+import { usageError } from '../private/usage-error';
 import { feedStateTable } from '../storage/feed-state-table';
 
 /** A request budget for one API host, shared by the feeds given it. */
@@ -59,13 +60,13 @@ export class SharedRateBudget extends Construct {
     super(scope, id);
     const host = props.host.trim().toLowerCase();
     if (!Token.isUnresolved(props.host) && !HOST_NAME.test(host)) {
-      throw new Error(`SharedRateBudget ${this.node.path}: host "${props.host}" must be a host name such as api.github.com (no scheme, port or path)`);
+      throw usageError(`SharedRateBudget ${this.node.path}: host "${props.host}" must be a host name such as api.github.com (no scheme, port or path)`);
     }
     if (!Number.isFinite(props.requestsPerSecond) || props.requestsPerSecond <= 0) {
-      throw new Error(`SharedRateBudget ${this.node.path}: requestsPerSecond must be above 0 (got ${props.requestsPerSecond}), e.g. 0.5 for one request every 2 s`);
+      throw usageError(`SharedRateBudget ${this.node.path}: requestsPerSecond must be above 0 (got ${props.requestsPerSecond}), e.g. 0.5 for one request every 2 s`);
     }
     if (props.existingTable && props.encryptionKey) {
-      throw new Error(`SharedRateBudget ${this.node.path}: encryptionKey is for the table the budget creates; an existingTable keeps its own encryption. Remove one of them`);
+      throw usageError(`SharedRateBudget ${this.node.path}: encryptionKey is for the table the budget creates; an existingTable keeps its own encryption. Remove one of them`);
     }
     this.host = host;
     this.requestsPerSecond = props.requestsPerSecond;

@@ -45,6 +45,7 @@ import { PollerOptions } from '../poller/poller-options';
 import { SynthError } from '../private/existing-or-new';
 import { FeedClaims } from '../private/feed-claims';
 import { acknowledgeFindings, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
+import { usageError } from '../private/usage-error';
 import { createFeedSchedule, FeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleOptions } from '../scheduling/feed-schedule-options';
 import { ApiSource, BoundApiSource } from '../source/api-source';
@@ -528,7 +529,7 @@ export class ApiToFirehoseIngestion extends Construct {
 
   /** Throws an error that names this construct, with `message` saying what to change. */
   private synthError(message: string): never {
-    throw new Error(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
+    throw usageError(`ApiToFirehoseIngestion '${this.node.path}': ${message}`);
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Records } from './records';
 import type { Transform } from './transform';
 import { specProblemsAtSynth } from './validate-at-synth';
 import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
+import { usageError } from '../private/usage-error';
 
 /** The HTTP method of the API request. */
 export enum HttpMethod {
@@ -215,7 +216,7 @@ export abstract class ApiSource {
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new Error(`ApiSource.fromSpecFile: cannot read ${path} as JSON: ${(err as Error).message}`);
+      throw usageError(`ApiSource.fromSpecFile: cannot read ${path} as JSON: ${(err as Error).message}`);
     }
     return ApiSource.fromSpec(parsed as { [key: string]: any });
   }
@@ -224,7 +225,7 @@ export abstract class ApiSource {
   public static fromSpec(spec: { [key: string]: any }): ApiSource {
     const problems = specProblemsAtSynth(spec);
     if (problems.length > 0) {
-      throw new Error(`ApiSource.fromSpec: the spec is invalid (${problems.length} problem(s)):\n${formatSpecProblems(problems)}`);
+      throw usageError(`ApiSource.fromSpec: the spec is invalid (${problems.length} problem(s)):\n${formatSpecProblems(problems)}`);
     }
     return new JsonApiSource(spec as FeedSpecInput);
   }

@@ -1,5 +1,6 @@
 import type { PaginationSpecInput } from '../feed-spec/feed-spec';
 import { definedOnly } from '../private/defined-only';
+import { usageError } from '../private/usage-error';
 
 /** Where a pagination parameter is sent. */
 export enum ParameterLocation {
@@ -225,7 +226,7 @@ function stop(props: PaginationStopProps) {
 
 function source(what: string, props: { responsePath?: string; responseHeader?: string }): { path: string } | { header: string } {
   if ((props.responsePath === undefined) === (props.responseHeader === undefined)) {
-    throw new Error(`${what}: give exactly one of responsePath (a field of the response body) or responseHeader (a response header)`);
+    throw usageError(`${what}: give exactly one of responsePath (a field of the response body) or responseHeader (a response header)`);
   }
   return props.responsePath !== undefined ? { path: props.responsePath } : { header: props.responseHeader! };
 }

@@ -6,6 +6,7 @@ terms, as it does in TypeScript.
 import json
 import os
 import sys
+import traceback
 
 import aws_cdk as cdk
 import aws_cdk.assertions  # noqa: F401 - Template, for reading the synthesized schedule
@@ -23,7 +24,9 @@ def attempt(name, build):
         build(stack)
         results[name] = {"ok": True}
     except Exception as error:  # noqa: BLE001 - the test reads the type and the text
-        results[name] = {"ok": False, "type": type(error).__name__, "text": str(error)}
+        # What Python prints above the traceback: jsii's JavaScriptError, holding the JavaScript stack.
+        printed_first = "".join(traceback.format_exception_only(type(error.__cause__), error.__cause__)) if error.__cause__ else ""
+        results[name] = {"ok": False, "type": type(error).__name__, "text": str(error), "printedFirst": printed_first}
 
 
 attempt("misspelt template", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
