@@ -23,7 +23,7 @@ import { runSpec } from '../helpers/engine-harness';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { Postgres, startPostgres } from '../helpers/postgres';
 import { testStack } from '../helpers/synth';
-import { quotesSpec } from '../helpers/typed-quotes';
+import { quotesResponseBody, quotesSpec } from '../helpers/typed-quotes';
 
 const { stack, feeds: [feed] } = CONFIGURATIONS['a Redshift Serverless workgroup, the table created with the Data API']();
 const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
@@ -128,27 +128,12 @@ describe('the table', () => {
 describe('the DDL in PostgreSQL, loaded with the rows the poller writes', () => {
   let pg: Postgres;
   let api: LoopbackApi;
-  const QUOTES = [
-    {
-      symbol: 'ACME',
-      exchange: 'XNYS',
-      price: 101.25,
-      volume: 'VOLUME',
-      halted: false,
-      ts: 1_764_662_400_123,
-      trade_date: '2025-12-02',
-      venue: { mic: 'XNYS', open: true },
-      tags: ['tech'],
-      flags: { short: false },
-    },
-    { symbol: 'OPEN', exchange: 'XNAS', price: '7.5', volume: null, halted: null, ts: null, trade_date: null, venue: null, tags: null, rating: 'A' },
-  ];
 
   beforeAll(async () => {
     pg = await startPostgres();
     // Redshift's SUPER holds JSON values; jsonb is PostgreSQL's.
     pg.sql('CREATE DOMAIN super AS jsonb; CREATE SCHEMA market;');
-    const body = JSON.stringify({ quotes: QUOTES }).replace('"VOLUME"', '1234567890123456789');
+    const body = quotesResponseBody();
     api = await startLoopbackApi({ '/quotes': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body) });
   });
   afterAll(async () => {
@@ -160,7 +145,7 @@ describe('the DDL in PostgreSQL, loaded with the rows the poller writes', () => 
     const spec = quotesSpec(`${api.url}/quotes`);
     pg.sql(redshiftTableDdl('market.quotes', withSchemaDefaults(spec.schema)));
     const { sink } = await runSpec(spec);
-    expect(sink.lines).toHaveLength(2);
+    expect(sink.lines).toHaveLength(3);
     for (const line of sink.lines) {
       // COPY ... JSON 'auto': each key into the column of the same name; a key with no column is an error here (not ignored).
       const keys = Object.keys(JSON.parse(line));
@@ -170,9 +155,9 @@ describe('the DDL in PostgreSQL, loaded with the rows the poller writes', () => 
     }
     expect(pg.sql('SELECT symbol, volume, price, quoted_at AT TIME ZONE \'UTC\', trade_date, venue->>\'mic\', tags->>0 FROM market.quotes WHERE symbol = \'ACME\''))
       .toBe('ACME|1234567890123456789|101.25|2025-12-02 08:00:00.123|2025-12-02|XNYS|tech');
-    // Drift under evolve: the record's unknown field and the unconvertible price are in extra_fields.
-    expect(JSON.parse(pg.sql('SELECT extra_fields FROM market.quotes WHERE symbol = \'OPEN\''))).toEqual({ rating: 'A' });
-    expect(pg.sql('SELECT price FROM market.quotes WHERE symbol = \'OPEN\'')).toBe('7.5');
+    // Values as strings are converted; drift under evolve: the unknown field and the unconvertible price are in extra_fields.
+    expect(pg.sql('SELECT price, volume, halted FROM market.quotes WHERE symbol = \'BOLT\'')).toBe('7.5|1200|t');
+    expect(JSON.parse(pg.sql('SELECT extra_fields FROM market.quotes WHERE symbol = \'CRUX\''))).toEqual({ rating: 'A', price: 'halted' });
   });
 
   test('without a schema, the envelope table takes the envelope lines', async () => {
@@ -181,7 +166,7 @@ describe('the DDL in PostgreSQL, loaded with the rows the poller writes', () => 
     for (const line of sink.lines) {
       pg.sql(`INSERT INTO market.raw_quotes SELECT * FROM jsonb_populate_record(NULL::market.raw_quotes, '${line.replace(/'/g, '\'\'')}'::jsonb);`);
     }
-    expect(pg.sql('SELECT record->>\'symbol\', partition->>\'desk\' FROM market.raw_quotes ORDER BY 1')).toBe('ACME|equities\nOPEN|equities');
+    expect(pg.sql('SELECT record->>\'symbol\', partition->>\'desk\' FROM market.raw_quotes ORDER BY 1')).toBe('ACME|equities\nBOLT|equities\nCRUX|equities');
   });
 });
 

@@ -16,41 +16,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ApiSource, ApiToFirehoseIngestion, Format } from '../../src';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { testStack } from '../helpers/synth';
-import { quotesSpec } from '../helpers/typed-quotes';
+import { quotesResponseBody, quotesSpec } from '../helpers/typed-quotes';
 import { PROJECT_ROOT, VENV_BIN } from '../setup/moto-server';
 
 const CLI = path.join(PROJECT_ROOT, 'assets', 'cli', 'api-ingest.js');
 const READER = path.join(__dirname, 'scripts', 'read_parquet.py');
-
-const QUOTES = [
-  {
-    symbol: 'ACME',
-    exchange: 'XNYS',
-    price: 101.25,
-    volume: 'VOLUME',
-    halted: false,
-    ts: 1_764_662_400_123,
-    trade_date: '2025-12-02',
-    venue: { mic: 'XNYS', open: true },
-    tags: ['tech', 'large-cap'],
-    flags: { short: false, odd: [1, 2] },
-  },
-  {
-    symbol: 'BOLT',
-    exchange: 'XNAS',
-    price: '7.5',
-    volume: '1200',
-    halted: 'true',
-    ts: '1764662460000',
-    trade_date: '2025-12-02',
-    venue: { mic: null, open: false },
-    tags: [],
-    flags: null,
-  },
-  // Drift: an unknown field and a price that is not a number, kept in extra_fields under evolve.
-  { symbol: 'CRUX', exchange: 'XNAS', price: 'halted', volume: null, halted: null, ts: null, trade_date: null, venue: null, tags: null, rating: 'A' },
-];
-
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -75,7 +45,7 @@ let summary: any;
 
 beforeAll(async () => {
   // A 64-bit volume beyond 2^53, sent as a JSON number: it must arrive exact in the INT64 column.
-  const body = JSON.stringify({ quotes: QUOTES }).replace('"VOLUME"', '1234567890123456789');
+  const body = quotesResponseBody();
   api = await startLoopbackApi({ '/quotes': (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body) });
   work = mkdtempSync(path.join(tmpdir(), 'parquet-local-'));
   specFile = path.join(work, 'quotes.json');
