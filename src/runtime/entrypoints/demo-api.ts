@@ -1,7 +1,8 @@
 /**
  * A demo weather API on loopback, shipped with the command so a spec can be tried with no
  * account anywhere: `api-ingest demo-api --port 8787`. It lists stations and serves hourly
- * observations per station, paginated, filterable by `updated_since`.
+ * observations per station, paginated, filterable by `updated_since` (inclusive) and `updated_before`
+ * (exclusive): a live run's cursor, or a backfill's window.
  */
 import { createServer, Server } from 'node:http';
 
@@ -30,8 +31,10 @@ export function startDemoApi(port: number, host = '127.0.0.1'): Promise<Server> 
     const match = /^\/v1\/stations\/([A-Z]+)\/observations$/.exec(url.pathname);
     if (!match || !STATIONS.some((s) => s.id === match[1])) return send(404, { error: 'not found' });
     const since = Date.parse(url.searchParams.get('updated_since') ?? '1970-01-01T00:00:00Z');
+    const before = Date.parse(url.searchParams.get('updated_before') ?? '9999-12-31T00:00:00Z');
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
-    const all = Array.from({ length: HOURS }, (_, h) => observation(match[1], h)).filter((o) => Date.parse(o.updated_at) >= since);
+    const all = Array.from({ length: HOURS }, (_, h) => observation(match[1], h))
+      .filter((o) => Date.parse(o.updated_at) >= since && Date.parse(o.updated_at) < before);
     const data = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     return send(200, { data, meta: { page, total: all.length, has_more: page * PAGE_SIZE < all.length } });
   });

@@ -176,6 +176,27 @@ describe('api-ingest', () => {
     expect(second.recordsFetched).toBe(10);
   });
 
+  test('the README\'s backfill of the demo spec: the four days before its start, in one-day windows, once; the live cursors unchanged', async () => {
+    const out = path.join(work, 'out-backfill');
+    expect((await run(['run', spec, '--out', out, '--allow-loopback'])).code).toBe(0);
+    const stateFile = path.join(out, '.state', 'weather-demo.json');
+    const liveCursors = () => Object.entries(JSON.parse(readFileSync(stateFile, 'utf8')).cursors).filter(([key]) => !key.includes('#backfill#'));
+    const before = liveCursors();
+    const args = ['backfill', spec, '--from', '2026-11-01', '--to', '2026-11-05', '--window', '1d', '--out', out, '--allow-loopback', '--json'];
+    const first = await run(args);
+    expect(first.code).toBe(0);
+    // Five stations, 24 hourly observations a day, four days.
+    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', windows: 4, windowsDone: 4, runs: { recordsDelivered: 480 } });
+    expect(JSON.parse((await run(args)).stdout)).toMatchObject({ status: 'succeeded', windowsAlreadyDone: 4, runs: { requests: 0 } });
+    expect(liveCursors()).toEqual(before);
+    const observed = filesUnder(out).filter((f) => f.endsWith('.ndjson'))
+      .flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean)).map((line) => JSON.parse(line).record.observed_at as string);
+    // The live run's 725 (from its start, 5 November, less its hour of lookback) and the backfill's 480 meet only in
+    // that hour: 4 November 23:00 of each station, in both.
+    expect(observed).toHaveLength(725 + 480);
+    expect(observed.filter((at) => at < '2026-11-05')).toHaveLength(480 + 5);
+  });
+
   test('a failing partition: exit 3, a local dead letter with its context, the others delivered', async () => {
     const broken = path.join(work, 'broken.json');
     const original = JSON.parse(readFileSync(spec, 'utf8'));
