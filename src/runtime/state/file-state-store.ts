@@ -1,21 +1,63 @@
 /**
  * Run state in a local JSON file (local runs), so the next local run is incremental and resumes
  * from checkpoints, with the same semantics as the DynamoDB store.
+ *
+ * Several processes may share the file (two `api-ingest backfill` runs on one `--out` folder):
+ * every change is a read-modify-write under a lock file created exclusively (`wx`), and the run
+ * lease lives in the file too, so two processes never run the same feed or backfill window at
+ * once, and neither loses the other's cursors. A lease records the process that holds it: one
+ * whose process has ended on this machine (Ctrl-C, a kill) is free at once, not at its expiry. So
+ * is the lock of a process killed inside the few milliseconds it holds it (the lock file names its
+ * process); one that names none, or a process elsewhere, is taken over after `STALE_LOCK_MS`.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { MemoryStateStore } from './memory-state-store';
+import { giveLeaseBack, LeaseRecord, takeLease } from './lease-rules';
 import { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
+
+/** A lease as the file keeps it: with the process that holds it. */
+interface FileLease extends LeaseRecord {
+  readonly pid?: number;
+  readonly host?: string;
+}
 
 interface StateFile {
   cursors: Record<string, Cursor>;
   checkpoints: Record<string, Checkpoint>;
+  leases?: Record<string, FileLease>;
+}
+
+/** Whether process `pid` of this machine still runs (EPERM: it runs, as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the process named (of this machine) has ended; a process elsewhere, or none named, is not known to. */
+function processEnded(owner: { readonly pid?: number; readonly host?: string } | undefined): boolean {
+  return owner?.pid !== undefined && owner.host === hostname() && owner.pid !== process.pid && !isRunning(owner.pid);
+}
+
+/** A lease whose holding process has ended on this machine is free, whatever its expiry. */
+function live(lease: FileLease | undefined): FileLease | undefined {
+  return lease && processEnded(lease) ? { ...lease, expiresAt: 0 } : lease;
+}
+
+/** A lock older than this was left by a killed process (a change holds it for milliseconds). */
+export const STALE_LOCK_MS = 10_000;
+const LOCK_RETRY_MS = 5;
+
+/** Waits without giving the event loop away: the lock is held for a synchronous read-modify-write only. */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export class FileStateStore implements StateStore {
-  // Leases only guard one process's overlapping runs locally.
-  private readonly leases = new MemoryStateStore();
-
   constructor(private readonly file: string) {}
 
   public async getCursor(feed: string, partitionKey: string): Promise<Cursor | undefined> {
@@ -38,12 +80,21 @@ export class FileStateStore implements StateStore {
     this.update((s) => { delete s.checkpoints[`${feed}|${partitionKey}`]; });
   }
 
-  public acquireLease(feed: string, holder: string, expiresAt: Date, executionId?: string): Promise<LeaseResult> {
-    return this.leases.acquireLease(feed, holder, expiresAt, executionId);
+  public async acquireLease(feed: string, holder: string, expiresAt: Date, executionId?: string): Promise<LeaseResult> {
+    let taken: LeaseResult = { acquired: true };
+    this.update((s) => {
+      const { result, next } = takeLease(live(s.leases?.[feed]), holder, expiresAt, executionId, Date.now());
+      taken = result;
+      if (next) s.leases = { ...s.leases, [feed]: { ...next, pid: process.pid, host: hostname() } };
+    });
+    return taken;
   }
 
-  public releaseLease(feed: string, holder: string, completedExecutionId?: string): Promise<void> {
-    return this.leases.releaseLease(feed, holder, completedExecutionId);
+  public async releaseLease(feed: string, holder: string, completedExecutionId?: string): Promise<void> {
+    this.update((s) => {
+      const next = giveLeaseBack(s.leases?.[feed], holder, completedExecutionId);
+      if (next) s.leases = { ...s.leases, [feed]: next };
+    });
   }
 
   private read(): StateFile {
@@ -54,12 +105,50 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  /** Write-then-rename, so a crash never leaves a half-written state file. */
+  /** Read, change and write under the lock; write-then-rename, so a crash never leaves a half-written file. */
   private update(change: (state: StateFile) => void): void {
-    const state = this.read();
-    change(state);
     mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(state, null, 2));
-    renameSync(`${this.file}.tmp`, this.file);
+    const lock = `${this.file}.lock`;
+    this.lock(lock);
+    try {
+      const state = this.read();
+      change(state);
+      const temporary = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(state, null, 2));
+      renameSync(temporary, this.file);
+    } finally {
+      unlinkSync(lock);
+    }
+  }
+
+  private lock(lock: string): void {
+    for (;;) {
+      try {
+        const fd = openSync(lock, 'wx');
+        writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname() }));
+        closeSync(fd);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      try {
+        if (this.abandoned(lock)) unlinkSync(lock);
+      } catch {
+        // Released (or taken over) meanwhile: try again.
+      }
+      pause(LOCK_RETRY_MS);
+    }
+  }
+
+  /** Whether a lock was left behind: by a process of this machine that has ended, or long ago. */
+  private abandoned(lock: string): boolean {
+    const age = Date.now() - statSync(lock).mtimeMs;
+    let owner: { pid?: number; host?: string } | undefined;
+    try {
+      owner = JSON.parse(readFileSync(lock, 'utf8'));
+    } catch {
+      // Being written (or written by no one): only its age tells.
+    }
+    return age > STALE_LOCK_MS || processEnded(owner);
   }
 }

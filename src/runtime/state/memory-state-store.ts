@@ -1,11 +1,12 @@
 /** Run state for one process (previews, tests): the same semantics as the DynamoDB store, in memory. */
+import { giveLeaseBack, LeaseRecord, takeLease } from './lease-rules';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
 /** State for one process (previews, tests): the same semantics, in memory. */
 export class MemoryStateStore implements StateStore {
   public readonly cursors = new Map<string, Cursor>();
   public readonly checkpoints = new Map<string, Checkpoint>();
-  private readonly leases = new Map<string, { holder?: string; expiresAt: number; lastCompleted?: string }>();
+  private readonly leases = new Map<string, LeaseRecord>();
 
   public async getCursor(feed: string, partitionKey: string): Promise<Cursor | undefined> {
     return this.cursors.get(`${feed}|${partitionKey}`);
@@ -28,21 +29,13 @@ export class MemoryStateStore implements StateStore {
   }
 
   public async acquireLease(feed: string, holder: string, expiresAt: Date, executionId?: string): Promise<LeaseResult> {
-    const lease = this.leases.get(feed);
-    if (executionId !== undefined && lease?.lastCompleted === executionId) {
-      return { acquired: false, reason: 'duplicate', executionId };
-    }
-    if (lease?.holder && lease.holder !== holder && lease.expiresAt > Date.now()) {
-      return { acquired: false, reason: 'held', heldBy: lease.holder, expiresAt: new Date(lease.expiresAt).toISOString() };
-    }
-    this.leases.set(feed, { ...lease, holder, expiresAt: expiresAt.getTime() });
-    return { acquired: true };
+    const { result, next } = takeLease(this.leases.get(feed), holder, expiresAt, executionId, Date.now());
+    if (next) this.leases.set(feed, next);
+    return result;
   }
 
   public async releaseLease(feed: string, holder: string, completedExecutionId?: string): Promise<void> {
-    const lease = this.leases.get(feed);
-    if (lease?.holder === holder) {
-      this.leases.set(feed, { expiresAt: 0, lastCompleted: completedExecutionId ?? lease.lastCompleted });
-    }
+    const next = giveLeaseBack(this.leases.get(feed), holder, completedExecutionId);
+    if (next) this.leases.set(feed, next);
   }
 }

@@ -186,6 +186,23 @@ describe('api-ingest backfill', () => {
     expect(api.requests.length).toBe(requestsThen);
   }, 120_000);
 
+  test('two backfill processes on one folder share the windows: every page is asked for once, every record written once', async () => {
+    const shared = path.join(work, 'shared-out');
+    const before = api.requests.length;
+    const args = ['backfill', spec, '--from', '2026-03-01', '--to', '2026-03-31', '--window', '1d', '--out', shared, '--allow-loopback', '--json'];
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    const summaries = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    // Each window was run by one of them: the other found it held (its lease is in the state file) or done.
+    expect(summaries[0].windowsDone + summaries[1].windowsDone).toBe(30);
+    const pages = api.requests.slice(before).map((r) => r.path);
+    expect(new Set(pages).size).toBe(pages.length);
+    const counts = recordsIn(shared);
+    expect(counts.size).toBe(2 * 30 * 24);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    // Run again: both windows' sets are done, whichever process ran them.
+    expect(JSON.parse((await cli(args)).stdout)).toMatchObject({ status: 'succeeded', windowsAlreadyDone: 30 });
+  }, 120_000);
+
   test('a spec whose request has no {{ window.end }} cannot be backfilled: the windows would overlap', async () => {
     const noEnd = path.join(work, 'no-end.json');
     const parsed = JSON.parse(readFileSync(spec, 'utf8'));
