@@ -30,6 +30,8 @@ export class LocalFileSink implements RecordSink {
   private stream: WriteStream | undefined;
   /** The open file's final name (it is written under this name plus `.partial`). */
   private file: string | undefined;
+  /** Files being ended and renamed. */
+  private readonly closing = new Set<Promise<void>>();
   private fileBytes = 0;
   private files = 0;
   private lines = 0;
@@ -41,23 +43,14 @@ export class LocalFileSink implements RecordSink {
 
   public async write(sinkLine: SinkLine): Promise<void> {
     const line = sinkLine.toString();
-    if (!this.stream || this.fileBytes >= (this.options.maxFileBytes ?? 64 * 1024 * 1024)) {
-      await this.close();
-      const at = (this.options.now ?? (() => new Date()))();
-      const dir = path.join(this.options.directory, `${feedFolder(this.options.feed)}${timeFolders(at)}`);
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, `${this.options.feed}-${at.toISOString().replace(/[:.]/g, '-')}-${this.runId}-${this.files}.ndjson`);
-      this.stream = createWriteStream(`${file}${PARTIAL_SUFFIX}`);
-      this.file = file;
-      this.written.push(file);
-      this.files += 1;
-      this.fileBytes = 0;
-    }
+    if (this.stream && this.fileBytes >= (this.options.maxFileBytes ?? 64 * 1024 * 1024)) await this.close();
+    // Opened with no wait between the check and the write: partitions share the sink, and two
+    // writers that both found no file across an await would each open one, and one would be lost.
+    const stream = this.stream ?? this.open();
     const bytes = Buffer.byteLength(line);
     this.fileBytes += bytes;
     this.bytes += bytes;
     this.lines += 1;
-    const stream = this.stream;
     if (!stream.write(line)) {
       // Wait for the buffer to drain, or for the file to be closed: partitions share the sink,
       // and another partition's flush may end this stream, after which 'drain' never comes
@@ -73,17 +66,36 @@ export class LocalFileSink implements RecordSink {
   }
 
   public async flush(): Promise<SinkReport> {
+    // Every file this sink has closed, by this call or another partition's, is whole when it returns.
     await this.close();
     return { linesDelivered: this.lines, linesDeadLettered: 0, calls: this.files, failedPuts: 0, bytesDelivered: this.bytes };
   }
 
+  private open(): WriteStream {
+    const at = (this.options.now ?? (() => new Date()))();
+    const dir = path.join(this.options.directory, `${feedFolder(this.options.feed)}${timeFolders(at)}`);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${this.options.feed}-${at.toISOString().replace(/[:.]/g, '-')}-${this.runId}-${this.files}.ndjson`);
+    const stream = createWriteStream(`${file}${PARTIAL_SUFFIX}`);
+    this.stream = stream;
+    this.file = file;
+    this.written.push(file);
+    this.files += 1;
+    this.fileBytes = 0;
+    return stream;
+  }
+
+  /** Ends the open file and renames it whole; resolves once every file closed so far is renamed. */
   private async close(): Promise<void> {
     const { stream, file } = this;
     this.stream = undefined;
     this.file = undefined;
     if (stream && file) {
-      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      await rename(`${file}${PARTIAL_SUFFIX}`, file);
+      const closed: Promise<void> = new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())))
+        .then(() => rename(`${file}${PARTIAL_SUFFIX}`, file))
+        .finally(() => this.closing.delete(closed));
+      this.closing.add(closed);
     }
+    await Promise.all(this.closing);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalFileSink } from '../../../src/runtime/sinks/local-file-sink';
@@ -34,5 +34,22 @@ describe('LocalFileSink', () => {
     // Stuck, this never settles and the test fails at jest's timeout, however busy the machine is.
     await expect(waiting.then(() => 'released')).resolves.toBe('released');
     expect(readFileSync(sink.written[0], 'utf8')).toBe(`{"first":true}\n${big}`);
+  });
+});
+
+describe('LocalFileSink shared by partitions', () => {
+  test('writers that arrive together with no file open share one file: every line is in a whole file after flush, none in a .partial', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'local-sink-race-'));
+    const sink = new LocalFileSink({ directory, feed: 'race', now: () => new Date('2026-11-25T07:00:00Z') });
+    await Promise.all(['a', 'b', 'c'].map((name) => sink.write(`{"n":"${name}"}\n`)));
+    // Another partition flushes while one more line arrives: the flush waits for the file it closed.
+    await Promise.all([sink.flush(), sink.write('{"n":"d"}\n')]);
+    const report = await sink.flush();
+    expect(report.linesDelivered).toBe(4);
+    const files = readdirSync(directory, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .map((e) => path.join((e as any).parentPath ?? (e as any).path, e.name));
+    expect(files.filter((f) => f.endsWith('.partial'))).toEqual([]);
+    const lines = files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean)).sort();
+    expect(lines).toEqual(['{"n":"a"}', '{"n":"b"}', '{"n":"c"}', '{"n":"d"}']);
   });
 });
