@@ -5,12 +5,14 @@
  * - Resumable: a window that completed is marked done in its state and skipped next time; one
  *   that was stopped (killed, time budget) resumes from its last checkpoint; inside a window, a
  *   partition that completed is not fetched again.
- * - No window twice at once: each window's run takes the window's own lease (with DynamoDB state,
- *   two backfill processes share the windows instead of repeating them).
+ * - No window twice at once: each window is claimed (a lease of its own) from the check that it is
+ *   not done to its mark that it is: two backfill processes on one state share the windows
+ *   instead of repeating them.
  * - The live cursor is never read or written: every state call names the window's state.
  * - One rate budget for every window of the process: `limits.requestsPerSecond` holds for the
  *   backfill as a whole.
  */
+import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { BackfillRequest, backfillWindows, TimeWindow, windowStateName } from '../../feed-spec/backfill';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -70,6 +72,23 @@ export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Pro
   const outcomes = new Map<WindowOutcome, number>();
   const incomplete: Array<{ window: TimeWindow; reason: string }> = [];
 
+  /**
+   * A window is claimed for the whole of its turn (checking it is not done, running it, marking it
+   * done), so another process never finds it not yet marked but already given back: it finds it
+   * held, or done.
+   */
+  const claimed = async (window: TimeWindow, turn: () => Promise<WindowOutcome>): Promise<WindowOutcome> => {
+    const claim = `${windowStateName(spec.feed, window)}#claim`;
+    const holder = randomUUID();
+    const until = new Date((options.deadline ?? clock.now() + (options.leaseMs ?? 15 * 60_000)) + 60_000);
+    if (!(await options.state.acquireLease(claim, holder, until)).acquired) return 'held';
+    try {
+      return await turn();
+    } finally {
+      await options.state.releaseLease(claim, holder);
+    }
+  };
+
   const runWindow = async (window: TimeWindow): Promise<WindowOutcome> => {
     const state = new ScopedStateStore(options.state, windowStateName(spec.feed, window));
     if (await state.getCursor(spec.feed, WINDOW_DONE_KEY) === window.end) return 'alreadyDone';
@@ -96,7 +115,7 @@ export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Pro
   };
 
   await Promise.all(windows.map((window) => limit(async () => {
-    const outcome = await runWindow(window);
+    const outcome = await claimed(window, () => runWindow(window));
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     options.onWindow?.(window, outcome);
   })));

@@ -690,8 +690,9 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
       ...(summary.status === 'partial' ? ['  run the same command again to resume: done windows are skipped, stopped ones resume from their checkpoints'] : []),
     ].join('\n')}\n`);
   }
+  // Failed only when no window could be completed; windows left to another process, or to the next run, are partial.
   return summary.status === 'succeeded' ? (summary.runs.recordsDeadLettered > 0 ? EXIT_PARTIAL : EXIT_OK)
-    : summary.windowsDone + summary.windowsAlreadyDone > 0 ? EXIT_PARTIAL : EXIT_FAILED;
+    : summary.windowsIncomplete === summary.windows ? EXIT_FAILED : EXIT_PARTIAL;
 }
 
 function wholeNumber(values: Values, name: 'concurrency' | 'checkpoint-pages', fallback: number): number {

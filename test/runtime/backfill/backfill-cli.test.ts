@@ -192,6 +192,10 @@ describe('api-ingest backfill', () => {
     const args = ['backfill', spec, '--from', '2026-03-01', '--to', '2026-03-31', '--window', '1d', '--out', shared, '--allow-loopback', '--json'];
     const [a, b] = await Promise.all([cli(args), cli(args)]);
     const summaries = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    // Each exits 0 (it did every window) or 3 (it left some to the other, which held them): never 1.
+    for (const [result, summary] of [[a, summaries[0]], [b, summaries[1]]] as const) {
+      expect(result.code).toBe(summary.windowsHeld > 0 ? 3 : 0);
+    }
     // Each window was run by one of them: the other found it held (its lease is in the state file) or done.
     expect(summaries[0].windowsDone + summaries[1].windowsDone).toBe(30);
     const pages = api.requests.slice(before).map((r) => r.path);
