@@ -30,6 +30,16 @@ export interface PollerEvent {
 }
 
 /**
+ * Whether `value` is a run on demand's list of partitions: a non-empty list of objects of strings
+ * (the shape only; the engine checks each is one of the feed's own). The run endpoint's inline
+ * code checks the same shape; it cannot import this module.
+ */
+export function isPartitionList(value: unknown): value is ReadonlyArray<Readonly<Record<string, string>>> {
+  return Array.isArray(value) && value.length > 0 && value.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p)
+    && Object.values(p).every((field) => typeof field === 'string'));
+}
+
+/**
  * EventBridge Scheduler documents "the maximum size of the `Input` field is 256 KB" (Scheduler
  * API reference, `Target.Input`). The spec travels inside it, so the construct checks the size of
  * the serialized event (UTF-8 bytes) against this limit at synth.

@@ -16,6 +16,7 @@ import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
 import { BackfillRequest, backfillProblems, backfillRequest, backfillWindows } from '../../feed-spec/backfill';
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
 import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate } from '../../feed-spec/list-prices';
+import { isPartitionList } from '../../feed-spec/poller-event';
 import { runBackfill, DEFAULT_BACKFILL_CONCURRENCY } from '../backfill/backfill-run';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
@@ -624,10 +625,8 @@ function partitionsOption(text: string): ReadonlyArray<Record<string, string>> {
   } catch {
     throw new UsageError('--partitions must be JSON: a list of partitions, e.g. \'[{"station": "KSEA"}]\'');
   }
-  const valid = Array.isArray(parsed) && parsed.length > 0 && parsed.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p)
-    && Object.values(p).every((value) => typeof value === 'string'));
-  if (!valid) throw new UsageError('--partitions must be a non-empty list of objects of strings, e.g. \'[{"station": "KSEA"}]\'');
-  return parsed as Array<Record<string, string>>;
+  if (!isPartitionList(parsed)) throw new UsageError('--partitions must be a non-empty list of objects of strings, e.g. \'[{"station": "KSEA"}]\'');
+  return parsed;
 }
 
 /** `backfill SPEC --from --to`: the range's windows into local files or a delivery stream, resumable, apart from the live cursor. */

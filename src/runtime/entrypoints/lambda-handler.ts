@@ -14,7 +14,7 @@ import { lazyS3Client, lazySqsClient } from './aws-clients';
 import { powertoolsLogger, publishRunMetrics } from './powertools';
 import { parseFeedSpec } from '../../feed-spec/feed-spec';
 import { hostRateBudget, METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV, SharedRateBudgetConfig } from '../../feed-spec/poller-contract';
-import { scheduledExecutionId, scheduledTimeMs } from '../../feed-spec/poller-event';
+import { isPartitionList, scheduledExecutionId, scheduledTimeMs } from '../../feed-spec/poller-event';
 import type { AggregateEvent, PlanEvent, PollerEvent, RunPlan, SliceEvent } from '../../feed-spec/poller-event';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
@@ -123,9 +123,9 @@ function engineOptions(
 /** A run on demand's partitions: objects of strings only (the engine checks they are the feed's own). */
 function partitionsAskedFor(event: PollerEvent): EngineOptions['onlyPartitions'] {
   if (event.partitions === undefined) return undefined;
-  const valid = Array.isArray(event.partitions) && event.partitions.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p)
-    && Object.values(p).every((value) => typeof value === 'string'));
-  if (!valid) throw new Error('the event\'s partitions must be a list of objects of strings, e.g. [{"station": "KSEA"}]');
+  if (!isPartitionList(event.partitions)) {
+    throw new Error('the event\'s partitions must be a non-empty list of objects of strings, e.g. [{"station": "KSEA"}]');
+  }
   return event.partitions;
 }
 
