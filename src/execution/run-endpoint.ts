@@ -14,6 +14,7 @@ import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { skipCheckovChecks } from '../private/checkov';
+import { ISO_DATE, ISO_DATE_TIME, ISO_INSTANT_FORMS } from '../feed-spec/iso-instant';
 import { createInlineFunction } from '../private/inline-function';
 import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
@@ -31,6 +32,10 @@ const { SchedulerClient, GetScheduleCommand } = require('@aws-sdk/client-schedul
 const { SFNClient, StartExecutionCommand } = require('@aws-sdk/client-sfn');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
 const MAX_BYTES = ${RUN_REQUEST_MAX_BYTES};
+// The same forms as the poller's own check (feed-spec/iso-instant.ts), which the plan step applies again.
+const ISO_DATE = new RegExp(${JSON.stringify(ISO_DATE.source)});
+const ISO_DATE_TIME = new RegExp(${JSON.stringify(ISO_DATE_TIME.source)});
+const isInstant = (text) => typeof text === 'string' && (ISO_DATE.test(text) || ISO_DATE_TIME.test(text)) && !Number.isNaN(Date.parse(text));
 const answer = (statusCode, body) => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 function overridesOf(event) {
   const text = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
@@ -52,6 +57,9 @@ function overridesOf(event) {
     const valid = backfill !== null && typeof backfill === 'object' && Object.keys(backfill).length === 3 && typeof backfill.from === 'string'
       && typeof backfill.to === 'string' && Number.isInteger(backfill.windowSeconds) && backfill.windowSeconds > 0;
     if (!valid) throw new Error('backfill must be {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "windowSeconds": 86400}');
+    for (const name of ['from', 'to']) {
+      if (!isInstant(backfill[name])) throw new Error('backfill.' + name + ' ' + JSON.stringify(backfill[name]) + ' is not ${ISO_INSTANT_FORMS}');
+    }
   }
   return { partitions, backfill };
 }

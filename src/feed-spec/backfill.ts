@@ -8,6 +8,7 @@
  * killed, runs no window twice, and the feed's live state is never read or written by it.
  */
 import type { FeedSpec } from './feed-spec';
+import { isoInstantProblem, parseIsoInstant } from './iso-instant';
 import { requestUses } from './template-checks';
 import { isoDurationMs } from './template-syntax';
 
@@ -44,10 +45,8 @@ export function parseWindowLength(text: string): number {
 }
 
 function instant(text: string, name: string): number {
-  const ms = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(ms)) {
-    throw new Error(`${name} "${text}" is not an ISO 8601 date or date-time, e.g. 2026-01-01 or 2026-01-01T00:00:00Z`);
-  }
+  const ms = parseIsoInstant(text);
+  if (ms === undefined) throw new Error(isoInstantProblem(text, name)!);
   return ms;
 }
 
@@ -65,8 +64,8 @@ export function backfillRequest(from: string, to: string, window: string): Backf
 
 /** The windows of a backfill, in order: [from, from + window), …, the last one ending at `to`. */
 export function backfillWindows(request: BackfillRequest): TimeWindow[] {
-  const from = Date.parse(request.from);
-  const to = Date.parse(request.to);
+  const from = parseIsoInstant(request.from) ?? Number.NaN;
+  const to = parseIsoInstant(request.to) ?? Number.NaN;
   const length = request.windowSeconds * 1000;
   if (!(Number.isFinite(from) && Number.isFinite(to) && to > from && length > 0)) {
     throw new Error(`backfill from ${request.from} to ${request.to} in windows of ${request.windowSeconds} s is not a range: `

@@ -8,6 +8,7 @@
  */
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { isoInstantProblem } from './iso-instant';
 import { recordSchemaProblems, recordSchemaSchema } from './record-schema';
 import { recordTransformSchema, transformExpressionProblem } from './record-transform';
 import { templateProblems } from './template-checks';
@@ -354,9 +355,8 @@ function incrementalProblems(incremental: IncrementalSpec): SpecProblem[] {
     if ((incremental.lookbackSeconds ?? 0) > MAX_LOOKBACK_SECONDS) {
       problems.push({ path: 'spec.incremental.lookbackSeconds', message: `must be at most ${MAX_LOOKBACK_SECONDS} (100 years) for a datetime cursor; a larger window is not a date` });
     }
-    if (typeof start !== 'string' || Number.isNaN(Date.parse(start))) {
-      problems.push({ path: 'spec.incremental.start', message: 'must be an ISO 8601 date-time for a datetime cursor, e.g. "2024-01-01T00:00:00Z"' });
-    }
+    const startProblem = isoInstantProblem(start, 'a datetime cursor\'s start');
+    if (startProblem) problems.push({ path: 'spec.incremental.start', message: `${startProblem}; write e.g. "2024-01-01T00:00:00Z"` });
   } else {
     if (incremental.lookbackSeconds !== undefined) {
       problems.push({ path: 'spec.incremental.lookbackSeconds', message: 'is for a datetime cursor; a number cursor\'s window is lookback, in the cursor\'s own units' });

@@ -117,6 +117,18 @@ describe('spec values that would leak a credential or steer the poller are refus
       .toEqual([{ path: 'spec.incremental.lookbackSeconds', message: 'must be 0 or more' }]);
   });
 
+  test.each(['01/02/2026', '2026-01-02 10:00', '2026-01-02T10:00:00', '2026-02-30', 'Jan 2 2026', '2026-01-02T25:00Z'])(
+    'a datetime cursor start %s, which readers read differently or not at all, is refused', (start) => {
+      const request = { url: base.request.url, query: { since: '{{ cursor }}' } };
+      expect(problems({ request, incremental: { cursorPath: 'at', type: 'datetime', start } }))
+        .toEqual([{ path: 'spec.incremental.start', message: expect.stringMatching(/is not an ISO 8601 date \(2026-01-02\) or date-time with an offset or Z/) }]);
+    });
+
+  test.each(['2026-01-02', '2026-01-02T10:00Z', '2026-01-02T10:00:00.123+09:00', '2024-02-29T00:00:00Z'])('a datetime cursor start %s is accepted', (start) => {
+    const request = { url: base.request.url, query: { since: '{{ cursor }}' } };
+    expect(problems({ request, incremental: { cursorPath: 'at', type: 'datetime', start } })).toEqual([]);
+  });
+
   test('a spec nested 100,000 levels deep gets a clear problem, not a stack overflow', () => {
     let body: unknown = 1;
     for (let i = 0; i < 100_000; i++) body = { a: body };

@@ -38,7 +38,7 @@ export interface PagePosition {
   /** Pages fetched before this one, including those of earlier runs when resumed. */
   readonly pagesDone: number;
   /** The page token for this page (cursor pagination with {{ page.token }}). */
-  readonly pageToken?: string;
+  readonly pageToken?: string | number;
 }
 
 export interface Page {
@@ -164,7 +164,7 @@ class PageRequests {
     if (spec.type !== 'cursor' || spec.param === undefined) return rendered;
     return {
       ...rendered,
-      query: spec.in === 'query' ? { ...rendered.query, [spec.param]: this.paginator.token } : rendered.query,
+      query: spec.in === 'query' ? { ...rendered.query, [spec.param]: String(this.paginator.token) } : rendered.query,
       body: spec.in === 'body' ? paginated.body : rendered.body,
     };
   }

@@ -41,9 +41,13 @@ function withParam(request: PageRequest, where: 'query' | 'body', param: string,
     : { ...request, query: { ...request.query, [param]: String(value) } };
 }
 
-function readValue(page: FetchedPage, from: { path: string } | { header: string }): string | undefined {
+/** A value pagination reads: text, or a number where the API sent a JSON number (sent back as one in a JSON body). */
+type PageValue = string | number;
+
+function readValue(page: FetchedPage, from: { path: string } | { header: string }): PageValue | undefined {
   const raw = 'path' in from ? queryFirst(page.document, from.path) : firstHeader(page.response.headers[from.header.toLowerCase()]);
-  return raw === undefined || raw === null || raw === '' ? undefined : String(raw);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : String(raw);
 }
 
 /** Whether pagination reads values from a response's body: a cursor, a next URL, a has-more flag or a total. */
@@ -57,7 +61,7 @@ type StopRules = Exclude<PaginationSpec, { type: 'none' }>['stop'];
 
 /** A step of one strategy: the next page's request and the token that identifies it (for the loop guard). */
 type StrategyStep =
-  | { readonly next: PageRequest; readonly token: string; readonly pageToken?: string }
+  | { readonly next: PageRequest; readonly token: string; readonly pageToken?: PageValue }
   | { readonly stop: string };
 
 /** One pagination strategy: how the first request looks, and the next one after a page. */
@@ -107,7 +111,7 @@ class CursorStrategy implements PageStrategy {
     const cursor = readValue(page, this.spec.from);
     if (cursor === undefined) return { stop: 'no next cursor in the response' };
     const next = this.spec.param !== undefined ? withParam(current, this.spec.in, this.spec.param, cursor) : current;
-    return { next, token: cursor, pageToken: cursor };
+    return { next, token: String(cursor), pageToken: cursor };
   }
 }
 
@@ -118,7 +122,7 @@ class NextUrlStrategy implements PageStrategy {
   public next(current: PageRequest, page: FetchedPage): StrategyStep {
     const url = readValue(page, this.spec.from);
     if (url === undefined) return { stop: 'no next URL in the response' };
-    const next = { url: new URL(url, page.response.url).href, query: {}, body: current.body };
+    const next = { url: new URL(String(url), page.response.url).href, query: {}, body: current.body };
     return { next, token: next.url };
   }
 }
@@ -158,15 +162,15 @@ export class Paginator {
   private previousPage: Buffer | undefined;
   private previousPageHash: string | undefined;
   private readonly seenTokens = new Set<string>();
-  private _token = '';
+  private _token: PageValue = '';
 
-  /** The current page token of cursor pagination ('' on the first page). */
-  public get token(): string {
+  /** The current page token of cursor pagination ('' on the first page), a number where the API sent one. */
+  public get token(): PageValue {
     return this._token;
   }
 
   /** Restores the page token when resuming from a checkpoint. */
-  public set token(value: string) {
+  public set token(value: PageValue) {
     this._token = value;
   }
 

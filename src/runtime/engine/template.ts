@@ -21,8 +21,11 @@ export interface TemplateContext {
   readonly partition?: Readonly<Record<string, string>> | null;
   readonly cursor?: string | number;
   readonly runTime: Date;
-  /** The page token of cursor pagination ('' on the first page). */
-  readonly pageToken?: string;
+  /**
+   * The page token of cursor pagination ('' on the first page): a number when the API sent a
+   * JSON number, so that a JSON body sends it back as one.
+   */
+  readonly pageToken?: string | number;
   /** The run's time window: from the cursor to the run's time, or a backfill's window. */
   readonly window?: { readonly start: Date; readonly end: Date };
 }
@@ -62,6 +65,8 @@ export function formatDate(date: Date, format: string): string {
 
 interface Evaluated {
   readonly text: string;
+  /** The value with its JSON type: a number cursor or page token stays a number (no filter given). */
+  readonly value: string | number;
   /** The `raw` filter was given: insert the value unencoded. */
   readonly raw: boolean;
 }
@@ -116,8 +121,12 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
       throw new TemplateError(`{{ ${expression} }}: unknown filter "${name}"; use add: <ISO duration> or format: <pattern>`);
     }
   }
-  return { text: value instanceof Date ? formatDate(value, format) : String(value), raw };
+  const text = value instanceof Date ? formatDate(value, format) : String(value);
+  return { text, value: typeof value === 'number' ? value : text, raw };
 }
+
+/** A string that is exactly one `{{ ... }}`. */
+const WHOLE_TEMPLATE = /^\{\{\s*([^}]*?)\s*\}\}$/;
 
 /** Renders every `{{ ... }}` in a string (query values, headers, body strings: encoded where they are sent). */
 export function renderString(template: string, context: TemplateContext): string {
@@ -180,7 +189,12 @@ export function renderUrl(template: string, context: TemplateContext): string {
 
 /** Renders every string leaf of a JSON value (a request body), keeping its structure. */
 export function renderJson(value: unknown, context: TemplateContext): unknown {
-  if (typeof value === 'string') return renderString(value, context);
+  if (typeof value === 'string') {
+    // A string that is one template and nothing else takes the value's JSON type: a number
+    // cursor or page token is sent as 2, not "2", which typed APIs (GraphQL's Int) refuse.
+    const whole = WHOLE_TEMPLATE.exec(value);
+    return whole ? evaluate(whole[1], context).value : renderString(value, context);
+  }
   if (Array.isArray(value)) return value.map((v) => renderJson(v, context));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderJson(v, context)]));

@@ -23,8 +23,8 @@ export interface Checkpoint {
   readonly pagesDone: number;
   /** The highest cursor delivered so far in this pass. */
   readonly cursor?: Cursor;
-  /** The page token of cursor pagination, for requests that carry it in a template. */
-  readonly pageToken?: string;
+  /** The page token of cursor pagination, for requests that carry it in a template (a number where the API sent one). */
+  readonly pageToken?: string | number;
   readonly savedAt: string;
 }
 

@@ -30,6 +30,11 @@ describe('backfill windows', () => {
     expect(backfillRequest('2026-01-01', '2026-02-01', '1d')).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z', windowSeconds: 86_400 });
   });
 
+  test.each([['01/11/2026', '2026-12-01'], ['2026-11-01', '2026-12-01 00:00'], ['2026-11-31', '2026-12-01']])(
+    'from %s to %s: a date that is not unambiguous ISO 8601 is refused, with the forms to write', (from, to) => {
+      expect(() => backfillRequest(from, to, '1d')).toThrow(/is not an ISO 8601 date \(2026-01-02\) or date-time with an offset or Z/);
+    });
+
   test('a spec without a datetime cursor, or without {{ window.end }}, cannot be backfilled, and says what to add', () => {
     const spec = (input: Partial<FeedSpecInput>) => parseFeedSpec(baseSpec('https://api.example.com/v1/events', input));
     expect(backfillProblems(spec({}))).toEqual([expect.stringMatching(/has no datetime cursor .*a backfill runs the request once per time window/)]);

@@ -49,6 +49,38 @@ describe('requests: method, path parameters, query, headers, JSON body and templ
     });
   });
 
+  test('a cursor and a page token from JSON numbers are sent as numbers in a JSON body, as text in the query', async () => {
+    // A typed API (GraphQL's Int): a page token or cursor sent as "2" is refused with a 400.
+    const bodies: any[] = [];
+    const typed = await startLoopbackApi({
+      '/graphql': async (req, res, url) => {
+        const body = JSON.parse(await readBody(req));
+        bodies.push({ body, query: url.search });
+        const { after, since } = body.variables;
+        if (typeof since !== 'number' || (after !== undefined && typeof after !== 'number')) {
+          json(res, 400, { errors: [{ message: 'Int expected' }] });
+          return;
+        }
+        const next = after === undefined ? 2 : after + 1;
+        json(res, 200, { data: next <= 3 ? [{ seq: 100 + next }] : [], next: next <= 3 ? next : null });
+      },
+    });
+    try {
+      const { summary, sink } = await runSpec(baseSpec(`${typed.url}/graphql`, {
+        request: { url: `${typed.url}/graphql`, method: 'POST', query: { since: '{{ cursor }}' }, body: { variables: { since: '{{ cursor }}', label: 'since {{ cursor }}' } } },
+        pagination: { type: 'cursor', from: { path: 'next' }, param: 'variables.after', in: 'body' },
+        incremental: { cursorPath: 'seq', type: 'number', start: 7 },
+      }));
+      expect(summary.status).toBe('succeeded');
+      expect(sink.records.map((r) => r.seq)).toEqual([102, 103]);
+      expect(bodies[0].body.variables).toEqual({ since: 7, label: 'since 7' });
+      expect(bodies[1].body.variables).toEqual({ since: 7, label: 'since 7', after: 2 });
+      expect(bodies[0].query).toBe('?since=7');
+    } finally {
+      await typed.close();
+    }
+  });
+
   test('a template name the spec does not declare is refused before a run, so nothing is sent', async () => {
     await expect(runSpec(baseSpec(`${api.url}/v1/search`, {
       request: { url: `${api.url}/v1/search`, query: { q: '{{ partition.city }}' } },
