@@ -113,8 +113,16 @@ const stopRules = z.strictObject({
   hasMorePath: z.optional(nonEmpty('a boolean field path, e.g. "has_more"')),
   /** Stop when this boolean field of the response is true (e.g. Salesforce's `done`). */
   donePath: z.optional(nonEmpty('a boolean field path, e.g. "done"')),
-  /** Stop when the records seen reach this number field of the response (e.g. `meta.total`). */
+  /**
+   * Stop when the records seen reach this number field of the response (e.g. `meta.total`). A
+   * partition whose pages end with fewer records than it states is a short read: the run is `partial`.
+   */
   totalPath: z.optional(nonEmpty('a number field path, e.g. "meta.total"')),
+  /**
+   * Stop when the pages fetched reach this number field of the response (e.g. `meta.total_pages`).
+   * A partition whose pages end before it is a short read: the run is `partial`.
+   */
+  totalPagesPath: z.optional(nonEmpty('a number field path, e.g. "meta.total_pages"')),
   /** Never fetch more than this many pages in a run (per partition). @default 1000 */
   maxPages: z._default(positiveInt('the most pages a run fetches per partition', 1_000_000), 1000),
 });
@@ -176,6 +184,12 @@ export const recordsSchema = z.strictObject({
   format: z._default(z.enum(['json', 'ndjson', 'csv']), 'json'),
   /** Keep only these fields of each record (dotted paths). @default all fields */
   fields: z.optional(z.array(nonEmpty('a field path to keep'))),
+  /**
+   * A `null` at the records path is an empty page (some APIs end their data so). Off by default:
+   * a `null` where records belong may also be an error answer, which must not pass as "no data".
+   * @default false
+   */
+  nullIsEmpty: z.optional(z.boolean()),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +408,7 @@ function jsonPathProblems(spec: FeedSpec): SpecProblem[] {
   const pagination = (at: string, p: PaginationSpec) => {
     if (p.type === 'none') return;
     if ((p.type === 'cursor' || p.type === 'nextUrl') && 'path' in p.from) paths.push([`${at}.from.path`, p.from.path]);
-    for (const rule of ['hasMorePath', 'donePath', 'totalPath'] as const) paths.push([`${at}.stop.${rule}`, p.stop[rule]]);
+    for (const rule of ['hasMorePath', 'donePath', 'totalPath', 'totalPagesPath'] as const) paths.push([`${at}.stop.${rule}`, p.stop[rule]]);
   };
   pagination('spec.pagination', spec.pagination);
   if (spec.partitions?.type === 'parent') {

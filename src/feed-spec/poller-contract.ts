@@ -49,6 +49,8 @@ export interface SharedRateBudgetConfig {
 export const METRICS_NAMESPACE = 'CdkApiIngestion';
 export const METRICS_SERVICE = 'cdk-api-ingestion';
 export const FEED_DIMENSION = 'Feed';
+/** The second dimension of the per-column metric (`ColumnFilledPercent`). */
+export const COLUMN_DIMENSION = 'Column';
 
 /** The metrics the poller publishes once per run, dimensioned by feed. */
 export const RUN_METRICS = {
@@ -70,6 +72,14 @@ export const RUN_METRICS = {
   schemaRejectedRecords: 'SchemaRejectedRecords',
   /** A distributed run: work items whose worker failed after its retries. */
   itemsFailed: 'ItemsFailed',
+  /** Partitions whose pages ended short of the total the API stated (the run is partial). */
+  shortReads: 'ShortReads',
+  /** Partitions whose cursor could not advance although records arrived. */
+  cursorStalls: 'CursorStalls',
+  /** With a schema: columns null in every row of a run that delivered rows (not counting those allowed to be empty). */
+  emptyColumns: 'EmptyColumns',
+  /** With a schema, per column (dimension `Column`): the share of the run's rows that have a value, in percent. */
+  columnFilled: 'ColumnFilledPercent',
 } as const;
 
 /** The folder of the feed's bucket where the poller keeps dead-letter payloads too large for SQS. */

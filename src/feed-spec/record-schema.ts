@@ -42,6 +42,11 @@ export interface ColumnSpec {
   readonly fields?: Readonly<Record<string, ColumnSpec>>;
   /** An array's element. */
   readonly items?: ColumnSpec;
+  /**
+   * The column may be null in every row of a run (a field the API sends only sometimes): no
+   * empty-column warning or alarm for it. @default false
+   */
+  readonly allowEmpty?: boolean;
 }
 
 export const columnSchema: z.ZodMiniType<ColumnSpec> = z.strictObject({
@@ -54,6 +59,7 @@ export const columnSchema: z.ZodMiniType<ColumnSpec> = z.strictObject({
   get items() {
     return z.optional(columnSchema);
   },
+  allowEmpty: z.optional(z.boolean()),
 });
 
 export const recordSchemaSchema = z.strictObject({
@@ -88,6 +94,9 @@ export function recordSchemaProblems(schema: RecordSchemaSpec): Array<{ path: st
     if (column.type !== 'struct' && column.fields) problems.push({ path: `${at}.fields`, message: `is for a struct, not a ${column.type}` });
     if (column.type === 'array' && !column.items) problems.push({ path: `${at}.items`, message: 'an array needs its element type, e.g. {"type": "string"}' });
     if (column.type !== 'array' && column.items) problems.push({ path: `${at}.items`, message: `is for an array, not a ${column.type}` });
+    if (column.allowEmpty !== undefined && at !== `spec.schema.columns.${name}`) {
+      problems.push({ path: `${at}.allowEmpty`, message: 'is for a column of the schema, not a struct field or array element: the run counts empty columns only' });
+    }
     if (column.format !== undefined && column.type !== 'timestamp') problems.push({ path: `${at}.format`, message: `is for a timestamp, not a ${column.type}` });
     for (const [field, child] of Object.entries(column.fields ?? {})) visit(`${at}.fields.${field}`, field, child, true);
     if (column.items) visit(`${at}.items`, name, column.items, false);

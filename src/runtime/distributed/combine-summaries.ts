@@ -34,7 +34,7 @@ export function combineSummaries(props: {
   const nothingCompleted = (props.items > 0 && completedItems === 0) || (sum.partitions > 0 && sum.partitionsFailed === sum.partitions);
   const status: RunStatus = props.mapFailed || nothingCompleted
     ? 'failed'
-    : props.itemsFailed > 0 || sum.partitionsFailed > 0 ? 'partial'
+    : props.itemsFailed > 0 || sum.partitionsFailed > 0 || (sum.shortReads ?? 0) > 0 ? 'partial'
       : sum.recordsDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
   return { ...sum, status, runId: props.runId, items: props.items, itemsFailed: props.itemsFailed };
 }

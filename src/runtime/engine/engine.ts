@@ -113,6 +113,9 @@ export interface PartitionFailure {
 
 export type RunStatus = 'succeeded' | 'completedWithDeadLetters' | 'partial' | 'failed' | 'skipped';
 
+/** At most this many warnings are kept in a summary. */
+export const MAX_WARNINGS_KEPT = 20;
+
 export interface RunSummary {
   readonly feed: string;
   /**
@@ -120,7 +123,8 @@ export interface RunSummary {
    * - `completedWithDeadLetters`: every partition completed, but some records are in the
    *   dead-letter queue (with their payload) instead of the destination; the cursor moved past
    *   them, and redrive is the way back. The CLI exits 3; the dead-letter alarm fires.
-   * - `partial`: some partitions failed (their cursors did not move); the others completed.
+   * - `partial`: some partitions failed, or ended short of the total the API stated (their cursors
+   *   did not move); the others completed.
    * - `failed`: every partition failed: such a run never reports success.
    * - `skipped`: another run holds the feed's lease, or this execution already completed.
    */
@@ -160,6 +164,27 @@ export interface RunSummary {
   readonly durationMs: number;
   /** With `repeat`: the passes the run made (near-real-time polling). */
   readonly passes?: number;
+  /**
+   * Partitions whose pages ended short of a total the API stated (records or pages): their
+   * cursors stay, so the next run fetches the window again, and the run is `partial`.
+   */
+  readonly shortReads?: number;
+  /** Partitions whose cursor could not advance although records arrived (see `CursorTracker.stall`). */
+  readonly cursorStalls?: number;
+  /** With a schema: what the delivered rows hold, column by column (see `ColumnStats`). */
+  readonly columns?: ColumnStats;
+  /** What a reader of the run must know although it did not fail it: short reads, cursor stalls, empty columns. */
+  readonly warnings?: string[];
+}
+
+/** With a schema: the rows a run delivered, column by column. */
+export interface ColumnStats {
+  /** Rows delivered (records the schema's contract did not reject). */
+  readonly rows: number;
+  /** Per column: rows with a value (not null), and values present in the record that did not convert to the column's type. */
+  readonly byColumn: Readonly<Record<string, { readonly nonNull: number; readonly wrongType: number }>>;
+  /** Columns null in every row of a run that delivered rows, except those the schema allows to be empty. */
+  readonly empty: string[];
 }
 
 /** What of a run's records did not fit the spec's schema, and what became of it by the contract. */
@@ -308,6 +333,7 @@ function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined
   return {
     next: position.request,
     pagesDone: position.pagesDone,
+    recordsDone: position.recordsDone,
     pageToken: position.pageToken,
     cursor: tracker?.value,
     savedAt: new Date().toISOString(),
@@ -366,6 +392,11 @@ class FeedRun {
   private readonly transformTally = { recordsOut: 0, recordsFiltered: 0, errors: 0 };
   /** Records dead-lettered by the run itself (transform errors, the freeze contract), not by the sink. */
   private recordsRejected = 0;
+  private shortReads = 0;
+  private cursorStalls = 0;
+  private readonly warnings: string[] = [];
+  /** With a schema: rows delivered, and per column rows with a value and values of the wrong type. */
+  private readonly columnTally?: { rows: number; byColumn: Record<string, { nonNull: number; wrongType: number }> };
 
   /** In a window: the window's end, which a partition's cursor becomes once it completes the window. */
   private readonly windowEnd?: string;
@@ -382,6 +413,9 @@ class FeedRun {
     this.delivers = options.dryRun !== true;
     this.windowEnd = options.window?.end.toISOString();
     this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
+    if (spec.schema) {
+      this.columnTally = { rows: 0, byColumn: Object.fromEntries(Object.keys(spec.schema.columns).map((name) => [name, { nonNull: 0, wrongType: 0 }])) };
+    }
     this.transform = spec.transform ? new RecordTransform(spec.transform, spec.feed) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
     this.streamOptions = {
@@ -425,9 +459,30 @@ class FeedRun {
     }
     if (end.stoppedEarly) {
       this.holdCheckpoint(start, end.stoppedEarly.reason, end.stoppedEarly.resumeAt);
+    } else if (end.shortRead) {
+      await this.reportShortRead(start, end.shortRead);
     } else if (this.delivers) {
       await this.commit(start);
     }
+  }
+
+  /** A warning for the summary and the log (the summary keeps the first few). */
+  private warn(message: string, fields: Record<string, unknown>): void {
+    this.options.logger.warn(message, fields);
+    if (this.warnings.length < MAX_WARNINGS_KEPT) this.warnings.push(`${fields.partition ? `partition ${JSON.stringify(fields.partition)}: ` : ''}${message}`);
+  }
+
+  /**
+   * Pagination ended short of the API's stated total: what arrived is delivered, but the cursor
+   * stays (and a checkpoint goes), so the next run fetches the window again; duplicates keep their
+   * `record_id`. The run is `partial`.
+   */
+  private async reportShortRead(start: PartitionStart, detail: string): Promise<void> {
+    this.shortReads += 1;
+    this.warn(`${detail}; the cursor stays, so the next run fetches this window again`, { partition: start.partition });
+    if (!this.delivers) return;
+    await this.options.sink.flush();
+    if (start.checkpoint || this.checkpointsWritten > 0) await this.options.state.clearCheckpoint(this.spec.feed, start.key);
   }
 
   /** Once every partition is done: the last records accepted, held checkpoints written, the summary. */
@@ -440,8 +495,13 @@ class FeedRun {
     }
     const failed = this.failures.length;
     const status: RunStatus = partitions > 0 && failed === partitions ? 'failed'
-      : failed > 0 ? 'partial'
+      : failed > 0 || this.shortReads > 0 ? 'partial'
         : report.linesDeadLettered + this.recordsRejected > 0 ? 'completedWithDeadLetters' : 'succeeded';
+    const columns = this.columnStats();
+    for (const name of columns?.empty ?? []) {
+      this.warn(`column ${name} is empty in all ${columns!.rows} row(s) of the run: check its path in the schema (or the transform), `
+        + 'or mark it "allowEmpty": true', { column: name });
+    }
     return {
       feed: this.spec.feed,
       status,
@@ -466,7 +526,29 @@ class FeedRun {
       schemaDrift: this.projector ? { ...this.drift } : undefined,
       transform: this.transform ? { recordsIn: this.recordsFetched, ...this.transformTally } : undefined,
       durationMs: this.clock.now() - started,
+      shortReads: this.shortReads,
+      cursorStalls: this.spec.incremental ? this.cursorStalls : undefined,
+      columns,
+      warnings: this.warnings,
     };
+  }
+
+  private columnStats(): ColumnStats | undefined {
+    if (!this.columnTally || !this.spec.schema) return undefined;
+    const { rows, byColumn } = this.columnTally;
+    const empty = rows === 0 ? [] : Object.entries(byColumn)
+      .filter(([name, tally]) => tally.nonNull === 0 && this.spec.schema!.columns[name].allowEmpty !== true).map(([name]) => name);
+    return { rows, byColumn: structuredClone(byColumn), empty };
+  }
+
+  /** A delivered row, counted column by column. */
+  private countRow(row: { columns: Record<string, unknown>; wrongType: ReadonlyArray<string> }): void {
+    const tally = this.columnTally!;
+    tally.rows += 1;
+    for (const name in tally.byColumn) {
+      if (row.columns[name] !== null && row.columns[name] !== undefined) tally.byColumn[name].nonNull += 1;
+    }
+    for (const name of row.wrongType) tally.byColumn[name].wrongType += 1;
   }
 
   private shouldStop(): string | undefined {
@@ -495,7 +577,10 @@ class FeedRun {
     const pages = pageStream({
       ...this.streamOptions,
       template: this.templateFor(partition, storedCursor),
-      resume: checkpoint ? { request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken } : undefined,
+      resume: checkpoint ? {
+        request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken,
+        recordsDone: typeof checkpoint.recordsDone === 'number' ? checkpoint.recordsDone : undefined,
+      } : undefined,
       request: spec.request,
       pagination: spec.pagination,
       records: spec.records,
@@ -614,6 +699,7 @@ class FeedRun {
             rejected.add('schema', envelopes.line(value, json), row.rejected);
             continue;
           }
+          this.countRow(row);
           line = rows.line(json, row.columns);
         } else {
           line = envelopes.line(value, json);
@@ -675,6 +761,11 @@ class FeedRun {
     const { spec, options: { sink, state } } = this;
     await sink.flush();
     // In a window, the cursor marks the window done for this partition (the live cursor is elsewhere).
+    const stall = start.tracker && this.windowEnd === undefined ? start.tracker.stall(requestCursor(spec.incremental!, start.storedCursor)) : undefined;
+    if (stall) {
+      this.cursorStalls += 1;
+      this.warn(stall, { partition: start.partition });
+    }
     const cursor = this.windowEnd ?? start.tracker?.value;
     if (cursor !== undefined && cursor !== start.storedCursor) {
       await state.putCursor(spec.feed, start.key, cursor);

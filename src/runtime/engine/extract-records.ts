@@ -54,8 +54,10 @@ export interface RecordBytes {
  * Returns the records at `path`: the elements of an array found there, or the object found there
  * as one record. A missing path or a scalar is an error (the API's shape is not what the spec says).
  */
-export function extractRecords(body: unknown, path: string): unknown[] {
+export function extractRecords(body: unknown, path: string, nullIsEmpty = false): unknown[] {
   const matches = queryAll(body, path);
+  // `"data": null` on the last page, where the spec says the API ends its data so.
+  if (nullIsEmpty && matches.length === 1 && matches[0] === null) return [];
   if (matches.length === 0) {
     throw new BadResponseError(`records path "${path}" matched nothing in the response`);
   }
@@ -139,7 +141,7 @@ export function parsePage(body: Buffer, spec: RecordsSpec, options: ParseOptions
       const names = plainMemberPath(spec.path);
       document = parseJson(text, 'the response body');
       checkDepth(document);
-      records = extractRecords(document, spec.path);
+      records = extractRecords(document, spec.path, spec.nullIsEmpty === true);
       texts = names ? rawArrayElements(text, names) : undefined;
     }
   }

@@ -22,6 +22,10 @@ export function requestCursor(spec: IncrementalSpec, stored: Cursor | undefined)
 /** Tracks the highest cursor value among the records of one partition's run. */
 export class CursorTracker {
   private highest: { value: Cursor; order: number } | undefined;
+  /** Records observed, those without a readable cursor value, and the highest value among them (not the stored one). */
+  private observed = 0;
+  private withoutCursor = 0;
+  private highestSeen: { value: Cursor; order: number } | undefined;
 
   constructor(private readonly spec: IncrementalSpec, stored: Cursor | undefined) {
     if (stored !== undefined) {
@@ -31,13 +35,37 @@ export class CursorTracker {
   }
 
   public observe(record: unknown): void {
+    this.observed += 1;
     const raw = queryFirst(record, this.spec.cursorPath);
-    if (raw === undefined || raw === null) return;
-    const value = typeof raw === 'number' ? raw : String(raw);
-    const order = this.order(value);
-    if (order !== undefined && (this.highest === undefined || order > this.highest.order)) {
-      this.highest = { value, order };
+    const value = raw === undefined || raw === null ? undefined : typeof raw === 'number' ? raw : String(raw);
+    const order = value === undefined ? undefined : this.order(value);
+    if (order === undefined) {
+      this.withoutCursor += 1;
+      return;
     }
+    if (this.highestSeen === undefined || order > this.highestSeen.order) this.highestSeen = { value: value!, order };
+    if (this.highest === undefined || order > this.highest.order) {
+      this.highest = { value: value!, order };
+    }
+  }
+
+  /**
+   * Why the cursor cannot move although records arrived, or undefined: no record had a readable
+   * cursor value (every run would fetch the same records again), or every record was older than
+   * the cursor the run asked from (an API that ignores the filter, or a cursor that went backwards).
+   */
+  public stall(requestedFrom: Cursor): string | undefined {
+    if (this.observed === 0) return undefined;
+    if (this.withoutCursor === this.observed) {
+      return `${this.observed} record(s) arrived but none has a readable ${this.spec.type} at "${this.spec.cursorPath}": the cursor cannot advance, `
+        + 'and every run fetches the same records again; check incremental.cursorPath';
+    }
+    const from = this.order(requestedFrom);
+    if (this.highestSeen && from !== undefined && this.highestSeen.order < from) {
+      return `every record is older than the cursor the run asked from (newest ${String(this.highestSeen.value)} < ${String(requestedFrom)}): `
+        + 'the cursor went backwards for these records; does the API apply the cursor parameter?';
+    }
+    return undefined;
   }
 
   /** The cursor to commit after the run, as the API wrote it (undefined: nothing seen). */

@@ -39,6 +39,8 @@ export interface PagePosition {
   readonly pagesDone: number;
   /** The page token for this page (cursor pagination with {{ page.token }}). */
   readonly pageToken?: string | number;
+  /** Records in the pages before this one (to tell a short read after a resume). */
+  readonly recordsDone?: number;
 }
 
 export interface Page {
@@ -64,6 +66,8 @@ export interface PageStreamEnd {
    * move past the pages not fetched, and the next run resumes at `resumeAt`.
    */
   readonly stoppedEarly?: { readonly reason: string; readonly resumeAt: PagePosition };
+  /** Pagination ended by itself short of a total the API stated (see `Paginator.shortRead`). */
+  readonly shortRead?: string;
 }
 
 /** A request as dead letters and logs show it: without credentials. */
@@ -211,12 +215,12 @@ class PageRequests {
 
 /** Where the stream stands before `request`: what a checkpoint or the next page records. */
 function positionAt(request: PageRequest, paginator: Paginator): PagePosition {
-  return { request, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined };
+  return { request, pagesDone: paginator.pagesDone, pageToken: paginator.token || undefined, recordsDone: paginator.recordsDone };
 }
 
 export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Page, PageStreamEnd> {
   const { logger, redactor } = options;
-  const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0);
+  const paginator = new Paginator(options.pagination, options.resume?.pagesDone ?? 0, options.resume?.recordsDone);
   if (options.resume?.pageToken !== undefined) paginator.token = options.resume.pageToken;
   const requests = new PageRequests(options, paginator);
   const parseOptions = { textsOnly: options.recordTextsOnly === true && !readsResponseBody(options.pagination) };
@@ -234,7 +238,7 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
       fetchedAt = new Date();
       if (paginator.isRepeatedPage(response.body)) {
         logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: safeUrl });
-        return {};
+        return { shortRead: paginator.shortRead() };
       }
       parsed = parsePage(response.body, options.records, parseOptions);
       outcome = paginator.next(current, new PaginatedPage(response, parsed));
@@ -245,7 +249,8 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
     yield new StreamedPage(parsed, safeUrl, fetchedAt, next);
     if ('stop' in outcome) {
       if (outcome.warning) logger.warn(`pagination ends: ${outcome.stop}`, { url: safeUrl });
-      return {};
+      // maxPages leaves the rest for the next run on purpose: not a short read.
+      return { shortRead: outcome.warning && /^maxPages/.test(outcome.stop) ? undefined : paginator.shortRead() };
     }
     current = requests.next(outcome.next);
   }

@@ -53,7 +53,8 @@ function readValue(page: FetchedPage, from: { path: string } | { header: string 
 /** Whether pagination reads values from a response's body: a cursor, a next URL, a has-more flag or a total. */
 export function readsResponseBody(spec: PaginationSpec): boolean {
   if (spec.type === 'none') return false;
-  if (spec.stop.hasMorePath !== undefined || spec.stop.donePath !== undefined || spec.stop.totalPath !== undefined) return true;
+  const { hasMorePath, donePath, totalPath, totalPagesPath } = spec.stop;
+  if (hasMorePath !== undefined || donePath !== undefined || totalPath !== undefined || totalPagesPath !== undefined) return true;
   return (spec.type === 'cursor' || spec.type === 'nextUrl') && 'path' in spec.from;
 }
 
@@ -178,9 +179,20 @@ export class Paginator {
   /** The spec's stop rules; a spec without pagination has none (its one page is the last). */
   private readonly stopRules?: StopRules;
 
-  /** @param pagesDone pages already fetched in this pass (when resuming from a checkpoint) */
-  constructor(spec: PaginationSpec, pagesDone = 0) {
+  /** The last totals the API stated (`totalPath`, `totalPagesPath`), to tell a short read. */
+  private statedRecords: number | undefined;
+  private statedPages: number | undefined;
+  /** Whether every record of the pass was counted (a pass resumed from an older checkpoint was not). */
+  private readonly recordsCounted: boolean;
+
+  /**
+   * @param pagesDone pages already fetched in this pass (when resuming from a checkpoint)
+   * @param recordsDone records in those pages, where the checkpoint kept them
+   */
+  constructor(spec: PaginationSpec, pagesDone = 0, recordsDone?: number) {
     this.pages = pagesDone;
+    this.recordsSeen = recordsDone ?? 0;
+    this.recordsCounted = pagesDone === 0 || recordsDone !== undefined;
     this.strategy = strategyFor(spec);
     this.stopRules = spec.type === 'none' ? undefined : spec.stop;
   }
@@ -188,6 +200,26 @@ export class Paginator {
   /** Pages fetched so far in this pass. */
   public get pagesDone(): number {
     return this.pages;
+  }
+
+  /** Records in the pages fetched so far in this pass. */
+  public get recordsDone(): number {
+    return this.recordsSeen;
+  }
+
+  /**
+   * Once pagination has ended by itself: how it fell short of a total the API stated (records or
+   * pages), or undefined. Records may go missing between pages (deleted, or a page skipped by a
+   * shifting offset); a run that delivered fewer than the API said it has is not a success.
+   */
+  public shortRead(): string | undefined {
+    if (this.statedRecords !== undefined && this.recordsCounted && this.recordsSeen < this.statedRecords) {
+      return `short read: ${this.recordsSeen} of the ${this.statedRecords} records the API stated (${this.stopRules!.totalPath})`;
+    }
+    if (this.statedPages !== undefined && this.pages < this.statedPages) {
+      return `short read: ${this.pages} of the ${this.statedPages} pages the API stated (${this.stopRules!.totalPagesPath})`;
+    }
+    return undefined;
   }
 
   /** The first page's request. */
@@ -251,9 +283,17 @@ export class Paginator {
       }
     }
     if (stop.totalPath !== undefined) {
-      const total = Number(queryFirst(page.document, stop.totalPath));
-      if (Number.isFinite(total) && this.recordsSeen >= total) {
+      const total = statedNumber(page.document, stop.totalPath);
+      if (total !== undefined) this.statedRecords = total;
+      if (total !== undefined && this.recordsSeen >= total) {
         return { stop: `total reached (${this.recordsSeen} of ${total} records)` };
+      }
+    }
+    if (stop.totalPagesPath !== undefined) {
+      const total = statedNumber(page.document, stop.totalPagesPath);
+      if (total !== undefined) this.statedPages = total;
+      if (total !== undefined && this.pages >= total) {
+        return { stop: `total pages reached (${this.pages} of ${total} pages)` };
       }
     }
     if (this.pages >= stop.maxPages) {
@@ -261,4 +301,12 @@ export class Paginator {
     }
     return undefined;
   }
+}
+
+/** A count the API states at `path` (a number, or a number as text), or undefined. */
+function statedNumber(document: unknown, path: string): number | undefined {
+  const value = queryFirst(document, path);
+  if (value === undefined || value === null || value === '') return undefined;
+  const total = Number(value);
+  return Number.isFinite(total) && total >= 0 ? total : undefined;
 }

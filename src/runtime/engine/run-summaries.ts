@@ -2,14 +2,14 @@
  * Several runs' summaries as one: the passes of a polling loop, or the workers of a distributed
  * run. Counts add up, the cursor lag is the largest, the status is the worst.
  */
-import type { PartitionFailure, RunStatus, RunSummary } from './engine';
+import { ColumnStats, MAX_WARNINGS_KEPT, PartitionFailure, RunStatus, RunSummary } from './engine';
 
 /** At most this many partition failures are kept in a summary (a distributed worker's output is bounded). */
 export const MAX_FAILURES_KEPT = 20;
 
 const COUNTS = [
   'partitions', 'partitionsFailed', 'pages', 'recordsFetched', 'recordsDelivered', 'recordsDeadLettered', 'requestsDeadLettered',
-  'requests', 'retries', 'sinkCalls', 'failedPuts', 'bytesDelivered', 'bytesBilled', 'cursorsCommitted', 'checkpointsSaved',
+  'requests', 'retries', 'sinkCalls', 'failedPuts', 'bytesDelivered', 'bytesBilled', 'cursorsCommitted', 'checkpointsSaved', 'shortReads',
 ] as const;
 
 export type SummedCounts = Record<typeof COUNTS[number], number>;
@@ -42,7 +42,28 @@ export function sumRunSummaries(feed: string, runs: ReadonlyArray<RunSummary>, d
       errors: transforms.reduce((t, x) => t + x!.errors, 0),
     } : undefined,
     durationMs,
+    cursorStalls: runs.some((r) => r.cursorStalls !== undefined) ? runs.reduce((t, r) => t + (r.cursorStalls ?? 0), 0) : undefined,
+    columns: sumColumnStats(runs.map((r) => r.columns).filter((c): c is ColumnStats => c !== undefined)),
+    warnings: runs.flatMap((r) => r.warnings ?? []).slice(0, MAX_WARNINGS_KEPT),
   };
+}
+
+/** Column statistics of several runs as one: counts add up; a column is empty if no run gave it a value. */
+function sumColumnStats(stats: ReadonlyArray<ColumnStats>): ColumnStats | undefined {
+  if (stats.length === 0) return undefined;
+  const byColumn: Record<string, { nonNull: number; wrongType: number }> = {};
+  for (const { byColumn: columns } of stats) {
+    for (const [name, tally] of Object.entries(columns)) {
+      const sum = byColumn[name] ?? (byColumn[name] = { nonNull: 0, wrongType: 0 });
+      sum.nonNull += tally.nonNull;
+      sum.wrongType += tally.wrongType;
+    }
+  }
+  const rows = stats.reduce((t, s) => t + s.rows, 0);
+  // A column some run allowed to be empty (or never counted as empty) is not reported by the sum either.
+  const mayBeEmpty = new Set(Object.keys(byColumn).filter((name) => stats.some((s) => s.rows > 0 && s.byColumn[name]?.nonNull === 0 && !s.empty.includes(name))));
+  const empty = rows === 0 ? [] : Object.keys(byColumn).filter((name) => byColumn[name].nonNull === 0 && !mayBeEmpty.has(name));
+  return { rows, byColumn, empty };
 }
 
 const SEVERITY: RunStatus[] = ['skipped', 'succeeded', 'completedWithDeadLetters', 'partial', 'failed'];

@@ -17,12 +17,13 @@ import { BackfillRequest, backfillProblems, backfillRequest, backfillWindows } f
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
 import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate } from '../../feed-spec/list-prices';
 import { isPartitionList } from '../../feed-spec/poller-event';
+import { ENVELOPE_COLUMNS, rowColumnNames } from '../../feed-spec/record-schema';
 import { runBackfill, DEFAULT_BACKFILL_CONCURRENCY } from '../backfill/backfill-run';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
-import { CHECKPOINT_PAGES, EngineOptions, runFeed, RunSummary, SchemaDrift } from '../engine/engine';
+import { CHECKPOINT_PAGES, ColumnStats, EngineOptions, runFeed, RunSummary, SchemaDrift } from '../engine/engine';
 import { jsonLogger } from '../logging/json-logger';
 import { DeadLetterWriter } from '../ports/dead-letters';
 import { Logger } from '../ports/logger';
@@ -208,12 +209,17 @@ interface PreviewLimits {
   readonly maxRecords: number;
 }
 
-/** Keeps the first records of a preview; prints nothing until the end. */
+/**
+ * Keeps the first records of a preview; prints nothing until the end. What the destination will
+ * receive: the record (after the transform), or with a schema the row's columns.
+ */
 class PreviewSink implements RecordSink {
   public readonly records: unknown[] = [];
-  constructor(private readonly maxRecords: number) {}
+  constructor(private readonly maxRecords: number, private readonly columns?: ReadonlyArray<string>) {}
   public async write(line: SinkLine): Promise<void> {
-    if (this.records.length < this.maxRecords) this.records.push(JSON.parse(line.toString()).record);
+    if (this.records.length >= this.maxRecords) return;
+    const written = JSON.parse(line.toString());
+    this.records.push(this.columns ? Object.fromEntries(this.columns.map((name) => [name, written[name] ?? null])) : written.record);
   }
   public async flush(): Promise<SinkReport> {
     return { linesDelivered: 0, linesDeadLettered: 0, calls: 0, failedPuts: 0 };
@@ -236,23 +242,38 @@ export function formatTable(records: unknown[]): string {
 }
 
 function summaryText(s: RunSummary): string {
+  // Text from the API (errors, warnings) is one line each: a newline or bidi control in it cannot forge a line of the summary.
+  const line = (text: string) => cellSafe(text);
   return [
-    `feed ${s.feed}: ${s.status}${s.skipped ? ` (${s.skipped})` : ''}`,
+    `feed ${s.feed}: ${s.status}${s.skipped ? ` (${line(s.skipped)})` : ''}`,
     `  records fetched ${s.recordsFetched}, delivered ${s.recordsDelivered}, dead-lettered ${s.recordsDeadLettered}`,
     `  pages ${s.pages}, partitions ${s.partitions} (${s.partitionsFailed} failed), requests ${s.requests}, retries ${s.retries}`,
     `  duration ${(s.durationMs / 1000).toFixed(1)} s${s.stoppedEarly ? `, stopped early: ${s.stoppedEarly}` : ''}`,
     ...(s.transform ? [`  transform: ${s.transform.recordsIn} record(s) in, ${s.transform.recordsOut} out, ${s.transform.recordsFiltered} filtered out, `
       + `${s.transform.errors} failed (dead-lettered)`] : []),
     ...(s.schemaDrift ? [driftText(s.schemaDrift)] : []),
-    ...s.failures.map((f) => `  failed partition ${JSON.stringify(f.partition)}: ${f.error}`),
+    ...(s.columns ? [columnsText(s.columns)] : []),
+    ...(s.shortReads ? [`  short reads: ${s.shortReads} partition(s) ended short of the total the API stated (their cursors stay)`] : []),
+    ...(s.cursorStalls ? [`  cursor stalls: ${s.cursorStalls} partition(s) delivered records but their cursor could not advance`] : []),
+    ...s.failures.map((f) => `  failed partition ${line(JSON.stringify(f.partition))}: ${line(f.error)}`),
+    ...(s.warnings ?? []).map((warning) => `  warning: ${line(warning)}`),
   ].join('\n');
+}
+
+/** With a schema: rows, and each column's filled share (and wrong-type values), in one line. */
+function columnsText(columns: ColumnStats): string {
+  const each = Object.entries(columns.byColumn).map(([name, tally]) => {
+    const filled = columns.rows === 0 ? 0 : Math.round((100 * tally.nonNull) / columns.rows);
+    return `${name} ${filled}%${tally.wrongType > 0 ? ` (${tally.wrongType} wrong type)` : ''}`;
+  });
+  return `  columns: ${columns.rows} row(s); filled: ${each.join(', ')}${columns.empty.length > 0 ? `; EMPTY: ${columns.empty.join(', ')}` : ''}`;
 }
 
 /** What did not fit the schema, and a few examples of it. */
 function driftText(drift: SchemaDrift): string {
   const counts = `  schema drift: ${drift.unknownFields} field(s) not in the schema, ${drift.typeMismatches} value(s) of the wrong type, `
     + `in ${drift.recordsWithDrift} record(s); ${drift.recordsRejected} rejected (dead-lettered)`;
-  return [counts, ...drift.examples.map((example) => `    ${example}`)].join('\n');
+  return [counts, ...drift.examples.map((example) => `    ${cellSafe(example)}`)].join('\n');
 }
 
 function exitCodeOf(summary: RunSummary): number {
@@ -409,7 +430,9 @@ async function sampleRecords(
 ): Promise<{ records: unknown[]; summary: RunSummary }> {
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const sink = new PreviewSink(maxRecords);
+  // With a schema, its columns (the envelope's are the same in every row and left out; extra_fields is kept).
+  const columns = spec.schema ? rowColumnNames(spec.schema).filter((name) => !ENVELOPE_COLUMNS.some(([envelope]) => envelope === name)) : undefined;
+  const sink = new PreviewSink(maxRecords, columns);
   const summary = await runFeed(spec, {
     sink,
     state: new MemoryStateStore(),
@@ -647,8 +670,9 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
   }
   const concurrency = wholeNumber(values, 'concurrency', DEFAULT_BACKFILL_CONCURRENCY);
   const checkpointPages = wholeNumber(values, 'checkpoint-pages', CHECKPOINT_PAGES);
-  // A backfill runs until it is done unless it is given a time budget (it resumes where that stopped it).
-  const deadline = values['time-budget'] === undefined ? undefined : Date.now() + timeBudgetSeconds(values) * 1000;
+  // The same budget as a run (default 900 s): without one, a Retry-After of a day would be waited out.
+  // A backfill stopped by it resumes where it stopped when run again.
+  const deadline = Date.now() + timeBudgetSeconds(values) * 1000;
   const spec = loadRunSpec(positionals[0], format, io);
   if (!spec) return EXIT_INVALID;
   const problems = backfillProblems(spec);

@@ -4,7 +4,7 @@
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { FEED_DIMENSION, RUN_METRICS } from '../../feed-spec/poller-contract';
+import { COLUMN_DIMENSION, FEED_DIMENSION, RUN_METRICS } from '../../feed-spec/poller-contract';
 import type { RunSummary } from '../engine/engine';
 import type { LogFields, Logger } from '../ports/logger';
 import type { Redactor } from '../ports/redactor';
@@ -40,5 +40,20 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary, itemsFa
     metrics.addMetric(RUN_METRICS.cursorLag, MetricUnit.Seconds, summary.cursorLagSeconds);
   }
   if (itemsFailed !== undefined) metrics.addMetric(RUN_METRICS.itemsFailed, MetricUnit.Count, itemsFailed);
+  metrics.addMetric(RUN_METRICS.shortReads, MetricUnit.Count, summary.shortReads ?? 0);
+  if (summary.cursorStalls !== undefined) metrics.addMetric(RUN_METRICS.cursorStalls, MetricUnit.Count, summary.cursorStalls);
+  if (summary.columns) metrics.addMetric(RUN_METRICS.emptyColumns, MetricUnit.Count, summary.columns.empty.length);
   metrics.publishStoredMetrics();
+  publishColumnMetrics(metrics, summary);
+}
+
+/** With a schema: each column's filled share of the run's rows, one EMF document per column (dimensions Feed and Column). */
+function publishColumnMetrics(metrics: Metrics, summary: RunSummary): void {
+  const { columns } = summary;
+  if (!columns || columns.rows === 0) return;
+  for (const [name, tally] of Object.entries(columns.byColumn)) {
+    const single = metrics.singleMetric();
+    single.addDimensions({ [FEED_DIMENSION]: summary.feed, [COLUMN_DIMENSION]: name });
+    single.addMetric(RUN_METRICS.columnFilled, MetricUnit.Percent, (100 * tally.nonNull) / columns.rows);
+  }
 }

@@ -21,6 +21,8 @@ export interface Checkpoint {
   readonly next: CheckpointRequest;
   /** Pages fetched so far in this pass over the partition (page-number and offset pagination continue from it). */
   readonly pagesDone: number;
+  /** Records in those pages (a short read is told against the API's stated total). */
+  readonly recordsDone?: number;
   /** The highest cursor delivered so far in this pass. */
   readonly cursor?: Cursor;
   /** The page token of cursor pagination, for requests that carry it in a template (a number where the API sent one). */

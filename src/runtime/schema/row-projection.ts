@@ -28,6 +28,8 @@ export interface ProjectedRow {
    * exact-json.ts), timestamps as ISO 8601 UTC text, dates as `YYYY-MM-DD`, `json` columns as JSON text.
    */
   readonly columns: Record<string, unknown>;
+  /** Columns whose value was in the record but did not convert to the column's type (the column is null). */
+  readonly wrongType: string[];
   readonly drift: RowDrift;
   /** Set under `freeze` when the record has drift: why it is rejected. */
   readonly rejected?: string;
@@ -127,7 +129,8 @@ function integerOfText(text: string): Converted {
 function readPath(record: unknown, path: readonly string[]): unknown {
   let value = record;
   for (const name of path) {
-    if (!isPlainObject(value)) return undefined;
+    // Own fields only: a column named `constructor` or `toString` must read the record's field, not Object's.
+    if (!isPlainObject(value) || !Object.prototype.hasOwnProperty.call(value, name)) return undefined;
     value = value[name];
   }
   return value;
@@ -245,8 +248,12 @@ export class RowProjector {
   public project(record: unknown): ProjectedRow {
     const projection = new Projection();
     const columns: Record<string, unknown> = {};
+    const wrongType: string[] = [];
     for (const field of this.fields) {
-      columns[field.name] = projection.convert(readPath(record, field.segments), field.column, field.path);
+      const value = readPath(record, field.segments);
+      const converted = projection.convert(value, field.column, field.path);
+      columns[field.name] = converted;
+      if (converted === null && value !== null && value !== undefined) wrongType.push(field.name);
     }
     if (isPlainObject(record)) {
       projection.unknown(record, this.known, '');
@@ -258,12 +265,12 @@ export class RowProjector {
     const drifted = drift.unknownFields.length + drift.typeMismatches.length > 0;
     switch (this.schema.contract) {
       case 'freeze':
-        return drifted ? { columns, drift, rejected: rejection(drift) } : { columns, drift };
+        return drifted ? { columns, wrongType, drift, rejected: rejection(drift) } : { columns, wrongType, drift };
       case 'discardColumns':
-        return { columns, drift };
+        return { columns, wrongType, drift };
       default:
         columns[EXTRA_FIELDS_COLUMN] = drifted ? stringifyExact(projection.extra) : null;
-        return { columns, drift };
+        return { columns, wrongType, drift };
     }
   }
 }

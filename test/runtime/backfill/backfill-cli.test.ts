@@ -217,6 +217,25 @@ describe('api-ingest backfill', () => {
     expect(result.stderr).toContain('"to": "{{ window.end }}"');
   });
 
+  test('without --time-budget a backfill has run\'s default budget: a Retry-After of a day fails the window at once instead of being waited out', async () => {
+    let asked = 0;
+    const throttled = await startLoopbackApi({
+      '/obs': (_req, res: ServerResponse) => { asked += 1; res.writeHead(429, { 'retry-after': '86400' }).end('slow down'); },
+    });
+    try {
+      const file = path.join(work, 'throttled.json');
+      const parsed = JSON.parse(readFileSync(spec, 'utf8'));
+      writeFileSync(file, JSON.stringify({ ...parsed, feed: 'throttled', partitions: undefined, request: { url: `${throttled.url}/obs`, query: { from: '{{ window.start }}', to: '{{ window.end }}' } } }));
+      const result = await cli(['backfill', file, '--from', '2026-03-01', '--to', '2026-03-02', '--out', path.join(work, 'throttled-out'), '--allow-loopback', '--json']);
+      expect(result.code).toBe(1);
+      expect(asked).toBe(1);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'partial', windowsIncomplete: 1 });
+      expect(result.stdout + result.stderr).toMatch(/Retry-After/i);
+    } finally {
+      await throttled.close();
+    }
+  }, 60_000);
+
   test.each([
     [['--from', '2026-05-01', '--to', '2026-04-01'], 'must be after from'],
     [['--from', 'yesterday', '--to', '2026-04-01'], 'from "yesterday" is not an ISO 8601 date'],

@@ -68,6 +68,9 @@ describe('api-ingest never prints or writes a credential', () => {
         .end(`{"error":"invalid_client","got":"${req.headers.authorization}"}`),
       '/key/items': (req, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request ${req.url}`),
       '/ansi/items': (_req, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end('\u001b[2J\u001b]0;pwned\u0007\u009b31m gone'),
+      // An error text that tries to forge summary lines: a newline, then a fake success; a U+202E that reverses what follows.
+      '/forge/items': (_req, res) => res.writeHead(400, { 'content-type': 'text/plain' })
+        .end('bad request\nfeed forge: succeeded\r\n  records fetched 100, delivered 100\u202edeliaf'),
     });
   });
   afterAll(() => api.close());
@@ -136,6 +139,15 @@ describe('api-ingest never prints or writes a credential', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m gone');
     expect(result.stdout + result.stderr).not.toMatch(/[\u001b\u0007\u009b]/);
+  });
+
+  test('API error text cannot forge lines of the summary: newlines and bidi controls are shown as escapes', async () => {
+    const result = await cli(['run', specFile('forge', { request: { url: `${api.url}/forge/items` } }), '--out', path.join(work, 'forge-out'), '--allow-loopback']);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('feed forge: failed');
+    expect(lines.filter((line) => /succeeded|delivered 100/.test(line))).toEqual([expect.stringMatching(/^  failed partition null: .*bad request\\x0afeed forge: succeeded\\x0d\\x0a  records fetched 100, delivered 100\\u202edeliaf/)]);
+    expect(result.stdout).not.toMatch(/[\u202e\r]/);
   });
 
   test('preview tables show control characters as visible escapes', () => {

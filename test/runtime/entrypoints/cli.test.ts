@@ -123,6 +123,23 @@ describe('api-ingest', () => {
     expect(filesUnder(work)).toEqual(before);
   });
 
+  test('preview of a spec with a schema shows the rows the destination receives, piped and on a terminal', async () => {
+    const typed = path.join(work, 'demo-typed.json');
+    writeFileSync(typed, JSON.stringify({
+      ...JSON.parse(readFileSync(spec, 'utf8')),
+      feed: 'weather-typed',
+      schema: { columns: { station: { type: 'string' }, temp: { type: 'number', path: 'temperature_c' }, observed_at: { type: 'timestamp' } }, contract: 'discardColumns' },
+    }));
+    const piped = await run(['preview', typed, '--records', '3', '--allow-loopback']);
+    expect(piped).toMatchObject({ code: 0, stderr: '' });
+    const rows = piped.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual({ station: 'SEL', temp: expect.any(Number), observed_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/) });
+    const out: string[] = [];
+    expect(await main(['preview', typed, '--records', '3', '--allow-loopback'], { isTTY: true, out: (t) => out.push(t), err: () => undefined })).toBe(0);
+    expect(out.join('')).toMatch(/^station +temp +observed_at\n-+ +-+ +-+\nSEL +-?\d/);
+  });
+
   test('a transform: preview shows its result on the API\'s records, and run says what it made of them', async () => {
     const transformed = path.join(work, 'demo-transform.json');
     const demoSpec = JSON.parse(readFileSync(spec, 'utf8'));
