@@ -8,7 +8,7 @@ import { Token } from 'aws-cdk-lib';
 import { Destination, DestinationKind } from './destination';
 import { IndexRotation, OpenSearchDocumentId } from './opensearch';
 import { indexNameProblem, indexTemplate, recordIdPipeline, recordIdPipelineName } from './opensearch-index-template';
-import { copyColumns, copyOptionsProblem, DEFAULT_COPY_OPTIONS, quotedTableName, redshiftTableDdl, tableNameProblem } from './redshift-table';
+import { copyColumns, copyOptionsProblem, DEFAULT_COPY_OPTIONS, quotedTableName, redshiftSchemaProblems, redshiftTableDdl, tableNameProblem } from './redshift-table';
 import type { FeedDeliveryStreamProps } from '../delivery/feed-delivery-stream';
 import type { RecordSchemaSpec } from '../feed-spec/record-schema';
 
@@ -87,6 +87,8 @@ function redshiftDelivery(
   const props = destination._redshift!;
   const tableProblem = tableNameProblem(props.tableName);
   if (tableProblem) synthError(`Destination.redshift() tableName '${props.tableName}' ${tableProblem}`);
+  const schemaProblems = redshiftSchemaProblems(schema);
+  if (schemaProblems.length > 0) synthError(`Destination.redshift() cannot hold the feed's rows: ${schemaProblems.join('; ')}`);
   const copyOptions = props.copyOptions ?? DEFAULT_COPY_OPTIONS;
   const optionsProblem = copyOptionsProblem(copyOptions);
   if (optionsProblem) synthError(`Destination.redshift() copyOptions "${copyOptions}" ${optionsProblem}`);

@@ -63,6 +63,23 @@ export function tableNameProblem(tableName: string): string | undefined {
   return undefined;
 }
 
+/** Redshift's limits on a table: identifiers of at most 127 bytes, at most 1,600 columns. */
+export const REDSHIFT_MAX_IDENTIFIER_BYTES = 127;
+export const REDSHIFT_MAX_COLUMNS = 1600;
+
+/** What Redshift would refuse in the table the schema makes (column names too long, too many columns), if anything. */
+export function redshiftSchemaProblems(schema: RecordSchemaSpec | undefined): string[] {
+  const columns = redshiftColumns(schema);
+  const problems = columns.filter(([name]) => Buffer.byteLength(name) > REDSHIFT_MAX_IDENTIFIER_BYTES)
+    .map(([name]) => `column '${name.slice(0, 40)}…' is ${Buffer.byteLength(name)} bytes long; Redshift identifiers are at most `
+      + `${REDSHIFT_MAX_IDENTIFIER_BYTES} bytes: rename the column in the schema and set its "path" to the record's field`);
+  if (columns.length > REDSHIFT_MAX_COLUMNS) {
+    problems.push(`the table would have ${columns.length} columns (the envelope's and the schema's); Redshift allows at most ${REDSHIFT_MAX_COLUMNS}: `
+      + 'group fields into struct columns (SUPER), or keep rarely used ones in a json column');
+  }
+  return problems;
+}
+
 /** `CREATE TABLE IF NOT EXISTS` for the feed's rows. Distribution and sort keys are left to Redshift (AUTO). */
 export function redshiftTableDdl(tableName: string, schema: RecordSchemaSpec | undefined): string {
   const columns = redshiftColumns(schema).map(([name, type]) => `  "${name}" ${type}`);

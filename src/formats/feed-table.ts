@@ -3,7 +3,7 @@
  * envelope's), its partition keys and partition projection from the S3 prefix Firehose writes,
  * so Athena finds every object without a crawler or `MSCK REPAIR`.
  */
-import { Fn, Stack } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
@@ -117,6 +117,25 @@ function tableNameOf(format: string, feed: string, tableName: string | undefined
   return name;
 }
 
+/**
+ * The feed's Glue database: the one given, checked against what Athena can query (a name with
+ * `-` or capitals makes every query fail or need quoting), or a new one named by CDK (lowercase
+ * letters and digits).
+ */
+function databaseOf(scope: Construct, format: string, feed: string, given: glue.IDatabase | undefined, synthError: (message: string) => never): glue.IDatabase {
+  if (given) {
+    // A database of the same app names itself in its resource (its databaseName is a reference).
+    const owned = given.node.defaultChild instanceof glue.CfnDatabase ? (given.node.defaultChild.databaseInput as glue.CfnDatabase.DatabaseInputProperty).name : undefined;
+    const name = owned ?? given.databaseName;
+    if (typeof name === 'string' && !Token.isUnresolved(name) && !/^[a-z0-9][a-z0-9_]{0,254}$/.test(name)) {
+      synthError(`${format} database '${name}' is not a database name Athena can query: use 1-255 lowercase letters, digits and '_', `
+        + `starting with a letter or digit (for example '${name.toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/^_+/, '') || 'lake'}')`);
+    }
+    return given;
+  }
+  return new glue.Database(scope, 'Database', { description: `Tables of the cdk-api-ingestion feed ${feed}` });
+}
+
 /** Creates the feed's database (unless given) and table in `scope` (ids `Database` and `Table`). */
 export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTable {
   const tableName = tableNameOf('Format.parquet()', props.feed, props.options.tableName, props.synthError);
@@ -128,9 +147,7 @@ export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTa
         + `rename the key (DynamicPartitioning.byRecordFields({ ${key.name}_key: ... }) and its folder), or the column`);
     }
   }
-  const database = props.options.database ?? new glue.Database(scope, 'Database', {
-    description: `Tables of the cdk-api-ingestion feed ${props.feed}`,
-  });
+  const database = databaseOf(scope, 'Format.parquet()', props.feed, props.options.database, props.synthError);
   const table = new glue.S3Table(scope, 'Table', {
     database,
     tableName,
@@ -172,9 +189,7 @@ export interface IcebergTable {
  */
 export function createIcebergTable(scope: Construct, props: IcebergTableProps): IcebergTable {
   const tableName = tableNameOf('Format.iceberg()', props.feed, props.options.tableName, props.synthError);
-  const database = props.options.database ?? new glue.Database(scope, 'Database', {
-    description: `Tables of the cdk-api-ingestion feed ${props.feed}`,
-  });
+  const database = databaseOf(scope, 'Format.iceberg()', props.feed, props.options.database, props.synthError);
   const stack = Stack.of(scope);
   const resource = new glue.CfnTable(scope, 'Table', {
     catalogId: stack.account,

@@ -27,7 +27,8 @@ import { ExecutionMode } from '../execution/execution-mode';
 import { createRunEndpoint, RunEndpoint } from '../execution/run-endpoint';
 import { leastRunTime } from '../execution/run-estimate';
 import { SharedRateBudget } from '../execution/shared-rate-budget';
-import { FeedSpecInput, feedNameProblem, formatSpecProblems } from '../feed-spec/feed-spec';
+import { backfillProblems } from '../feed-spec/backfill';
+import { FeedSpecInput, feedNameProblem, formatSpecProblems, parseFeedSpec } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig } from '../feed-spec/poller-contract';
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
@@ -345,6 +346,7 @@ export class ApiToFirehoseIngestion extends Construct {
 
     const mode = props.executionMode ?? ExecutionMode.singleInvocation();
     if (mode._kind === 'single' && !props.pollInterval) this.warnIfRunOutgrowsInvocation(source.spec, props.pollerOptions?.timeout?.toSeconds() ?? 300);
+    if (mode._kind === 'distributed') this.checkSomethingToDistribute(source.spec);
     this.pollerFunction = this.createPoller(props, source, mode);
     this.stateMachine = mode._kind === 'distributed' ? createDistributedRun(this, {
       ...mode._props,
@@ -717,6 +719,21 @@ export class ApiToFirehoseIngestion extends Construct {
       this.synthError(`pollInterval polls for the ${tick} s between ticks, but pollerOptions.timeout is ${timeout} s: set a timeout of at least ${tick! + 30} s`);
     }
     return { ...event, poll: { everySeconds: every, forSeconds: tick! } };
+  }
+
+  /**
+   * A distributed run maps partitions (times a backfill's windows): a feed without partitions maps
+   * one item per scheduled run, paying Step Functions for nothing, unless it is kept for backfills.
+   */
+  private checkSomethingToDistribute(spec: FeedSpecInput): void {
+    if (spec.partitions !== undefined) return;
+    if (backfillProblems(parseFeedSpec(spec)).length > 0) {
+      this.synthError('ExecutionMode.distributed() on a feed without partitions maps one work item per run, and the feed cannot be backfilled '
+        + '(it needs a datetime cursor and {{ window.end }}): remove executionMode (a single invocation does the same work for less), or add partitions');
+    }
+    Annotations.of(this).addWarningV2('cdk-api-ingestion:distributedWithoutPartitions',
+      'ExecutionMode.distributed() on a feed without partitions maps one work item per scheduled run: it pays off only for backfills, '
+      + 'whose windows are mapped in parallel. Keep it for them, or remove executionMode if you do not backfill this feed.');
   }
 
   /** A synth warning when the static partitions' least request time cannot fit one invocation. */

@@ -14,7 +14,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Compression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Destination, DynamicPartitioning, Format, Records, RedshiftTarget,
+  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Records, RecordSchema, RedshiftTarget,
 } from '../../src';
 import { redshiftTableDdl } from '../../src/destinations/redshift-table';
 import { withSchemaDefaults } from '../../src/feed-spec/record-schema';
@@ -187,6 +187,17 @@ const CASES: Array<[string, (stack: Stack) => Partial<ApiToFirehoseIngestionProp
     /copyOptions "FORMAT AS JSON 'auto'" must include GZIP: Firehose GZIP-compresses the files it copies from/],
   ['COPY options reading CSV', (s) => ({ destination: redshift(s, { copyOptions: 'CSV GZIP' }) }), /must read JSON \(FORMAT AS JSON 'auto'\): the poller writes JSON lines/],
   ['an uppercase database', (s) => ({ destination: redshift(s, { database: 'Dev' }) }), /database 'Dev' must be 1-64 lowercase letters/],
+  ['a column name over Redshift\'s 127 bytes', (s) => ({
+    source: ApiSource.http({ url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes'), schema: RecordSchema.of({ [`p${'x'.repeat(127)}`]: Column.number() }) }),
+    destination: redshift(s),
+  }), /Destination.redshift\(\) cannot hold the feed's rows: column 'px+…' is 128 bytes long; Redshift identifiers are at most 127 bytes/],
+  ['more columns than Redshift\'s 1,600', (s) => ({
+    source: ApiSource.http({
+      url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes'),
+      schema: RecordSchema.of(Object.fromEntries(Array.from({ length: 1596 }, (_, i) => [`c${i}`, Column.string()]))),
+    }),
+    destination: redshift(s),
+  }), /the table would have 1602 columns \(the envelope's and the schema's\); Redshift allows at most 1600/],
   ['Parquet into Redshift', (s) => ({ source: typedPricesSource(), destination: redshift(s), format: Format.parquet() }), /format parquet needs the S3 destination/],
   ['dynamic partitioning into Redshift', (s) => ({
     destination: redshift(s), dynamicPartitioning: DynamicPartitioning.byRecordFields({ exchange: 'exchange' }), bufferingInterval: Duration.seconds(60),

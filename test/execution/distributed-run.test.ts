@@ -7,7 +7,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { ApiSource, ApiToFirehoseIngestion, ExecutionMode, Partitions, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, ExecutionMode, Incremental, Partitions, Records } from '../../src';
 import { defaultMaxConcurrency } from '../../src/execution/distributed-run';
 import { CONFIGURATIONS } from '../helpers/configurations';
 import { resolvedDefinition } from '../helpers/state-machine-driver';
@@ -158,5 +158,25 @@ describe('a synth warning suggests distributed() when a run cannot fit one invoc
     const distributed = testStack();
     new ApiToFirehoseIngestion(distributed, 'F', { source: stations(2000, { requestsPerSecond: 5 }), executionMode: ExecutionMode.distributed() });
     expect(warnings(distributed)).toEqual([]);
+  });
+});
+
+describe('a distributed feed without partitions maps one item per run', () => {
+  const single = (query: Record<string, string>) => ApiSource.http({
+    url: 'https://api.example.com/v1/events', records: Records.at('d'), query,
+    incremental: Incremental.datetime({ recordPath: 'at', start: '2026-01-01T00:00:00Z' }),
+  });
+
+  test('one that cannot be backfilled fails at synth, naming the fix', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'F', { source: single({ since: '{{ cursor }}' }), executionMode: ExecutionMode.distributed() }))
+      .toThrow(/ExecutionMode.distributed\(\) on a feed without partitions maps one work item per run, and the feed cannot be backfilled.*remove executionMode.*or add partitions/);
+  });
+
+  test('one that can be backfilled synthesizes with a warning that names backfills as the reason to keep it', () => {
+    const s = testStack();
+    new ApiToFirehoseIngestion(s, 'F', { source: single({ since: '{{ window.start }}', until: '{{ window.end }}' }), executionMode: ExecutionMode.distributed() });
+    const found = Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('distributedWithoutPartitions'));
+    expect(found).toHaveLength(1);
+    expect(found[0].entry.data).toMatch(/maps one work item per scheduled run: it pays off only for backfills/);
   });
 });

@@ -8,6 +8,7 @@
  */
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Compression, ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, DynamicPartitioning, Format, FormatKind, Records } from '../../src';
@@ -166,6 +167,12 @@ const CASES: Array<[string, (stack: Stack) => ApiToFirehoseIngestionProps, RegEx
   }), /the partition key 'exchange' of dataOutputPrefix is also a column of the table.*rename the key/],
   ['an invalid table name', () => ({ source: typedPricesSource(), format: Format.parquet({ tableName: 'Prices-Table' }) }),
     /tableName 'Prices-Table' is not a name Athena accepts unquoted/],
+  ['a shared database whose name Athena cannot query', (stack) => ({
+    source: typedPricesSource(), format: Format.parquet({ database: new glue.Database(stack, 'Lake', { databaseName: 'Market-Data' }) }),
+  }), /Format.parquet\(\) database 'Market-Data' is not a database name Athena can query.*\(for example 'market_data'\)/],
+  ['an Iceberg table in a database named with a hyphen', (stack) => ({
+    source: typedPricesSource(), format: Format.iceberg({ database: glue.Database.fromDatabaseArn(stack, 'Lake', 'arn:aws:glue:us-east-1:123456789012:database/raw-lake') }),
+  }), /Format.iceberg\(\) database 'raw-lake' is not a database name Athena can query/],
   ['partitioning by a field that is not a column', () => ({ source: typedPricesSource(), dynamicPartitioning: DynamicPartitioning.byRecordFields({ region: 'region' }) }),
     /with a schema, records are written as rows of its columns, so DynamicPartitioning.byRecordFields names a column; 'region' \(key 'region'\) is not one of feed, record_id/],
 ];

@@ -472,9 +472,19 @@ async function inferSchemaCommand(
   for (const conflict of inferred.conflicts) {
     io.err(`conflict at ${conflict.path}: values of ${conflict.seen.join(' and ')}; typed json (set its type in the schema to choose)\n`);
   }
+  for (const skipped of inferred.skipped) {
+    io.err(`left out ${JSON.stringify(skipped.path)}: ${skipped.reason} (the evolve contract keeps its values in extra_fields)\n`);
+  }
   if (values.write) {
     const raw = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, `${JSON.stringify({ ...raw, schema }, null, 2)}\n`);
+    const written = { ...raw, schema };
+    // Never write a spec that validate then refuses: the file keeps its old content instead.
+    const check = validateFeedSpec(written);
+    if (!check.ok) {
+      io.err(`${file}: not written: the proposed schema does not validate:\n${formatSpecProblems(check.problems)}\n`);
+      return EXIT_FAILED;
+    }
+    writeFileSync(file, `${JSON.stringify(written, null, 2)}\n`);
     io.err(`${file}: schema written from ${inferred.records} record(s) of ${summary.pages} page(s)\n`);
   } else {
     io.json(schema);

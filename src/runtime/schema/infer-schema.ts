@@ -5,7 +5,10 @@
  * string here, a number there) is reported as a conflict and typed `json`, which keeps every
  * value as it came.
  */
-import { COLUMN_NAME, ColumnSpec, ColumnType } from '../../feed-spec/record-schema';
+import { COLUMN_NAME, ColumnSpec, ColumnType, ENVELOPE_COLUMNS, EXTRA_FIELDS_COLUMN } from '../../feed-spec/record-schema';
+
+/** Names every row has already: a field named so becomes `<name>_field`. */
+const TAKEN = new Set([...ENVELOPE_COLUMNS.map(([name]) => name), EXTRA_FIELDS_COLUMN]);
 
 export interface SchemaConflict {
   /** The record path, e.g. `meta.score`. */
@@ -14,9 +17,17 @@ export interface SchemaConflict {
   readonly seen: string[];
 }
 
+/** A field no column can read: an empty name, or a name with a `.` (a path reads it as two fields). */
+export interface SkippedField {
+  readonly path: string;
+  readonly reason: string;
+}
+
 export interface InferredSchema {
   readonly columns: Record<string, ColumnSpec>;
   readonly conflicts: SchemaConflict[];
+  /** Fields left out of the schema (under `evolve` their values are kept in `extra_fields`). */
+  readonly skipped: SkippedField[];
   /** Records the schema was inferred from. */
   readonly records: number;
 }
@@ -65,22 +76,23 @@ function observe(into: Observed, value: unknown, depth: number): void {
 }
 
 /** One type for what was seen: widened where that loses nothing, `json` where values disagree. */
-function merge(seen: Observed, path: string, conflicts: SchemaConflict[]): ColumnSpec {
+function merge(seen: Observed, path: string, findings: Findings): ColumnSpec {
   const kinds = new Set(seen.kinds);
   if (kinds.has('integer') && kinds.has('number')) kinds.delete('integer');
   if (kinds.has('date') && kinds.has('timestamp')) kinds.delete('date');
   if (kinds.size === 0) return { type: 'string' }; // only nulls: nothing says otherwise
   if (kinds.size > 1) {
-    conflicts.push({ path, seen: [...kinds].sort() });
+    findings.conflicts.push({ path, seen: [...kinds].sort() });
     return { type: 'json' };
   }
   const [type] = kinds;
   if (type === 'struct') {
     if (seen.members.size === 0) return { type: 'json' };
-    return { type, fields: columnsOf(seen.members, path, conflicts) };
+    const fields = columnsOf(seen.members, path, findings);
+    return Object.keys(fields).length > 0 ? { type, fields } : { type: 'json' };
   }
   if (type === 'array') {
-    return { type, items: seen.items && seen.items.kinds.size > 0 ? merge(seen.items, `${path}[]`, conflicts) : { type: 'string' } };
+    return { type, items: seen.items && seen.items.kinds.size > 0 ? merge(seen.items, `${path}[]`, findings) : { type: 'string' } };
   }
   return { type };
 }
@@ -97,17 +109,29 @@ export function columnNameOf(field: string): string {
   return COLUMN_NAME.test(name) ? name : `_${name.replace(/[^a-z0-9_]/g, '')}`.slice(0, 255);
 }
 
-function columnsOf(members: Map<string, Observed>, parent: string, conflicts: SchemaConflict[]): Record<string, ColumnSpec> {
-  const columns: Record<string, ColumnSpec> = {};
+/** What inference collects beside the columns. */
+interface Findings {
+  readonly conflicts: SchemaConflict[];
+  readonly skipped: SkippedField[];
+}
+
+function columnsOf(members: Map<string, Observed>, parent: string, findings: Findings): Record<string, ColumnSpec> {
+  // A Map, not an object: a field named `constructor` or `__proto__` must not meet Object's own members.
+  const columns = new Map<string, ColumnSpec>();
   for (const [field, seen] of members) {
     const path = parent ? `${parent}.${field}` : field;
+    if (field === '' || field.includes('.')) {
+      findings.skipped.push({ path, reason: field === '' ? 'its name is empty' : 'its name has a ".", which a column path reads as two fields' });
+      continue;
+    }
     let name = columnNameOf(field);
-    while (name in columns) name = `${name}_`;
-    const column = merge(seen, path, conflicts);
+    if (parent === '' && TAKEN.has(name)) name = `${name}_field`;
+    while (columns.has(name) || (parent === '' && TAKEN.has(name))) name = `${name}_`.slice(0, 255);
+    const column = merge(seen, path, findings);
     // The path is written only where the name alone would not find the field.
-    columns[name] = name === field ? column : { ...column, path: field };
+    columns.set(name, name === field ? column : { ...column, path: field });
   }
-  return columns;
+  return Object.fromEntries(columns);
 }
 
 export function inferSchema(records: Iterable<unknown>): InferredSchema {
@@ -117,6 +141,6 @@ export function inferSchema(records: Iterable<unknown>): InferredSchema {
     count += 1;
     if (record !== null && typeof record === 'object' && !Array.isArray(record)) observe(root, record, 1);
   }
-  const conflicts: SchemaConflict[] = [];
-  return { columns: columnsOf(root.members, '', conflicts), conflicts, records: count };
+  const findings: Findings = { conflicts: [], skipped: [] };
+  return { columns: columnsOf(root.members, '', findings), ...findings, records: count };
 }

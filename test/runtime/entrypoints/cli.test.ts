@@ -113,6 +113,43 @@ describe('api-ingest', () => {
     }
   });
 
+  test('infer-schema --write never writes a spec validate refuses: reserved and inherited names, empty and dotted keys, names that collide', async () => {
+    const awkward = { 'feed': 'x', 'record_id': 7, 'Partition': 'p', 'constructor': 'c', 'toString': 1, '': 'empty', 'a.b': 2, 'userId': 'u', 'user_id': 'v', 'extra_fields': true };
+    const api = await startLoopbackApi({
+      '/awkward': (_req, res) => json(res, 200, { data: [awkward, { userId: 'w' }] }),
+    });
+    try {
+      const file = path.join(work, 'awkward.json');
+      writeFileSync(file, JSON.stringify({ version: 1, feed: 'awkward', request: { url: `${api.url}/awkward` }, records: { path: 'data' } }));
+      const written = await run(['infer-schema', file, '--pages', '1', '--write', '--allow-loopback']);
+      expect(written.code).toBe(0);
+      expect(written.stderr).toContain('left out "": its name is empty');
+      expect(written.stderr).toContain('left out "a.b": its name has a "."');
+      expect((await run(['validate', file])).code).toBe(0);
+      const { columns } = JSON.parse(readFileSync(file, 'utf8')).schema;
+      expect(columns).toEqual({
+        feed_field: { type: 'string', path: 'feed' },
+        record_id_field: { type: 'integer', path: 'record_id' },
+        partition_field: { type: 'string', path: 'Partition' },
+        constructor: { type: 'string' },
+        to_string: { type: 'integer', path: 'toString' },
+        user_id: { type: 'string', path: 'userId' },
+        user_id_: { type: 'string', path: 'user_id' },
+        extra_fields_field: { type: 'boolean', path: 'extra_fields' },
+      });
+      // The second record has none of these fields: its columns are null, not Object's constructor or toString.
+      const out = path.join(work, 'awkward-out');
+      const result = await run(['run', file, '--out', out, '--allow-loopback', '--json']);
+      expect(result.code).toBe(0);
+      const rows = filesUnder(out).filter((f) => f.endsWith('.ndjson'))
+        .flatMap((f) => readFileSync(path.join(out, f), 'utf8').trim().split('\n').map((line) => JSON.parse(line)));
+      expect(rows.find((row) => row.user_id === 'w')).toMatchObject({ constructor: null, to_string: null, feed_field: null, feed: 'awkward' });
+      expect(JSON.parse(result.stdout).schemaDrift.typeMismatches).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
     const before = filesUnder(work);
     const result = await run(['preview', spec, '--records', '7', '--allow-loopback']);
