@@ -559,13 +559,13 @@ function loadRunSpec(file: string, format: 'json' | 'parquet', io: Output): Feed
  * (--out), or a delivery stream with the feed's state table and queue. Each call of `sinkFor`
  * makes a sink of its own (a backfill's windows each count their own records).
  */
-function destinationOf(spec: FeedSpec, values: Values, format: 'json' | 'parquet', redactor: Redactor, logger: Logger) {
+function destinationOf(spec: FeedSpec, values: Values, format: 'json' | 'parquet', redactor: Redactor, logger: Logger, deadline: number) {
   if (values.out) {
     const dir = path.resolve(values.out);
     return {
       sinkFor: (): RecordSink => (format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema! })
         : new LocalFileSink({ directory: dir, feed: spec.feed })),
-      state: new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`)) as StateStore,
+      state: new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`), { deadline }) as StateStore,
       deadLetters: new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor) as DeadLetterWriter,
     };
   }
@@ -590,7 +590,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   if (!spec) return EXIT_INVALID;
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger);
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline);
   const sink = sinkFor();
   const display = progress(io, io.isTTY && !values.json);
   let summary: RunSummary;
@@ -689,7 +689,7 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger);
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline);
   const windows = backfillWindows(request).length;
   let ended = 0;
   const summary = await runBackfill(spec, {

@@ -10,7 +10,8 @@
  * is the lock of a process killed inside the few milliseconds it holds it (the lock file names its
  * process); one that names none, or a process elsewhere, is taken over after `STALE_LOCK_MS`.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { giveLeaseBack, LeaseRecord, takeLease } from './lease-rules';
@@ -57,8 +58,37 @@ function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** How long a change waits for the lock at most (another process holds it for milliseconds per change). */
+export const MAX_LOCK_WAIT_MS = 60_000;
+
+/** The state file cannot be used: it is not what this store writes (truncated, edited, or another file). */
+export class StateFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateFileError';
+  }
+}
+
+export interface FileStateStoreOptions {
+  /**
+   * Epoch ms after which a change no longer waits for the lock (the run's time budget): a lock
+   * another process keeps holding fails the change with a clear error instead of blocking.
+   * A change never waits more than MAX_LOCK_WAIT_MS either.
+   * @default MAX_LOCK_WAIT_MS at each change
+   */
+  readonly deadline?: number;
+}
+
+/**
+ * The file kept beside the state file: its previous version, from before the last change, so a
+ * damaged state file can be restored by hand.
+ */
+export function previousStateFile(file: string): string {
+  return `${file}.previous`;
+}
+
 export class FileStateStore implements StateStore {
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly options: FileStateStoreOptions = {}) {}
 
   public async getCursor(feed: string, partitionKey: string): Promise<Cursor | undefined> {
     return this.read().cursors[`${feed}|${partitionKey}`];
@@ -97,15 +127,43 @@ export class FileStateStore implements StateStore {
     });
   }
 
+  /**
+   * The state, or an empty one when there is no file yet. A file that is not the state this store
+   * writes (truncated by a full disk or a copy, edited by hand) stops the run: reading it as empty
+   * would reset every cursor and fetch everything again, silently.
+   */
   private read(): StateFile {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(this.file, 'utf8'));
-    } catch {
-      return { cursors: {}, checkpoints: {} };
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { cursors: {}, checkpoints: {} };
+      throw err;
     }
+    let state: unknown;
+    try {
+      state = JSON.parse(text);
+    } catch (err) {
+      throw this.damaged(`is not valid JSON (${(err as Error).message}; ${text.length} bytes: truncated?)`);
+    }
+    const isMap = (value: unknown) => value !== null && typeof value === 'object' && !Array.isArray(value);
+    const file = state as Partial<StateFile>;
+    if (!isMap(state) || !isMap(file.cursors) || !isMap(file.checkpoints) || (file.leases !== undefined && !isMap(file.leases))) {
+      throw this.damaged('is not a state file of api-ingest (an object with "cursors" and "checkpoints")');
+    }
+    return state as StateFile;
   }
 
-  /** Read, change and write under the lock; write-then-rename, so a crash never leaves a half-written file. */
+  private damaged(what: string): StateFileError {
+    return new StateFileError(`the state file ${this.file} ${what}. The run stops rather than start every partition again from the spec's start: `
+      + `restore it from ${previousStateFile(this.file)} (its version before the last change), or delete it to start over`);
+  }
+
+  /**
+   * Read, change and write under the lock: to a new temporary file (created exclusively, so a file
+   * or symlink planted at its name is never written through), then renamed over the state file, so
+   * a crash never leaves a half-written one. The version it replaces is kept as `.previous`.
+   */
   private update(change: (state: StateFile) => void): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const lock = `${this.file}.lock`;
@@ -113,15 +171,37 @@ export class FileStateStore implements StateStore {
     try {
       const state = this.read();
       change(state);
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(state, null, 2));
+      const temporary = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      const fd = openSync(temporary, 'wx', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(state, null, 2));
+      } finally {
+        closeSync(fd);
+      }
+      this.keepPrevious();
       renameSync(temporary, this.file);
     } finally {
       unlinkSync(lock);
     }
   }
 
+  /** A hard link to the current version as `.previous` (a link, not a copy: nothing is written through a symlink there). */
+  private keepPrevious(): void {
+    const previous = previousStateFile(this.file);
+    try {
+      unlinkSync(previous);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    try {
+      linkSync(this.file, previous);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
   private lock(lock: string): void {
+    const giveUpAt = Math.min(this.options.deadline ?? Number.POSITIVE_INFINITY, Date.now() + MAX_LOCK_WAIT_MS);
     for (;;) {
       try {
         const fd = openSync(lock, 'wx');
@@ -135,6 +215,14 @@ export class FileStateStore implements StateStore {
         if (this.abandoned(lock)) unlinkSync(lock);
       } catch {
         // Released (or taken over) meanwhile: try again.
+      }
+      if (Date.now() >= giveUpAt) {
+        let owner = 'another process';
+        try {
+          owner = `process ${JSON.parse(readFileSync(lock, 'utf8')).pid ?? '?'}`;
+        } catch { /* being written */ }
+        throw new StateFileError(`the state file ${this.file} is locked by ${owner}, which kept it past this run's time budget: `
+          + 'stop the other api-ingest process on this folder, or delete the lock file if none runs');
       }
       pause(LOCK_RETRY_MS);
     }

@@ -228,6 +228,15 @@ describe('api-ingest', () => {
     const second = JSON.parse((await run(['run', spec, '--out', out, '--json', '--allow-loopback'])).stdout);
     // Only the lookback window (one hour: two observations per station) is read again.
     expect(second.recordsFetched).toBe(10);
+
+    // A state file cut short (a full disk, a bad copy) stops the next run instead of resetting every cursor.
+    const stateFile = path.join(out, '.state', 'weather-demo.json');
+    writeFileSync(stateFile, readFileSync(stateFile, 'utf8').slice(0, 40));
+    const dataBefore = filesUnder(out).filter((f) => f.endsWith('.ndjson'));
+    const third = await run(['run', spec, '--out', out, '--allow-loopback']);
+    expect(third.code).toBe(1);
+    expect(third.stderr).toMatch(/the state file .*weather-demo\.json is not valid JSON .*restore it from .*weather-demo\.json\.previous/);
+    expect(filesUnder(out).filter((f) => f.endsWith('.ndjson'))).toEqual(dataBefore);
   });
 
   test('the README\'s backfill of the demo spec: the four days before its start, in one-day windows, once; the live cursors unchanged', async () => {
