@@ -97,6 +97,8 @@ export function createDistributedRun(scope: Construct, props: DistributedRunProp
         'spec.$': '$.spec',
         'scheduledTime.$': '$.scheduledTime',
         'runId.$': '$.plan.runId',
+        // The plan, from the execution's state (not the bucket): each slice checks its items against it.
+        'plan.$': '$.plan',
       },
     }),
     maxConcurrency,

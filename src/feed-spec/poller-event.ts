@@ -121,12 +121,18 @@ export interface RunPlan {
   readonly startedAt: number;
   /** The backfill the run is, if it is one: its lease is the backfill's, not the feed's. */
   readonly backfill?: BackfillRequest;
+  /**
+   * SHA-256 (hex) of the work items file as the plan wrote it. It travels in the execution's state,
+   * which the bucket's writers cannot change: a slice runs only items of a file with this digest.
+   */
+  readonly itemsSha256?: string;
 }
 
 /** What the Distributed Map's item batcher sends each worker. */
 export interface SliceEvent {
   readonly Items: ReadonlyArray<WorkItem>;
-  readonly BatchInput: PollerEvent & { readonly mode: 'slice'; readonly runId: string };
+  /** With the run's plan: the slice runs only items the plan made (see `RunPlan.itemsSha256`). */
+  readonly BatchInput: PollerEvent & { readonly mode: 'slice'; readonly runId: string; readonly plan?: RunPlan };
 }
 
 export interface AggregateEvent extends PollerEvent {

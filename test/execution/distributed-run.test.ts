@@ -41,7 +41,7 @@ describe('the state machine', () => {
       Type: 'Map',
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
       ItemReader: { ReaderConfig: { InputType: 'JSONL' }, Parameters: { 'Bucket.$': '$.plan.bucket', 'Key.$': '$.plan.itemsKey' } },
-      ItemBatcher: { MaxItemsPerBatch: 10, BatchInput: { 'mode': 'slice', 'spec.$': '$.spec', 'runId.$': '$.plan.runId', 'scheduledTime.$': '$.scheduledTime' } },
+      ItemBatcher: { MaxItemsPerBatch: 10, BatchInput: { 'mode': 'slice', 'spec.$': '$.spec', 'runId.$': '$.plan.runId', 'scheduledTime.$': '$.scheduledTime', 'plan.$': '$.plan' } },
       ResultWriter: { Parameters: { 'Bucket.$': '$.plan.bucket', 'Prefix.$': '$.plan.resultsPrefix' } },
       // 200 requests/s at about 5 per worker: 40 workers (us-east-1's stream quota allows 50).
       MaxConcurrency: 40,

@@ -50,7 +50,7 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
     expect(synth({ incremental: Incremental.number({ recordPath: 'seq', start: 0, lookback: -5 }) }))
       .toThrow('- Incremental.number({ lookback }) at spec.incremental.lookback: must be 0 or more');
     expect(synth({ incremental: Incremental.datetime({ recordPath: 'at', start: 'yesterday', lookback: Duration.minutes(5) }) }))
-      .toThrow(/- Incremental\.datetime\(\{ start \}\) at spec\.incremental\.start: must be an ISO 8601 date-time/);
+      .toThrow(/- Incremental\.datetime\(\{ start \}\) at spec\.incremental\.start: a datetime cursor's start "yesterday" is not an ISO 8601 date/);
     expect(synth({ pagination: Pagination.pageNumber({ param: 'page', maxPages: 0 }), incremental: Incremental.number({ recordPath: 'seq', start: 0 }) }))
       .toThrow(/- Pagination\.pageNumber\(\{ maxPages \}\) at spec\.pagination\.stop\.maxPages: must be at least 1/);
   });

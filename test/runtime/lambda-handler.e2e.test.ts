@@ -4,11 +4,12 @@
  * synthesized schedule would send.
  */
 import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createFeedResources, drainQueue, motoEnv, pollerEnv, readAllObjects } from '../helpers/moto-aws';
+import { createFeedResources, drainQueue, motoEnv, pollerEnv, readAllObjects, s3Client } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const OBSERVATIONS = Array.from({ length: 1200 }, (_, i) => ({
@@ -101,7 +102,12 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
     const proxy = await startFaultProxy(process.env.MOTO_ENDPOINT!, { throttleRate: 0.5 });
     try {
       const spec = { ...(JSON.parse(scheduleInputFor(api.url)).spec), limits: { allowPrivateAddresses: true, requestsPerSecond: 20 } };
-      const slice = { Items: [{ partition: null }], BatchInput: { mode: 'slice', runId: 'run-1', spec } };
+      // The plan's items file, and the plan as the state machine passes it (with the file's digest).
+      const items = '{"partition":null}\n';
+      const itemsKey = 'control/feed=weather/runs/run-1/items.jsonl';
+      await s3Client().send(new PutObjectCommand({ Bucket: resources.bucketName, Key: itemsKey, Body: items }));
+      const plan = { runId: 'run-1', bucket: resources.bucketName, itemsKey, itemsSha256: createHash('sha256').update(items).digest('hex'), items: 1 };
+      const slice = { Items: [{ partition: null }], BatchInput: { mode: 'slice', runId: 'run-1', spec, plan } };
       const outcome = await invokeBundledHandler(slice, {
         ...pollerEnv(resources), AWS_ENDPOINT_URL_FIREHOSE: proxy.url, CONTROL_BUCKET: resources.bucketName, MAX_LINES_PER_RECORD: '1',
       });

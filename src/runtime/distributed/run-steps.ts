@@ -14,12 +14,14 @@
  *
  * The Map's results are data, not instructions: only the summaries' counts are read from them.
  */
+import { createHash } from 'node:crypto';
 import { combineSummaries, DistributedRunSummary, sliceOutput } from './combine-summaries';
 import { BackfillRequest, backfillProblems, backfillStateName, backfillWindows, TimeWindow, windowStateName } from '../../feed-spec/backfill';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { AggregateEvent, PlanEvent, RunPlan, SliceEvent, WorkItem } from '../../feed-spec/poller-event';
 import { runControlPrefix, scheduledExecutionId } from '../../feed-spec/poller-event';
 import { EngineOptions, planPartitions, runPartitions, RunSummary } from '../engine/engine';
+import { partitionKey } from '../engine/partitions';
 import { sumRunSummaries } from '../engine/run-summaries';
 import { ScopedStateStore } from '../engine/scoped-state-store';
 import type { ObjectStore } from '../ports/object-store';
@@ -61,9 +63,10 @@ export async function planRun(spec: FeedSpec, event: PlanEvent, deps: StepDepend
   try {
     const partitions = await planPartitions(spec, deps.engine);
     const items: WorkItem[] = windows.flatMap((window) => partitions.map((partition) => (window ? { partition, window } : { partition })));
-    await deps.objects.put(plan.itemsKey, items.map((item) => `${JSON.stringify(item)}\n`).join(''), 'application/x-ndjson');
+    const text = items.map((item) => `${JSON.stringify(item)}\n`).join('');
+    await deps.objects.put(plan.itemsKey, text, 'application/x-ndjson');
     deps.engine.logger.info('run planned', { feed: spec.feed, runId: event.runId, items: items.length });
-    return { ...plan, items: items.length };
+    return { ...plan, items: items.length, itemsSha256: sha256(text) };
   } catch (err) {
     // No run will follow this plan: give the lease back now rather than at its expiry.
     await deps.engine.state.releaseLease(leaseName(spec, backfill), event.runId);
@@ -83,8 +86,60 @@ export class SliceFailedError extends Error {
   }
 }
 
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A slice was given work items its run's plan did not make: nothing of the batch runs. */
+export class ForeignWorkItemsError extends Error {
+  constructor(message: string) {
+    super(`${message}; nothing of this batch was fetched`);
+    this.name = 'ForeignWorkItems';
+  }
+}
+
+/**
+ * The items are data read from the bucket by the Map: whoever can write the control folder could
+ * list a partition the spec does not declare, or a window outside the backfill, to be fetched with
+ * the feed's credentials. A slice checks its batch as the plan made it: the plan (from the
+ * execution's state) names the items file and its digest; the file must still have that digest,
+ * and hold every item of the batch. Cheap checks against the spec and the backfill come first,
+ * for clear messages.
+ */
+async function checkWorkItems(spec: FeedSpec, event: SliceEvent, deps: StepDependencies): Promise<void> {
+  const { plan } = event.BatchInput;
+  if (!plan?.itemsSha256 || plan.runId !== event.BatchInput.runId) {
+    throw new ForeignWorkItemsError('the batch comes without its run\'s plan (plan.itemsSha256 in the batch input)');
+  }
+  const windows = plan.backfill ? new Set(backfillWindowsOf(spec, plan.backfill).map((w) => `${w.start}/${w.end}`)) : undefined;
+  const listed = spec.partitions?.type === 'list' ? new Set(spec.partitions.values.map((p) => partitionKey(p))) : undefined;
+  for (const item of event.Items) {
+    const window = item.window ? `${item.window.start}/${item.window.end}` : undefined;
+    if (windows ? window === undefined || !windows.has(window) : window !== undefined) {
+      throw new ForeignWorkItemsError(`work item ${JSON.stringify(item).slice(0, 200)} has a window that is not one of the run's backfill`);
+    }
+    if (!spec.partitions ? item.partition !== null : item.partition === null || (listed && !listed.has(partitionKey(item.partition)))) {
+      throw new ForeignWorkItemsError(`work item ${JSON.stringify(item).slice(0, 200)} is not a partition of feed ${spec.feed}`);
+    }
+  }
+  const key = runControlPrefix(spec.feed, plan.runId) + 'items.jsonl';
+  const text = plan.itemsKey === key ? await deps.objects.get(key) : undefined;
+  if (text === undefined || sha256(text) !== plan.itemsSha256) {
+    throw new ForeignWorkItemsError(`the work items file ${key} is not the one the plan wrote (its SHA-256 differs, or it is gone)`);
+  }
+  const planned = new Set(text.split('\n').filter(Boolean).map((line) => workItemKey(JSON.parse(line) as WorkItem)));
+  const foreign = event.Items.find((item) => !planned.has(workItemKey(item)));
+  if (foreign) throw new ForeignWorkItemsError(`work item ${JSON.stringify(foreign).slice(0, 200)} is not in the run's plan`);
+}
+
+/** One identity for a work item, whatever the order of its keys. */
+function workItemKey(item: WorkItem): string {
+  return `${item.partition === null ? '-' : partitionKey(item.partition)}|${item.window ? `${item.window.start}/${item.window.end}` : ''}`;
+}
+
 export async function runSlice(spec: FeedSpec, event: SliceEvent, deps: StepDependencies): Promise<RunSummary> {
   const started = deps.now();
+  await checkWorkItems(spec, event, deps);
   // A backfill's batch may hold several windows: each group runs in its window, with its state.
   const groups = new Map<string, { window?: TimeWindow; partitions: WorkItem['partition'][] }>();
   for (const item of event.Items) {
