@@ -376,6 +376,8 @@ export class ApiToFirehoseIngestion extends Construct {
       topic: props.alarmTopic,
       schemaDrift: props.schemaDriftAlarmEnabled,
       deliveryMetrics: this.deliveryMetrics(),
+      schema: schema !== undefined,
+      incremental: source.spec.incremental !== undefined,
     }).alarms;
     if (props.dashboardEnabled) {
       this.dashboard = new FeedDashboard(this, 'Dashboard', {
@@ -385,7 +387,8 @@ export class ApiToFirehoseIngestion extends Construct {
         deliveryStream: this.deliveryStream,
         alarms: this.alarms,
         pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
-        schema: schema !== undefined,
+        schemaColumns: schema ? Object.keys(schema.columns) : undefined,
+        incremental: source.spec.incremental !== undefined,
         deliveryMetrics: this.deliveryMetrics(),
       }).dashboard;
     }

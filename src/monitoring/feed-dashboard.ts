@@ -4,7 +4,7 @@ import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DeliveryMetricNames, feedMetric, RunMetric, S3_DELIVERY_METRICS } from './feed-metrics';
+import { columnFilledMetric, DeliveryMetricNames, feedMetric, RunMetric, S3_DELIVERY_METRICS } from './feed-metrics';
 import { LIST_PRICES } from '../feed-spec/list-prices';
 import { RUN_METRICS } from '../feed-spec/poller-contract';
 
@@ -16,17 +16,23 @@ export interface FeedDashboardProps {
   readonly alarms: cloudwatch.IAlarm[];
   /** The poller's memory, for its cost per GB-second. */
   readonly pollerMemoryMb: number;
-  /** The spec has a schema: show what of the records did not fit it. */
-  readonly schema?: boolean;
+  /** The spec's schema columns: show what of the records did not fit it, and how filled each column is. */
+  readonly schemaColumns?: string[];
+  /** The spec has a cursor: show cursor stalls. */
+  readonly incremental?: boolean;
   /** The destination's delivery metrics. @default S3's */
   readonly deliveryMetrics?: DeliveryMetricNames;
 }
+
+/** Lines in the columns graph: a dashboard graph stays readable (and within CloudWatch's limits) up to about this many. */
+const MAX_COLUMN_LINES = 40;
 
 /**
  * One dashboard per feed, read top to bottom the way data flows:
  *
  *   [ alarm status                                                  ]
  *   [ records fetched / delivered / dead-lettered ] [ pages, retries ] [ cursor lag ]
+ *   [ data checks: short reads, cursor stalls, empty columns ] [ columns filled (%) ]
  *   [ schema drift, records rejected by the contract (a spec with a schema)        ]
  *   [ poller invocations, errors, throttles ] [ poller duration p50/max ] [ DLQ visible ]
  *   [ Firehose incoming records, bytes ] [ delivered to S3 ] [ freshness, throttled ]
@@ -68,7 +74,26 @@ export class FeedDashboard extends Construct {
             width: 6,
           }),
         ],
-        ...(props.schema ? [[new cloudwatch.GraphWidget({
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Data checks (each a warning of the run: 0 is right)',
+            left: [
+              feedSum(RUN_METRICS.shortReads, 'short reads'),
+              ...(props.incremental ? [feedSum(RUN_METRICS.cursorStalls, 'cursor stalls')] : []),
+              ...(props.schemaColumns ? [feedSum(RUN_METRICS.emptyColumns, 'empty columns')] : []),
+            ],
+            width: props.schemaColumns ? 10 : 24,
+            height: 4,
+          }),
+          ...(props.schemaColumns ? [new cloudwatch.GraphWidget({
+            title: `Columns filled (% of a run's rows, lowest)${props.schemaColumns.length > MAX_COLUMN_LINES ? `: the first ${MAX_COLUMN_LINES}` : ''}`,
+            left: props.schemaColumns.slice(0, MAX_COLUMN_LINES).map((column) => columnFilledMetric(props.feed, column, period)),
+            leftYAxis: { min: 0, max: 100 },
+            width: 14,
+            height: 4,
+          })] : []),
+        ],
+        ...(props.schemaColumns ? [[new cloudwatch.GraphWidget({
           title: 'Schema drift (fields not in the schema, values of the wrong type) and records the contract rejected',
           left: [feedSum(RUN_METRICS.schemaDrift, 'drift'), feedSum(RUN_METRICS.schemaRejectedRecords, 'rejected')],
           width: 24,

@@ -1,6 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { FEED_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE, RUN_METRICS } from '../feed-spec/poller-contract';
+import { COLUMN_DIMENSION, FEED_DIMENSION, METRICS_NAMESPACE, METRICS_SERVICE, RUN_METRICS } from '../feed-spec/poller-contract';
 
 /** A run metric's name (see `RUN_METRICS` in the poller contract). */
 export type RunMetric = typeof RUN_METRICS[keyof typeof RUN_METRICS];
@@ -13,6 +13,18 @@ export function feedMetric(feed: string, metricName: RunMetric, statistic: strin
     dimensionsMap: { service: METRICS_SERVICE, [FEED_DIMENSION]: feed },
     statistic,
     period,
+  });
+}
+
+/** A column's share of a run's rows that have a value, in percent (a feed with a schema). */
+export function columnFilledMetric(feed: string, column: string, period?: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: RUN_METRICS.columnFilled,
+    dimensionsMap: { service: METRICS_SERVICE, [FEED_DIMENSION]: feed, [COLUMN_DIMENSION]: column },
+    statistic: 'Minimum',
+    period,
+    label: column,
   });
 }
 

@@ -29,6 +29,15 @@ export interface ColumnOptions {
    * @default - the column's name
    */
   readonly path?: string;
+
+  /**
+   * The column may be null in every row of a run (a field the API sends only sometimes): the run
+   * then raises no empty-column warning, metric or alarm for it. For a column of the schema, not a
+   * struct field or array element.
+   *
+   * @default false
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** Options for a timestamp column. */
@@ -41,57 +50,62 @@ export interface TimestampColumnOptions extends ColumnOptions {
   readonly format?: TimestampFormat;
 }
 
+/** The options every column takes, as the spec writes them. */
+function common(options: ColumnOptions): Pick<ColumnSpec, 'path' | 'allowEmpty'> {
+  return { path: options.path, allowEmpty: options.allowEmpty };
+}
+
 /**
  * One column of a feed's schema: its type and the record path it reads.
  */
 export class Column {
   /** Text. */
   public static string(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'string', path: options.path });
+    return new Column({ type: 'string', ...common(options) });
   }
 
   /** A whole number (64-bit). */
   public static integer(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'integer', path: options.path });
+    return new Column({ type: 'integer', ...common(options) });
   }
 
   /** A number with a fraction (double). */
   public static number(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'number', path: options.path });
+    return new Column({ type: 'number', ...common(options) });
   }
 
   /** `true` or `false`. */
   public static boolean(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'boolean', path: options.path });
+    return new Column({ type: 'boolean', ...common(options) });
   }
 
   /** A point in time, read in the given format. */
   public static timestamp(options: TimestampColumnOptions = {}): Column {
-    return new Column({ type: 'timestamp', path: options.path, format: options.format });
+    return new Column({ type: 'timestamp', ...common(options), format: options.format });
   }
 
   /** A calendar date, `yyyy-MM-dd`. */
   public static date(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'date', path: options.path });
+    return new Column({ type: 'date', ...common(options) });
   }
 
   /** The value as raw JSON text, whatever its shape. */
   public static json(options: ColumnOptions = {}): Column {
-    return new Column({ type: 'json', path: options.path });
+    return new Column({ type: 'json', ...common(options) });
   }
 
   /** A nested object with typed fields. */
   public static struct(fields: { [name: string]: Column }, options: ColumnOptions = {}): Column {
     return new Column({
       type: 'struct',
-      path: options.path,
+      ...common(options),
       fields: Object.fromEntries(Object.entries(fields).map(([name, column]) => [name, column._toSpec()])),
     });
   }
 
   /** A list of values of one type. */
   public static array(items: Column, options: ColumnOptions = {}): Column {
-    return new Column({ type: 'array', path: options.path, items: items._toSpec() });
+    return new Column({ type: 'array', ...common(options), items: items._toSpec() });
   }
 
   private constructor(private readonly spec: ColumnSpec) {}

@@ -96,12 +96,20 @@ describe('the poller contract', () => {
     }
 
     // The EMF document the poller printed: its namespace and metric names.
-    const emf = outcome.logs.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line))[0];
+    const documents = outcome.logs.split('\n').filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+    const emf = documents[0];
     const directive = emf._aws.CloudWatchMetrics[0];
     expect(directive.Namespace).toBe(variables[POLLER_ENV.metricsNamespace]);
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
-    const published = directive.Metrics.map((m: { Name: string }) => m.Name);
-    expect(emf).toMatchObject({ Feed: 'prices', service: 'cdk-api-ingestion' });
+    // The run's document, and with a schema one per column (dimensions Feed and Column).
+    const published = documents.flatMap((doc) => doc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name));
+    expect(emf).toMatchObject({ Feed: 'prices', service: 'cdk-api-ingestion', ShortReads: 0 });
+    if (typed) {
+      const columns = documents.slice(1);
+      expect(columns.map((doc) => doc._aws.CloudWatchMetrics[0].Dimensions[0].sort())).toEqual(columns.map(() => ['Column', 'Feed', 'service']));
+      expect(Object.fromEntries(columns.map((doc) => [doc.Column, doc.ColumnFilledPercent]))).toMatchObject({ exchange: 100, price: 100 });
+      expect(emf.EmptyColumns).toBe(0);
+    }
 
     // What the template reads: alarm metrics and dashboard metrics in the poller's namespace.
     const read = new Set<string>();
@@ -111,7 +119,10 @@ describe('the poller contract', () => {
     const dashboard = JSON.stringify(Object.values(resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     for (const match of dashboard.matchAll(new RegExp(`\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))) read.add(match[1]);
     expect(read.size).toBeGreaterThanOrEqual(5);
-    if (typed) expect([...read]).toEqual(expect.arrayContaining([RUN_METRICS.schemaDrift, RUN_METRICS.schemaRejectedRecords]));
+    expect([...read]).toEqual(expect.arrayContaining([RUN_METRICS.shortReads]));
+    if (typed) {
+      expect([...read]).toEqual(expect.arrayContaining([RUN_METRICS.schemaDrift, RUN_METRICS.schemaRejectedRecords, RUN_METRICS.emptyColumns, RUN_METRICS.columnFilled]));
+    }
     for (const name of read) expect(published).toContain(name);
     // And the poller publishes nothing outside the contract.
     for (const name of published) expect(Object.values(RUN_METRICS)).toContain(name);

@@ -3,7 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Incremental, Records, RecordSchema } from '../../src';
 import { schedulePeriodSeconds } from '../../src/monitoring/feed-metrics';
 import { templateOf, testStack } from '../helpers/synth';
 
@@ -18,10 +18,10 @@ function feed(extra: Partial<ApiToFirehoseIngestionProps> = {}, stack: Stack = t
 }
 
 describe('alarms', () => {
-  test('five alarms by default, without actions', () => {
+  test('six alarms by default, without actions', () => {
     const { template, construct } = feed();
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
-    expect(construct.alarms).toHaveLength(5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    expect(construct.alarms).toHaveLength(6);
     for (const alarm of Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
@@ -33,6 +33,27 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DeliveryToS3.DataFreshness', Namespace: 'AWS/Firehose', Threshold: 900, Statistic: 'Maximum' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ThrottledRecords', Namespace: 'AWS/Firehose', Threshold: 1 });
+  });
+
+  test('a run less than right alarms: short reads always, cursor stalls with a cursor, empty columns with a schema', () => {
+    const alarmsOn = (template: ReturnType<typeof feed>['template']) => Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))
+      .filter((a) => a.Properties.Namespace === 'CdkApiIngestion').map((a) => a.Properties.MetricName).sort();
+    expect(alarmsOn(feed().template)).toEqual(['RecordsDelivered', 'ShortReads']);
+    const { template } = feed({
+      source: ApiSource.http({
+        url: 'https://api.example.com/obs', query: { since: '{{ cursor }}' }, records: Records.at('data'),
+        incremental: Incremental.datetime({ recordPath: 'at', start: '2026-01-01T00:00:00Z' }),
+        schema: RecordSchema.of({ at: Column.timestamp(), note: Column.string({ allowEmpty: true }) }),
+      }),
+    });
+    expect(alarmsOn(template)).toEqual(['CursorStalls', 'EmptyColumns', 'RecordsDelivered', 'ShortReads']);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EmptyColumns', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('a column of the schema was null in every row of a run that delivered rows'),
+    });
+    // The spec carries allowEmpty for the poller, which leaves that column out of EmptyColumns.
+    const schedule = Object.values<any>(template.findResources('AWS::Scheduler::Schedule'))[0];
+    expect(JSON.parse(schedule.Properties.Target.Input).spec.schema.columns.note).toEqual({ type: 'string', allowEmpty: true });
   });
 
   test('no records delivered for N schedule periods reads the poller\'s EMF metric with its exact dimensions', () => {
