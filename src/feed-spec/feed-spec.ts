@@ -9,9 +9,10 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { isoInstantProblem } from './iso-instant';
-import { recordSchemaProblems, recordSchemaSchema } from './record-schema';
+import { RecordSchemaSpec, recordSchemaProblems, recordSchemaSchema } from './record-schema';
 import { recordTransformSchema, transformExpressionProblem } from './record-transform';
 import { templateProblems } from './template-checks';
+import { transformOutputFields } from './transform-shape';
 import { nearest } from './template-syntax';
 
 // zod/mini keeps the Lambda bundle small (the classic API is not tree-shakable: ~750 KB); it
@@ -452,7 +453,30 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   if (spec.schema) problems.push(...recordSchemaProblems(spec.schema));
   const transformProblem = spec.transform && transformExpressionProblem(spec.transform.expression);
   if (transformProblem) problems.push({ path: 'spec.transform.expression', message: transformProblem });
+  else if (spec.transform && spec.schema) problems.push(...transformShapeProblems(spec.transform.expression, spec.schema));
   return problems;
+}
+
+/**
+ * Columns the transform can never fill: where the expression builds its records (an object
+ * constructor), a column whose path starts at a field the records never have would be null in
+ * every row. Where the expression does not tell, `api-ingest validate --sample` runs it on real records.
+ */
+function transformShapeProblems(expression: string, schema: RecordSchemaSpec): SpecProblem[] {
+  const fields = transformOutputFields(expression);
+  if (!fields) return [];
+  const made = [...fields];
+  return Object.entries(schema.columns).flatMap(([name, column]) => {
+    const path = column.path ?? name;
+    const first = path.split('.')[0];
+    if (column.allowEmpty || fields.has(first)) return [];
+    const near = nearest(first, made);
+    return [{
+      path: `spec.schema.columns.${name}`,
+      message: `reads "${path}", but the transform's records never have a field "${first}" (they have ${made.length > 0 ? made.map((f) => `"${f}"`).join(', ') : 'no fields'})`
+        + `${near ? `; did you mean "${near}"?` : ''}: the column would be null in every row. Fix the column's path or the transform, or mark the column "allowEmpty": true`,
+    }];
+  });
 }
 
 /** The deepest nesting a spec may have (a request body included): more is a mistake, not a feed. */

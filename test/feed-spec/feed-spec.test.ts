@@ -129,6 +129,17 @@ describe('spec values that would leak a credential or steer the poller are refus
     expect(problems({ request, incremental: { cursorPath: 'at', type: 'datetime', start } })).toEqual([]);
   });
 
+  test('a schema column the transform\'s records can never have is refused, with the nearest field the transform makes', () => {
+    const schema = { columns: { id: { type: 'integer' as const }, author: { type: 'string' as const, path: 'auther' }, temp_f: { type: 'number' as const } } };
+    expect(problems({ transform: { expression: 'state = "open" ? { "id": id, "author": user.login, "temp": temp_c * 9 / 5 + 32 } : undefined' }, schema })).toEqual([
+      { path: 'spec.schema.columns.author', message: expect.stringMatching(/^reads "auther", but the transform's records never have a field "auther" \(they have "id", "author", "temp"\); did you mean "author"\?: the column would be null in every row/) },
+      { path: 'spec.schema.columns.temp_f', message: expect.stringMatching(/^reads "temp_f", but .*; did you mean "temp"\?.*or mark the column "allowEmpty": true$/) },
+    ]);
+    // Allowed to be empty, or a transform that passes the record's own fields through: nothing to say statically.
+    expect(problems({ transform: { expression: '{ "id": id }' }, schema: { columns: { id: { type: 'integer' }, note: { type: 'string', allowEmpty: true } } } })).toEqual([]);
+    expect(problems({ transform: { expression: '$merge([$, { "temp": temp_c }])' }, schema })).toEqual([]);
+  });
+
   test('a spec nested 100,000 levels deep gets a clear problem, not a stack overflow', () => {
     let body: unknown = 1;
     for (let i = 0; i < 100_000; i++) body = { a: body };

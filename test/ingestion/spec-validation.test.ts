@@ -1,5 +1,5 @@
 import { CfnParameter, Duration, Fn } from 'aws-cdk-lib';
-import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Partitions, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, Incremental, Pagination, Partitions, Records, RecordSchema, Transform } from '../../src';
 import * as feedSpec from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
 
@@ -15,6 +15,17 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
     expect(feedWith('ftp://files.example.com/data.json', 'data')).toThrow(
       /spec\.request\.url: must be an absolute http:\/\/ or https:\/\/ URL/,
     );
+  });
+
+  test('a schema column that the transform\'s records never have fails at synth, with the nearest field', () => {
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      feedName: 'issues',
+      source: ApiSource.http({
+        url: 'https://api.example.com/issues', records: Records.at('data'),
+        transform: Transform.jsonata('{ "id": id, "author": user.login }'),
+        schema: RecordSchema.of({ id: Column.integer(), autor: Column.string() }),
+      }),
+    })).toThrow(/spec\.schema\.columns\.autor: reads "autor", but the transform's records never have a field "autor" \(they have "id", "author"\); did you mean "author"\?/);
   });
 
   test('a URL that is not a URL at all', () => {

@@ -33,6 +33,7 @@ import { SecretResolver, SecretStringSource } from '../ports/secrets';
 import { StateStore } from '../ports/state-store';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { inferSchema } from '../schema/infer-schema';
+import { sampleFindings } from '../schema/sample-check';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
@@ -59,7 +60,7 @@ export const USAGE = `api-ingest: validate, preview and run cdk-api-ingestion fe
 
 usage:
   api-ingest --version
-  api-ingest validate SPEC
+  api-ingest validate SPEC [--sample [--pages N] [--secrets FILE] [--allow-loopback]]
   api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
   api-ingest infer-schema SPEC [--pages N] [--write] [--secrets FILE] [--allow-loopback]
   api-ingest run SPEC --out DIR [--format json|parquet] [--secrets FILE] [--json] [--time-budget SECONDS]
@@ -82,6 +83,8 @@ like it. A backfill fetches [T1, T2) window by window (1d, 6h, 30m or P1D; --con
 {{ window.start }} and {{ window.end }}, with state of its own: the live cursor never moves; run it again to resume.
 trigger starts a run of a deployed feed as its schedule does (--schedule: the construct's schedule name), and
 backfill --schedule a distributed feed's backfill in AWS; --wait follows it and prints its summary.
+validate --sample runs the spec on a page of the API's records (--pages N for more) and names a field the transform reads
+that none has, a record it fails on, or a schema column that stays empty (exit 3).
 --format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
 --format json (the default) writes JSON lines. --runs-per-month (default ${DEFAULT_RUNS_PER_MONTH}, hourly) and --memory-mb (default 512) describe the schedule.
 
@@ -318,6 +321,7 @@ const OPTIONS = {
   'json': { type: 'boolean' },
   'help': { type: 'boolean' },
   'write': { type: 'boolean' },
+  'sample': { type: 'boolean' },
   'port': { type: 'string' },
   'from': { type: 'string' },
   'to': { type: 'string' },
@@ -372,13 +376,8 @@ async function dispatch(
   command: string, values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger,
 ): Promise<number | undefined> {
   switch (command) {
-    case 'validate': {
-      if (positionals.length !== 1) return undefined;
-      const spec = loadSpec(positionals[0], io);
-      if (!spec) return EXIT_INVALID;
-      io.out(`${positionals[0]}: valid (feed "${spec.feed}")\n`);
-      return EXIT_OK;
-    }
+    case 'validate':
+      return validateCommand(values, positionals, io, redactor, logger);
     case 'preview':
       return previewCommand(values, positionals, io, redactor, logger);
     case 'infer-schema':
@@ -402,6 +401,35 @@ async function dispatch(
   return undefined;
 }
 
+/**
+ * `validate SPEC`: every rule the construct applies at synth. With `--sample`, also a dry run of
+ * a few pages (default 1), and what the spec makes of those real records (see sample-check.ts):
+ * exit 3 when the sample shows a problem.
+ */
+async function validateCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  const spec = loadSpec(positionals[0], io);
+  if (!spec) return EXIT_INVALID;
+  io.out(`${positionals[0]}: valid (feed "${spec.feed}")\n`);
+  if (!values.sample) return EXIT_OK;
+  const maxPages = Number(values.pages ?? 1);
+  if (!Number.isInteger(maxPages) || maxPages < 1) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
+  // The records as the API sends them: the transform and the schema are applied to them here.
+  const { records, summary } = await sampleRecords({ ...spec, transform: undefined, schema: undefined }, values, redactor, logger, SAMPLE_MAX_RECORDS,
+    ({ pages }) => (pages >= maxPages ? `validate --sample reads ${maxPages} page(s)` : undefined));
+  const findings = await sampleFindings(spec, records);
+  if (summary.status === 'failed' || summary.status === 'partial') findings.unshift(`the sample run was ${summary.status}: ${summary.failures.map((f) => f.error).join('; ')}`);
+  if (findings.length === 0) {
+    io.out(`  sample of ${records.length} record(s) from ${summary.pages} page(s): every field the transform reads is there, every column has values\n`);
+    return EXIT_OK;
+  }
+  io.out(`  sample of ${records.length} record(s) from ${summary.pages} page(s):\n${findings.map((finding) => `  - ${cellSafe(finding)}`).join('\n')}\n`);
+  return EXIT_PARTIAL;
+}
+
+/** The most records `validate --sample` checks. */
+const SAMPLE_MAX_RECORDS = 1000;
+
 /** `preview SPEC`: a dry run that stops at its limits; the first records, as a table or JSON lines. */
 async function previewCommand(
   values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger,
@@ -418,6 +446,8 @@ async function previewCommand(
   } else {
     for (const record of records) io.json(record);
   }
+  // What the destination would get wrong (a column empty in every row shown, a short read), on stderr.
+  for (const warning of summary.warnings ?? []) io.err(`warning: ${cellSafe(warning)}\n`);
   return exitCodeOf(summary);
 }
 

@@ -177,6 +177,35 @@ describe('api-ingest', () => {
     expect(out.join('')).toMatch(/^station +temp +observed_at\n-+ +-+ +-+\nSEL +-?\d/);
   });
 
+  test('validate --sample runs the spec on real records: a field the transform reads that none has, a column that stays empty (exit 3)', async () => {
+    const demoSpec = JSON.parse(readFileSync(spec, 'utf8'));
+    const checked = path.join(work, 'demo-checked.json');
+    writeFileSync(checked, JSON.stringify({
+      ...demoSpec,
+      feed: 'weather-checked',
+      transform: { expression: '$merge([$, { "temp_f": temperature_cc * 9 / 5 + 32 }])' },
+      schema: { columns: { station: { type: 'string' }, temp_f: { type: 'number' }, humidity: { type: 'number', path: 'humidty_pct' } } },
+    }));
+    const sampled = await run(['validate', checked, '--sample', '--allow-loopback']);
+    expect(sampled.code).toBe(3);
+    expect(sampled.stdout).toMatch(/^.*demo-checked.json: valid \(feed "weather-checked"\)\n  sample of \d+ record\(s\) from \d+ page\(s\):\n/);
+    expect(sampled.stdout).toContain('- the transform reads "temperature_cc", which none of the');
+    expect(sampled.stdout).toContain('did you mean "temperature_c"?');
+    expect(sampled.stdout).toMatch(/- column temp_f \(reads "temp_f"\) stayed empty in all \d+ sampled row\(s\)/);
+    expect(sampled.stdout).toMatch(/- column humidity \(reads "humidty_pct"\) stayed empty/);
+    expect(sampled.stdout).not.toContain('column station');
+    // Without --sample nothing is fetched: the spec is valid as written.
+    expect((await run(['validate', checked])).code).toBe(0);
+    // The spec fixed: the sample has nothing to say.
+    const fixed = path.join(work, 'demo-fixed.json');
+    writeFileSync(fixed, JSON.stringify({
+      ...demoSpec, feed: 'weather-fixed',
+      transform: { expression: '$merge([$, { "temp_f": temperature_c * 9 / 5 + 32 }])' },
+      schema: { columns: { station: { type: 'string' }, temp_f: { type: 'number' } } },
+    }));
+    expect(await run(['validate', fixed, '--sample', '--allow-loopback'])).toMatchObject({ code: 0, stdout: expect.stringContaining('every field the transform reads is there, every column has values') });
+  });
+
   test('a transform: preview shows its result on the API\'s records, and run says what it made of them', async () => {
     const transformed = path.join(work, 'demo-transform.json');
     const demoSpec = JSON.parse(readFileSync(spec, 'utf8'));
