@@ -156,6 +156,16 @@ bundle.exec([
   '--banner:js="#!/usr/bin/env node"',
   '--minify --keep-names --legal-comments=none --log-level=warning',
 ].join(' '));
+// The worker thread that runs a feed's JSONata transform within its bounds (engine/bounded-transform.ts),
+// beside each bundle that starts it: the poller and the api-ingest command.
+for (const dir of ['poller', 'cli']) {
+  bundle.exec([
+    'esbuild src/runtime/engine/transform-worker.ts',
+    '--bundle --platform=node --target=node22 --format=cjs',
+    `--outfile=assets/${dir}/transform-worker.js`,
+    '--minify --keep-names --legal-comments=none --log-level=warning',
+  ].join(' '));
+}
 project.preCompileTask.spawn(bundle);
 bundle.exec('chmod +x assets/cli/api-ingest.js');
 project.addBins({ 'api-ingest': 'assets/cli/api-ingest.js' });

@@ -18,7 +18,7 @@ import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
-import { RecordTransform } from './record-transform';
+import { BoundedTransform } from './bounded-transform';
 import { sumRunSummaries } from './run-summaries';
 import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -387,8 +387,8 @@ class FeedRun {
   /** With a schema: records become rows of its columns. */
   private readonly projector?: RowProjector;
   private readonly drift = { unknownFields: 0, typeMismatches: 0, recordsWithDrift: 0, recordsRejected: 0, examples: [] as string[] };
-  /** With a transform: the records it runs on. */
-  private readonly transform?: RecordTransform;
+  /** With a transform: the records it runs on, each within the transform's bounds. */
+  private readonly transform?: BoundedTransform;
   private readonly transformTally = { recordsOut: 0, recordsFiltered: 0, errors: 0 };
   /** Records dead-lettered by the run itself (transform errors, the freeze contract), not by the sink. */
   private recordsRejected = 0;
@@ -416,7 +416,7 @@ class FeedRun {
     if (spec.schema) {
       this.columnTally = { rows: 0, byColumn: Object.fromEntries(Object.keys(spec.schema.columns).map((name) => [name, { nonNull: 0, wrongType: 0 }])) };
     }
-    this.transform = spec.transform ? new RecordTransform(spec.transform, spec.feed) : undefined;
+    this.transform = spec.transform ? new BoundedTransform(spec.transform, spec.feed, { clock, deadline: options.deadline }) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
     this.streamOptions = {
       template: { runTime },
@@ -483,6 +483,11 @@ class FeedRun {
     if (!this.delivers) return;
     await this.options.sink.flush();
     if (start.checkpoint || this.checkpointsWritten > 0) await this.options.state.clearCheckpoint(this.spec.feed, start.key);
+  }
+
+  /** Ends what the run started beside its requests (the transform's worker thread). */
+  public async close(): Promise<void> {
+    await this.transform?.close();
   }
 
   /** Once every partition is done: the last records accepted, held checkpoints written, the summary. */
@@ -665,6 +670,8 @@ class FeedRun {
     const rows = projector ? new RowLineWriter(envelopes, context) : undefined;
     const { records, texts, recordBytes } = page;
     const rejected = new Rejections();
+    // The page's records through the transform at once: one message to its worker thread, not one per record.
+    const transformed = transform ? await transform.applyAll(records, partition) : undefined;
     let bytes = 0;
     for (let index = 0; index < page.count; index++) {
       this.recordsFetched += 1;
@@ -674,8 +681,8 @@ class FeedRun {
       const textOf = (): string => texts?.[index]
         ?? (recordBytes ? recordBytes.body.toString('utf8', recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1]) : JSON.stringify(record));
       let outputs: Array<{ value: unknown; json: string }>;
-      if (transform) {
-        const result = await transform.apply(record, partition);
+      if (transformed) {
+        const result = transformed[index];
         if (!result.ok) {
           this.transformTally.errors += 1;
           rejected.add('transform', envelopes.line(record, textOf()), result.error);
@@ -855,7 +862,12 @@ export async function planPartitions(spec: FeedSpec, options: EngineOptions): Pr
   const clock = options.clock ?? SYSTEM_CLOCK;
   const http = httpClientFor(spec, options, clock);
   try {
-    return await new FeedRun(spec, options, http, clock, options.runTime ?? new Date()).partitions();
+    const run = new FeedRun(spec, options, http, clock, options.runTime ?? new Date());
+    try {
+      return await run.partitions();
+    } finally {
+      await run.close();
+    }
   } finally {
     http.close();
   }
@@ -878,7 +890,11 @@ export async function runPartitions(spec: FeedSpec, partitions: readonly Partiti
 }
 
 async function runEach(run: FeedRun, spec: FeedSpec, partitions: readonly Partition[], started: number): Promise<RunSummary> {
-  const limit = pLimit(spec.partitions?.concurrency ?? 1);
-  await Promise.all(partitions.map((partition) => limit(() => run.runPartition(partition))));
-  return run.finish(partitions.length, started);
+  try {
+    const limit = pLimit(spec.partitions?.concurrency ?? 1);
+    await Promise.all(partitions.map((partition) => limit(() => run.runPartition(partition))));
+    return await run.finish(partitions.length, started);
+  } finally {
+    await run.close();
+  }
 }

@@ -7,7 +7,8 @@
 import { transformReadFields } from '../../feed-spec/transform-shape';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import { nearest } from '../../feed-spec/template-syntax';
-import { RecordTransform } from '../engine/record-transform';
+import { BoundedTransform } from '../engine/bounded-transform';
+import { SYSTEM_CLOCK } from '../engine/http-client';
 import { RowProjector } from './row-projection';
 
 /** How deep field names are collected from the sampled records. */
@@ -43,13 +44,16 @@ export async function sampleFindings(spec: FeedSpec, records: readonly unknown[]
       const near = nearest(field, names);
       findings.push(`the transform reads "${field}", which none of the ${records.length} sampled record(s) has${near ? `; did you mean "${near}"?` : ''}`);
     }
-    const transform = new RecordTransform(spec.transform, spec.feed);
+    const transform = new BoundedTransform(spec.transform, spec.feed, { clock: SYSTEM_CLOCK });
     outputs = [];
     const errors: string[] = [];
-    for (const record of records) {
-      const result = await transform.apply(record, null);
-      if (result.ok) outputs.push(...result.records);
-      else errors.push(result.error);
+    try {
+      for (const result of await transform.applyAll(records, null)) {
+        if (result.ok) outputs.push(...result.records);
+        else errors.push(result.error);
+      }
+    } finally {
+      await transform.close();
     }
     if (errors.length > 0) findings.push(`the transform failed on ${errors.length} of ${records.length} sampled record(s): ${errors[0]}`);
   }
