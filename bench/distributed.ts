@@ -34,6 +34,7 @@ import { FirehoseSink } from '../src/runtime/sinks/firehose-sink';
 import { MemoryStateStore } from '../src/runtime/state/memory-state-store';
 import { invokeBundledHandler } from '../test/helpers/bundled-handler';
 import { createFeedResources, createStreamAndBucket, firehoseClient, pollerEnv, readAllObjects, s3Client } from '../test/helpers/moto-aws';
+import { SerializingProxy, startSerializingProxy } from '../test/helpers/serializing-proxy';
 import { isMotoUp, startMoto } from '../test/setup/moto-server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -95,10 +96,14 @@ interface Result {
   readonly unique: number;
 }
 
+let serializing: Promise<SerializingProxy> | undefined;
+const serializedDynamoDb = () => (serializing ??= startSerializingProxy(process.env.MOTO_ENDPOINT!));
+
 /** One distributed run: the plan, then its batches on `workers` concurrent worker processes. */
 async function distributedRun(api: Api, partitions: number, budget: number, workers: number, itemsPerBatch: number): Promise<Result> {
   const moto = await createFeedResources('bench/');
-  const env = { ...pollerEnv(moto), [POLLER_ENV.controlBucket]: moto.bucketName };
+  // DynamoDB's writes reach moto one at a time, as DynamoDB applies them to an item (the rate budget relies on it).
+  const env = { ...pollerEnv(moto), [POLLER_ENV.controlBucket]: moto.bucketName, AWS_ENDPOINT_URL_DYNAMODB: (await serializedDynamoDb()).url };
   const feedSpec = spec(api.url, partitions, budget);
   await apiStats(api);
   const started = Date.now();
@@ -110,7 +115,7 @@ async function distributedRun(api: Api, partitions: number, budget: number, work
   const batches: unknown[][] = [];
   for (let i = 0; i < items.length; i += itemsPerBatch) batches.push(items.slice(i, i + itemsPerBatch));
   const limit = pLimit(workers);
-  const slice = (batch: unknown[]) => invokeBundledHandler({ Items: batch, BatchInput: { mode: 'slice', spec: feedSpec, runId } }, env);
+  const slice = (batch: unknown[]) => invokeBundledHandler({ Items: batch, BatchInput: { mode: 'slice', spec: feedSpec, runId, plan: plan.result } }, env);
   const outcomes = await Promise.all(batches.map((batch) => limit(() => slice(batch))));
   const seconds = (Date.now() - started) / 1000;
   const failed = outcomes.filter((o) => !o.ok);

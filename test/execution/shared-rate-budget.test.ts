@@ -21,7 +21,7 @@ import { invokeBundledHandler } from '../helpers/bundled-handler';
 import { CollectingSink } from '../helpers/engine-harness';
 import { FakeClock } from '../helpers/fake-clock';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createFeedResources, dynamoDbClient, pollerEnv } from '../helpers/moto-aws';
+import { createFeedResources, dynamoDbClient, pollerEnv, serializedDynamoDbClient } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const source = (path: string) => ApiSource.http({ url: `https://api.github.com/${path}`, records: Records.at('items') });
@@ -99,8 +99,10 @@ describe('at run time', () => {
     const clock = new FakeClock();
     const slots: number[] = [];
     const redactor = new SecretRedactor();
+    // Writes reach moto one at a time, as DynamoDB applies them to an item (test/helpers/serializing-proxy.ts).
+    const client = await serializedDynamoDbClient();
     const run = (feed: string) => {
-      const shared = new DynamoDbRateBudget({ client: dynamoDbClient(), tableName: table, budget: hostRateBudget('127.0.0.1'), requestsPerSecond: 4, clock, onSlot: (at) => slots.push(at) });
+      const shared = new DynamoDbRateBudget({ client, tableName: table, budget: hostRateBudget('127.0.0.1'), requestsPerSecond: 4, clock, onSlot: (at) => slots.push(at) });
       return runFeed(parseFeedSpec({
         version: 1,
         feed,

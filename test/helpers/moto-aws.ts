@@ -6,6 +6,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SerializingProxy, startSerializingProxy } from './serializing-proxy';
 
 export const TEST_REGION = 'us-east-1';
 
@@ -48,6 +49,17 @@ export function sqsClient(): SQSClient {
 
 export function dynamoDbClient(): DynamoDBClient {
   return new DynamoDBClient(clientConfig());
+}
+
+let serializing: Promise<SerializingProxy> | undefined;
+
+/**
+ * A DynamoDB client whose writes reach moto one at a time, as DynamoDB applies writes to an item
+ * (see serializing-proxy.ts): for tests of concurrent conditional writes (the rate budget).
+ */
+export async function serializedDynamoDbClient(): Promise<DynamoDBClient> {
+  serializing ??= startSerializingProxy(motoEndpoint());
+  return new DynamoDBClient({ ...clientConfig(), endpoint: (await serializing).url });
 }
 
 let counter = 0;

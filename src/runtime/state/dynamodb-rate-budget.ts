@@ -33,7 +33,7 @@ export interface DynamoDbRateBudgetOptions {
   readonly budget: string;
   readonly requestsPerSecond: number;
   readonly clock: Clock;
-  /** Called with each slot's time as it is claimed (what the budget scheduled: tests and benchmarks). */
+  /** Called with each slot's time as a request starts in it (what the budget scheduled: tests and benchmarks). */
   readonly onSlot?: (slotAt: number) => void;
 }
 
@@ -53,6 +53,8 @@ export class DynamoDbRateBudget implements RateLimiter {
   private readonly key: Record<string, { S: string }>;
   /** DynamoDB calls made (what the budget costs). */
   public calls = 0;
+  /** Slots let go because this worker woke up after their period had ended. */
+  public slotsMissed = 0;
   /** Until when this worker's last hold lasts (it does not hold again before). */
   private heldUntil = Number.NEGATIVE_INFINITY;
 
@@ -103,11 +105,23 @@ export class DynamoDbRateBudget implements RateLimiter {
       const slot = (await this.claimQueued(current)) ?? (await this.claimCurrent(current));
       if (slot === undefined) continue; // another worker moved the counter meanwhile: queue again
       const slotAt = this.slotTime(slot);
-      this.options.onSlot?.(slotAt);
       const wait = slotAt - clock.now();
       if (wait > 0) await clock.sleep(wait);
+      // A timer that fired later than the period's free margin (a starved worker, a paused
+      // process) would start the request in the next period, beside that period's own slots: the
+      // slot is let go, and a new one taken. A request starts only in the period of its slot.
+      if (clock.now() >= this.periodEnd(slot)) {
+        this.slotsMissed += 1;
+        continue;
+      }
+      this.options.onSlot?.(slotAt);
       return;
     }
+  }
+
+  /** When the period of slot `k` ends (epoch ms). */
+  private periodEnd(k: number): number {
+    return (Math.floor(k / this.slotsPerPeriod) + 1) * this.periodMs;
   }
 
   /** The next `count` slots in the queue, if the counter is at or ahead of `current` (the usual case under load): the first. */

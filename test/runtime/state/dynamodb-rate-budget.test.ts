@@ -5,14 +5,17 @@
  * busy machine took. (The wall-clock behaviour with worker processes is a benchmark:
  * bench/distributed.ts, docs/BENCHMARKS.md.)
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRateBudget, feedRateBudget } from '../../../src/runtime/state/dynamodb-rate-budget';
 import { FakeClock } from '../../helpers/fake-clock';
-import { dynamoDbClient } from '../../helpers/moto-aws';
+import { dynamoDbClient, serializedDynamoDbClient } from '../../helpers/moto-aws';
 
 let tableName: string;
 let counter = 0;
+/** Writes reach moto one at a time, as DynamoDB applies them to an item (test/helpers/serializing-proxy.ts). */
+let client: DynamoDBClient;
 beforeAll(async () => {
+  client = await serializedDynamoDbClient();
   tableName = `rate-budget-${process.pid}-${Date.now()}`;
   await dynamoDbClient().send(new CreateTableCommand({
     TableName: tableName,
@@ -24,7 +27,7 @@ beforeAll(async () => {
 
 function budget(clock: FakeClock, rate: number, slots: number[], feed: string) {
   return new DynamoDbRateBudget({
-    client: dynamoDbClient(), tableName, budget: feedRateBudget(feed), requestsPerSecond: rate, clock, onSlot: (at) => slots.push(at),
+    client, tableName, budget: feedRateBudget(feed), requestsPerSecond: rate, clock, onSlot: (at) => slots.push(at),
   });
 }
 
@@ -110,4 +113,34 @@ test('a hold with the counter behind the clock (idle) starts from now, not from 
   await worker.take();
   expect(slots[1] - heldAt).toBeGreaterThanOrEqual(1000);
   expect(slots[1] - heldAt).toBeLessThan(1100);
+});
+
+/** A clock whose sleeps wake `lateMs` later than asked, every `every`-th one: a worker starved of CPU. */
+class LateClock extends FakeClock {
+  private count = 0;
+  constructor(private readonly lateMs: number, private readonly every: number) { super(); }
+  public async sleep(ms: number): Promise<void> {
+    this.count += 1;
+    await super.sleep(this.count % this.every === 0 ? ms + this.lateMs : ms);
+  }
+}
+
+test('a worker that wakes after its slot\'s second has ended lets the slot go: no request starts in a second beside that second\'s own slots', async () => {
+  const feed = `feed-${(counter += 1)}`;
+  const clock = new LateClock(400, 3);
+  const started: number[] = [];
+  const slots: number[] = [];
+  const workers = Array.from({ length: 4 }, () => budget(clock, 10, slots, feed));
+  await Promise.all(workers.map(async (worker) => {
+    for (let i = 0; i < 10; i += 1) {
+      await worker.take();
+      started.push(clock.now());
+    }
+  }));
+  expect(started).toHaveLength(40);
+  // Requests start in their slot's second, never more than the budget in any second.
+  expect(Math.max(...countBy(started, 1000))).toBeLessThanOrEqual(10);
+  const seconds = (times: number[]) => times.map((at) => Math.floor(at / 1000)).sort((a, b) => a - b);
+  expect(seconds(started)).toEqual(seconds(slots));
+  expect(workers.reduce((total, worker) => total + worker.slotsMissed, 0)).toBeGreaterThan(0);
 });
