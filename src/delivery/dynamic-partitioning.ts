@@ -77,7 +77,30 @@ export class DynamicPartitioning {
    */
   private readonly fields?: Record<string, string>;
 
-  private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions, fields?: Record<string, string>) {
+  /**
+   * The same partitioning with the time folders from each row's event time appended
+   * (`TimePartitioning.eventTime()`): `queries` are final (they read rows), whatever `byRecordFields` maps.
+   * @internal
+   */
+  public static _withEventTime(base: DynamicPartitioning | undefined, queries: Record<string, string>,
+    synthError: (message: string) => never): DynamicPartitioning {
+    const clash = Object.keys(queries).filter((key) => base?._keys.includes(key));
+    if (clash.length > 0) {
+      synthError(`dynamicPartitioning defines key(s) ${clash.join(', ')}, which TimePartitioning.eventTime() uses for the time folders: rename them`);
+    }
+    return new DynamicPartitioning({ ...base?._queries, ...queries }, { retryDuration: base?._retryDuration }, base?.fields, queries);
+  }
+
+  /**
+   * Whether the time folders are dynamic keys from each record's event time (no `!{timestamp:…}` folders then).
+   * @internal
+   */
+  public get _eventTime(): boolean {
+    return this.timeQueries !== undefined;
+  }
+
+  private constructor(queries: Record<string, string>, options: DynamicPartitioningOptions, fields?: Record<string, string>,
+    private readonly timeQueries?: Record<string, string>) {
     this.fields = fields ? { ...fields } : undefined;
     this._keys = Object.keys(queries);
     if (this._keys.length === 0) {
@@ -108,13 +131,15 @@ export class DynamicPartitioning {
   public _queriesFor(rowColumns: string[] | undefined, synthError: (message: string) => never): Record<string, string> {
     if (!rowColumns || !this.fields) return this._queries;
     const queries: Record<string, string> = {};
+    const timeKeys = Object.keys(this.timeQueries ?? {});
     for (const [key, field] of Object.entries(this.fields)) {
+      if (timeKeys.includes(key)) continue;
       if (!rowColumns.includes(field.split('.')[0])) {
         synthError(`dynamicPartitioning: with a schema, records are written as rows of its columns, so DynamicPartitioning.byRecordFields names a column; '${field}' (key '${key}') is not one of ${rowColumns.join(', ')}`);
       }
       queries[key] = `.${field}`;
     }
-    return queries;
+    return { ...queries, ...this.timeQueries };
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Duration, Size } from 'aws-cdk-lib';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { DynamicPartitioning } from './dynamic-partitioning';
+import type { TimePartitioning } from './time-partitioning';
 
 /**
  * How Firehose delivers the feed's records to S3: where, how buffered, compressed and partitioned.
@@ -57,6 +58,15 @@ export interface FeedDeliveryOptions {
    * @default - partitioned by feed and time only
    */
   readonly dynamicPartitioning?: DynamicPartitioning;
+
+  /**
+   * Which time the objects' time folders and the Glue table's partitions follow: when each record
+   * arrived, or when it happened (`TimePartitioning.eventTime()`, a timestamp column of the spec's
+   * schema), so that a backfill of last month is filed, and queried, under last month.
+   *
+   * @default TimePartitioning.arrivalTime()
+   */
+  readonly timePartitioning?: TimePartitioning;
 
   /**
    * Your own Lambda function as a Firehose data processor, for transforms that need code (the

@@ -109,7 +109,8 @@ function deliveryView(bucket: s3.IBucket, prefixes: ReadonlyArray<string>): s3.I
 
 /** The default data prefix: per feed, then the dynamic partition keys, then time. */
 export function defaultDataOutputPrefix(feed: string, dynamicPartitioning?: DynamicPartitioning): string {
-  return `${feedFolder(feed)}${dynamicPartitioning?._prefixLevels() ?? ''}${FIREHOSE_TIME_FOLDERS}`;
+  // With event time, the time folders are among the dynamic keys (last), in place of the arrival time's.
+  return `${feedFolder(feed)}${dynamicPartitioning?._prefixLevels() ?? ''}${dynamicPartitioning?._eventTime ? '' : FIREHOSE_TIME_FOLDERS}`;
 }
 
 /** The default error prefix: per feed and error type, then time. */

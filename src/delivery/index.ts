@@ -1,2 +1,3 @@
 export * from './dynamic-partitioning';
 export * from './feed-delivery-options';
+export * from './time-partitioning';

@@ -65,7 +65,25 @@ export interface PrefixPartitions {
  * each folder after the fixed ones must be `NAME=EXPRESSION`, where the expression is a
  * `!{timestamp:yyyy|MM|dd|HH}` or a dynamic partition key.
  */
-export function prefixPartitions(bucketName: string, prefix: string, synthError: (message: string) => never): PrefixPartitions {
+/**
+ * The years an event time folder is projected over: wider than arrival time's (a backfill reaches
+ * back), and still few enough hour partitions for Athena to enumerate.
+ */
+const EVENT_FIRST_YEAR = 2000;
+
+/** An event time folder (`TimePartitioning.eventTime()`): a dynamic key, projected as the time folders are. */
+const EVENT_TIME_FOLDERS: Record<string, { min: number; max: number; digits?: number }> = {
+  year: { min: EVENT_FIRST_YEAR, max: LAST_YEAR },
+  month: TIME_FOLDERS['!{timestamp:MM}'],
+  day: TIME_FOLDERS['!{timestamp:dd}'],
+  hour: TIME_FOLDERS['!{timestamp:HH}'],
+};
+
+/**
+ * @param eventTime the time folders are dynamic keys from each row's event time
+ *   (`year=!{partitionKeyFromQuery:year}`…): integers like arrival time's, over a wider range of years
+ */
+export function prefixPartitions(bucketName: string, prefix: string, synthError: (message: string) => never, eventTime = false): PrefixPartitions {
   const keys: glue.Column[] = [];
   const projection: glue.PartitionProjection = {};
   const template = prefix.split('/').map((folder) => {
@@ -79,9 +97,10 @@ export function prefixPartitions(bucketName: string, prefix: string, synthError:
         + `'${folder}' is not. Use the default prefix, or such folders`);
     }
     const name = match[1];
-    if (time) {
+    const eventFolder = eventTime && dynamicKey !== undefined && dynamicKey === name ? EVENT_TIME_FOLDERS[name] : undefined;
+    if (time ?? eventFolder) {
       keys.push({ name, type: glue.Schema.INTEGER });
-      projection[name] = glue.PartitionProjectionConfiguration.integer(time);
+      projection[name] = glue.PartitionProjectionConfiguration.integer((time ?? eventFolder)!);
     } else {
       keys.push({ name, type: glue.Schema.STRING });
       // Athena needs the value in the query (WHERE name = '…'): the values are the records'.
@@ -99,6 +118,8 @@ export interface FeedTableProps {
   /** The fixed folder of the feed's data, the table's location. */
   readonly dataRoot: string;
   readonly dataOutputPrefix: string;
+  /** The time folders follow each row's event time (dynamic keys), not its arrival. */
+  readonly eventTime?: boolean;
   readonly options: ParquetFormatOptions;
   readonly synthError: (message: string) => never;
 }
@@ -139,7 +160,7 @@ function databaseOf(scope: Construct, format: string, feed: string, given: glue.
 /** Creates the feed's database (unless given) and table in `scope` (ids `Database` and `Table`). */
 export function createFeedTable(scope: Construct, props: FeedTableProps): FeedTable {
   const tableName = tableNameOf('Format.parquet()', props.feed, props.options.tableName, props.synthError);
-  const partitions = prefixPartitions(props.bucket.bucketName, props.dataOutputPrefix, props.synthError);
+  const partitions = prefixPartitions(props.bucket.bucketName, props.dataOutputPrefix, props.synthError, props.eventTime);
   const columns = tableColumns(props.schema);
   for (const key of partitions.keys) {
     if (columns.some((column) => column.name === key.name)) {

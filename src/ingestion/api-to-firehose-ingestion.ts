@@ -16,6 +16,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { feedDeadLetterQueue } from '../dead-letters/feed-dead-letter-queue';
 import { FeedDeadLetterQueueOptions } from '../dead-letters/feed-dead-letter-queue-options';
+import { DynamicPartitioning } from '../delivery/dynamic-partitioning';
 import { FeedDeliveryOptions } from '../delivery/feed-delivery-options';
 import { createFeedDeliveryStream, defaultDataOutputPrefix, FeedDeliveryStream, FeedDeliveryStreamProps } from '../delivery/feed-delivery-stream';
 import { fixedFolder } from '../delivery/prefixes';
@@ -28,6 +29,7 @@ import { createRunEndpoint, RunEndpoint } from '../execution/run-endpoint';
 import { leastRunTime } from '../execution/run-estimate';
 import { SharedRateBudget } from '../execution/shared-rate-budget';
 import { backfillProblems } from '../feed-spec/backfill';
+import { eventTimeQueries, eventTimeSource } from '../feed-spec/event-time';
 import { FeedSpecInput, feedNameProblem, formatSpecProblems, parseFeedSpec } from '../feed-spec/feed-spec';
 import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig } from '../feed-spec/poller-contract';
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
@@ -300,6 +302,8 @@ export class ApiToFirehoseIngestion extends Construct {
   private documentPerRecord = false;
   /** With `runEndpointEnabled`: the function URL that starts runs. */
   private runEndpoint?: RunEndpoint;
+  /** The stream's dynamic partitioning: the user's, with the event time's folders when chosen. */
+  private readonly partitioning?: DynamicPartitioning;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -320,7 +324,8 @@ export class ApiToFirehoseIngestion extends Construct {
 
     this.bucket = feedBucket(this, { ...pick(props, 'existingBucket', 'bucketProps', 'encryptionKey'), synthError });
     this.deadLetterQueue = feedDeadLetterQueue(this, { ...pick(props, 'existingDeadLetterQueue', 'deadLetterQueueProps', 'encryptionKey'), synthError });
-    this.dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(this.feedName, props.dynamicPartitioning);
+    this.partitioning = this.partitioningOf(props, source.spec);
+    this.dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(this.feedName, this.partitioning);
     this.dataRoot = fixedFolder(this.dataOutputPrefix);
     if (!this.dataRoot) {
       synthError(`dataOutputPrefix '${this.dataOutputPrefix}' must start with a fixed folder such as 'feed=${this.feedName}/', so that readers and other feeds of the bucket can be kept apart`);
@@ -478,7 +483,8 @@ export class ApiToFirehoseIngestion extends Construct {
     destination: Pick<FeedDeliveryStreamProps, 'httpEndpoint' | 'openSearch' | 'redshift'>): FeedDeliveryStream {
     const synthError = this.synthError.bind(this);
     const delivery = createFeedDeliveryStream(this, {
-      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'dynamicPartitioning', 'processorFunction', 'encryptionKey'),
+      ...pick(props, 'errorOutputPrefix', 'bufferingInterval', 'bufferingSize', 'compression', 'processorFunction', 'encryptionKey'),
+      dynamicPartitioning: this.partitioning,
       dataOutputPrefix: this.dataOutputPrefix,
       feed: this.feedName,
       bucket: this.bucket,
@@ -530,6 +536,33 @@ export class ApiToFirehoseIngestion extends Construct {
     if (props.dataOutputPrefix !== undefined && this.destination.kind !== DestinationKind.REDSHIFT) {
       this.synthError(`dataOutputPrefix is for S3 objects: with Destination.${this.destination.kind}() only failed data is kept in the bucket, under backups/feed=NAME/. Remove dataOutputPrefix`);
     }
+  }
+
+  /**
+   * The stream's dynamic partitioning: the user's keys, and with `TimePartitioning.eventTime()`
+   * the time folders from each row's event time column (rows: the poller writes timestamps in
+   * ISO 8601 UTC, which jq cuts into year, month, day and hour).
+   */
+  private partitioningOf(props: ApiToFirehoseIngestionProps, spec: FeedSpecInput): DynamicPartitioning | undefined {
+    const eventTime = props.timePartitioning?._eventTime;
+    if (!eventTime) return props.dynamicPartitioning;
+    const what = 'timePartitioning: TimePartitioning.eventTime()';
+    const format = props.format?.kind;
+    if (format === FormatKind.ICEBERG) {
+      this.synthError(`${what} is for S3 objects and Parquet: an Iceberg table is queried by its columns, so a query on the event time column finds `
+        + 'backfilled rows whatever their arrival; remove timePartitioning');
+    }
+    if (props.destination !== undefined && props.destination.kind !== DestinationKind.S3) {
+      this.synthError(`${what} is for S3 objects: Firehose's dynamic partitioning works only with an S3 destination, not ${props.destination.kind}; remove timePartitioning`);
+    }
+    if (!spec.schema) {
+      this.synthError(`${what} needs the spec's schema: the time folders come from a timestamp column, which the poller writes in ISO 8601 UTC. `
+        + 'Add a schema (api-ingest infer-schema SPEC --write proposes one) with the record\'s event time as a timestamp column');
+    }
+    const source = eventTimeSource(parseFeedSpec(spec), eventTime.column);
+    if (typeof source === 'string') this.synthError(`${what}: ${source}`);
+    if (!('column' in source)) this.synthError(`${what} needs a timestamp column of the schema`);
+    return DynamicPartitioning._withEventTime(props.dynamicPartitioning, eventTimeQueries(source.column), this.synthError.bind(this));
   }
 
   /** Throws an error that names this construct, with `message` saying what to change. */
@@ -607,6 +640,7 @@ export class ApiToFirehoseIngestion extends Construct {
       bucket: this.bucket,
       dataRoot: this.dataRoot,
       dataOutputPrefix: this.dataOutputPrefix,
+      eventTime: this.partitioning?._eventTime,
       options: parquet,
       synthError: this.synthError.bind(this),
     });
@@ -638,7 +672,7 @@ export class ApiToFirehoseIngestion extends Construct {
         [POLLER_ENV.deadLetterBucket]: bucket.bucketName,
         [POLLER_ENV.metricsNamespace]: METRICS_NAMESPACE,
         // Firehose deaggregates at most 500 JSON lines per record for dynamic partitioning.
-        ...(props.dynamicPartitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
+        ...(this.partitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
         ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
         ...(mode._kind === 'distributed' ? { [POLLER_ENV.controlBucket]: bucket.bucketName } : {}),
         ...(budgets.length > 0 ? {

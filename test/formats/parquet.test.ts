@@ -146,6 +146,34 @@ describe('grantQuery', () => {
   });
 });
 
+describe('Format.parquet() filed under each row\'s event time', () => {
+  const { stack } = CONFIGURATIONS['Parquet filed under each row\'s event time, beside a partition key of its own']();
+  const template = Template.fromStack(stack);
+
+  test('the table\'s time partitions are the event time folders, projected as integers from 2000 on (a backfill reaches back)', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        PartitionKeys: [
+          { Name: 'market', Type: 'string' }, { Name: 'year', Type: 'int' }, { Name: 'month', Type: 'int' }, { Name: 'day', Type: 'int' }, { Name: 'hour', Type: 'int' },
+        ],
+        Parameters: Match.objectLike({
+          'projection.year.type': 'integer', 'projection.year.range': '2000,2099', 'projection.month.digits': '2', 'projection.hour.range': '0,23',
+          'projection.market.type': 'injected',
+        }),
+      }),
+    });
+  });
+
+  test('Firehose reads the market and the time folders from each row: the quoted_at column, which the poller writes in ISO 8601 UTC', () => {
+    const s3 = Object.values<any>(template.findResources('AWS::KinesisFirehose::DeliveryStream'))[0].Properties.ExtendedS3DestinationConfiguration;
+    const query = JSON.stringify(s3.ProcessingConfiguration.Processors);
+    expect(query).toContain('\\"year\\":((.quoted_at) // .fetched_at)[0:4]');
+    expect(query).toContain('\\"market\\":.exchange');
+    expect(s3.Prefix).toBe('feed=prices/market=!{partitionKeyFromQuery:market}/year=!{partitionKeyFromQuery:year}/month=!{partitionKeyFromQuery:month}/'
+      + 'day=!{partitionKeyFromQuery:day}/hour=!{partitionKeyFromQuery:hour}/');
+  });
+});
+
 const untyped = () => ApiSource.http({ url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes') });
 
 /** Each case: the props that are wrong, and what the error must say. */

@@ -19,7 +19,7 @@ import { testStack } from './synth';
 import {
   ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, ExecutionMode, Format, IndexRotation, Partitions, Records,
   RecordSchema, RedshiftTarget, SchemaContract, SharedRateBudget,
-  TimestampFormat, Transform,
+  TimePartitioning, TimestampFormat, Transform,
 } from '../../src';
 
 export const LAKE_BUCKET_ARN = 'arn:aws:s3:::corp-data-lake';
@@ -113,6 +113,19 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       bufferingInterval: Duration.seconds(120),
       bufferingSize: Size.mebibytes(128),
       encryptionKey: customerKey(stack),
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'Parquet filed under each row\'s event time, beside a partition key of its own': (app) => {
+    const stack = testStack(app);
+    const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+      feedName: 'prices',
+      source: typedPricesSource(),
+      format: Format.parquet(),
+      timePartitioning: TimePartitioning.eventTime({ column: 'quoted_at' }),
+      dynamicPartitioning: DynamicPartitioning.byRecordFields({ market: 'exchange' }),
+      bufferingInterval: Duration.seconds(60),
     });
     return { stack, feeds: [feed] };
   },

@@ -14,6 +14,7 @@ import { startDemoApi } from './demo-api';
 import { defaultClients, DeployedRunError, startDeployedRun } from './deployed-run';
 import { cellSafe, jsonSafe, terminalSafe } from './terminal-text';
 import { BackfillRequest, backfillProblems, backfillRequest, backfillWindows } from '../../feed-spec/backfill';
+import { EventTimeSource, eventTimeSource } from '../../feed-spec/event-time';
 import { FeedSpec, formatSpecProblems, SecretRef, validateFeedSpec } from '../../feed-spec/feed-spec';
 import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate } from '../../feed-spec/list-prices';
 import { isPartitionList } from '../../feed-spec/poller-event';
@@ -36,6 +37,7 @@ import { inferSchema } from '../schema/infer-schema';
 import { sampleFindings } from '../schema/sample-check';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
+import { EventTimeSink } from '../sinks/event-time-sink';
 import { createFirehoseClient } from '../sinks/firehose-client';
 import { FirehoseSink } from '../sinks/firehose-sink';
 import { LocalFileSink } from '../sinks/local-file-sink';
@@ -63,10 +65,10 @@ usage:
   api-ingest validate SPEC [--sample [--pages N] [--secrets FILE] [--allow-loopback]]
   api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
   api-ingest infer-schema SPEC [--pages N] [--write] [--secrets FILE] [--allow-loopback]
-  api-ingest run SPEC --out DIR [--format json|parquet] [--secrets FILE] [--json] [--time-budget SECONDS]
+  api-ingest run SPEC --out DIR [--format json|parquet] [--time-folders arrival|event] [--secrets FILE] [--json] [--time-budget SECONDS]
                      [--allow-loopback] [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
-  api-ingest backfill SPEC --from T1 --to T2 [--window 1d] [--concurrency 4] (--out DIR | --firehose STREAM --state-table TABLE)
+  api-ingest backfill SPEC --from T1 --to T2 [--window 1d] [--concurrency 4] (--out DIR [--time-folders event|arrival] | --firehose STREAM --state-table TABLE)
                      [--secrets FILE] [--json] [--time-budget SECONDS] [--allow-loopback] [--checkpoint-pages N]
   api-ingest backfill --schedule NAME [--group G] --from T1 --to T2 [--window 1d] [--wait] [--json]
   api-ingest trigger --schedule NAME [--group G] [--partitions JSON] [--wait] [--json]
@@ -83,6 +85,8 @@ like it. A backfill fetches [T1, T2) window by window (1d, 6h, 30m or P1D; --con
 {{ window.start }} and {{ window.end }}, with state of its own: the live cursor never moves; run it again to resume.
 trigger starts a run of a deployed feed as its schedule does (--schedule: the construct's schedule name), and
 backfill --schedule a distributed feed's backfill in AWS; --wait follows it and prints its summary.
+--time-folders event files local output under each record's event time (a schema's timestamp column reading the
+datetime cursor's field, or that field), as TimePartitioning.eventTime() does in AWS; a backfill does so by default.
 validate --sample runs the spec on a page of the API's records (--pages N for more) and names a field the transform reads
 that none has, a record it fails on, or a schema column that stays empty (exit 3).
 --format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
@@ -322,6 +326,7 @@ const OPTIONS = {
   'help': { type: 'boolean' },
   'write': { type: 'boolean' },
   'sample': { type: 'boolean' },
+  'time-folders': { type: 'string' },
   'port': { type: 'string' },
   'from': { type: 'string' },
   'to': { type: 'string' },
@@ -575,6 +580,26 @@ function outputFormat(values: Values): 'json' | 'parquet' {
   return format;
 }
 
+/**
+ * Which time the local files' time folders follow (`--time-folders event|arrival`): a run's default
+ * is arrival time, as the deployed feed's; a backfill's is the records' event time wherever the
+ * spec has one (a schema's timestamp column that reads the datetime cursor's field, or that field).
+ */
+function timeFoldersOf(spec: FeedSpec, values: Values, fallback: 'event' | 'arrival'): EventTimeSource | undefined {
+  const chosen = values['time-folders'];
+  if (chosen !== undefined && chosen !== 'event' && chosen !== 'arrival') throw new UsageError(`--time-folders must be event or arrival (got "${chosen}")`);
+  if (chosen !== undefined && !values.out) {
+    throw new UsageError('--time-folders is for --out DIR: a delivery stream files records as the construct\'s timePartitioning says');
+  }
+  if (!values.out || (chosen ?? fallback) === 'arrival') return undefined;
+  const source = eventTimeSource(spec);
+  if (typeof source === 'string') {
+    if (chosen === 'event') throw new UsageError(`--time-folders event: ${source}`);
+    return undefined;
+  }
+  return source;
+}
+
 /** The spec of a command that writes records: valid, and with a schema when Parquet is asked for. */
 function loadRunSpec(file: string, format: 'json' | 'parquet', io: Output): FeedSpec | undefined {
   const spec = loadSpec(file, io);
@@ -589,12 +614,14 @@ function loadRunSpec(file: string, format: 'json' | 'parquet', io: Output): Feed
  * (--out), or a delivery stream with the feed's state table and queue. Each call of `sinkFor`
  * makes a sink of its own (a backfill's windows each count their own records).
  */
-function destinationOf(spec: FeedSpec, values: Values, format: 'json' | 'parquet', redactor: Redactor, logger: Logger, deadline: number) {
+function destinationOf(spec: FeedSpec, values: Values, format: 'json' | 'parquet', redactor: Redactor, logger: Logger, deadline: number,
+  eventTime?: EventTimeSource) {
   if (values.out) {
     const dir = path.resolve(values.out);
+    const fileSink = (now?: () => Date): RecordSink => (format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema!, now })
+      : new LocalFileSink({ directory: dir, feed: spec.feed, now }));
     return {
-      sinkFor: (): RecordSink => (format === 'parquet' ? new LocalParquetSink({ directory: dir, feed: spec.feed, schema: spec.schema! })
-        : new LocalFileSink({ directory: dir, feed: spec.feed })),
+      sinkFor: (): RecordSink => (eventTime ? new EventTimeSink({ source: eventTime, logger, sinkAt: (at) => fileSink(() => at) }) : fileSink()),
       state: new FileStateStore(path.join(dir, '.state', `${spec.feed}.json`), { deadline }) as StateStore,
       deadLetters: new RedactingDeadLetterWriter(new FileDeadLetterWriter(path.join(dir, 'dead-letters'), spec.feed), redactor) as DeadLetterWriter,
     };
@@ -620,7 +647,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   if (!spec) return EXIT_INVALID;
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline);
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline, timeFoldersOf(spec, values, 'arrival'));
   const sink = sinkFor();
   const display = progress(io, io.isTTY && !values.json);
   let summary: RunSummary;
@@ -719,7 +746,9 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
-  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline);
+  // A backfill files what it fetches under the records' own time wherever the spec has one: a month
+  // backfilled today belongs to that month's folders.
+  const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline, timeFoldersOf(spec, values, 'event'));
   const windows = backfillWindows(request).length;
   let ended = 0;
   const summary = await runBackfill(spec, {

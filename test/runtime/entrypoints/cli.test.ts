@@ -287,6 +287,35 @@ describe('api-ingest', () => {
     // that hour: 4 November 23:00 of each station, in both.
     expect(observed).toHaveLength(725 + 480);
     expect(observed.filter((at) => at < '2026-11-05')).toHaveLength(480 + 5);
+    // The backfill's files are under the days their records happened (the demo spec's cursor field), not today's.
+    const backfilled = filesUnder(out).filter((f) => f.endsWith('.ndjson'))
+      .filter((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean).every((line) => JSON.parse(line).record.observed_at < '2026-11-05'));
+    const days = new Set(backfilled.map((f) => /year=(\d+)\/month=(\d+)\/day=(\d+)\/hour=(\d+)\//.exec(f)!.slice(1, 4).join('-')));
+    expect([...days].sort()).toEqual(['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']);
+    for (const file of backfilled) {
+      const [, y, m, d, h] = /year=(\d+)\/month=(\d+)\/day=(\d+)\/hour=(\d+)\//.exec(file)!;
+      for (const line of readFileSync(path.join(out, file), 'utf8').split('\n').filter(Boolean)) {
+        expect(JSON.parse(line).record.updated_at.slice(0, 13)).toBe(`${y}-${m}-${d}T${h}`);
+      }
+    }
+  });
+
+  test('run --time-folders event files each record under its own hour; arrival (the default) under the hour it was written', async () => {
+    const eventOut = path.join(work, 'out-event');
+    expect((await run(['run', spec, '--out', eventOut, '--allow-loopback', '--time-folders', 'event'])).code).toBe(0);
+    for (const file of filesUnder(eventOut).filter((f) => f.endsWith('.ndjson'))) {
+      const [, y, m, d, h] = /^feed=weather-demo\/year=(\d+)\/month=(\d+)\/day=(\d+)\/hour=(\d+)\//.exec(file)!;
+      for (const line of readFileSync(path.join(eventOut, file), 'utf8').split('\n').filter(Boolean)) {
+        expect(JSON.parse(line).record.updated_at.slice(0, 13)).toBe(`${y}-${m}-${d}T${h}`);
+      }
+    }
+    const arrivalOut = path.join(work, 'out-arrival');
+    const before = new Date();
+    expect((await run(['run', spec, '--out', arrivalOut, '--allow-loopback'])).code).toBe(0);
+    const hours = new Set(filesUnder(arrivalOut).filter((f) => f.endsWith('.ndjson')).map((f) => f.split('/').slice(1, 5).join('/')));
+    expect(hours.size).toBeLessThanOrEqual(2);
+    expect([...hours][0]).toMatch(new RegExp(`^year=${before.getUTCFullYear()}/`));
+    expect((await run(['run', spec, '--out', arrivalOut, '--allow-loopback', '--time-folders', 'weekly'])).code).toBe(2);
   });
 
   test('a failing partition: exit 3, a local dead letter with its context, the others delivered', async () => {
