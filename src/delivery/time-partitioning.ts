@@ -22,9 +22,11 @@ export class TimePartitioning {
 
   /**
    * Each record's event time, a timestamp column of the spec's schema: a backfill of last month is
-   * filed under last month, and a query by day finds it. Uses Firehose dynamic partitioning
-   * (billed per GB processed; buffering at least 60 s and 64 MiB; at most 500 time folders active
-   * at once per stream by default, which a backfill's windows in flight must stay under).
+   * filed under last month, and a query by day finds it. S3 objects and Parquet use Firehose dynamic
+   * partitioning (billed per GB processed; buffering at least 60 s and 64 MiB; at most 500 time
+   * folders active at once per stream by default, which a backfill's windows in flight must stay
+   * under); an Iceberg table in S3 Tables is partitioned by the column's day (Iceberg's hidden
+   * partitioning).
    */
   public static eventTime(options: EventTimePartitioningOptions = {}): TimePartitioning {
     return new TimePartitioning({ column: options.column });

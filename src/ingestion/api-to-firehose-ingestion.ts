@@ -304,6 +304,8 @@ export class ApiToFirehoseIngestion extends Construct {
   private runEndpoint?: RunEndpoint;
   /** The stream's dynamic partitioning: the user's, with the event time's folders when chosen. */
   private readonly partitioning?: DynamicPartitioning;
+  /** With event time into an S3 Tables table: the column its partition spec takes the day of. */
+  private icebergEventTimeColumn?: string;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseIngestionProps) {
     super(scope, id);
@@ -547,10 +549,10 @@ export class ApiToFirehoseIngestion extends Construct {
     const eventTime = props.timePartitioning?._eventTime;
     if (!eventTime) return props.dynamicPartitioning;
     const what = 'timePartitioning: TimePartitioning.eventTime()';
-    const format = props.format?.kind;
-    if (format === FormatKind.ICEBERG) {
-      this.synthError(`${what} is for S3 objects and Parquet: an Iceberg table is queried by its columns, so a query on the event time column finds `
-        + 'backfilled rows whatever their arrival; remove timePartitioning');
+    const iceberg = props.format?.kind === FormatKind.ICEBERG;
+    if (iceberg && props.format?._iceberg?.s3TablesBucketArn === undefined) {
+      this.synthError(`${what} with Format.iceberg() partitions an S3 Tables table (set s3TablesBucketArn); a Glue-catalog Iceberg table is created `
+        + 'unpartitioned, and is queried by its columns, so a query on the event time column finds backfilled rows whatever their arrival: remove timePartitioning');
     }
     if (props.destination !== undefined && props.destination.kind !== DestinationKind.S3) {
       this.synthError(`${what} is for S3 objects: Firehose's dynamic partitioning works only with an S3 destination, not ${props.destination.kind}; remove timePartitioning`);
@@ -562,6 +564,11 @@ export class ApiToFirehoseIngestion extends Construct {
     const source = eventTimeSource(parseFeedSpec(spec), eventTime.column);
     if (typeof source === 'string') this.synthError(`${what}: ${source}`);
     if (!('column' in source)) this.synthError(`${what} needs a timestamp column of the schema`);
+    // An Iceberg table partitions itself (a partition spec on the column); S3 objects by dynamic partitioning.
+    if (iceberg) {
+      this.icebergEventTimeColumn = source.column;
+      return props.dynamicPartitioning;
+    }
     return DynamicPartitioning._withEventTime(props.dynamicPartitioning, eventTimeQueries(source.column), this.synthError.bind(this));
   }
 
@@ -622,6 +629,7 @@ export class ApiToFirehoseIngestion extends Construct {
       schema,
       tableBucketArn: options.s3TablesBucketArn!,
       options,
+      eventTimeColumn: this.icebergEventTimeColumn,
       synthError: this.synthError.bind(this),
     });
     this.s3TablesTable = table;

@@ -11,6 +11,7 @@ import {
   ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Incremental, Records, RecordSchema,
   TimePartitioning, TimestampFormat,
 } from '../../src';
+import { CONFIGURATIONS } from '../helpers/configurations';
 import { baseSpec, runSpec } from '../helpers/engine-harness';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { templateOf, testStack } from '../helpers/synth';
@@ -48,7 +49,7 @@ describe('the construct', () => {
     ['a schema whose timestamp does not read the cursor, none named', {
       source: source({ incremental: Incremental.datetime({ recordPath: 'updated', start: '2026-01-01T00:00:00Z' }), query: { since: '{{ cursor }}' } }),
     }, /no timestamp column of the schema reads the datetime cursor's field 'updated': name the event time column \(one of at\)/],
-    ['Iceberg', { format: Format.iceberg() }, /is for S3 objects and Parquet: an Iceberg table is queried by its columns/],
+    ['a Glue-catalog Iceberg table', { format: Format.iceberg() }, /with Format.iceberg\(\) partitions an S3 Tables table \(set s3TablesBucketArn\); a Glue-catalog Iceberg table is created unpartitioned/],
     ['an OpenSearch destination', {
       destination: Destination.openSearch({ domain: opensearch.Domain.fromDomainAttributes(testStack(), 'D', { domainArn: 'arn:aws:es:us-east-1:123456789012:domain/d', domainEndpoint: 'https://d' }), indexName: 'events' }),
     }, /is for S3 objects: Firehose's dynamic partitioning works only with an S3 destination, not openSearch/],
@@ -59,6 +60,16 @@ describe('the construct', () => {
   ])('%s fails at synth with what to change', (_name, props, message) => {
     expect(() => stream(props)).toThrow(message);
   });
+});
+
+test('an Iceberg table in S3 Tables is partitioned by the day of the event time column (Iceberg\'s hidden partitioning), with no dynamic partitioning', () => {
+  const { stack } = CONFIGURATIONS['Iceberg in Amazon S3 Tables, partitioned by the day of each row\'s event time']();
+  const resources = templateOf(stack).toJSON().Resources as Record<string, any>;
+  const table = Object.values(resources).find((r) => r.Type === 'AWS::S3Tables::Table').Properties.IcebergMetadata;
+  const quotedAt = table.IcebergSchemaV2.SchemaV2FieldList.find((field: any) => field.Name === 'quoted_at');
+  expect(table.IcebergPartitionSpec).toEqual({ SpecId: 0, Fields: [{ SourceId: quotedAt.Id, Transform: 'day', Name: 'quoted_at_day', FieldId: 1000 }] });
+  const deliveryStream = Object.values(resources).find((r) => r.Type === 'AWS::KinesisFirehose::DeliveryStream').Properties;
+  expect(JSON.stringify(deliveryStream)).not.toContain('DynamicPartitioning');
 });
 
 describe('the query Firehose runs, on the rows the poller writes (jq 1.6)', () => {

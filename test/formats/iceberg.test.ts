@@ -102,7 +102,7 @@ test.each(CASES)('%s fails at synth with what to change', (_name, props, message
 });
 
 describe('Format.iceberg() in Amazon S3 Tables', () => {
-  const tables = CONFIGURATIONS['Iceberg in Amazon S3 Tables']();
+  const tables = CONFIGURATIONS['Iceberg in Amazon S3 Tables, partitioned by the day of each row\'s event time']();
   const all = Template.fromStack(tables.stack).toJSON().Resources as Record<string, any>;
   const byType = (type: string) => Object.entries(all).filter(([, r]) => r.Type === type);
 

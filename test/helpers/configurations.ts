@@ -140,13 +140,14 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
     return { stack, feeds: [feed] };
   },
 
-  'Iceberg in Amazon S3 Tables': (app) => {
+  'Iceberg in Amazon S3 Tables, partitioned by the day of each row\'s event time': (app) => {
     const stack = testStack(app);
     const tables = new s3tables.CfnTableBucket(stack, 'Tables', { tableBucketName: 'market-tables' });
     const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
       feedName: 'prices',
       source: typedPricesSource(),
       format: Format.iceberg({ s3TablesBucketArn: tables.attrTableBucketArn, namespace: 'market' }),
+      timePartitioning: TimePartitioning.eventTime({ column: 'quoted_at' }),
     });
     return { stack, feeds: [feed] };
   },
