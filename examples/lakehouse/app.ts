@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { ParquetCompression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 // In your own app: import { ... } from 'cdk-api-ingestion';
-import { ApiSource, ApiToFirehoseIngestion, Column, Format, Records, RecordSchema, SchemaContract, TimestampFormat, Transform } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Column, Format, Records, RecordSchema, SchemaContract, TimePartitioning, TimestampFormat, Transform } from '../../src';
 
 export const LAKEHOUSE_STACK_NAME = 'LakehouseIngestion';
 
@@ -41,6 +41,8 @@ export function buildLakehouseApp(outdir?: string): { app: App; stack: Stack } {
       }, { contract: SchemaContract.EVOLVE }),
     }),
     format: Format.parquet({ database: marketData, compression: ParquetCompression.GZIP }),
+    // Filed under when each quote was made, not when it arrived: a backfill lands in its own days.
+    timePartitioning: TimePartitioning.eventTime({ column: 'quoted_at' }),
   });
 
   // Trades into an Apache Iceberg table: a trade delivered twice (a retried run) replaces the

@@ -22,6 +22,7 @@ from cdk_api_ingestion import (
     Records,
     RecordSchema,
     SchemaContract,
+    TimePartitioning,
     TimestampFormat,
     Transform,
 )
@@ -53,6 +54,8 @@ quotes = ApiToFirehoseIngestion(
         ),
     ),
     format=Format.parquet(database=market_data, compression=firehose.ParquetCompression.GZIP),
+    # Filed under when each quote was made, not when it arrived: a backfill lands in its own days.
+    time_partitioning=TimePartitioning.event_time(column="quoted_at"),
 )
 
 # Trades into an Apache Iceberg table: a trade delivered twice (a retried run) replaces the

@@ -56,6 +56,20 @@ export class DynamicPartitioning {
   }
 
   /**
+   * The same partitioning with the time folders from each row's event time appended
+   * (`TimePartitioning.eventTime()`): `queries` are final (they read rows), whatever `byRecordFields` maps.
+   * @internal
+   */
+  public static _withEventTime(base: DynamicPartitioning | undefined, queries: Record<string, string>,
+    synthError: (message: string) => never): DynamicPartitioning {
+    const clash = Object.keys(queries).filter((key) => base?._keys.includes(key));
+    if (clash.length > 0) {
+      synthError(`dynamicPartitioning defines key(s) ${clash.join(', ')}, which TimePartitioning.eventTime() uses for the time folders: rename them`);
+    }
+    return new DynamicPartitioning({ ...base?._queries, ...queries }, { retryDuration: base?._retryDuration }, base?.fields, queries);
+  }
+
+  /**
    * The partition keys, in the order they appear in the S3 prefix.
    * @internal
    */
@@ -76,20 +90,6 @@ export class DynamicPartitioning {
    * name their columns.
    */
   private readonly fields?: Record<string, string>;
-
-  /**
-   * The same partitioning with the time folders from each row's event time appended
-   * (`TimePartitioning.eventTime()`): `queries` are final (they read rows), whatever `byRecordFields` maps.
-   * @internal
-   */
-  public static _withEventTime(base: DynamicPartitioning | undefined, queries: Record<string, string>,
-    synthError: (message: string) => never): DynamicPartitioning {
-    const clash = Object.keys(queries).filter((key) => base?._keys.includes(key));
-    if (clash.length > 0) {
-      synthError(`dynamicPartitioning defines key(s) ${clash.join(', ')}, which TimePartitioning.eventTime() uses for the time folders: rename them`);
-    }
-    return new DynamicPartitioning({ ...base?._queries, ...queries }, { retryDuration: base?._retryDuration }, base?.fields, queries);
-  }
 
   /**
    * Whether the time folders are dynamic keys from each record's event time (no `!{timestamp:…}` folders then).

@@ -13,8 +13,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { skipCheckovChecks } from '../private/checkov';
 import { ISO_DATE, ISO_DATE_TIME, ISO_INSTANT_FORMS } from '../feed-spec/iso-instant';
+import { skipCheckovChecks } from '../private/checkov';
 import { createInlineFunction } from '../private/inline-function';
 import { acknowledgeFindings } from '../private/nag-acknowledgements';
 

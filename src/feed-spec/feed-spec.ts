@@ -12,8 +12,8 @@ import { isoInstantProblem } from './iso-instant';
 import { RecordSchemaSpec, recordSchemaProblems, recordSchemaSchema } from './record-schema';
 import { recordTransformSchema, transformExpressionProblem } from './record-transform';
 import { templateProblems } from './template-checks';
-import { transformOutputFields } from './transform-shape';
 import { nearest } from './template-syntax';
+import { transformOutputFields } from './transform-shape';
 
 // zod/mini keeps the Lambda bundle small (the classic API is not tree-shakable: ~750 KB); it
 // loads no locale by default, so load English alone for readable default messages.

@@ -143,10 +143,13 @@ function tableNameOf(format: string, feed: string, tableName: string | undefined
  * `-` or capitals makes every query fail or need quoting), or a new one named by CDK (lowercase
  * letters and digits).
  */
-function databaseOf(scope: Construct, format: string, feed: string, given: glue.IDatabase | undefined, synthError: (message: string) => never): glue.IDatabase {
+function databaseOf(
+  scope: Construct, format: string, feed: string, given: glue.IDatabase | undefined, synthError: (message: string) => never,
+): glue.IDatabase {
   if (given) {
     // A database of the same app names itself in its resource (its databaseName is a reference).
-    const owned = given.node.defaultChild instanceof glue.CfnDatabase ? (given.node.defaultChild.databaseInput as glue.CfnDatabase.DatabaseInputProperty).name : undefined;
+    const child = given.node.defaultChild;
+    const owned = child instanceof glue.CfnDatabase ? (child.databaseInput as glue.CfnDatabase.DatabaseInputProperty).name : undefined;
     const name = owned ?? given.databaseName;
     if (typeof name === 'string' && !Token.isUnresolved(name) && !/^[a-z0-9][a-z0-9_]{0,254}$/.test(name)) {
       synthError(`${format} database '${name}' is not a database name Athena can query: use 1-255 lowercase letters, digits and '_', `

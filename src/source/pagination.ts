@@ -54,6 +54,14 @@ export interface PaginationStopProps {
   readonly totalPath?: string;
 
   /**
+   * End when the pages fetched reach this number field of the response (e.g. `meta.total_pages`).
+   * Pages that end before it are a short read: the run is partial and the cursor stays.
+   *
+   * @default - not used
+   */
+  readonly totalPagesPath?: string;
+
+  /**
    * Never fetch more pages than this per partition in one run; the rest is left for the next run.
    *
    * @default 1000
@@ -220,6 +228,7 @@ function stop(props: PaginationStopProps) {
     hasMorePath: props.hasMorePath,
     donePath: props.donePath,
     totalPath: props.totalPath,
+    totalPagesPath: props.totalPagesPath,
   });
   return Object.keys(rules).length > 0 ? rules : undefined;
 }

@@ -10,6 +10,18 @@ export interface RecordsOptions {
   readonly fields?: string[];
 }
 
+/** Options for JSON records at a path. */
+export interface JsonRecordsOptions extends RecordsOptions {
+  /**
+   * Read a `null` at the path as an empty page (some APIs end their data with `"data": null`). Off
+   * by default: a `null` where records belong may also be an error answer, which must not pass as
+   * "no more data".
+   *
+   * @default false
+   */
+  readonly nullIsEmpty?: boolean;
+}
+
 /**
  * Where the records are in an API response, and in what format.
  */
@@ -22,8 +34,8 @@ export class Records {
    *
    * @param path where the records are, for example `data`
    */
-  public static at(path: string, options: RecordsOptions = {}): Records {
-    return new Records({ path, format: 'json', fields: options.fields });
+  public static at(path: string, options: JsonRecordsOptions = {}): Records {
+    return new Records({ path, format: 'json', fields: options.fields, nullIsEmpty: options.nullIsEmpty });
   }
 
   /** The whole JSON response body is one record (for APIs that return a single object). */
@@ -41,7 +53,7 @@ export class Records {
     return new Records({ path: '$', format: 'csv', fields: options.fields });
   }
 
-  private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[] }) {}
+  private constructor(private readonly spec: { path: string; format: 'json' | 'ndjson' | 'csv'; fields?: string[]; nullIsEmpty?: boolean }) {}
 
   /** @internal */
   public _toSpec(): RecordsSpecInput {
@@ -50,6 +62,7 @@ export class Records {
       path: this.spec.path,
       ...(this.spec.format !== 'json' ? { format: this.spec.format } : {}),
       ...(this.spec.fields ? { fields: [...this.spec.fields] } : {}),
+      ...(this.spec.nullIsEmpty !== undefined ? { nullIsEmpty: this.spec.nullIsEmpty } : {}),
     };
   }
 }

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { Duration } from 'aws-cdk-lib';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import {
-  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Incremental, Records, RecordSchema,
-  TimePartitioning, TimestampFormat,
+  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Incremental, Records,
+  RecordSchema, TimePartitioning, TimestampFormat,
 } from '../../src';
 import { CONFIGURATIONS } from '../helpers/configurations';
 import { baseSpec, runSpec } from '../helpers/engine-harness';
@@ -18,8 +18,12 @@ import { templateOf, testStack } from '../helpers/synth';
 
 const schema = () => RecordSchema.of({ id: Column.integer(), at: Column.timestamp({ path: 'ts', format: TimestampFormat.UNIX_MS }), note: Column.string() });
 const source = (overrides: Record<string, unknown> = {}) => ApiSource.http({
-  url: 'https://api.example.com/v1/events', query: { since: '{{ cursor }}' }, records: Records.at('data'),
-  incremental: Incremental.datetime({ recordPath: 'ts', start: '2026-01-01T00:00:00Z' }), schema: schema(), ...overrides,
+  url: 'https://api.example.com/v1/events',
+  query: { since: '{{ cursor }}' },
+  records: Records.at('data'),
+  incremental: Incremental.datetime({ recordPath: 'ts', start: '2026-01-01T00:00:00Z' }),
+  schema: schema(),
+  ...overrides,
 });
 
 function stream(props: Partial<ApiToFirehoseIngestionProps>) {

@@ -14,7 +14,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Compression } from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Records, RecordSchema, RedshiftTarget,
+  ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Column, Destination, DynamicPartitioning, Format, Records, RecordSchema,
+  RedshiftTarget,
 } from '../../src';
 import { redshiftTableDdl } from '../../src/destinations/redshift-table';
 import { withSchemaDefaults } from '../../src/feed-spec/record-schema';
@@ -193,7 +194,8 @@ const CASES: Array<[string, (stack: Stack) => Partial<ApiToFirehoseIngestionProp
   }), /Destination.redshift\(\) cannot hold the feed's rows: column 'px+…' is 128 bytes long; Redshift identifiers are at most 127 bytes/],
   ['more columns than Redshift\'s 1,600', (s) => ({
     source: ApiSource.http({
-      url: 'https://api.example-prices.com/v2/quotes', records: Records.at('quotes'),
+      url: 'https://api.example-prices.com/v2/quotes',
+      records: Records.at('quotes'),
       schema: RecordSchema.of(Object.fromEntries(Array.from({ length: 1596 }, (_, i) => [`c${i}`, Column.string()]))),
     }),
     destination: redshift(s),

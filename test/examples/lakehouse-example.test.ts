@@ -31,6 +31,10 @@ describe('the lakehouse example (README "Typed tables")', () => {
     expect(document).toContain('/feed=quotes/*');
     expect(document).toContain('/feed=trades/*');
     expect(document).not.toContain('/feed=books/*');
+    // Quotes are filed under when they were made (TimePartitioning.eventTime()): the table's time partitions follow quoted_at.
+    const quotes = tables.find((t) => t.Properties.TableInput.Name === 'quotes').Properties.TableInput;
+    expect(quotes.PartitionKeys.map((key: any) => key.Name)).toEqual(['year', 'month', 'day', 'hour']);
+    expect(quotes.Parameters['projection.year.range']).toBe('2000,2099');
     // The order books are in S3 Tables: a namespace, the table and its Lake Formation grants.
     template.resourceCountIs('AWS::S3Tables::Table', 1);
     template.resourceCountIs('AWS::LakeFormation::PrincipalPermissions', 2);

@@ -163,7 +163,9 @@ describe('a synth warning suggests distributed() when a run cannot fit one invoc
 
 describe('a distributed feed without partitions maps one item per run', () => {
   const single = (query: Record<string, string>) => ApiSource.http({
-    url: 'https://api.example.com/v1/events', records: Records.at('d'), query,
+    url: 'https://api.example.com/v1/events',
+    records: Records.at('d'),
+    query,
     incremental: Incremental.datetime({ recordPath: 'at', start: '2026-01-01T00:00:00Z' }),
   });
 

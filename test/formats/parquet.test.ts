@@ -157,7 +157,10 @@ describe('Format.parquet() filed under each row\'s event time', () => {
           { Name: 'market', Type: 'string' }, { Name: 'year', Type: 'int' }, { Name: 'month', Type: 'int' }, { Name: 'day', Type: 'int' }, { Name: 'hour', Type: 'int' },
         ],
         Parameters: Match.objectLike({
-          'projection.year.type': 'integer', 'projection.year.range': '2000,2099', 'projection.month.digits': '2', 'projection.hour.range': '0,23',
+          'projection.year.type': 'integer',
+          'projection.year.range': '2000,2099',
+          'projection.month.digits': '2',
+          'projection.hour.range': '0,23',
           'projection.market.type': 'injected',
         }),
       }),

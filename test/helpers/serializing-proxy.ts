@@ -32,7 +32,8 @@ export async function startSerializingProxy(targetUrl: string): Promise<Serializ
   const target = new URL(targetUrl);
   let queue: Promise<unknown> = Promise.resolve();
   const proxy = { writes: 0 } as { writes: number };
-  const forward = (req: IncomingMessage, body: Buffer) => new Promise<{ status: number; headers: Record<string, any>; body: Buffer }>((resolve, reject) => {
+  type Answer = { status: number; headers: Record<string, any>; body: Buffer };
+  const forward = (req: IncomingMessage, body: Buffer) => new Promise<Answer>((resolve, reject) => {
     const headers = { ...req.headers, 'host': target.host, 'content-length': String(body.length) };
     const out = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (res) => {
       const chunks: Buffer[] = [];

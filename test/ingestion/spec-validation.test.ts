@@ -21,7 +21,8 @@ describe('a wrong spec fails at synth with the field and what is allowed', () =>
     expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
       feedName: 'issues',
       source: ApiSource.http({
-        url: 'https://api.example.com/issues', records: Records.at('data'),
+        url: 'https://api.example.com/issues',
+        records: Records.at('data'),
         transform: Transform.jsonata('{ "id": id, "author": user.login }'),
         schema: RecordSchema.of({ id: Column.integer(), autor: Column.string() }),
       }),

@@ -41,14 +41,20 @@ describe('alarms', () => {
     expect(alarmsOn(feed().template)).toEqual(['RecordsDelivered', 'ShortReads']);
     const { template } = feed({
       source: ApiSource.http({
-        url: 'https://api.example.com/obs', query: { since: '{{ cursor }}' }, records: Records.at('data'),
+        url: 'https://api.example.com/obs',
+        query: { since: '{{ cursor }}' },
+        records: Records.at('data'),
         incremental: Incremental.datetime({ recordPath: 'at', start: '2026-01-01T00:00:00Z' }),
         schema: RecordSchema.of({ at: Column.timestamp(), note: Column.string({ allowEmpty: true }) }),
       }),
     });
     expect(alarmsOn(template)).toEqual(['CursorStalls', 'EmptyColumns', 'RecordsDelivered', 'ShortReads']);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'EmptyColumns', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+      MetricName: 'EmptyColumns',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
       AlarmDescription: Match.stringLikeRegexp('a column of the schema was null in every row of a run that delivered rows'),
     });
     // The spec carries allowEmpty for the poller, which leaves that column out of EmptyColumns.

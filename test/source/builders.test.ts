@@ -35,6 +35,7 @@ describe('Records', () => {
     [Records.wholeResponse(), { path: '$', format: 'json' }],
     [Records.ndjson(), { path: '$', format: 'ndjson' }],
     [Records.csv({ fields: ['id'] }), { path: '$', format: 'csv', fields: ['id'] }],
+    [Records.at('data', { nullIsEmpty: true }), { path: 'data', format: 'json', nullIsEmpty: true }],
   ])('%#', (records, expected) => {
     expect(specOf(() => http({ records })).spec.records).toEqual(expected);
   });
@@ -110,6 +111,13 @@ describe('Transform', () => {
     expect(written.transform).toEqual({ expression: '{ "id": id, "author": user.login }' });
   });
 
+  test('the bounds on each record reach the spec in its units; out of range fails at synth, naming the builder call', () => {
+    const { written } = specOf(() => http({ transform: Transform.jsonata('{ "id": id }', { timeout: Duration.millis(250), maxOutputSize: Size.kibibytes(64) }) }));
+    expect(written.transform).toEqual({ expression: '{ "id": id }', timeoutMs: 250, maxOutputBytes: 65_536 });
+    expect(() => specOf(() => http({ transform: Transform.jsonata('{ "id": id }', { timeout: Duration.minutes(2) }) })))
+      .toThrow(/spec\.transform\.timeoutMs: must be at most 60000 ms: a record that needs longer belongs in a processorFunction/);
+  });
+
   test('an expression that does not compile fails at synth, naming the builder call and where it breaks', () => {
     expect(() => specOf(() => http({ transform: Transform.jsonata('{ "id": id, "author" user.login }') })))
       .toThrow(/Transform\.jsonata\(expression\) at spec\.transform\.expression: is not a JSONata expression that compiles \(S0202 at character \d+: Expected ":", got "user"\)/);
@@ -120,6 +128,11 @@ describe('Pagination', () => {
   test('page number with stop rules', () => {
     const { spec } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', start: 0, shortPageSize: 100, maxPages: 50 }) }));
     expect(spec.pagination).toEqual({ type: 'pageNumber', param: 'page', start: 0, in: 'query', stop: { emptyPage: true, shortPage: 100, maxPages: 50 } });
+  });
+
+  test('a stated total of pages', () => {
+    const { spec } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', totalPagesPath: 'meta.total_pages' }) }));
+    expect(spec.pagination.stop).toEqual({ emptyPage: true, maxPages: 1000, totalPagesPath: 'meta.total_pages' });
   });
 
   test('offset', () => {
@@ -262,7 +275,7 @@ describe('wrong specs built with the builders fail at synth with the spec path',
 
   test('a datetime cursor whose start is not a date', () => {
     expect(() => specOf(() => http({ incremental: Incremental.datetime({ recordPath: 'updated', start: 'yesterday' }) })))
-      .toThrow(/spec.incremental.start: must be an ISO 8601 date-time/);
+      .toThrow(/spec.incremental.start: a datetime cursor's start "yesterday" is not an ISO 8601 date/);
   });
 
   test('a records path with CSV is refused', () => {

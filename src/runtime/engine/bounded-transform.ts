@@ -87,7 +87,9 @@ export class BoundedTransform {
   }
 
   private start(): Worker {
-    const data: TransformWorkerData = { expression: this.spec.expression, feed: this.feed, maxOutputBytes: this.maxOutputBytes, progress: this.progress };
+    const data: TransformWorkerData = {
+      expression: this.spec.expression, feed: this.feed, maxOutputBytes: this.maxOutputBytes, progress: this.progress,
+    };
     const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb, stackSizeMb: 4 } });
     // The thread never keeps a finished command alive.
     worker.unref();

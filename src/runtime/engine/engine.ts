@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
+import { BoundedTransform } from './bounded-transform';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
 import { mayHoldLargeIntegers, parseExact, stringifyExact } from './exact-json';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
@@ -18,7 +19,6 @@ import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
-import { BoundedTransform } from './bounded-transform';
 import { sumRunSummaries } from './run-summaries';
 import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -414,7 +414,8 @@ class FeedRun {
     this.windowEnd = options.window?.end.toISOString();
     this.projector = spec.schema ? new RowProjector(spec.schema) : undefined;
     if (spec.schema) {
-      this.columnTally = { rows: 0, byColumn: Object.fromEntries(Object.keys(spec.schema.columns).map((name) => [name, { nonNull: 0, wrongType: 0 }])) };
+      const byColumn = Object.fromEntries(Object.keys(spec.schema.columns).map((name) => [name, { nonNull: 0, wrongType: 0 }]));
+      this.columnTally = { rows: 0, byColumn };
     }
     this.transform = spec.transform ? new BoundedTransform(spec.transform, spec.feed, { clock, deadline: options.deadline }) : undefined;
     const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
@@ -583,7 +584,9 @@ class FeedRun {
       ...this.streamOptions,
       template: this.templateFor(partition, storedCursor),
       resume: checkpoint ? {
-        request: checkpoint.next, pagesDone: checkpoint.pagesDone, pageToken: checkpoint.pageToken,
+        request: checkpoint.next,
+        pagesDone: checkpoint.pagesDone,
+        pageToken: checkpoint.pageToken,
         recordsDone: typeof checkpoint.recordsDone === 'number' ? checkpoint.recordsDone : undefined,
       } : undefined,
       request: spec.request,
@@ -768,7 +771,9 @@ class FeedRun {
     const { spec, options: { sink, state } } = this;
     await sink.flush();
     // In a window, the cursor marks the window done for this partition (the live cursor is elsewhere).
-    const stall = start.tracker && this.windowEnd === undefined ? start.tracker.stall(requestCursor(spec.incremental!, start.storedCursor)) : undefined;
+    // A backfill's window starts where it says, not at the cursor: a stall is a live run's.
+    const stall = start.tracker && this.windowEnd === undefined
+      ? start.tracker.stall(requestCursor(spec.incremental!, start.storedCursor)) : undefined;
     if (stall) {
       this.cursorStalls += 1;
       this.warn(stall, { partition: start.partition });

@@ -61,7 +61,8 @@ function sumColumnStats(stats: ReadonlyArray<ColumnStats>): ColumnStats | undefi
   }
   const rows = stats.reduce((t, s) => t + s.rows, 0);
   // A column some run allowed to be empty (or never counted as empty) is not reported by the sum either.
-  const mayBeEmpty = new Set(Object.keys(byColumn).filter((name) => stats.some((s) => s.rows > 0 && s.byColumn[name]?.nonNull === 0 && !s.empty.includes(name))));
+  const mayBeEmpty = new Set(Object.keys(byColumn)
+    .filter((name) => stats.some((s) => s.rows > 0 && s.byColumn[name]?.nonNull === 0 && !s.empty.includes(name))));
   const empty = rows === 0 ? [] : Object.keys(byColumn).filter((name) => byColumn[name].nonNull === 0 && !mayBeEmpty.has(name));
   return { rows, byColumn, empty };
 }

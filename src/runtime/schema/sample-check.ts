@@ -4,12 +4,12 @@
  * record the transform fails on, and a schema column that stays empty in every row are named, with
  * the nearest field for a likely typo.
  */
-import { transformReadFields } from '../../feed-spec/transform-shape';
+import { RowProjector } from './row-projection';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import { nearest } from '../../feed-spec/template-syntax';
+import { transformReadFields } from '../../feed-spec/transform-shape';
 import { BoundedTransform } from '../engine/bounded-transform';
 import { SYSTEM_CLOCK } from '../engine/http-client';
-import { RowProjector } from './row-projection';
 
 /** How deep field names are collected from the sampled records. */
 const MAX_DEPTH = 8;

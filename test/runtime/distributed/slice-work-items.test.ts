@@ -46,7 +46,10 @@ describe('a slice runs only the work items of its run\'s plan', () => {
       bucket,
       now: () => Date.now(),
       engine: {
-        sink: new CollectingSink(), state: new MemoryStateStore(), logger: jsonLogger(redactor, () => undefined), redactor,
+        sink: new CollectingSink(),
+        state: new MemoryStateStore(),
+        logger: jsonLogger(redactor, () => undefined),
+        redactor,
         secrets: new CachingSecretResolver(async () => 'unused', redactor),
       },
     };
@@ -90,7 +93,10 @@ describe('a slice runs only the work items of its run\'s plan', () => {
 
   test('with partitions from a parent request, an item that is not in the plan\'s file is refused (the file intact)', async () => {
     const parentSpec = () => parseFeedSpec({
-      version: 1, feed: 'stations', request: { url: `${api.url}/v1/{{ partition.id }}` }, records: { path: 'data' },
+      version: 1,
+      feed: 'stations',
+      request: { url: `${api.url}/v1/{{ partition.id }}` },
+      records: { path: 'data' },
       partitions: { type: 'parent', request: { url: `${api.url}/v1/list` }, records: { path: 'data' }, fields: { id: 'id' } },
       limits: { allowPrivateAddresses: true },
     });

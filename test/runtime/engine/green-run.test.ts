@@ -99,7 +99,12 @@ describe('a run that says succeeded has delivered what the API offered', () => {
     const { summary } = await runSpec(baseSpec(`${api.url}/quotes`, { schema: { columns } }));
     expect(summary.columns).toEqual({
       rows: 2,
-      byColumn: { symbol: { nonNull: 2, wrongType: 0 }, price: { nonNull: 1, wrongType: 1 }, venue: { nonNull: 0, wrongType: 0 }, bid: { nonNull: 0, wrongType: 0 } },
+      byColumn: {
+        symbol: { nonNull: 2, wrongType: 0 },
+        price: { nonNull: 1, wrongType: 1 },
+        venue: { nonNull: 0, wrongType: 0 },
+        bid: { nonNull: 0, wrongType: 0 },
+      },
       empty: ['venue', 'bid'],
     });
     expect(summary.warnings).toEqual([

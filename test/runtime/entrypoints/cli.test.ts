@@ -199,7 +199,8 @@ describe('api-ingest', () => {
     // The spec fixed: the sample has nothing to say.
     const fixed = path.join(work, 'demo-fixed.json');
     writeFileSync(fixed, JSON.stringify({
-      ...demoSpec, feed: 'weather-fixed',
+      ...demoSpec,
+      feed: 'weather-fixed',
       transform: { expression: '$merge([$, { "temp_f": temperature_c * 9 / 5 + 32 }])' },
       schema: { columns: { station: { type: 'string' }, temp_f: { type: 'number' } } },
     }));
