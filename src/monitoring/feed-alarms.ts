@@ -102,25 +102,7 @@ export class FeedAlarms extends Construct {
       onStream('BackedUpRecords', `${feed}: the destination refused records and Firehose backed them up to the bucket (backups/feed=${feed}/); `
         + 'fix the cause, then re-send them from there', delivery.backupRecords, 'Sum', cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
     }
-    // What makes a run less than right, though it delivered: each a warning in the run's summary and log.
-    const runCheck = (alarmId: string, metricName: typeof RUN_METRICS[keyof typeof RUN_METRICS], alarmDescription: string) => add(alarmId, {
-      alarmDescription,
-      metric: feedMetric(feed, metricName, 'Sum', Duration.minutes(5)),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    runCheck('ShortReads', RUN_METRICS.shortReads, `${feed}: a run delivered fewer records or pages than the API said it has (a partial run; `
-      + 'the cursor stayed, so the next run fetches the window again); the run log names the partition and both numbers');
-    if (props.incremental) {
-      runCheck('CursorStalls', RUN_METRICS.cursorStalls, `${feed}: records arrived but the cursor could not advance (no readable cursor value, `
-        + 'or every record older than the cursor asked from): every run fetches the same records; check incremental.cursorPath and the API\'s filter');
-    }
-    if (props.schema) {
-      runCheck('EmptyColumns', RUN_METRICS.emptyColumns, `${feed}: a column of the schema was null in every row of a run that delivered rows; `
-        + 'the run log names it: check its path (or the transform), or mark it allowEmpty');
-    }
+    this.addRunChecks(props, add);
     if (props.schemaDrift) {
       add('SchemaDrift', {
         alarmDescription: `${feed}: records do not fit the schema (fields not in it, or values of the wrong type); `
@@ -131,6 +113,28 @@ export class FeedAlarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+    }
+  }
+
+  /** What makes a run less than right though it delivered, each a warning in the run's summary and log: one alarm each. */
+  private addRunChecks(props: FeedAlarmsProps, add: (alarmId: string, options: cloudwatch.AlarmProps) => void): void {
+    const runCheck = (alarmId: string, metricName: typeof RUN_METRICS[keyof typeof RUN_METRICS], alarmDescription: string) => add(alarmId, {
+      alarmDescription,
+      metric: feedMetric(props.feed, metricName, 'Sum', Duration.minutes(5)),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    runCheck('ShortReads', RUN_METRICS.shortReads, `${props.feed}: a run delivered fewer records or pages than the API said it has (a partial run; `
+      + 'the cursor stayed, so the next run fetches the window again); the run log names the partition and both numbers');
+    if (props.incremental) {
+      runCheck('CursorStalls', RUN_METRICS.cursorStalls, `${props.feed}: records arrived but the cursor could not advance (no readable cursor value, `
+        + 'or every record older than the cursor asked from): every run fetches the same records; check incremental.cursorPath and the API\'s filter');
+    }
+    if (props.schema) {
+      runCheck('EmptyColumns', RUN_METRICS.emptyColumns, `${props.feed}: a column of the schema was null in every row of a run that delivered rows; `
+        + 'the run log names it: check its path (or the transform), or mark it allowEmpty');
     }
   }
 }

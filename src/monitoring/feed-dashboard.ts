@@ -74,25 +74,7 @@ export class FeedDashboard extends Construct {
             width: 6,
           }),
         ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Data checks (each a warning of the run: 0 is right)',
-            left: [
-              feedSum(RUN_METRICS.shortReads, 'short reads'),
-              ...(props.incremental ? [feedSum(RUN_METRICS.cursorStalls, 'cursor stalls')] : []),
-              ...(props.schemaColumns ? [feedSum(RUN_METRICS.emptyColumns, 'empty columns')] : []),
-            ],
-            width: props.schemaColumns ? 10 : 24,
-            height: 4,
-          }),
-          ...(props.schemaColumns ? [new cloudwatch.GraphWidget({
-            title: `Columns filled (% of a run's rows, lowest)${props.schemaColumns.length > MAX_COLUMN_LINES ? `: the first ${MAX_COLUMN_LINES}` : ''}`,
-            left: props.schemaColumns.slice(0, MAX_COLUMN_LINES).map((column) => columnFilledMetric(props.feed, column, period)),
-            leftYAxis: { min: 0, max: 100 },
-            width: 14,
-            height: 4,
-          })] : []),
-        ],
+        this.dataChecksRow(props, feedSum, period),
         ...(props.schemaColumns ? [[new cloudwatch.GraphWidget({
           title: 'Schema drift (fields not in the schema, values of the wrong type) and records the contract rejected',
           left: [feedSum(RUN_METRICS.schemaDrift, 'drift'), feedSum(RUN_METRICS.schemaRejectedRecords, 'rejected')],
@@ -146,6 +128,31 @@ export class FeedDashboard extends Construct {
         [this.costWidget(props)],
       ],
     });
+  }
+
+  /** Short reads, cursor stalls and empty columns (0 is right), and with a schema each column's filled share. */
+  private dataChecksRow(
+    props: FeedDashboardProps, feedSum: (name: RunMetric, label: string) => cloudwatch.IMetric, period: Duration,
+  ): cloudwatch.IWidget[] {
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Data checks (each a warning of the run: 0 is right)',
+        left: [
+          feedSum(RUN_METRICS.shortReads, 'short reads'),
+          ...(props.incremental ? [feedSum(RUN_METRICS.cursorStalls, 'cursor stalls')] : []),
+          ...(props.schemaColumns ? [feedSum(RUN_METRICS.emptyColumns, 'empty columns')] : []),
+        ],
+        width: props.schemaColumns ? 10 : 24,
+        height: 4,
+      }),
+      ...(props.schemaColumns ? [new cloudwatch.GraphWidget({
+        title: `Columns filled (% of a run's rows, lowest)${props.schemaColumns.length > MAX_COLUMN_LINES ? `: the first ${MAX_COLUMN_LINES}` : ''}`,
+        left: props.schemaColumns.slice(0, MAX_COLUMN_LINES).map((column) => columnFilledMetric(props.feed, column, period)),
+        leftYAxis: { min: 0, max: 100 },
+        width: 14,
+        height: 4,
+      })] : []),
+    ];
   }
 
   /** Firehose and Lambda cost per day, from the bytes the poller reports billed and the poller's duration. */

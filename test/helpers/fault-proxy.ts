@@ -53,7 +53,8 @@ export function seededRandom(seed: number): () => number {
 }
 /* eslint-enable no-bitwise */
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
+/** A request's whole body. */
+export function readAll(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -62,7 +63,8 @@ function readAll(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, any>; body: Buffer }> {
+/** Sends `req` with `body` on to `target` as it came, and resolves with the whole answer. */
+export function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, any>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, 'host': target.host, 'content-length': String(body.length) };
     const out = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (res) => {

@@ -7,19 +7,11 @@
  * which the code relies on, so that their verdict does not depend on how busy the machine is.
  * Reads and other services pass through untouched and concurrently.
  */
-import { createServer, IncomingMessage, request as httpRequest, Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forward, readAll } from './fault-proxy';
 
 const WRITES = /^DynamoDB_20120810\.(UpdateItem|PutItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
-
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 export interface SerializingProxy {
   readonly url: string;
@@ -32,17 +24,6 @@ export async function startSerializingProxy(targetUrl: string): Promise<Serializ
   const target = new URL(targetUrl);
   let queue: Promise<unknown> = Promise.resolve();
   const proxy = { writes: 0 } as { writes: number };
-  type Answer = { status: number; headers: Record<string, any>; body: Buffer };
-  const forward = (req: IncomingMessage, body: Buffer) => new Promise<Answer>((resolve, reject) => {
-    const headers = { ...req.headers, 'host': target.host, 'content-length': String(body.length) };
-    const out = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    out.on('error', reject);
-    out.end(body);
-  });
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readAll(req);
@@ -50,11 +31,11 @@ export async function startSerializingProxy(targetUrl: string): Promise<Serializ
       let answer;
       if (write) {
         proxy.writes += 1;
-        const turn = queue.then(() => forward(req, body));
+        const turn = queue.then(() => forward(target, req, body));
         queue = turn.catch(() => undefined);
         answer = await turn;
       } else {
-        answer = await forward(req, body);
+        answer = await forward(target, req, body);
       }
       res.writeHead(answer.status, answer.headers).end(answer.body);
     } catch (err) {
