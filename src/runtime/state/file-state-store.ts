@@ -185,18 +185,22 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  /** A hard link to the current version as `.previous` (a link, not a copy: nothing is written through a symlink there). */
+  /**
+   * A hard link to the current version as `.previous` (a link, not a copy: nothing is written
+   * through a symlink there). Best effort: a file system without hard links keeps no previous
+   * version, and the state itself is still written.
+   */
   private keepPrevious(): void {
     const previous = previousStateFile(this.file);
     try {
       unlinkSync(previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    } catch {
+      // none yet
     }
     try {
       linkSync(this.file, previous);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    } catch {
+      // no state file yet, or no hard links here
     }
   }
 
