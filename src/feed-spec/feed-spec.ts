@@ -112,6 +112,8 @@ const stopRules = z.strictObject({
   shortPage: z.optional(positiveInt('the page size below which a page is the last')),
   /** Stop when this boolean field of the response is false (e.g. `has_more`). */
   hasMorePath: z.optional(nonEmpty('a boolean field path, e.g. "has_more"')),
+  /** Stop when this response header is `false` (or `0`), e.g. `X-Has-More`. */
+  hasMoreHeader: z.optional(nonEmpty('a response header name, e.g. "X-Has-More"')),
   /** Stop when this boolean field of the response is true (e.g. Salesforce's `done`). */
   donePath: z.optional(nonEmpty('a boolean field path, e.g. "done"')),
   /**
@@ -163,10 +165,14 @@ export const paginationSchema = z.discriminatedUnion('type', [
     type: z.literal('nextUrl'),
     /** Where the next page's full URL is in a response. */
     from: valueSource,
+    /** Add the request's own query parameters that the next URL leaves out (page size, fields) to every page. @default false */
+    keepQuery: z.optional(z.boolean()),
     stop: z.prefault(stopRules, {}),
   }),
   z.strictObject({
     type: z.literal('linkHeader'),
+    /** Add the request's own query parameters that the next link leaves out (page size, fields) to every page. @default false */
+    keepQuery: z.optional(z.boolean()),
     rel: z._default(z.string(), 'next'),
     stop: z.prefault(stopRules, {}),
   }),

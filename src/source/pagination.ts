@@ -40,6 +40,13 @@ export interface PaginationStopProps {
   readonly hasMorePath?: string;
 
   /**
+   * End when this response header is `false` (or `0`), e.g. `X-Has-More`.
+   *
+   * @default - not used
+   */
+  readonly hasMoreHeader?: string;
+
+  /**
    * End when this boolean field of the response is true (e.g. Salesforce's `done`).
    *
    * @default - not used
@@ -152,6 +159,14 @@ export interface NextUrlPaginationProps extends PaginationStopProps {
    * @default - the URL comes from `responsePath`
    */
   readonly responseHeader?: string;
+
+  /**
+   * Send the request's own query parameters that the next URL leaves out (a page size, a field
+   * list) with every page, for APIs whose next URLs drop them.
+   *
+   * @default false
+   */
+  readonly keepQuery?: boolean;
 }
 
 /** RFC 8288 `Link` header pagination (GitHub style). */
@@ -163,6 +178,14 @@ export interface LinkHeaderPaginationProps extends PaginationStopProps {
    * @default "next"
    */
   readonly rel?: string;
+
+  /**
+   * Send the request's own query parameters that the next link leaves out (a page size, a field
+   * list) with every page, for APIs whose links drop them.
+   *
+   * @default false
+   */
+  readonly keepQuery?: boolean;
 }
 
 /**
@@ -204,12 +227,12 @@ export abstract class Pagination {
 
   /** The next page's full URL from the response body or a header. */
   public static nextUrl(props: NextUrlPaginationProps): Pagination {
-    return new SpecPagination({ type: 'nextUrl', from: source('Pagination.nextUrl', props), stop: stop(props) });
+    return new SpecPagination({ type: 'nextUrl', from: source('Pagination.nextUrl', props), keepQuery: props.keepQuery, stop: stop(props) });
   }
 
   /** The RFC 8288 `Link` header. */
   public static linkHeader(props: LinkHeaderPaginationProps = {}): Pagination {
-    return new SpecPagination({ type: 'linkHeader', rel: props.rel, stop: stop(props) });
+    return new SpecPagination({ type: 'linkHeader', rel: props.rel, keepQuery: props.keepQuery, stop: stop(props) });
   }
 
   /** Built through the static factories only. */
@@ -226,6 +249,7 @@ function stop(props: PaginationStopProps) {
     maxPages: props.maxPages,
     shortPage: props.shortPageSize,
     hasMorePath: props.hasMorePath,
+    hasMoreHeader: props.hasMoreHeader,
     donePath: props.donePath,
     totalPath: props.totalPath,
     totalPagesPath: props.totalPagesPath,

@@ -148,7 +148,7 @@ describe('messages in the user\'s terms', () => {
     expect(problems({ request: { url: 'https://api.example.com/v1/items' }, pagination: { type: 'cursor', from: { path: 'next' }, param: 'c', stop: { hasMorPath: 'more' } } }))
       .toEqual([{
         path: 'spec.pagination.stop.hasMorPath',
-        message: 'is not a field here; did you mean "hasMorePath"? (fields here: emptyPage, shortPage, hasMorePath, donePath, totalPath, totalPagesPath, maxPages)',
+        message: 'is not a field here; did you mean "hasMorePath"? (fields here: emptyPage, shortPage, hasMorePath, hasMoreHeader, donePath, totalPath, totalPagesPath, maxPages)',
       }]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Pagination, Records } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -181,6 +181,45 @@ describe('bundled poller Lambda, end to end against loopback API and moto', () =
     expect(outcome.ok).toBe(false);
     expect(outcome.error?.message).toMatch(/spec\.request\.url: must be an absolute http/);
     expect(outcome.error?.message).toMatch(/spec\.records\.path: must name/);
+  });
+});
+
+describe('the bundled poller follows the pagination real SaaS APIs use', () => {
+  let saas: LoopbackApi;
+  beforeAll(async () => {
+    saas = await startLoopbackApi({
+      // Next links drop the page size the first request sent; a header says whether more pages follow.
+      '/v2/contacts': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const size = Number(url.searchParams.get('limit') ?? '1');
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'x-has-more': page < 3 ? 'true' : 'false' };
+        // A link even on the last page: only the header says it is the last.
+        headers.link = `<${saas.url}/v2/contacts?page=${page + 1}>; rel="next"`;
+        res.writeHead(200, headers).end(JSON.stringify({ results: Array.from({ length: size }, (_, i) => ({ id: `c${(page - 1) * size + i}` })) }));
+      },
+    });
+  });
+  afterAll(() => saas.close());
+
+  test('keepQuery and a has-more header, as the construct writes them into the schedule\'s input', async () => {
+    const stack = testStack();
+    new ApiToFirehoseIngestion(stack, 'Contacts', {
+      feedName: 'contacts',
+      source: ApiSource.http({
+        url: `${saas.url}/v2/contacts`,
+        query: { limit: '4' },
+        records: Records.at('results'),
+        pagination: Pagination.linkHeader({ keepQuery: true, hasMoreHeader: 'X-Has-More' }),
+        limits: { allowPrivateAddresses: true },
+      }),
+    });
+    const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
+    const resources = await createFeedResources();
+    const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-12-07T03:00:00Z', 'exec-saas'), pollerEnv(resources));
+    expect(outcome.result).toMatchObject({ status: 'succeeded', pages: 3, recordsDelivered: 12 });
+    expect(saas.requests.map((r) => r.path)).toEqual(['/v2/contacts?limit=4', '/v2/contacts?page=2&limit=4', '/v2/contacts?page=3&limit=4']);
+    const lines = [...(await readAllObjects(resources.bucketName)).values()].join('').trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).record.id)).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`));
   });
 });
 

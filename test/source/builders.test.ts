@@ -130,6 +130,14 @@ describe('Pagination', () => {
     expect(spec.pagination).toEqual({ type: 'pageNumber', param: 'page', start: 0, in: 'query', stop: { emptyPage: true, shortPage: 100, maxPages: 50 } });
   });
 
+  test('a has-more header, and next URLs that keep the request\'s own query parameters', () => {
+    expect(specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', hasMoreHeader: 'X-Has-More' }) })).spec.pagination.stop)
+      .toEqual({ emptyPage: true, maxPages: 1000, hasMoreHeader: 'X-Has-More' });
+    expect(specOf(() => http({ pagination: Pagination.linkHeader({ keepQuery: true }) })).written.pagination).toEqual({ type: 'linkHeader', keepQuery: true });
+    expect(specOf(() => http({ pagination: Pagination.nextUrl({ responsePath: 'next', keepQuery: true }) })).written.pagination)
+      .toEqual({ type: 'nextUrl', from: { path: 'next' }, keepQuery: true });
+  });
+
   test('a stated total of pages', () => {
     const { spec } = specOf(() => http({ pagination: Pagination.pageNumber({ param: 'page', totalPagesPath: 'meta.total_pages' }) }));
     expect(spec.pagination.stop).toEqual({ emptyPage: true, maxPages: 1000, totalPagesPath: 'meta.total_pages' });

@@ -116,27 +116,47 @@ class CursorStrategy implements PageStrategy {
   }
 }
 
+/**
+ * The query of a next-page URL: none of its own beyond the URL's, or with `keepQuery` the first
+ * request's parameters that the URL leaves out (an API whose next links drop the page size).
+ */
+function keptQuery(url: string, base: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (!base) return {};
+  const has = new URL(url).searchParams;
+  return Object.fromEntries(Object.entries(base).filter(([name]) => !has.has(name)));
+}
+
 /** A complete next-page URL from the body or a header: it replaces the URL and the query. */
 class NextUrlStrategy implements PageStrategy {
+  private base?: Readonly<Record<string, string>>;
   constructor(private readonly spec: SpecOf<'nextUrl'>) {}
-  public first(base: PageRequest): PageRequest { return base; }
+  public first(base: PageRequest): PageRequest {
+    if (this.spec.keepQuery) this.base = base.query;
+    return base;
+  }
   public next(current: PageRequest, page: FetchedPage): StrategyStep {
     const url = readValue(page, this.spec.from);
     if (url === undefined) return { stop: 'no next URL in the response' };
-    const next = { url: new URL(String(url), page.response.url).href, query: {}, body: current.body };
+    const href = new URL(String(url), page.response.url).href;
+    const next = { url: href, query: keptQuery(href, this.base), body: current.body };
     return { next, token: next.url };
   }
 }
 
 /** RFC 8288 `Link: <…>; rel="next"`. */
 class LinkHeaderStrategy implements PageStrategy {
+  private base?: Readonly<Record<string, string>>;
   constructor(private readonly spec: SpecOf<'linkHeader'>) {}
-  public first(base: PageRequest): PageRequest { return base; }
+  public first(base: PageRequest): PageRequest {
+    if (this.spec.keepQuery) this.base = base.query;
+    return base;
+  }
   public next(current: PageRequest, page: FetchedPage): StrategyStep {
     const header = firstHeader(page.response.headers.link);
     const link = header ? LinkHeader.parse(header).rel(this.spec.rel)[0] : undefined;
     if (!link) return { stop: `no rel="${this.spec.rel}" Link header` };
-    const next = { url: new URL(link.uri, page.response.url).href, query: {}, body: current.body };
+    const href = new URL(link.uri, page.response.url).href;
+    const next = { url: href, query: keptQuery(href, this.base), body: current.body };
     return { next, token: next.url };
   }
 }
@@ -269,6 +289,12 @@ export class Paginator {
     }
     if (stop.shortPage !== undefined && page.recordCount < stop.shortPage) {
       return { stop: `short page (${page.recordCount} < ${stop.shortPage} records)` };
+    }
+    if (stop.hasMoreHeader !== undefined) {
+      const hasMore = firstHeader(page.response.headers[stop.hasMoreHeader.toLowerCase()])?.trim().toLowerCase();
+      if (hasMore === 'false' || hasMore === '0') {
+        return { stop: `header ${stop.hasMoreHeader} is ${hasMore}` };
+      }
     }
     if (stop.hasMorePath !== undefined) {
       const hasMore = queryFirst(page.document, stop.hasMorePath);

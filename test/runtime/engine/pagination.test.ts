@@ -221,3 +221,61 @@ describe('pagination', () => {
     expect(reads({ type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 10, stop: { totalPath: 'total' } })).toBe(true);
   });
 });
+
+describe('stop rules and next URLs that real SaaS APIs use', () => {
+  let api: LoopbackApi;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    api = await startLoopbackApi({
+      // A has-more flag in a header (no body field says it); a request past the last page is an error.
+      '/more-header': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        if (page > 3) { json(res, 400, { error: 'no such page' }); return; }
+        res.writeHead(200, { 'content-type': 'application/json', 'x-has-more': page < 3 ? 'true' : 'False' })
+          .end(JSON.stringify({ data: [{ id: page }] }));
+      },
+      // Next links that drop the page size and the field list the first request sent.
+      '/links': (_req, res, url) => {
+        seen.push(url.search);
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const size = Number(url.searchParams.get('per_page') ?? '2');
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (page < 3) headers.link = `<${api.url}/links?page=${page + 1}>; rel="next"`;
+        const data = ITEMS.slice((page - 1) * size, page * size);
+        res.writeHead(200, headers).end(JSON.stringify({ data, next: page < 3 ? `${api.url}/links?page=${page + 1}&fields=id` : null }));
+      },
+    });
+  });
+  afterAll(() => api.close());
+  beforeEach(() => { seen.length = 0; });
+
+  test('a has-more flag in a response header ends pagination (case and 0/false alike), without asking for a page past it', async () => {
+    const { summary, sink } = await runSpec(baseSpec(`${api.url}/more-header`, {
+      pagination: { type: 'pageNumber', param: 'page', stop: { hasMoreHeader: 'X-Has-More' } },
+    }));
+    expect(summary).toMatchObject({ status: 'succeeded', pages: 3 });
+    expect(ids(sink.records)).toEqual([1, 2, 3]);
+  });
+
+  test('keepQuery: the request\'s own parameters that a Link header drops are sent with every page; without it the API\'s default page size applies', async () => {
+    const spec = (keepQuery?: boolean) => baseSpec(`${api.url}/links`, {
+      request: { url: `${api.url}/links`, query: { per_page: '5', fields: 'id,name' } },
+      pagination: { type: 'linkHeader', ...(keepQuery === undefined ? {} : { keepQuery }) },
+    });
+    const kept = await runSpec(spec(true));
+    expect(seen).toEqual(['?per_page=5&fields=id%2Cname', '?page=2&per_page=5&fields=id%2Cname', '?page=3&per_page=5&fields=id%2Cname']);
+    expect(ids(kept.sink.records)).toEqual(ITEMS.slice(0, 15).map((item) => item.id));
+    seen.length = 0;
+    const dropped = await runSpec(spec());
+    expect(seen).toEqual(['?per_page=5&fields=id%2Cname', '?page=2', '?page=3']);
+    expect(dropped.sink.records).toHaveLength(5 + 2 + 2);
+  });
+
+  test('keepQuery with a next URL from the body: a parameter the URL carries itself is not sent twice', async () => {
+    await runSpec(baseSpec(`${api.url}/links`, {
+      request: { url: `${api.url}/links`, query: { per_page: '5', fields: 'id,name' } },
+      pagination: { type: 'nextUrl', from: { path: 'next' }, keepQuery: true },
+    }));
+    expect(seen).toEqual(['?per_page=5&fields=id%2Cname', '?page=2&fields=id&per_page=5', '?page=3&fields=id&per_page=5']);
+  });
+});

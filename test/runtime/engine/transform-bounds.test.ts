@@ -33,14 +33,14 @@ test('a backtracking regex past the time bound, and a result past the size bound
   const deadLetters = new CollectingDeadLetters();
   const state = new MemoryStateStore();
   const { summary, sink } = await runSpec(spec({
-    expression: '{ "id": id, "match": $contains(text, /^(a+)+$/), "pad": $pad("", size) }', timeoutMs: 300, maxOutputBytes: 1_000_000,
+    expression: '{ "id": id, "match": $contains(text, /^(a+)+$/), "pad": $pad("", size) }', timeoutMs: 1000, maxOutputBytes: 1_000_000,
   }), { deadLetters, state });
   expect(sink.records.map((r) => r.id)).toEqual([1, 4]);
   expect(summary).toMatchObject({ status: 'completedWithDeadLetters', recordsDeadLettered: 2, transform: { recordsIn: 4, recordsOut: 2, errors: 2 } });
   const letters = deadLetters.records.map((letter) => ({ ids: letter.lines.trim().split('\n').map((line) => JSON.parse(line).record.id), error: letter.error }));
   expect(letters).toEqual([{
     ids: [2, 3],
-    error: expect.stringMatching(/^the transform took longer than its bound of 300 ms on this record \(limits of the spec's transform: timeoutMs\) \(and 1 more record\(s\) of this page for other reasons of this kind\)$/),
+    error: expect.stringMatching(/^the transform took longer than its bound of 1000 ms on this record \(limits of the spec's transform: timeoutMs\) \(and 1 more record\(s\) of this page for other reasons of this kind\)$/),
   }]);
   // The poison records are kept, not retried forever: the cursor moved past them (redrive is the way back).
   expect(await state.getCursor('test-feed', '-')).toBe('2026-11-04T00:00:00Z');

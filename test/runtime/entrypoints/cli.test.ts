@@ -150,6 +150,34 @@ describe('api-ingest', () => {
     }
   });
 
+  test('run follows next links that drop the request\'s page size (keepQuery) and stops on a has-more header', async () => {
+    const api = await startLoopbackApi({
+      '/v2/contacts': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page') ?? '1');
+        const size = Number(url.searchParams.get('limit') ?? '1');
+        res.writeHead(200, {
+          'content-type': 'application/json', 'x-has-more': page < 3 ? 'true' : '0', 'link': `<${api.url}/v2/contacts?page=${page + 1}>; rel="next"`,
+        }).end(JSON.stringify({ results: Array.from({ length: size }, (_, i) => ({ id: (page - 1) * size + i })) }));
+      },
+    });
+    try {
+      const file = path.join(work, 'contacts.json');
+      writeFileSync(file, JSON.stringify({
+        version: 1,
+        feed: 'contacts',
+        request: { url: `${api.url}/v2/contacts`, query: { limit: '4' } },
+        records: { path: 'results' },
+        pagination: { type: 'linkHeader', keepQuery: true, stop: { hasMoreHeader: 'X-Has-More' } },
+      }));
+      const result = await run(['run', file, '--out', path.join(work, 'contacts-out'), '--allow-loopback', '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', pages: 3, recordsDelivered: 12 });
+      expect(api.requests.map((r) => r.path)).toEqual(['/v2/contacts?limit=4', '/v2/contacts?page=2&limit=4', '/v2/contacts?page=3&limit=4']);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
     const before = filesUnder(work);
     const result = await run(['preview', spec, '--records', '7', '--allow-loopback']);
