@@ -12,8 +12,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from './http-client';
-import type { TransformResult } from './record-transform';
-import type { TransformReply, TransformRequest, TransformWorkerData } from './transform-worker';
+import type { TransformedTexts, TransformReply, TransformRequest, TransformWorkerData } from './transform-worker';
 import { TRANSFORM_BOUNDS, type RecordTransformSpec } from '../../feed-spec/record-transform';
 
 /** The transform ran into the run's deadline: the partition stops (its cursor stays), no record is blamed. */
@@ -59,24 +58,25 @@ export class BoundedTransform {
     this.maxHeapMb = TRANSFORM_BOUNDS.maxHeapMb;
   }
 
-  /** Each record's result, in order: a record past a bound gets an error naming the bound. */
-  public applyAll(records: readonly unknown[], partition: Readonly<Record<string, string>> | null): Promise<TransformResult[]> {
+  /** Each record's result (the JSON texts of the records it became), in order: a record past a bound gets an error naming the bound. */
+  public applyAll(records: readonly unknown[], partition: Readonly<Record<string, string>> | null): Promise<TransformedTexts[]> {
     // One page at a time through the one worker (partitions run concurrently): its progress marker is one record's.
     const turn = this.queue.then(() => this.applyInTurn(records, partition));
     this.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  private async applyInTurn(records: readonly unknown[], partition: Readonly<Record<string, string>> | null): Promise<TransformResult[]> {
-    const results: TransformResult[] = new Array(records.length);
-    let from = 0;
-    while (from < records.length) {
-      const end = await this.batch(records.slice(from), partition, (index, result) => { results[from + index] = result; });
-      if (end.done) break;
-      results[from + end.at] = { ok: false, error: end.reason };
-      from += end.at + 1;
+  private async applyInTurn(records: readonly unknown[], partition: Readonly<Record<string, string>> | null): Promise<TransformedTexts[]> {
+    const results: TransformedTexts[] = new Array(records.length);
+    for (;;) {
+      // The records without a result yet: all at first; after a stopped record, those after the
+      // worker's last reply (computed again: the transform is a pure function of the record).
+      const pending: number[] = [];
+      for (let i = 0; i < records.length; i++) if (results[i] === undefined) pending.push(i);
+      if (pending.length === 0) return results;
+      const end = await this.batch(pending.map((i) => records[i]), partition, (index, result) => { results[pending[index]] = result; });
+      if (!end.done) results[pending[end.at]] = { ok: false, error: end.reason };
     }
-    return results;
   }
 
   /** Ends the worker thread (the run is over). */
@@ -98,7 +98,7 @@ export class BoundedTransform {
 
   /** One batch in the worker, watched: done, or the record (index in the batch) that broke a bound and why. */
   private batch(records: readonly unknown[], partition: Readonly<Record<string, string>> | null,
-    onResult: (index: number, result: TransformResult) => void): Promise<BatchEnd> {
+    onResult: (index: number, result: TransformedTexts) => void): Promise<BatchEnd> {
     const worker = this.worker ??= this.start();
     const progress = new Int32Array(this.progress);
     Atomics.store(progress, 0, 0);
@@ -118,8 +118,8 @@ export class BoundedTransform {
       };
       const current = () => Math.max(0, Atomics.load(progress, 0) - 1);
       const onMessage = (reply: TransformReply) => {
-        onResult(reply.index, reply.result);
-        received += 1;
+        reply.results.forEach((result, i) => onResult(reply.from + i, result));
+        received += reply.results.length;
         if (received === records.length) finish({ done: true }, false);
       };
       const onError = (err: Error & { code?: string }) => {

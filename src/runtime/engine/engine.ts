@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import { createAuthenticator } from './auth';
 import { BoundedTransform } from './bounded-transform';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
-import { mayHoldLargeIntegers, parseExact, stringifyExact } from './exact-json';
+import { mayHoldLargeIntegers, parseExact } from './exact-json';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
@@ -691,9 +691,10 @@ class FeedRun {
           rejected.add('transform', envelopes.line(record, textOf()), result.error);
           continue;
         }
-        this.transformTally.recordsOut += result.records.length;
-        if (result.records.length === 0) this.transformTally.recordsFiltered += 1;
-        outputs = result.records.map((value) => ({ value, json: stringifyExact(value) }));
+        this.transformTally.recordsOut += result.texts.length;
+        if (result.texts.length === 0) this.transformTally.recordsFiltered += 1;
+        // The worker sends each record's JSON text: an envelope needs only that; a row reads its values.
+        outputs = result.texts.map((json) => ({ value: projector ? JSON.parse(json) : undefined, json }));
       } else {
         const json = textOf();
         // A record with an integer beyond 2^53 is read again from its text, so that it stays exact.

@@ -24,25 +24,41 @@ export interface TransformRequest {
   readonly partition: Readonly<Record<string, string>> | null;
 }
 
-/** One record's result, posted as soon as it is known. */
+/**
+ * One record's result as it goes back: the JSON text of each record it became (what the engine
+ * writes, and what the size bound measures: copying text back costs less than copying objects).
+ */
+export type TransformedTexts =
+  | { readonly ok: true; readonly texts: string[] }
+  | { readonly ok: false; readonly error: string };
+
+/** The results of consecutive records, from `from`: posted every `REPLY_EVERY` records and at the batch's end. */
 export interface TransformReply {
-  readonly index: number;
-  readonly result: TransformResult;
+  readonly from: number;
+  readonly results: TransformedTexts[];
 }
 
-/** A result a record may pass on: within the size bound, and plain data (no function inside it). */
-function bounded(result: TransformResult, maxOutputBytes: number): TransformResult {
+/**
+ * Records whose results go back in one message. One message per record cost more than the
+ * transform itself; the record in progress is in shared memory, so a chunk loses nothing but the
+ * results after the last chunk, which are computed again when a record is stopped.
+ */
+export const REPLY_EVERY = 256;
+
+/** A result as JSON texts, within the size bound. */
+function bounded(result: TransformResult, maxOutputBytes: number): TransformedTexts {
   if (!result.ok) return result;
-  let bytes = 0;
+  let texts: string[];
   try {
-    for (const record of result.records) bytes += Buffer.byteLength(JSON.stringify(record) ?? '');
+    texts = result.records.map((record) => JSON.stringify(record) ?? 'null');
   } catch (err) {
     return { ok: false, error: `the transform's result for this record is not JSON data (${(err as Error).message})` };
   }
+  const bytes = texts.reduce((total, text) => total + Buffer.byteLength(text), 0);
   if (bytes > maxOutputBytes) {
     return { ok: false, error: `the transform's result for this record is ${bytes} bytes of JSON, over the bound of ${maxOutputBytes} bytes (limits of the spec's transform)` };
   }
-  return result;
+  return { ok: true, texts };
 }
 
 if (parentPort) {
@@ -50,16 +66,17 @@ if (parentPort) {
   const transform = new RecordTransform({ expression: data.expression }, data.feed);
   const progress = new Int32Array(data.progress);
   const port = parentPort;
+  const reply = (from: number, results: TransformedTexts[]) => port.postMessage({ from, results } satisfies TransformReply);
   port.on('message', async (request: TransformRequest) => {
+    let chunk: TransformedTexts[] = [];
+    let chunkFrom = 0;
     for (let index = 0; index < request.records.length; index++) {
       Atomics.store(progress, 0, index + 1);
-      let result = bounded(await transform.apply(request.records[index], request.partition), data.maxOutputBytes);
-      try {
-        port.postMessage({ index, result } satisfies TransformReply);
-      } catch (err) {
-        // A value structured cloning cannot copy (a function deep in the result).
-        result = { ok: false, error: `the transform's result for this record cannot be passed on (${(err as Error).message})` };
-        port.postMessage({ index, result } satisfies TransformReply);
+      chunk.push(bounded(await transform.apply(request.records[index], request.partition), data.maxOutputBytes));
+      if (chunk.length >= REPLY_EVERY || index === request.records.length - 1) {
+        reply(chunkFrom, chunk);
+        chunk = [];
+        chunkFrom = index + 1;
       }
     }
     Atomics.store(progress, 0, 0);

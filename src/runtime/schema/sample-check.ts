@@ -49,7 +49,7 @@ export async function sampleFindings(spec: FeedSpec, records: readonly unknown[]
     const errors: string[] = [];
     try {
       for (const result of await transform.applyAll(records, null)) {
-        if (result.ok) outputs.push(...result.records);
+        if (result.ok) outputs.push(...result.texts.map((text) => JSON.parse(text)));
         else errors.push(result.error);
       }
     } finally {
