@@ -244,9 +244,11 @@ async function main(): Promise<void> {
       ...budgetRows,
       '',
       'The slots the budget hands out never exceed it (test/runtime/state/dynamodb-rate-budget.test.ts); what the API counts is '
-      + 'when requests arrive. With 16 worker processes, moto and the API on 2 CPUs, processes wait for a CPU for more than the 100 ms '
-      + 'each second keeps free for late timers, and a few requests arrive in the next second (the 429s above, retried after the '
-      + 'API\'s Retry-After, so no record is lost). On Lambda each worker has its own CPU.',
+      + 'when requests arrive. A worker whose timer fires after its slot\'s second has ended (a process waiting for a CPU beyond the 100 ms '
+      + 'each second keeps free) lets the slot go and takes another, so no second gets more than the budget even with 16 processes on '
+      + '2 CPUs. The workers reach moto\'s DynamoDB through a proxy that applies its writes one at a time, as DynamoDB does per item '
+      + '(moto\'s threaded server does not); with 16 processes that queue of slot claims and the 2 CPUs, not the budget, set the pace. '
+      + 'On Lambda each worker has its own CPU and DynamoDB answers in milliseconds.',
       '',
       '### 2,000 partitions, 100 ms per request, a budget of 200 requests/s (125 partitions per batch)',
       '',
