@@ -372,33 +372,40 @@ export class ApiToFirehoseIngestion extends Construct {
       });
       this.runEndpointUrl = this.runEndpoint.url.url;
     }
-    this.alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
+    const monitoring = this.createMonitoring(props, feedSchedule.expression.expressionString, source.spec.incremental !== undefined, schema);
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
+  }
+
+  /** The feed's alarms (unless turned off) and, when asked, its dashboard, from the run's metrics and the resources'. */
+  private createMonitoring(props: ApiToFirehoseIngestionProps, scheduleExpression: string, incremental: boolean,
+    schema: RecordSchemaSpec | undefined): { alarms: cloudwatch.Alarm[]; dashboard?: cloudwatch.Dashboard } {
+    const alarms = props.alarmsEnabled === false ? [] : new FeedAlarms(this, 'Alarms', {
       feed: this.feedName,
       pollerFunction: this.pollerFunction,
       deadLetterQueue: this.deadLetterQueue,
       deliveryStream: this.deliveryStream,
-      schedulePeriodSeconds: schedulePeriodSeconds(feedSchedule.expression.expressionString),
+      schedulePeriodSeconds: schedulePeriodSeconds(scheduleExpression),
       noRecordsPeriods: props.noRecordsAlarmPeriods ?? 3,
       freshnessThreshold: Duration.seconds(900),
       topic: props.alarmTopic,
       schemaDrift: props.schemaDriftAlarmEnabled,
       deliveryMetrics: this.deliveryMetrics(),
       schema: schema !== undefined,
-      incremental: source.spec.incremental !== undefined,
+      incremental,
     }).alarms;
-    if (props.dashboardEnabled) {
-      this.dashboard = new FeedDashboard(this, 'Dashboard', {
-        feed: this.feedName,
-        pollerFunction: this.pollerFunction,
-        deadLetterQueue: this.deadLetterQueue,
-        deliveryStream: this.deliveryStream,
-        alarms: this.alarms,
-        pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
-        schemaColumns: schema ? Object.keys(schema.columns) : undefined,
-        incremental: source.spec.incremental !== undefined,
-        deliveryMetrics: this.deliveryMetrics(),
-      }).dashboard;
-    }
+    const dashboard = props.dashboardEnabled ? new FeedDashboard(this, 'Dashboard', {
+      feed: this.feedName,
+      pollerFunction: this.pollerFunction,
+      deadLetterQueue: this.deadLetterQueue,
+      deliveryStream: this.deliveryStream,
+      alarms,
+      pollerMemoryMb: props.pollerOptions?.memorySize ?? 512,
+      schemaColumns: schema ? Object.keys(schema.columns) : undefined,
+      incremental,
+      deliveryMetrics: this.deliveryMetrics(),
+    }).dashboard : undefined;
+    return { alarms, dashboard };
   }
 
   /** Records the poller delivered to Firehose (sum over 5 minutes by default). */

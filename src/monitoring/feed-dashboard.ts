@@ -105,29 +105,36 @@ export class FeedDashboard extends Construct {
             width: 6,
           }),
         ],
-        [
-          new cloudwatch.GraphWidget({
-            title: 'Firehose in',
-            left: [stream('IncomingRecords', 'records')],
-            right: [stream('IncomingBytes', 'bytes')],
-            width: 10,
-          }),
-          new cloudwatch.GraphWidget({
-            title: delivery.title,
-            left: [stream(delivery.records, 'records'), ...(delivery.failedRows ? [stream(delivery.failedRows, 'failed rows (backed up)')] : [])],
-            right: [stream(delivery.success, 'success ratio', 'Average')],
-            width: 8,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Freshness (s) and throttling',
-            left: [stream(delivery.freshness, 'freshness', 'Maximum')],
-            right: [stream('ThrottledRecords', 'throttled records')],
-            width: 6,
-          }),
-        ],
+        this.firehoseRow(stream, delivery),
         [this.costWidget(props)],
       ],
     });
+  }
+
+  /** What Firehose took in, what it delivered, and how fresh and throttled it is. */
+  private firehoseRow(
+    stream: (name: string, label: string, statistic?: string) => cloudwatch.IMetric, delivery: DeliveryMetricNames,
+  ): cloudwatch.IWidget[] {
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Firehose in',
+        left: [stream('IncomingRecords', 'records')],
+        right: [stream('IncomingBytes', 'bytes')],
+        width: 10,
+      }),
+      new cloudwatch.GraphWidget({
+        title: delivery.title,
+        left: [stream(delivery.records, 'records'), ...(delivery.failedRows ? [stream(delivery.failedRows, 'failed rows (backed up)')] : [])],
+        right: [stream(delivery.success, 'success ratio', 'Average')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Freshness (s) and throttling',
+        left: [stream(delivery.freshness, 'freshness', 'Maximum')],
+        right: [stream('ThrottledRecords', 'throttled records')],
+        width: 6,
+      }),
+    ];
   }
 
   /** Short reads, cursor stalls and empty columns (0 is right), and with a schema each column's filled share. */
