@@ -74,6 +74,29 @@ export const requestSchema = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Auth
 
+/** Token request fields that the parameters a grant sends itself cannot be overridden by. */
+const RESERVED_TOKEN_PARAMS = ['grant_type', 'client_id', 'client_secret', 'refresh_token', 'scope'];
+
+/** How an OAuth2 grant's token request is made (shared by the client-credentials and refresh-token grants). */
+const oauth2TokenRequest = {
+  /**
+   * How the client authenticates to the token endpoint: `basic` (an HTTP Basic header, RFC 6749's
+   * preferred way) or `body` (`client_id` and `client_secret` in the form body). @default "basic"
+   */
+  clientAuth: z.optional(z.enum(['basic', 'body'])),
+  /** Extra form parameters of the token request, e.g. `audience` or `resource`. @default none */
+  tokenParams: z.optional(stringMap.check(z.refine(
+    (params) => !Object.keys(params).some((name) => RESERVED_TOKEN_PARAMS.includes(name)),
+    { message: `must not set ${RESERVED_TOKEN_PARAMS.join(', ')}: the grant sends them itself (scope: use scopes)` },
+  ))),
+};
+
+/** Where a value is in a response: a body field or a header. */
+const valueSourceSchema = z.union([
+  z.strictObject({ path: nonEmpty('a field path in the response body, e.g. "meta.next"') }),
+  z.strictObject({ header: nonEmpty('a response header name, e.g. "X-Next-Cursor"') }),
+]);
+
 export const authSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({
@@ -94,16 +117,47 @@ export const authSchema = z.discriminatedUnion('type', [
     scopes: z.optional(z.array(z.string())),
     /** A JSON secret with `client_id` and `client_secret` fields. */
     secret: secretRefSchema,
+    ...oauth2TokenRequest,
+  }),
+  z.strictObject({
+    type: z.literal('oauth2RefreshToken'),
+    tokenUrl: httpUrl,
+    scopes: z.optional(z.array(z.string())),
+    /**
+     * A JSON secret with `client_id`, `client_secret` and `refresh_token` fields. A refresh token
+     * the provider rotates is written back to it (the poller may write this secret).
+     */
+    secret: secretRefSchema,
+    ...oauth2TokenRequest,
+  }),
+  z.strictObject({
+    type: z.literal('sessionToken'),
+    /** The login request: POSTs the secret's JSON object (e.g. `username`, `password`) to `url`. */
+    login: z.strictObject({
+      url: httpUrl,
+      /** How the secret's fields are sent. @default "json" */
+      format: z.optional(z.enum(['json', 'form'])),
+      /** Where the token is in the login response. */
+      token: valueSourceSchema,
+      /** A number field of the login response: the token's lifetime in seconds. @default the token is used until a 401 */
+      expiresInPath: z.optional(nonEmpty('a number field path of the login response, e.g. "expires_in"')),
+      /** The token's lifetime when the login response does not say. @default the token is used until a 401 */
+      ttlSeconds: z.optional(positiveInt('the session token\'s lifetime in seconds')),
+    }),
+    /** A JSON secret: the object the login request sends. */
+    secret: secretRefSchema,
+    /** How data requests carry the token. @default the `Authorization` header with `Bearer ` before the token */
+    send: z.optional(z.strictObject({
+      in: z.enum(['header', 'query']),
+      name: nonEmpty('the header or query parameter that carries the session token'),
+      /** Text before the token, e.g. `Bearer ` or `Token token=`. @default none */
+      prefix: z.optional(z.string()),
+    })),
   }),
 ]);
 
 // ---------------------------------------------------------------------------------------------
 // Pagination
-
-const valueSource = z.union([
-  z.strictObject({ path: nonEmpty('a field path in the response body, e.g. "meta.next"') }),
-  z.strictObject({ header: nonEmpty('a response header name, e.g. "X-Next-Cursor"') }),
-]);
 
 const stopRules = z.strictObject({
   /** Stop when a page has no records. @default true */
@@ -152,7 +206,7 @@ export const paginationSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('cursor'),
     /** Where the next page's cursor is in a response. */
-    from: valueSource,
+    from: valueSourceSchema,
     /**
      * The parameter that sends the cursor (for `in: body`, a dotted path in the JSON body).
      * Optional when the request uses `{{ page.token }}` instead (in the URL path or a header).
@@ -164,7 +218,7 @@ export const paginationSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('nextUrl'),
     /** Where the next page's full URL is in a response. */
-    from: valueSource,
+    from: valueSourceSchema,
     /** Add the request's own query parameters that the next URL leaves out (page size, fields) to every page. @default false */
     keepQuery: z.optional(z.boolean()),
     stop: z.prefault(stopRules, {}),
@@ -358,7 +412,7 @@ function credentialProblems(requestPath: string, request: RequestSpec): SpecProb
         problems.push({
           path: `${requestPath}.${kind}.${name}`,
           message: `"${name}" carries a credential, which must not be written into the spec (it would be in plain text in the template); `
-            + 'keep it in Secrets Manager and use auth instead: Auth.bearer, Auth.apiKeyHeader, Auth.apiKeyQuery, Auth.basic or Auth.oauth2ClientCredentials with the secret',
+            + 'keep it in Secrets Manager and use auth instead: Auth.bearer, Auth.apiKeyHeader, Auth.apiKeyQuery, Auth.basic, Auth.oauth2ClientCredentials, Auth.oauth2RefreshToken or Auth.sessionToken with the secret',
         });
       }
     }
@@ -448,6 +502,10 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   }
   problems.push(...credentialProblems('spec.request', spec.request));
   if (spec.partitions?.type === 'parent') problems.push(...credentialProblems('spec.partitions.request', spec.partitions.request));
+  if ((spec.auth.type === 'oauth2ClientCredentials' || spec.auth.type === 'oauth2RefreshToken') && spec.auth.tokenParams) {
+    // A client assertion or a password grant's password is a credential too: a token parameter is no place for it.
+    problems.push(...credentialProblems('spec.auth', { query: spec.auth.tokenParams } as RequestSpec).map((problem) => ({ ...problem, path: problem.path.replace('.query.', '.tokenParams.') })));
+  }
   for (const [i, field] of (spec.records.fields ?? []).entries()) {
     if (field.split('.').some((key) => UNSAFE_KEYS.has(key))) {
       problems.push({ path: `spec.records.fields[${i}]`, message: `"${field}" goes through __proto__, constructor or prototype, which are never record fields; name the record's own fields` });

@@ -5,11 +5,12 @@
  */
 import type { FeedSpecInput } from './feed-spec';
 
-/** The URLs a spec's requests start from: its request, its parent request, its OAuth token URL. */
+/** The URLs a spec's requests start from: its request, its parent request, its OAuth token URL or login URL. */
 export function specUrls(spec: Pick<FeedSpecInput, 'request' | 'partitions' | 'auth'>): string[] {
   const urls = [spec.request.url];
   if (spec.partitions?.type === 'parent') urls.push(spec.partitions.request.url);
-  if (spec.auth?.type === 'oauth2ClientCredentials') urls.push(spec.auth.tokenUrl);
+  if (spec.auth?.type === 'oauth2ClientCredentials' || spec.auth?.type === 'oauth2RefreshToken') urls.push(spec.auth.tokenUrl);
+  if (spec.auth?.type === 'sessionToken') urls.push(spec.auth.login.url);
   return urls;
 }
 

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -705,6 +706,11 @@ export class ApiToFirehoseIngestion extends Construct {
       // Read at run time, never written into the template or the environment.
       secret.grantRead(poller.fn);
     }
+    if (source.spec.auth?.type === 'oauth2RefreshToken') {
+      // A rotated refresh token is written back as a new version made current by a compare-and-set
+      // (see token-auth.ts): these two actions only, not grantWrite's UpdateSecret (description, key).
+      for (const secret of source.secrets) grantRotatedTokenWrite(secret, poller.fn);
+    }
     acknowledgeFindings(poller.role, ['AwsSolutions-IAM5[Resource::*]'],
       'X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions'
       + (props.pollerOptions?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
@@ -925,3 +931,13 @@ function defaultFeedName(id: string): string {
 
 /** The folders of a prefix before its first expression: `feed=a/year=!{…}` → `feed=a/`. */
 
+/** What writing back a rotated refresh token needs: a new version, and moving AWSCURRENT to it. */
+function grantRotatedTokenWrite(secret: secretsmanager.ISecret, grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipalOrResource({
+    grantee,
+    actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+    resourceArns: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    resource: secret,
+  });
+  secret.encryptionKey?.grantEncrypt(grantee);
+}

@@ -24,6 +24,7 @@ const SECRETS = {
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:cms-client-AbCdEf': JSON.stringify({ client_id: 'cms-ingest', client_secret: 'cms-secret-value' }),
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:catalog-AbCdEf': 'catalog-api-key-123',
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-AbCdEf': JSON.stringify({ username: 'ingest', password: 'shop-password-1' }),
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:helpdesk-login-AbCdEf': JSON.stringify({ email: 'ingest@example.com', password: 'helpdesk-pw-1' }),
 };
 
 test('every example spec synthesizes as a feed', () => {
@@ -111,6 +112,19 @@ describe('example specs against their APIs\' response shapes', () => {
         const limit = Number(url.searchParams.get('limit'));
         json(res, 200, { products: products.slice(skip, skip + limit), total: products.length, skip, limit });
       },
+      '/api/v2/login': async (req, res, url) => {
+        record(req, url);
+        const body = JSON.parse(await readBody(req));
+        if (body.password !== 'helpdesk-pw-1') return json(res, 403, { error: 'bad login' });
+        return json(res, 200, { session: { id: 'helpdesk-session-1', expires_in: 1800 } });
+      },
+      '/api/v2/tickets': (req, res, url) => {
+        record(req, url);
+        if (req.headers['x-session'] !== 'helpdesk-session-1') return json(res, 401, { error: 'no session' });
+        const page = Number(url.searchParams.get('page'));
+        const tickets = Array.from({ length: page === 1 ? 100 : 40 }, (_, i) => ({ id: (page - 1) * 100 + i, subject: 'printer' }));
+        return json(res, 200, { tickets, page });
+      },
       '/api/v2/orders': (req, res, url) => {
         record(req, url);
         const since = Date.parse(url.searchParams.get('updated_since')!);
@@ -182,5 +196,13 @@ describe('example specs against their APIs\' response shapes', () => {
     // The last order was updated at 02:29; the lookback of 10 minutes re-reads from 02:19.
     expect(log[0].query.get('updated_since')).toBe('2026-02-01T02:19:00.000Z');
     expect(second.summary.recordsFetched).toBe(11);
+  });
+
+  test('helpdesk tickets: one login with the secret, the session in X-Session on every page, a short page ends it', async () => {
+    const { summary, sink } = await runSpec(loadExample('session-token.json', api.url), { secrets: SECRETS });
+    expect(summary).toMatchObject({ status: 'succeeded', pages: 2, recordsFetched: 140 });
+    expect(log.map((r) => r.path)).toEqual(['/api/v2/login', '/api/v2/tickets', '/api/v2/tickets']);
+    expect(log.slice(1).every((r) => r.headers['x-session'] === 'helpdesk-session-1')).toBe(true);
+    expect(sink.records[139]).toEqual({ id: 139, subject: 'printer' });
   });
 });

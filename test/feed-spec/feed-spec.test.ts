@@ -98,6 +98,23 @@ describe('spec values that would leak a credential or steer the poller are refus
     }]);
   });
 
+  test('OAuth2 tokenParams cannot override the grant\'s own parameters, nor carry a credential', () => {
+    const oauth = (tokenParams: Record<string, string>) => problems({
+      auth: { type: 'oauth2ClientCredentials', tokenUrl: 'https://auth.example.com/token', secret: { arn: 'arn:s' }, tokenParams },
+    });
+    expect(oauth({ audience: 'https://api.example.com/' })).toEqual([]);
+    expect(oauth({ grant_type: 'password' })).toEqual([{
+      path: 'spec.auth.tokenParams',
+      message: 'must not set grant_type, client_id, client_secret, refresh_token, scope: the grant sends them itself (scope: use scopes)',
+    }]);
+    expect(oauth({ password: 'hunter2' })).toEqual([expect.objectContaining({ path: 'spec.auth.tokenParams.password', message: expect.stringContaining('carries a credential') })]);
+  });
+
+  test('a session token needs the login answer\'s token location', () => {
+    expect(problems({ auth: { type: 'sessionToken', login: { url: 'https://api.example.com/login' }, secret: { arn: 'arn:s' } } }))
+      .toEqual([expect.objectContaining({ path: 'spec.auth.login.token' })]);
+  });
+
   test('a page-token header or a plain parameter is not mistaken for a credential', () => {
     expect(problems({
       request: { url: base.request.url, headers: { 'X-Page-Token': '{{ page.token }}', 'Accept': 'application/json' }, query: { key_field: 'id', token_type: 'x' } },

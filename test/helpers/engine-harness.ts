@@ -66,6 +66,7 @@ export interface HarnessOptions {
   readonly clock?: Clock;
   readonly deadLetters?: DeadLetterWriter;
   readonly repeat?: EngineOptions['repeat'];
+  readonly rotatingSecrets?: EngineOptions['rotatingSecrets'];
 }
 
 export interface HarnessResult {
@@ -105,6 +106,7 @@ export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}
     clock: options.clock,
     deadLetters: options.deadLetters,
     repeat: options.repeat,
+    rotatingSecrets: options.rotatingSecrets,
   });
   const logs = lines.map((line) => {
     const { level, message, timestamp: _timestamp, ...fields } = JSON.parse(line);

@@ -17,6 +17,11 @@ export class FakeClock implements Clock {
     return this.time;
   }
 
+  /** Moves time on by itself (the API's side of a test: a token that ages between pages). */
+  public advance(ms: number): void {
+    this.time += ms;
+  }
+
   public async sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
     const wake = this.time + ms;

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, Pagination, ParameterLocation, Partitions, Records,
+  ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, LoginFormat, OAuth2ClientAuthentication,
+  Pagination, ParameterLocation, Partitions, Records,
   RecordSchema, SchemaContract, TimestampFormat, Transform,
 } from '../../src';
 import { parseFeedSpec } from '../../src/feed-spec/feed-spec';
@@ -214,6 +215,18 @@ describe('Auth and secrets', () => {
     ['basic', (s: secretsmanager.ISecret) => Auth.basic(s), { type: 'basic' }],
     ['oauth2', (s: secretsmanager.ISecret) => Auth.oauth2ClientCredentials({ tokenUrl: 'https://auth.example.com/token', secret: s, scopes: ['read'] }),
       { type: 'oauth2ClientCredentials', tokenUrl: 'https://auth.example.com/token', scopes: ['read'] }],
+    ['oauth2 body auth and token parameters', (s: secretsmanager.ISecret) => Auth.oauth2ClientCredentials({
+      tokenUrl: 'https://auth.example.com/token', secret: s, clientAuthentication: OAuth2ClientAuthentication.REQUEST_BODY, tokenParameters: { audience: 'https://api.example.com/' },
+    }), { type: 'oauth2ClientCredentials', clientAuth: 'body', tokenParams: { audience: 'https://api.example.com/' } }],
+    ['oauth2RefreshToken', (s: secretsmanager.ISecret) => Auth.oauth2RefreshToken({ tokenUrl: 'https://identity.xero.com/connect/token', secret: s }),
+      { type: 'oauth2RefreshToken', tokenUrl: 'https://identity.xero.com/connect/token' }],
+    ['sessionToken', (s: secretsmanager.ISecret) => Auth.sessionToken({
+      loginUrl: 'https://api.example.com/login', secret: s, tokenHeader: 'X-Session', ttl: Duration.minutes(30), sendInQuery: 'session', loginFormat: LoginFormat.FORM,
+    }), {
+      type: 'sessionToken',
+      login: { url: 'https://api.example.com/login', token: { header: 'X-Session' }, ttlSeconds: 1800, format: 'form' },
+      send: { in: 'query', name: 'session' },
+    }],
   ])('%s: the spec names the secret by its ARN and the poller may read that secret', (_name, auth, expected) => {
     const { spec, template } = specOf((stack) => {
       const secret = new secretsmanager.Secret(stack, 'ApiSecret', { secretStringValue: undefined });
@@ -226,6 +239,29 @@ describe('Auth and secrets', () => {
       Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       Resource: { Ref: expect.stringMatching(/ApiSecret/) },
     }));
+  });
+
+  test('oauth2RefreshToken: the poller may also put a new version of that secret and move AWSCURRENT, nothing more', () => {
+    const statementsOf = (auth: (s: secretsmanager.ISecret) => Auth) => {
+      const { template } = specOf((stack) => http({ auth: auth(new secretsmanager.Secret(stack, 'ApiSecret')) }));
+      return Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    };
+    const rotating = statementsOf((s) => Auth.oauth2RefreshToken({ tokenUrl: 'https://auth.example.com/token', secret: s }));
+    expect(rotating).toContainEqual(expect.objectContaining({
+      Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: { Ref: expect.stringMatching(/ApiSecret/) },
+    }));
+    expect(rotating.some((s) => [s.Action].flat().includes('secretsmanager:UpdateSecret'))).toBe(false);
+    const clientCredentials = statementsOf((s) => Auth.oauth2ClientCredentials({ tokenUrl: 'https://auth.example.com/token', secret: s }));
+    expect(clientCredentials.some((s) => [s.Action].flat().includes('secretsmanager:PutSecretValue'))).toBe(false);
+  });
+
+  test('Auth.sessionToken needs one place for the token in the login answer, and one place on data requests', () => {
+    const secret = () => new secretsmanager.Secret(testStack(), 'S');
+    expect(() => Auth.sessionToken({ loginUrl: 'https://api.example.com/login', secret: secret() }))
+      .toThrow('Auth.sessionToken: give exactly one of tokenPath (a field of the login answer) or tokenHeader (a header of it)');
+    expect(() => Auth.sessionToken({ loginUrl: 'https://api.example.com/login', secret: secret(), tokenPath: 'token', sendInHeader: 'X-A', sendInQuery: 'a' }))
+      .toThrow('Auth.sessionToken: give at most one of sendInHeader or sendInQuery');
   });
 
   test('Auth.none() grants nothing', () => {

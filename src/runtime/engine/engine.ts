@@ -27,7 +27,7 @@ import type { Logger } from '../ports/logger';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { RecordSink, SinkReport } from '../ports/record-sink';
 import type { Redactor } from '../ports/redactor';
-import type { SecretResolver } from '../ports/secrets';
+import type { RotatingSecretStore, SecretResolver } from '../ports/secrets';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 import { RowProjector } from '../schema/row-projection';
 
@@ -43,6 +43,8 @@ export interface EngineOptions {
   readonly sink: RecordSink;
   readonly state: StateStore;
   readonly secrets: SecretResolver;
+  /** Where the OAuth2 refresh-token grant writes a rotated refresh token. @default none: that grant fails */
+  readonly rotatingSecrets?: RotatingSecretStore;
   readonly logger: Logger;
   readonly redactor: Redactor;
   /** The run's time (`{{ run.time }}`), e.g. the schedule's scheduled time. @default now */
@@ -418,7 +420,14 @@ class FeedRun {
       this.columnTally = { rows: 0, byColumn };
     }
     this.transform = spec.transform ? new BoundedTransform(spec.transform, spec.feed, { clock, deadline: options.deadline }) : undefined;
-    const auth = createAuthenticator(spec.auth, options.secrets, http, options.redactor, () => clock.now());
+    const auth = createAuthenticator(spec.auth, {
+      secrets: options.secrets,
+      rotatingSecrets: options.rotatingSecrets,
+      http,
+      redactor: options.redactor,
+      logger: options.logger,
+      now: () => clock.now(),
+    });
     this.streamOptions = {
       template: { runTime },
       http,

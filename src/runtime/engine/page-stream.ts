@@ -7,6 +7,7 @@ import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
 import { FetchedPage, PageRequest, PaginationOutcome, Paginator, readsResponseBody } from './pagination';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
+import { AuthRequestError } from './token-auth';
 import { PaginationSpec, RecordsSpec, RequestSpec, usesPageToken } from '../../feed-spec/feed-spec';
 import type { Logger } from '../ports/logger';
 import type { Redactor } from '../ports/redactor';
@@ -243,7 +244,9 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
       parsed = parsePage(response.body, options.records, parseOptions);
       outcome = paginator.next(current, new PaginatedPage(response, parsed));
     } catch (err) {
-      throw new PageRequestError({ method: options.request.method, url: safeUrl }, err as Error);
+      // A failed token request is reported as itself: the page's request was never sent.
+      const failed = err instanceof AuthRequestError ? err.request : { method: options.request.method, url: safeUrl };
+      throw new PageRequestError(failed, err as Error);
     }
     const next = 'next' in outcome ? positionAt(outcome.next, paginator) : undefined;
     yield new StreamedPage(parsed, safeUrl, fetchedAt, next);

@@ -35,6 +35,7 @@ import { StateStore } from '../ports/state-store';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { inferSchema } from '../schema/infer-schema';
 import { sampleFindings } from '../schema/sample-check';
+import { fileRotatingStore, secretsManagerRotatingStore } from '../secrets/rotating-secret-stores';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { EventTimeSink } from '../sinks/event-time-sink';
@@ -184,6 +185,17 @@ function secretSource(file: string | undefined): SecretStringSource {
     if (value === undefined) throw new UsageError(`secret ${arn} is not in --secrets ${file}; add it: {"${arn}": "..."}`);
     return value;
   };
+}
+
+/**
+ * The run's secrets, read before it starts (see preloadSecrets), and where a rotated refresh
+ * token is written back: the --secrets file when one is given, or Secrets Manager.
+ */
+async function specSecrets(spec: FeedSpec, values: Values, redactor: Redactor) {
+  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
+  await preloadSecrets(spec, secrets, values.secrets);
+  const rotatingSecrets = values.secrets ? fileRotatingStore(values.secrets) : secretsManagerRotatingStore({ maxAttempts: 3 });
+  return { secrets, rotatingSecrets };
 }
 
 /** The secrets a spec's auth reads. */
@@ -463,8 +475,7 @@ async function previewCommand(
 async function sampleRecords(
   spec: FeedSpec, values: Values, redactor: Redactor, logger: Logger, maxRecords: number, stopWhen: EngineOptions['stopWhen'],
 ): Promise<{ records: unknown[]; summary: RunSummary }> {
-  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-  await preloadSecrets(spec, secrets, values.secrets);
+  const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
   // With a schema, its columns (the envelope's are the same in every row and left out; extra_fields is kept).
   const columns = spec.schema ? rowColumnNames(spec.schema).filter((name) => !ENVELOPE_COLUMNS.some(([envelope]) => envelope === name)) : undefined;
   const sink = new PreviewSink(maxRecords, columns);
@@ -474,6 +485,7 @@ async function sampleRecords(
     logger,
     redactor,
     secrets,
+    rotatingSecrets,
     allowLoopback: values['allow-loopback'],
     deadline: Date.now() + timeBudgetSeconds(values) * 1000,
     dryRun: true,
@@ -645,8 +657,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   const memoryMb = positiveNumber(values, 'memory-mb', 512);
   const spec = loadRunSpec(positionals[0], format, io);
   if (!spec) return EXIT_INVALID;
-  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-  await preloadSecrets(spec, secrets, values.secrets);
+  const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
   const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline, timeFoldersOf(spec, values, 'arrival'));
   const sink = sinkFor();
   const display = progress(io, io.isTTY && !values.json);
@@ -659,6 +670,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
       logger,
       redactor,
       secrets,
+      rotatingSecrets,
       deadline,
       allowLoopback: values['allow-loopback'],
       onPage: display.onPage,
@@ -744,8 +756,7 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
   if (!spec) return EXIT_INVALID;
   const problems = backfillProblems(spec);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
-  const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
-  await preloadSecrets(spec, secrets, values.secrets);
+  const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
   // A backfill files what it fetches under the records' own time wherever the spec has one: a month
   // backfilled today belongs to that month's folders.
   const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline, timeFoldersOf(spec, values, 'event'));
@@ -759,6 +770,7 @@ async function backfillCommand(values: Values, positionals: string[], io: Output
     logger,
     redactor,
     secrets,
+    rotatingSecrets,
     deadline,
     concurrency,
     checkpointPages,

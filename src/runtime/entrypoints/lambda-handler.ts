@@ -27,6 +27,7 @@ import { RateLimits } from '../engine/rate-limits';
 import type { RateLimiter } from '../ports/rate-limiter';
 import { Redactor } from '../ports/redactor';
 import { SecretRedactor } from '../redaction/secret-redactor';
+import { secretsManagerRotatingStore } from '../secrets/rotating-secret-stores';
 import { CachingSecretResolver } from '../secrets/secret-resolver';
 import { secretsManagerSource } from '../secrets/secrets-manager-source';
 import { createFirehoseClient } from '../sinks/firehose-client';
@@ -42,6 +43,8 @@ const sqs = lazySqsClient({ maxAttempts: 5 });
 const s3 = lazyS3Client({ maxAttempts: 5 });
 // Loads its SDK module on the first secret read (see secrets-manager-source.ts).
 const secretStrings = secretsManagerSource({ maxAttempts: 3 });
+// The refresh-token grant's write-back (see token-auth.ts); loads nothing until used.
+const rotatingSecrets = secretsManagerRotatingStore({ maxAttempts: 3 });
 const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
 const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
 
@@ -107,6 +110,7 @@ function engineOptions(
     }),
     state: new DynamoDbStateStore(dynamodb, requiredEnv(POLLER_ENV.stateTableName)),
     secrets: new CachingSecretResolver(secretStrings, redactor),
+    rotatingSecrets,
     deadLetters,
     logger,
     redactor,

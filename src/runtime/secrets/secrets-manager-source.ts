@@ -12,7 +12,8 @@ export function secretsManagerSource(config: SecretsManagerClientConfig = { maxA
   return async (arnOrName) => {
     const sdk = secretsManagerModule();
     client ??= new sdk.SecretsManagerClient(config);
-    const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arnOrName }));
+    // The current version by its stage (the default), as the refresh-token grant's writes move it.
+    const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: arnOrName, VersionStage: 'AWSCURRENT' }));
     if (result.SecretString === undefined) {
       throw new Error(`secret ${arnOrName} has no SecretString (binary secrets are not supported)`);
     }

@@ -178,6 +178,80 @@ describe('api-ingest', () => {
     }
   });
 
+  test('run with a rotating refresh token writes the new token back into the --secrets file, and the next run uses it', async () => {
+    let valid = 'rt-0';
+    let issued = 0;
+    const api = await startLoopbackApi({
+      '/connect/token': async (req, res) => {
+        const form = new URLSearchParams(await new Promise<string>((resolve) => {
+          let body = '';
+          req.on('data', (c) => { body += c; });
+          req.on('end', () => resolve(body));
+        }));
+        if (form.get('refresh_token') !== valid) return json(res, 400, { error: 'invalid_grant' });
+        issued += 1;
+        valid = `rt-${issued}`;
+        return json(res, 200, { access_token: `at-${issued}`, refresh_token: valid, expires_in: 1800 });
+      },
+      '/api.xro/2.0/Invoices': (req, res) => json(res, req.headers.authorization === `Bearer at-${issued}` ? 200 : 401, { Invoices: [{ InvoiceID: 'i1' }] }),
+    });
+    try {
+      const file = path.join(work, 'xero.json');
+      const secrets = path.join(work, 'xero-secrets.json');
+      writeFileSync(secrets, JSON.stringify({ xero: JSON.stringify({ client_id: 'cid', client_secret: 'csecret-77', refresh_token: 'rt-0' }) }));
+      writeFileSync(file, JSON.stringify({
+        version: 1,
+        feed: 'xero-invoices',
+        request: { url: `${api.url}/api.xro/2.0/Invoices` },
+        records: { path: 'Invoices' },
+        auth: { type: 'oauth2RefreshToken', tokenUrl: `${api.url}/connect/token`, secret: { arn: 'xero' } },
+      }));
+      const args = ['run', file, '--out', path.join(work, 'xero-out'), '--secrets', secrets, '--allow-loopback', '--json'];
+      const first = await run(args);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(JSON.parse(readFileSync(secrets, 'utf8')).xero).refresh_token).toBe('rt-1');
+      const second = await run(args);
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', recordsDelivered: 1 });
+      expect(JSON.parse(JSON.parse(readFileSync(secrets, 'utf8')).xero).refresh_token).toBe('rt-2');
+      for (const text of [first.stdout, first.stderr, second.stdout, second.stderr]) expect(text).not.toMatch(/rt-\d|at-\d|csecret-77/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('run with a session token: one login, the token on every page, the password nowhere in the output', async () => {
+    let logins = 0;
+    const api = await startLoopbackApi({
+      '/auth/login': (_req, res) => { logins += 1; json(res, 200, { token: `sess-${logins}` }); },
+      '/tickets': (req, res, url) => {
+        if (req.headers.authorization !== `Bearer sess-${logins}`) return json(res, 401, { error: 'login first' });
+        const page = Number(url.searchParams.get('page'));
+        return json(res, 200, { tickets: page <= 2 ? [{ id: page }] : [] });
+      },
+    });
+    try {
+      const file = path.join(work, 'tickets.json');
+      const secrets = path.join(work, 'tickets-secrets.json');
+      writeFileSync(secrets, JSON.stringify({ helpdesk: JSON.stringify({ username: 'ingest', password: 'pw-4411' }) }));
+      writeFileSync(file, JSON.stringify({
+        version: 1,
+        feed: 'tickets',
+        request: { url: `${api.url}/tickets` },
+        records: { path: 'tickets' },
+        pagination: { type: 'pageNumber', param: 'page' },
+        auth: { type: 'sessionToken', login: { url: `${api.url}/auth/login`, token: { path: 'token' } }, secret: { arn: 'helpdesk' } },
+      }));
+      const result = await run(['run', file, '--out', path.join(work, 'tickets-out'), '--secrets', secrets, '--allow-loopback', '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'succeeded', recordsDelivered: 2 });
+      expect(logins).toBe(1);
+      expect(result.stdout + result.stderr).not.toMatch(/pw-4411|sess-1/);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('preview prints JSON lines when piped, within its limits, and writes nothing', async () => {
     const before = filesUnder(work);
     const result = await run(['preview', spec, '--records', '7', '--allow-loopback']);
