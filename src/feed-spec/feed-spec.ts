@@ -289,6 +289,12 @@ export const incrementalSchema = z.strictObject({
   lookbackSeconds: z.optional(z.number().check(z.gte(0, { message: 'must be 0 or more' }))),
   /** A number cursor: re-read this far behind the cursor (in the cursor's own units) each run. @default 0 */
   lookback: z.optional(z.number().check(z.gte(0, { message: 'must be 0 or more' }))),
+  /**
+   * The API lists records newest first and cannot filter by the cursor (or ignores the filter):
+   * records older than the cursor the run asks from are not delivered, and the first of them ends
+   * the partition's pages. @default false
+   */
+  stopAtCursor: z.optional(z.boolean()),
 });
 
 // ---------------------------------------------------------------------------------------------

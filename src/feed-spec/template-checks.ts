@@ -62,12 +62,14 @@ export function templateProblems(spec: FeedSpec): SpecProblem[] {
       requestName: 'the parent request',
     }));
   }
-  // {{ window.start }} is the cursor too, in a run that is not a backfill.
-  if (spec.incremental && !requestUses(spec.request, ['cursor', 'window.start'])) {
+  // {{ window.start }} is the cursor too, in a run that is not a backfill. With stopAtCursor the
+  // pages end at the cursor without the API's help.
+  if (spec.incremental && !spec.incremental.stopAtCursor && !requestUses(spec.request, ['cursor', 'window.start'])) {
     problems.push({
       path: 'spec.incremental',
       message: 'the request never sends {{ cursor }} (or {{ window.start }}), so every run would fetch everything again and "start" would be ignored; '
-        + 'put it where the API takes its filter, e.g. "query": { "updated_since": "{{ cursor }}" }',
+        + 'put it where the API takes its filter, e.g. "query": { "updated_since": "{{ cursor }}" }, '
+        + 'or, for an API that lists newest first and has no filter, set "stopAtCursor": true',
     });
   }
   return problems;

@@ -15,6 +15,14 @@ export interface DatetimeIncrementalProps {
    * @default Duration.seconds(0)
    */
   readonly lookback?: Duration;
+  /**
+   * The API lists records newest first and cannot filter by the cursor (or ignores the filter):
+   * records older than the cursor the run asks from are not delivered, and the page that holds
+   * the first of them is the last one requested. The request then need not send `{{ cursor }}`.
+   *
+   * @default false
+   */
+  readonly stopAtCursor?: boolean;
 }
 
 /** An incremental cursor held in a number field of the records (a sequence, an epoch time). */
@@ -30,6 +38,14 @@ export interface NumberIncrementalProps {
    * @default 0
    */
   readonly lookback?: number;
+  /**
+   * The API lists records newest first and cannot filter by the cursor (or ignores the filter):
+   * records older than the cursor the run asks from are not delivered, and the page that holds
+   * the first of them is the last one requested. The request then need not send `{{ cursor }}`.
+   *
+   * @default false
+   */
+  readonly stopAtCursor?: boolean;
 }
 
 /**
@@ -40,12 +56,16 @@ export interface NumberIncrementalProps {
 export abstract class Incremental {
   /** A date-time cursor. */
   public static datetime(props: DatetimeIncrementalProps): Incremental {
-    return new SpecIncremental({ cursorPath: props.recordPath, type: 'datetime', start: props.start, lookbackSeconds: props.lookback?.toSeconds() });
+    return new SpecIncremental({
+      cursorPath: props.recordPath, type: 'datetime', start: props.start, lookbackSeconds: props.lookback?.toSeconds(), stopAtCursor: props.stopAtCursor,
+    });
   }
 
   /** A number cursor. */
   public static number(props: NumberIncrementalProps): Incremental {
-    return new SpecIncremental({ cursorPath: props.recordPath, type: 'number', start: props.start, lookback: props.lookback });
+    return new SpecIncremental({
+      cursorPath: props.recordPath, type: 'number', start: props.start, lookback: props.lookback, stopAtCursor: props.stopAtCursor,
+    });
   }
 
   /** Built through the static factories only. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ApiSource, ApiToFirehoseIngestion, Pagination, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Records } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -200,6 +200,45 @@ describe('the bundled poller follows the pagination real SaaS APIs use', () => {
     });
   });
   afterAll(() => saas.close());
+
+  test('stopAtCursor: a newest-first API without a filter; the second invocation delivers only the new records and asks for one page', async () => {
+    let events = Array.from({ length: 25 }, (_, i) => ({ id: `ev${25 - i}`, created_at: new Date(Date.UTC(2026, 11, 6, 25 - i)).toISOString() }));
+    const pages: number[] = [];
+    const api = await startLoopbackApi({
+      '/repos/acme/app/events': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        pages.push(page);
+        json(res, 200, events.slice((page - 1) * 10, page * 10));
+      },
+    });
+    try {
+      const stack = testStack();
+      new ApiToFirehoseIngestion(stack, 'Events', {
+        feedName: 'repo-events',
+        source: ApiSource.http({
+          url: `${api.url}/repos/acme/app/events`,
+          records: Records.at('$'),
+          pagination: Pagination.pageNumber({ param: 'page', shortPageSize: 10 }),
+          incremental: Incremental.datetime({ recordPath: 'created_at', start: '2026-12-06T20:00:00Z', stopAtCursor: true }),
+          limits: { allowPrivateAddresses: true },
+        }),
+      });
+      const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
+      const resources = await createFeedResources();
+      const first = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-12-07T03:00:00Z', 'exec-events-1'), pollerEnv(resources));
+      expect(first.result).toMatchObject({ status: 'succeeded', pages: 1, recordsDelivered: 6, recordsBeforeCursor: 4 });
+      events = [{ id: 'ev26', created_at: '2026-12-07T02:00:00.000Z' }, ...events];
+      pages.length = 0;
+      const second = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-12-07T04:00:00Z', 'exec-events-2'), pollerEnv(resources));
+      expect(second.result).toMatchObject({ status: 'succeeded', pages: 1, recordsDelivered: 2 });
+      expect(pages).toEqual([1]);
+      const ids = [...(await readAllObjects(resources.bucketName)).values()].join('').trim().split('\n').map((line) => JSON.parse(line).record.id);
+      // ev25 (the cursor) read again by the second run: the same record_id marks it a duplicate.
+      expect(ids.sort()).toEqual(['ev20', 'ev21', 'ev22', 'ev23', 'ev24', 'ev25', 'ev25', 'ev26'].sort());
+    } finally {
+      await api.close();
+    }
+  });
 
   test('keepQuery and a has-more header, as the construct writes them into the schedule\'s input', async () => {
     const stack = testStack();

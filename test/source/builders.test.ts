@@ -188,6 +188,16 @@ describe('Partitions and Incremental', () => {
     expect(spec.incremental).toEqual({ cursorPath: 'observed_at', type: 'datetime', start: '2026-01-01T00:00:00Z', lookbackSeconds: 600 });
   });
 
+  test('stopAtCursor: a newest-first API without a filter needs no {{ cursor }} in the request', () => {
+    const { spec } = specOf(() => http({
+      pagination: Pagination.pageNumber({ param: 'page' }),
+      incremental: Incremental.datetime({ recordPath: 'created_at', start: '2026-01-01T00:00:00Z', stopAtCursor: true }),
+    }));
+    expect(spec.incremental).toEqual({ cursorPath: 'created_at', type: 'datetime', start: '2026-01-01T00:00:00Z', stopAtCursor: true });
+    expect(() => specOf(() => http({ incremental: Incremental.datetime({ recordPath: 'created_at', start: '2026-01-01T00:00:00Z' }) })))
+      .toThrow(/set "stopAtCursor": true/);
+  });
+
   test('partitions from a parent request; a number cursor', () => {
     const { spec } = specOf(() => http({
       url: 'https://api.example.com/stations/{{ partition.station }}/observations',

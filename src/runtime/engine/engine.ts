@@ -14,7 +14,7 @@ import { BoundedTransform } from './bounded-transform';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
 import { mayHoldLargeIntegers, parseExact } from './exact-json';
 import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
-import { CursorTracker, requestCursor } from './incremental';
+import { CursorCutoff, CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
@@ -173,6 +173,11 @@ export interface RunSummary {
   readonly shortReads?: number;
   /** Partitions whose cursor could not advance although records arrived (see `CursorTracker.stall`). */
   readonly cursorStalls?: number;
+  /**
+   * With `incremental.stopAtCursor`: records the API sent that were older than the cursor the run
+   * asked from, on the page where each partition stopped. Not delivered (counted in `recordsFetched`).
+   */
+  readonly recordsBeforeCursor?: number;
   /** With a schema: what the delivered rows hold, column by column (see `ColumnStats`). */
   readonly columns?: ColumnStats;
   /** What a reader of the run must know although it did not fail it: short reads, cursor stalls, empty columns. */
@@ -328,6 +333,8 @@ interface PartitionStart {
   readonly storedCursor?: Cursor;
   readonly checkpoint?: Checkpoint;
   readonly tracker?: CursorTracker;
+  /** With `incremental.stopAtCursor`: where the partition's pages end. */
+  readonly cutoff?: CursorCutoff;
 }
 
 /** A checkpoint that resumes at `position`, with the cursor the partition has reached so far. */
@@ -379,6 +386,7 @@ class FeedRun {
   private readonly streamOptions: Omit<PageStreamOptions, 'request' | 'pagination' | 'records'>;
   private pages = 0;
   private recordsFetched = 0;
+  private recordsBeforeCursor = 0;
   private stoppedEarly?: string;
   private readonly failures: PartitionFailure[] = [];
   private requestsDeadLettered = 0;
@@ -543,6 +551,7 @@ class FeedRun {
       durationMs: this.clock.now() - started,
       shortReads: this.shortReads,
       cursorStalls: this.spec.incremental ? this.cursorStalls : undefined,
+      recordsBeforeCursor: this.spec.incremental?.stopAtCursor ? this.recordsBeforeCursor : undefined,
       columns,
       warnings: this.warnings,
     };
@@ -582,13 +591,18 @@ class FeedRun {
     // In a window, the stored cursor only says the window is done: the window's start is where it begins.
     const from = checkpoint?.cursor ?? (this.windowEnd ? undefined : storedCursor);
     const tracker = spec.incremental ? new CursorTracker(spec.incremental, from) : undefined;
-    return { partition, key, storedCursor, checkpoint, tracker };
+    // From the stored cursor, not a checkpoint's: newest first, a checkpoint holds the newest record seen.
+    const window = this.options.window;
+    const cutoff = spec.incremental?.stopAtCursor
+      ? new CursorCutoff(spec.incremental, window ? window.start.toISOString() : requestCursor(spec.incremental, storedCursor))
+      : undefined;
+    return { partition, key, storedCursor, checkpoint, tracker, cutoff };
   }
 
   /** The partition's pages, each into the sink, with a checkpoint every so often; how the pages ended. */
   private async deliverPages(start: PartitionStart): Promise<PageStreamEnd> {
     const { spec } = this;
-    const { partition, storedCursor, checkpoint, tracker } = start;
+    const { partition, storedCursor, checkpoint, tracker, cutoff } = start;
     const pages = pageStream({
       ...this.streamOptions,
       template: this.templateFor(partition, storedCursor),
@@ -603,6 +617,7 @@ class FeedRun {
       records: spec.records,
       // Only a cursor field needs the records' values; the lines carry their texts.
       recordTextsOnly: !spec.incremental,
+      lastPage: cutoff ? (records) => cutoff.lastPage(records) : undefined,
     });
     // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
     // overlaps the poller's own work instead of adding to it. The time budget is checked when
@@ -615,9 +630,10 @@ class FeedRun {
       for (;;) {
         const step = await stream.next();
         if (step.done) return step.value;
-        sinceCheckpoint.bytes += await this.writePage(step.value, partition, tracker);
+        sinceCheckpoint.bytes += await this.writePage(step.value, partition, tracker, cutoff);
         sinceCheckpoint.pages += 1;
         this.options.onPage?.({ pages: this.pages, records: this.recordsFetched });
+
         const next = step.value.next;
         if (this.delivers && next && (sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= checkpointPages)) {
           await this.saveCheckpoint(start, next);
@@ -644,11 +660,11 @@ class FeedRun {
   }
 
   /** One page's records, enveloped (or as rows of the schema), into the sink; the bytes written. */
-  private async writePage(page: Page, partition: Partition, tracker: CursorTracker | undefined): Promise<number> {
+  private async writePage(page: Page, partition: Partition, tracker: CursorTracker | undefined, cutoff?: CursorCutoff): Promise<number> {
     this.pages += 1;
     const { sink } = this.options;
     const envelopes = new EnvelopeWriter({ feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition });
-    if (this.projector || this.transform) return this.writeValues(page, partition, tracker, envelopes);
+    if (this.projector || this.transform) return this.writeValues(page, partition, tracker, envelopes, cutoff);
     // What each line is made from: the record's bytes in the response where the page was only
     // checked, else its text, else its value. Values are read only where needed: a page that was
     // only checked parses them then.
@@ -659,6 +675,10 @@ class FeedRun {
     for (let index = 0; index < page.count; index++) {
       this.recordsFetched += 1;
       const record = records?.[index];
+      if (cutoff?.isOlder(record)) {
+        this.recordsBeforeCursor += 1;
+        continue;
+      }
       tracker?.observe(record);
       // A record with its bytes or text is written by the sink straight into its buffer.
       const line = recordBytes ? envelopes.encodableBytes(recordBytes.body, recordBytes.offsets[2 * index], recordBytes.offsets[2 * index + 1])
@@ -676,7 +696,9 @@ class FeedRun {
    * record the transform fails on, or that the `freeze` contract rejects, goes to the dead-letter
    * queue as its envelope line, with why; one the transform filters out is counted.
    */
-  private async writeValues(page: Page, partition: Partition, tracker: CursorTracker | undefined, envelopes: EnvelopeWriter): Promise<number> {
+  private async writeValues(
+    page: Page, partition: Partition, tracker: CursorTracker | undefined, envelopes: EnvelopeWriter, cutoff?: CursorCutoff,
+  ): Promise<number> {
     const { projector, transform } = this;
     const context = { feed: this.spec.feed, fetchedAt: page.fetchedAt, sourceUrl: page.sourceUrl, partition };
     const rows = projector ? new RowLineWriter(envelopes, context) : undefined;
@@ -688,6 +710,10 @@ class FeedRun {
     for (let index = 0; index < page.count; index++) {
       this.recordsFetched += 1;
       const record = records[index];
+      if (cutoff?.isOlder(record)) {
+        this.recordsBeforeCursor += 1;
+        continue;
+      }
       tracker?.observe(record);
       // The record's JSON text as the API sent it (its id, its dead letter), decoded only when used.
       const textOf = (): string => texts?.[index]

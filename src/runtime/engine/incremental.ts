@@ -78,3 +78,29 @@ export class CursorTracker {
     return Number.isFinite(n) ? n : undefined;
   }
 }
+
+/**
+ * `incremental.stopAtCursor`: for an API that lists newest first and cannot filter (or ignores
+ * the filter), the records older than the cursor the run asked from are not delivered, and the
+ * page that holds the first of them is the last one asked for: everything after it is older still.
+ */
+export class CursorCutoff {
+  private readonly from: number;
+
+  constructor(private readonly spec: IncrementalSpec, from: Cursor) {
+    this.from = spec.type === 'number' ? Number(from) : Date.parse(String(from));
+  }
+
+  /** True for a record older than the cutoff: not to be delivered. A record without a readable value is delivered. */
+  public isOlder(record: unknown): boolean {
+    const raw = queryFirst(record, this.spec.cursorPath);
+    if (raw === undefined || raw === null) return false;
+    const order = this.spec.type === 'number' ? Number(raw) : Date.parse(String(raw));
+    return Number.isFinite(order) && order < this.from;
+  }
+
+  /** Why a page is the last: it holds records older than the cutoff (see `PageStreamOptions.lastPage`). */
+  public lastPage(records: unknown[]): string | undefined {
+    return records.some((record) => this.isOlder(record)) ? 'the page reached records older than the cursor (stopAtCursor)' : undefined;
+  }
+}

@@ -31,6 +31,11 @@ export interface PageStreamOptions {
   readonly recordTextsOnly?: boolean;
   /** Continue from a checkpoint instead of the first page. */
   readonly resume?: PagePosition;
+  /**
+   * Asked of each page's records before the next is requested: a reason why this page is the last
+   * (records older than the cursor, newest first), or undefined. @default none
+   */
+  readonly lastPage?: (records: unknown[]) => string | undefined;
 }
 
 /** Where a page stream stands: the request of a page, with the pages before it and its page token. */
@@ -234,6 +239,8 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
     let parsed: ParsedPage;
     let outcome: PaginationOutcome;
     let fetchedAt: Date;
+    /** Pages that end at the cursor end there on purpose: no short read against a total. */
+    let lastPageReason: string | undefined;
     try {
       const response = await requests.send(current, sourceUrl);
       fetchedAt = new Date();
@@ -243,6 +250,8 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
       }
       parsed = parsePage(response.body, options.records, parseOptions);
       outcome = paginator.next(current, new PaginatedPage(response, parsed));
+      lastPageReason = options.lastPage?.(parsed.records);
+      if (lastPageReason) outcome = { stop: lastPageReason };
     } catch (err) {
       // A failed token request is reported as itself: the page's request was never sent.
       const failed = err instanceof AuthRequestError ? err.request : { method: options.request.method, url: safeUrl };
@@ -252,8 +261,10 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
     yield new StreamedPage(parsed, safeUrl, fetchedAt, next);
     if ('stop' in outcome) {
       if (outcome.warning) logger.warn(`pagination ends: ${outcome.stop}`, { url: safeUrl });
-      // maxPages leaves the rest for the next run on purpose: not a short read.
-      return { shortRead: outcome.warning && /^maxPages/.test(outcome.stop) ? undefined : paginator.shortRead() };
+      if (lastPageReason) logger.info(`pagination ends: ${lastPageReason}`, { url: safeUrl });
+      // maxPages leaves the rest for the next run on purpose, and the cursor ends it: not short reads.
+      const onPurpose = lastPageReason !== undefined || (outcome.warning && /^maxPages/.test(outcome.stop));
+      return { shortRead: onPurpose ? undefined : paginator.shortRead() };
     }
     current = requests.next(outcome.next);
   }

@@ -42,7 +42,8 @@ export function sumRunSummaries(feed: string, runs: ReadonlyArray<RunSummary>, d
       errors: transforms.reduce((t, x) => t + x!.errors, 0),
     } : undefined,
     durationMs,
-    cursorStalls: runs.some((r) => r.cursorStalls !== undefined) ? runs.reduce((t, r) => t + (r.cursorStalls ?? 0), 0) : undefined,
+    cursorStalls: optionalSum(runs, (r) => r.cursorStalls),
+    recordsBeforeCursor: optionalSum(runs, (r) => r.recordsBeforeCursor),
     columns: sumColumnStats(runs.map((r) => r.columns).filter((c): c is ColumnStats => c !== undefined)),
     warnings: runs.flatMap((r) => r.warnings ?? []).slice(0, MAX_WARNINGS_KEPT),
   };
@@ -71,4 +72,9 @@ const SEVERITY: RunStatus[] = ['skipped', 'succeeded', 'completedWithDeadLetters
 
 function worstStatus(statuses: RunStatus[]): RunStatus {
   return statuses.reduce((worst, s) => (SEVERITY.indexOf(s) > SEVERITY.indexOf(worst) ? s : worst), 'skipped' as RunStatus);
+}
+
+/** The sum of a count some runs have, or undefined when none has it (the feed does not measure it). */
+function optionalSum(runs: ReadonlyArray<RunSummary>, count: (run: RunSummary) => number | undefined): number | undefined {
+  return runs.some((r) => count(r) !== undefined) ? runs.reduce((t, r) => t + (count(r) ?? 0), 0) : undefined;
 }

@@ -120,3 +120,56 @@ describe('incremental cursors', () => {
     expect(state.cursors.size).toBe(0);
   });
 });
+
+describe('incremental.stopAtCursor: an API that lists newest first and has no filter', () => {
+  // As GitHub's repository events API: newest first, pages of a fixed size, no "since" parameter.
+  let api: LoopbackApi;
+  let events: Array<{ id: string; created_at: string }> = [];
+  const pagesAsked: number[] = [];
+  beforeAll(async () => {
+    api = await startLoopbackApi({
+      '/repos/o/r/events': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        pagesAsked.push(page);
+        json(res, 200, events.slice((page - 1) * 10, page * 10));
+      },
+    });
+  });
+  afterAll(() => api.close());
+  const hourly = (count: number, newest: number) => Array.from({ length: count }, (_, i) => ({
+    id: `e${newest - i}`, created_at: new Date(Date.UTC(2026, 11, 1) + (newest - i) * 3_600_000).toISOString(),
+  }));
+  beforeEach(() => { pagesAsked.length = 0; events = hourly(40, 20); });
+
+  const spec = (stopAtCursor = true) => baseSpec(`${api.url}/repos/o/r/events`, {
+    // Without stopAtCursor, a filter parameter the API ignores (the other case stopAtCursor is for).
+    request: stopAtCursor ? { url: `${api.url}/repos/o/r/events` } : { url: `${api.url}/repos/o/r/events`, query: { since: '{{ cursor }}' } },
+    records: { path: '$' },
+    pagination: { type: 'pageNumber', param: 'page', stop: { shortPage: 10 } },
+    incremental: { cursorPath: 'created_at', type: 'datetime', start: '2026-12-01T12:00:00Z', stopAtCursor },
+  });
+
+  test('delivers the records at or after the cursor, none older, and asks for no page after the one that reached it', async () => {
+    const state = new MemoryStateStore();
+    const first = await runSpec(spec(), { state });
+    expect(first.summary).toMatchObject({ status: 'succeeded', pages: 1, recordsFetched: 10, recordsBeforeCursor: 1, cursorStalls: 0 });
+    // e20 (20:00) down to e12 (12:00, at the start: kept), not e11.
+    expect(first.sink.records.map((r) => r.id)).toEqual(['e20', 'e19', 'e18', 'e17', 'e16', 'e15', 'e14', 'e13', 'e12']);
+    expect(pagesAsked).toEqual([1]);
+    expect(await state.getCursor('test-feed', '-')).toBe(events[0].created_at);
+
+    // 15 new events on top: the next run reads them and the one at the cursor, over two pages.
+    events = hourly(55, 35);
+    pagesAsked.length = 0;
+    const second = await runSpec(spec(), { state });
+    expect(second.sink.records.map((r) => r.id)).toEqual(Array.from({ length: 16 }, (_, i) => `e${35 - i}`));
+    expect(second.summary).toMatchObject({ status: 'succeeded', pages: 2, recordsBeforeCursor: 4 });
+    expect(pagesAsked).toEqual([1, 2]);
+  });
+
+  test('without it, every page is read and every old record delivered again', async () => {
+    const { summary } = await runSpec(spec(false));
+    expect(summary).toMatchObject({ pages: 5, recordsFetched: 40, recordsDelivered: 40 });
+    expect(summary.recordsBeforeCursor).toBeUndefined();
+  });
+});

@@ -178,6 +178,43 @@ describe('api-ingest', () => {
     }
   });
 
+  test('run with stopAtCursor: a newest-first API without a filter; the second run delivers only what is new and stops at the cursor', async () => {
+    let events = Array.from({ length: 30 }, (_, i) => ({ id: 30 - i, created_at: new Date(Date.UTC(2026, 11, 1, 30 - i)).toISOString() }));
+    const pages: string[] = [];
+    const api = await startLoopbackApi({
+      '/events': (_req, res, url) => {
+        const page = Number(url.searchParams.get('page'));
+        pages.push(String(page));
+        json(res, 200, events.slice((page - 1) * 10, page * 10));
+      },
+    });
+    try {
+      const file = path.join(work, 'events.json');
+      const out = path.join(work, 'events-out');
+      writeFileSync(file, JSON.stringify({
+        version: 1,
+        feed: 'events',
+        request: { url: `${api.url}/events` },
+        records: { path: '$' },
+        pagination: { type: 'pageNumber', param: 'page', stop: { shortPage: 10 } },
+        incremental: { cursorPath: 'created_at', type: 'datetime', start: '2026-12-01T20:00:00Z', stopAtCursor: true },
+      }));
+      const first = await run(['run', file, '--out', out, '--allow-loopback', '--json']);
+      expect(first.code).toBe(0);
+      // 06:00 on the 2nd (id 30) down to 20:00 on the 1st (id 20): the first page is 30..21, the second 20..11.
+      expect(JSON.parse(first.stdout)).toMatchObject({ status: 'succeeded', pages: 2, recordsDelivered: 11, recordsBeforeCursor: 9 });
+      expect(pages).toEqual(['1', '2']);
+      events = [{ id: 31, created_at: new Date(Date.UTC(2026, 11, 2, 7)).toISOString() }, ...events];
+      pages.length = 0;
+      const second = await run(['run', file, '--out', out, '--allow-loopback']);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain('older than the cursor: 8 record(s), not delivered; the pages ended there (stopAtCursor)');
+      expect(pages).toEqual(['1']);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('run with a rotating refresh token writes the new token back into the --secrets file, and the next run uses it', async () => {
     let valid = 'rt-0';
     let issued = 0;
