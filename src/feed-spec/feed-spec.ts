@@ -298,6 +298,39 @@ export const incrementalSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Response rules: what an answer means beyond its status code (a 404 for a deleted parent, a 200
+// whose body says "try again").
+
+const statusCode = z.number().check(
+  z.int({ message: 'must be an HTTP status code, e.g. 404' }), z.gte(100, { message: 'must be an HTTP status code (100-599)' }),
+  z.lte(599, { message: 'must be an HTTP status code (100-599)' }),
+);
+
+export const responseRuleSchema = z.strictObject({
+  /** What the answer must be for the rule to apply: every condition given holds. */
+  when: z.strictObject({
+    /** The answer's HTTP status, or one of several. */
+    status: z.optional(z.union([statusCode, z.array(statusCode).check(z.minLength(1, { message: 'must list at least one status' }))])),
+    /** A response header: present (and, with `equals` or `contains`, with that value). */
+    header: z.optional(nonEmpty('a response header name, e.g. "X-Status"')),
+    /** A field of the JSON body (dotted path or JSONPath): present and not null (and, with `equals` or `contains`, with that value). */
+    bodyPath: z.optional(nonEmpty('a field path in the response body, e.g. "error.code"')),
+    /** The header's or field's value, compared as text. */
+    equals: z.optional(z.union([z.string(), z.number(), z.boolean()])),
+    /** Text the header's or field's value contains. */
+    contains: z.optional(z.string().check(z.minLength(1, { message: 'must not be empty' }))),
+  }),
+  /**
+   * `skipPartition`: the partition ends here, not as a failure, with its cursor and checkpoint as they
+   * were; `retry`: the request is sent again with backoff, like a 5xx; `fail`: the partition fails
+   * now, without retries; `emptyPage`: the answer is a page without records (pagination ends).
+   */
+  action: z.enum(['skipPartition', 'retry', 'fail', 'emptyPage']),
+  /** Why, in the rule's own words: shown in logs, errors and dead letters. @default the rule's number */
+  reason: z.optional(z.string()),
+});
+
+// ---------------------------------------------------------------------------------------------
 // Limits: how hard the poller may push the API, and what it accepts from it.
 
 export const limitsSchema = z.strictObject({
@@ -349,6 +382,11 @@ export const feedSpecSchema = z.strictObject({
   transform: z.optional(recordTransformSchema),
   /** The columns the records become, for typed tables (see record-schema.ts). @default none: JSON lines */
   schema: z.optional(recordSchemaSchema),
+  /**
+   * What the feed request's answers mean beyond their status, first matching rule first (see
+   * docs/SPEC.md "Response rules"). @default none: 2xx is a page, 429 and 5xx are retried, others fail
+   */
+  responseRules: z.optional(z.array(responseRuleSchema)),
 });
 
 /** A feed spec as written by a user or the construct (defaults not yet applied). */
@@ -362,6 +400,8 @@ export type RecordsSpec = z.output<typeof recordsSchema>;
 export type PartitionsSpec = z.output<typeof partitionsSchema>;
 export type IncrementalSpec = z.output<typeof incrementalSchema>;
 export type LimitsSpec = z.output<typeof limitsSchema>;
+export type ResponseRuleSpec = z.output<typeof responseRuleSchema>;
+export type ResponseRuleSpecInput = z.input<typeof responseRuleSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
 // What the builders write: the schema fills in every default, so the builders repeat none.
 export type AuthSpecInput = z.input<typeof authSchema>;
@@ -422,6 +462,28 @@ function credentialProblems(requestPath: string, request: RequestSpec): SpecProb
         });
       }
     }
+  }
+  return problems;
+}
+
+/** A rule that names no condition would match every answer; a value compared needs a place to read it. */
+function responseRuleProblems(path: string, rule: ResponseRuleSpec): SpecProblem[] {
+  const { status, header, bodyPath, equals, contains } = rule.when;
+  const problems: SpecProblem[] = [];
+  if (status === undefined && header === undefined && bodyPath === undefined) {
+    problems.push({ path: `${path}.when`, message: 'must name a status, a header or a bodyPath: a rule without one would apply to every answer' });
+  }
+  if (header !== undefined && bodyPath !== undefined) {
+    problems.push({ path: `${path}.when`, message: 'must name a header or a bodyPath, not both: write two rules' });
+  }
+  if ((equals !== undefined || contains !== undefined) && header === undefined && bodyPath === undefined) {
+    problems.push({ path: `${path}.when`, message: '"equals" and "contains" compare a header or a body field: name it with "header" or "bodyPath"' });
+  }
+  if (equals !== undefined && contains !== undefined) {
+    problems.push({ path: `${path}.when`, message: 'must use "equals" or "contains", not both' });
+  }
+  if (bodyPath !== undefined && bodyPath.split('.').some((key) => UNSAFE_KEYS.has(key))) {
+    problems.push({ path: `${path}.when.bodyPath`, message: 'must not name __proto__, constructor or prototype' });
   }
   return problems;
 }
@@ -507,6 +569,7 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
     problems.push({ path: 'spec.records.path', message: `is for JSON responses; a ${spec.records.format} body has one record a line/row, so leave the path out` });
   }
   problems.push(...credentialProblems('spec.request', spec.request));
+  (spec.responseRules ?? []).forEach((rule, index) => problems.push(...responseRuleProblems(`spec.responseRules[${index}]`, rule)));
   if (spec.partitions?.type === 'parent') problems.push(...credentialProblems('spec.partitions.request', spec.partitions.request));
   if ((spec.auth.type === 'oauth2ClientCredentials' || spec.auth.type === 'oauth2RefreshToken') && spec.auth.tokenParams) {
     // A client assertion or a password grant's password is a credential too: a token parameter is no place for it.

@@ -9,6 +9,7 @@ import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
 import type { RecordSchema } from './record-schema';
 import type { Records } from './records';
+import type { ResponseRule } from './response-rule';
 import type { Transform } from './transform';
 import { specProblemsAtSynth } from './validate-at-synth';
 import { FeedSpecInput, formatSpecProblems } from '../feed-spec/feed-spec';
@@ -170,6 +171,15 @@ export interface HttpSourceProps {
   readonly schema?: RecordSchema;
 
   /**
+   * What the API's answers mean beyond their status code: skip the partition (a 404 for a deleted
+   * parent), retry (a 200 that says "try again"), fail, or an empty page. The first rule that
+   * matches decides.
+   *
+   * @default - 2xx is a page, 429 and 5xx are retried, other statuses fail the partition
+   */
+  readonly responseRules?: ResponseRule[];
+
+  /**
    * Timeouts, retries, rate and size limits, allowed hosts.
    * Set it to respect the provider's rate limit, or to allow slow or large responses.
    *
@@ -277,6 +287,7 @@ class HttpApiSource extends ApiSource {
       ...(p.incremental ? { incremental: p.incremental._toSpec() } : {}),
       ...(p.transform ? { transform: p.transform._toSpec() } : {}),
       ...(p.schema ? { schema: p.schema._toSpec() as FeedSpecInput['schema'] } : {}),
+      ...(p.responseRules?.length ? { responseRules: p.responseRules.map((rule) => rule._toSpec()) } : {}),
       ...(p.limits ? {
         limits: {
           ...(limits.requestTimeout ? { requestTimeoutSeconds: limits.requestTimeout.toSeconds() } : {}),

@@ -6,3 +6,4 @@ export * from './partitions';
 export * from './records';
 export * from './record-schema';
 export * from './transform';
+export * from './response-rule';

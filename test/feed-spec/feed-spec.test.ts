@@ -110,6 +110,18 @@ describe('spec values that would leak a credential or steer the poller are refus
     expect(oauth({ password: 'hunter2' })).toEqual([expect.objectContaining({ path: 'spec.auth.tokenParams.password', message: expect.stringContaining('carries a credential') })]);
   });
 
+  test('response rules: a condition to match, one place to read a value from, a known action', () => {
+    const rule = (r: Record<string, unknown>) => problems({ responseRules: [r] });
+    expect(rule({ when: { status: 404 }, action: 'skipPartition' })).toEqual([]);
+    expect(rule({ when: {}, action: 'retry' })).toEqual([{
+      path: 'spec.responseRules[0].when', message: 'must name a status, a header or a bodyPath: a rule without one would apply to every answer',
+    }]);
+    expect(rule({ when: { header: 'X-A', bodyPath: 'a' }, action: 'fail' })).toEqual([expect.objectContaining({ message: expect.stringContaining('not both: write two rules') })]);
+    expect(rule({ when: { status: 200, equals: 'x' }, action: 'fail' })).toEqual([expect.objectContaining({ message: expect.stringContaining('name it with "header" or "bodyPath"') })]);
+    expect(rule({ when: { status: 700 }, action: 'fail' })).toEqual([expect.objectContaining({ path: 'spec.responseRules[0].when.status' })]);
+    expect(rule({ when: { status: 404 }, action: 'ignore' })).toEqual([expect.objectContaining({ path: 'spec.responseRules[0].action' })]);
+  });
+
   test('a session token needs the login answer\'s token location', () => {
     expect(problems({ auth: { type: 'sessionToken', login: { url: 'https://api.example.com/login' }, secret: { arn: 'arn:s' } } }))
       .toEqual([expect.objectContaining({ path: 'spec.auth.login.token' })]);

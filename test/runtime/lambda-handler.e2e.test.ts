@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Partitions, Records, ResponseRule } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
@@ -235,6 +235,46 @@ describe('the bundled poller follows the pagination real SaaS APIs use', () => {
       const ids = [...(await readAllObjects(resources.bucketName)).values()].join('').trim().split('\n').map((line) => JSON.parse(line).record.id);
       // ev25 (the cursor) read again by the second run: the same record_id marks it a duplicate.
       expect(ids.sort()).toEqual(['ev20', 'ev21', 'ev22', 'ev23', 'ev24', 'ev25', 'ev25', 'ev26'].sort());
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('response rules: a deleted parent\'s 404 skips its partition, a "processing" 200 is retried; the run is green', async () => {
+    let processing = 1;
+    const api = await startLoopbackApi({
+      '/stations/*': (_req, res, url) => {
+        const id = url.pathname.split('/')[2];
+        if (id === 'gone') return json(res, 404, { message: 'Not Found' });
+        if (id === 'slow' && processing > 0) {
+          processing -= 1;
+          return json(res, 200, { status: 'PROCESSING' });
+        }
+        return json(res, 200, { status: 'DONE', observations: [{ station: id, t: 1 }] });
+      },
+    });
+    try {
+      const stack = testStack();
+      new ApiToFirehoseIngestion(stack, 'Stations', {
+        feedName: 'stations',
+        source: ApiSource.http({
+          url: `${api.url}/stations/{{ partition.id }}/observations`,
+          records: Records.at('observations'),
+          partitions: Partitions.list([{ id: 'ok' }, { id: 'gone' }, { id: 'slow' }]),
+          responseRules: [
+            ResponseRule.skipPartition({ status: [404], reason: 'station removed' }),
+            ResponseRule.retry({ status: [200], bodyPath: 'status', equalTo: 'PROCESSING' }),
+          ],
+          limits: { allowPrivateAddresses: true },
+        }),
+      });
+      const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
+      const resources = await createFeedResources();
+      const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-12-07T03:00:00Z', 'exec-rules'), pollerEnv(resources));
+      expect(outcome.result).toMatchObject({ status: 'succeeded', partitions: 3, partitionsFailed: 0, partitionsSkipped: 1, recordsDelivered: 2, retries: 1 });
+      expect(await drainQueue(resources.queueUrl)).toEqual([]);
+      const stations = [...(await readAllObjects(resources.bucketName)).values()].join('').trim().split('\n').map((line) => JSON.parse(line).record.station);
+      expect(stations.sort()).toEqual(['ok', 'slow']);
     } finally {
       await api.close();
     }

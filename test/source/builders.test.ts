@@ -5,7 +5,7 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, LoginFormat, OAuth2ClientAuthentication,
-  Pagination, ParameterLocation, Partitions, Records,
+  Pagination, ParameterLocation, Partitions, Records, ResponseRule,
   RecordSchema, SchemaContract, TimestampFormat, Transform,
 } from '../../src';
 import { parseFeedSpec } from '../../src/feed-spec/feed-spec';
@@ -214,6 +214,30 @@ describe('Partitions and Incremental', () => {
       limits: { requestTimeout: Duration.seconds(10), maxRetries: 3, requestsPerSecond: 2, maxResponseSize: Size.mebibytes(8), allowedHosts: ['cdn.example.com'] },
     }));
     expect(spec.limits).toEqual({ requestTimeoutSeconds: 10, maxRetries: 3, requestsPerSecond: 2, maxResponseBytes: 8 * 1024 * 1024, allowedHosts: ['cdn.example.com'] });
+  });
+});
+
+describe('ResponseRule', () => {
+  test('each action with its condition, in order', () => {
+    const { spec } = specOf(() => http({
+      responseRules: [
+        ResponseRule.skipPartition({ status: [404, 410], reason: 'deleted parent' }),
+        ResponseRule.retry({ bodyPath: 'status', equalTo: 'PROCESSING' }),
+        ResponseRule.fail({ bodyPath: 'ok', equalTo: 'false' }),
+        ResponseRule.emptyPage({ status: [404], header: 'X-Error-Code', contains: 'NoData' }),
+      ],
+    }));
+    expect(spec.responseRules).toEqual([
+      { when: { status: [404, 410] }, action: 'skipPartition', reason: 'deleted parent' },
+      { when: { bodyPath: 'status', equals: 'PROCESSING' }, action: 'retry' },
+      { when: { bodyPath: 'ok', equals: 'false' }, action: 'fail' },
+      { when: { status: [404], header: 'X-Error-Code', contains: 'NoData' }, action: 'emptyPage' },
+    ]);
+  });
+
+  test('a rule without a condition fails at synth, naming the rule', () => {
+    expect(() => specOf(() => http({ responseRules: [ResponseRule.retry({})] })))
+      .toThrow(/responseRules\[0\]\.when.*must name a status, a header or a bodyPath/);
   });
 });
 

@@ -19,6 +19,7 @@ import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
+import { compileResponseRules, ResponseRules } from './response-rules';
 import { sumRunSummaries } from './run-summaries';
 import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
@@ -178,6 +179,11 @@ export interface RunSummary {
    * asked from, on the page where each partition stopped. Not delivered (counted in `recordsFetched`).
    */
   readonly recordsBeforeCursor?: number;
+  /**
+   * With a `skipPartition` response rule: partitions it ended (not failures; their cursors and
+   * checkpoints stay as they were).
+   */
+  readonly partitionsSkipped?: number;
   /** With a schema: what the delivered rows hold, column by column (see `ColumnStats`). */
   readonly columns?: ColumnStats;
   /** What a reader of the run must know although it did not fail it: short reads, cursor stalls, empty columns. */
@@ -387,6 +393,8 @@ class FeedRun {
   private pages = 0;
   private recordsFetched = 0;
   private recordsBeforeCursor = 0;
+  private partitionsSkipped = 0;
+  private readonly responseRules: ResponseRules | undefined;
   private stoppedEarly?: string;
   private readonly failures: PartitionFailure[] = [];
   private requestsDeadLettered = 0;
@@ -427,6 +435,7 @@ class FeedRun {
       const byColumn = Object.fromEntries(Object.keys(spec.schema.columns).map((name) => [name, { nonNull: 0, wrongType: 0 }]));
       this.columnTally = { rows: 0, byColumn };
     }
+    this.responseRules = compileResponseRules(spec.responseRules);
     this.transform = spec.transform ? new BoundedTransform(spec.transform, spec.feed, { clock, deadline: options.deadline }) : undefined;
     const auth = createAuthenticator(spec.auth, {
       secrets: options.secrets,
@@ -475,7 +484,11 @@ class FeedRun {
       await this.reportFailure(partition, err as Error);
       return;
     }
-    if (end.stoppedEarly) {
+    if (end.skipped) {
+      // Declared by the spec (a 404 for a deleted parent): not a failure; its cursor and checkpoint stay as they were.
+      this.partitionsSkipped += 1;
+      this.options.logger.info('partition skipped: its cursor and checkpoint stay as they were', { partition, rule: end.skipped });
+    } else if (end.stoppedEarly) {
       this.holdCheckpoint(start, end.stoppedEarly.reason, end.stoppedEarly.resumeAt);
     } else if (end.shortRead) {
       await this.reportShortRead(start, end.shortRead);
@@ -552,6 +565,7 @@ class FeedRun {
       shortReads: this.shortReads,
       cursorStalls: this.spec.incremental ? this.cursorStalls : undefined,
       recordsBeforeCursor: this.spec.incremental?.stopAtCursor ? this.recordsBeforeCursor : undefined,
+      partitionsSkipped: this.spec.responseRules?.some((rule) => rule.action === 'skipPartition') ? this.partitionsSkipped : undefined,
       columns,
       warnings: this.warnings,
     };
@@ -618,6 +632,7 @@ class FeedRun {
       // Only a cursor field needs the records' values; the lines carry their texts.
       recordTextsOnly: !spec.incremental,
       lastPage: cutoff ? (records) => cutoff.lastPage(records) : undefined,
+      rules: this.responseRules,
     });
     // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
     // overlaps the poller's own work instead of adding to it. The time budget is checked when

@@ -22,6 +22,7 @@ import * as zlib from 'node:zlib';
 import pRetry, { AbortError } from 'p-retry';
 import { AddressPolicy, addressRefusal } from './address-policy';
 import { formatOrigin, Origin, originOf, sameOrigin } from './origins';
+import type { MatchedRule, ResponseRules } from './response-rules';
 import type { Logger } from '../ports/logger';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { Redactor } from '../ports/redactor';
@@ -67,6 +68,8 @@ export interface HttpRequest {
   readonly method: 'GET' | 'POST';
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** The spec's response rules: `retry` and `fail` apply here; the others come back on the response. @default none */
+  readonly rules?: ResponseRules;
 }
 
 export interface HttpResponse {
@@ -76,6 +79,8 @@ export interface HttpResponse {
   readonly headers: http.IncomingHttpHeaders;
   /** The body, decompressed. */
   readonly body: Buffer;
+  /** The response rule it matched whose action is the caller's (`skipPartition`, `emptyPage`), whatever its status. */
+  readonly rule?: MatchedRule;
 }
 
 export interface HttpClientOptions {
@@ -191,10 +196,20 @@ export class HttpClient {
         attempts += 1;
         await this.spacing?.take(new URL(request.url));
         const response = await this.send(request);
+        const where = `${request.method} ${redactor.redact(response.url)}`;
+        const rule = request.rules?.(response);
+        if (rule) {
+          if (rule.action === 'retry' || rule.action === 'fail') {
+            const snippet = redactor.redact(response.body.subarray(0, 200).toString('utf8'));
+            const error = new HttpError(`${where} answered HTTP ${response.status}, which ${rule.description}: ${snippet}`,
+              response.status, response.url, rule.action === 'retry');
+            throw rule.action === 'retry' ? error : new AbortError(error);
+          }
+          return { ...response, rule };
+        }
         if (response.status >= 200 && response.status < 300) {
           return response;
         }
-        const where = `${request.method} ${redactor.redact(response.url)}`;
         const retryable = response.status === 429 || response.status >= 500;
         const retryAfterMs = retryable ? parseRetryAfter(firstHeader(response.headers['retry-after']), this.clock.now()) : undefined;
         if (retryAfterMs !== undefined) {

@@ -6,6 +6,7 @@ import type { Authenticator } from './auth';
 import { parsePage, ParsedPage, RecordBytes } from './extract-records';
 import { HttpClient, HttpError, HttpResponse } from './http-client';
 import { FetchedPage, PageRequest, PaginationOutcome, Paginator, readsResponseBody } from './pagination';
+import type { ResponseRules } from './response-rules';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
 import { AuthRequestError } from './token-auth';
 import { PaginationSpec, RecordsSpec, RequestSpec, usesPageToken } from '../../feed-spec/feed-spec';
@@ -36,6 +37,8 @@ export interface PageStreamOptions {
    * (records older than the cursor, newest first), or undefined. @default none
    */
   readonly lastPage?: (records: unknown[]) => string | undefined;
+  /** The spec's response rules, for this stream's requests (the feed's, not the parent's). @default none */
+  readonly rules?: ResponseRules;
 }
 
 /** Where a page stream stands: the request of a page, with the pages before it and its page token. */
@@ -74,6 +77,8 @@ export interface PageStreamEnd {
   readonly stoppedEarly?: { readonly reason: string; readonly resumeAt: PagePosition };
   /** Pagination ended by itself short of a total the API stated (see `Paginator.shortRead`). */
   readonly shortRead?: string;
+  /** A response rule ended the partition (`skipPartition`): which rule, for the log. */
+  readonly skipped?: string;
 }
 
 /** A request as dead letters and logs show it: without credentials. */
@@ -200,6 +205,7 @@ class PageRequests {
       method: this.options.request.method,
       headers: body !== undefined ? { 'content-type': 'application/json', ...target.headers } : target.headers,
       body,
+      rules: this.options.rules,
     });
   }
 
@@ -244,6 +250,11 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
     try {
       const response = await requests.send(current, sourceUrl);
       fetchedAt = new Date();
+      if (response.rule?.action === 'skipPartition') return { skipped: response.rule.description };
+      if (response.rule?.action === 'emptyPage') {
+        logger.info(`pagination ends: the answer is an empty page by ${response.rule.description}`, { url: safeUrl, status: response.status });
+        return {};
+      }
       if (paginator.isRepeatedPage(response.body)) {
         logger.warn('loop guard: the API answered the previous page again; pagination ends here', { url: safeUrl });
         return { shortRead: paginator.shortRead() };

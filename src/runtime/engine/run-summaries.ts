@@ -44,6 +44,7 @@ export function sumRunSummaries(feed: string, runs: ReadonlyArray<RunSummary>, d
     durationMs,
     cursorStalls: optionalSum(runs, (r) => r.cursorStalls),
     recordsBeforeCursor: optionalSum(runs, (r) => r.recordsBeforeCursor),
+    partitionsSkipped: optionalSum(runs, (r) => r.partitionsSkipped),
     columns: sumColumnStats(runs.map((r) => r.columns).filter((c): c is ColumnStats => c !== undefined)),
     warnings: runs.flatMap((r) => r.warnings ?? []).slice(0, MAX_WARNINGS_KEPT),
   };

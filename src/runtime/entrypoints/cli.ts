@@ -274,6 +274,7 @@ function summaryText(s: RunSummary): string {
     ...(s.columns ? [columnsText(s.columns)] : []),
     ...(s.shortReads ? [`  short reads: ${s.shortReads} partition(s) ended short of the total the API stated (their cursors stay)`] : []),
     ...(s.cursorStalls ? [`  cursor stalls: ${s.cursorStalls} partition(s) delivered records but their cursor could not advance`] : []),
+    ...(s.partitionsSkipped ? [`  skipped by a response rule: ${s.partitionsSkipped} partition(s), their cursors unchanged`] : []),
     ...(s.recordsBeforeCursor ? [`  older than the cursor: ${s.recordsBeforeCursor} record(s), not delivered; the pages ended there (stopAtCursor)`] : []),
     ...s.failures.map((f) => `  failed partition ${line(JSON.stringify(f.partition))}: ${line(f.error)}`),
     ...(s.warnings ?? []).map((warning) => `  warning: ${line(warning)}`),

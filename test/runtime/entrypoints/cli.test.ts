@@ -215,6 +215,44 @@ describe('api-ingest', () => {
     }
   });
 
+  test('run with response rules: Slack\'s "ok": false fails the run at once and says which rule; a "no data" 404 is an empty page', async () => {
+    const api = await startLoopbackApi({
+      '/conversations.history': (_req, res) => json(res, 200, { ok: false, error: 'channel_not_found' }),
+      '/stats': (_req, res, url) => (url.searchParams.get('page') === '1'
+        ? json(res, 200, { data: [{ n: 1 }] })
+        : json(res, 404, { error: { code: 'NO_DATA' } })),
+    });
+    try {
+      const slack = path.join(work, 'slack.json');
+      writeFileSync(slack, JSON.stringify({
+        version: 1,
+        feed: 'slack-history',
+        request: { url: `${api.url}/conversations.history` },
+        records: { path: 'messages' },
+        responseRules: [{ when: { bodyPath: 'ok', equals: false }, action: 'fail', reason: 'Slack answered ok: false' }],
+      }));
+      const failed = await run(['run', slack, '--out', path.join(work, 'slack-out'), '--allow-loopback', '--json']);
+      expect(failed.code).not.toBe(0);
+      expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'failed', requests: 1 });
+      expect(failed.stdout).toContain('response rule 1 (fail): Slack answered ok: false');
+
+      const stats = path.join(work, 'stats.json');
+      writeFileSync(stats, JSON.stringify({
+        version: 1,
+        feed: 'stats',
+        request: { url: `${api.url}/stats` },
+        records: { path: 'data' },
+        pagination: { type: 'pageNumber', param: 'page' },
+        responseRules: [{ when: { status: 404, bodyPath: 'error.code', equals: 'NO_DATA' }, action: 'emptyPage' }],
+      }));
+      const green = await run(['run', stats, '--out', path.join(work, 'stats-out'), '--allow-loopback', '--json']);
+      expect(green.code).toBe(0);
+      expect(JSON.parse(green.stdout)).toMatchObject({ status: 'succeeded', pages: 1, recordsDelivered: 1 });
+    } finally {
+      await api.close();
+    }
+  });
+
   test('run with a rotating refresh token writes the new token back into the --secrets file, and the next run uses it', async () => {
     let valid = 'rt-0';
     let issued = 0;
