@@ -13,7 +13,7 @@ import { createAuthenticator } from './auth';
 import { BoundedTransform } from './bounded-transform';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
 import { mayHoldLargeIntegers, parseExact } from './exact-json';
-import { Clock, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
+import { Clock, ExchangeWrapper, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorCutoff, CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
 import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageStreamOptions } from './page-stream';
@@ -44,6 +44,8 @@ export interface EngineOptions {
   readonly sink: RecordSink;
   readonly state: StateStore;
   readonly secrets: SecretResolver;
+  /** Wraps the HTTP exchange: `api-ingest record` records it, `--replay` answers from a cassette. @default the network */
+  readonly wrapExchange?: ExchangeWrapper;
   /** Where the OAuth2 refresh-token grant writes a rotated refresh token. @default none: that grant fails */
   readonly rotatingSecrets?: RotatingSecretStore;
   readonly logger: Logger;
@@ -284,6 +286,7 @@ function httpClientFor(spec: FeedSpec, options: EngineOptions, clock: Clock): Ht
     redactor: options.redactor,
     minBackoffMs: options.minBackoffMs,
     clock,
+    wrapExchange: options.wrapExchange,
   });
 }
 

@@ -109,7 +109,14 @@ export interface HttpClientOptions {
   readonly onRetry?: () => void;
   /** @default the system clock */
   readonly clock?: Clock;
+  /** Wraps the network exchange: a cassette records it, or answers instead of it. @default the network */
+  readonly wrapExchange?: ExchangeWrapper;
 }
+
+/** Sends one request (redirects are followed above it) and reads its answer. */
+export type Exchange = (url: URL, request: HttpRequest) => Promise<HttpResponse>;
+/** Takes the network's exchange, gives the one to use (see runtime/cassette). */
+export type ExchangeWrapper = (network: Exchange) => Exchange;
 
 const MAX_REDIRECTS = 5;
 
@@ -162,6 +169,7 @@ export class HttpClient {
   private readonly spacing: RateLimiter | undefined;
   private readonly clock: Clock;
   private readonly policy: AddressPolicy;
+  private readonly exchange: Exchange;
   private _requests = 0;
   private _retries = 0;
 
@@ -174,6 +182,8 @@ export class HttpClient {
       'https:': new https.Agent({ keepAlive: true, maxSockets: 16, lookup } as https.AgentOptions),
     };
     this.spacing = options.rateLimiter ?? (options.requestsPerSecond ? new RequestSpacing(1000 / options.requestsPerSecond, this.clock) : undefined);
+    const network: Exchange = (url, request) => this.once(url, request);
+    this.exchange = options.wrapExchange ? options.wrapExchange(network) : network;
   }
 
   /** Requests sent so far (attempts included). */
@@ -264,7 +274,7 @@ export class HttpClient {
   private async send(request: HttpRequest, redirects = 0): Promise<HttpResponse> {
     const url = this.checkUrl(request.url);
     this._requests += 1;
-    const response = await this.once(url, request);
+    const response = await this.exchange(url, request);
     const location = firstHeader(response.headers.location);
     if (response.status >= 300 && response.status < 400 && location) {
       if (redirects >= MAX_REDIRECTS) {

@@ -20,6 +20,7 @@ import { DEFAULT_RUNS_PER_MONTH, LIST_PRICES, monthlyCost, MonthlyCostEstimate }
 import { isPartitionList } from '../../feed-spec/poller-event';
 import { ENVELOPE_COLUMNS, rowColumnNames } from '../../feed-spec/record-schema';
 import { runBackfill, DEFAULT_BACKFILL_CONCURRENCY } from '../backfill/backfill-run';
+import { CassetteRecorder, loadCassette, replaySecret } from '../cassette/cassette';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { FileDeadLetterWriter } from '../dead-letters/file-dead-letter-writer';
 import { redrive } from '../dead-letters/redrive';
@@ -30,7 +31,7 @@ import { DeadLetterWriter } from '../ports/dead-letters';
 import { Logger } from '../ports/logger';
 import type { RecordSink, SinkLine, SinkReport } from '../ports/record-sink';
 import { Redactor } from '../ports/redactor';
-import { SecretResolver, SecretStringSource } from '../ports/secrets';
+import { RotatingSecretStore, SecretResolver, SecretStringSource } from '../ports/secrets';
 import { StateStore } from '../ports/state-store';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { inferSchema } from '../schema/infer-schema';
@@ -64,9 +65,10 @@ export const USAGE = `api-ingest: validate, preview and run cdk-api-ingestion fe
 usage:
   api-ingest --version
   api-ingest validate SPEC [--sample [--pages N] [--secrets FILE] [--allow-loopback]]
-  api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE] [--allow-loopback]
+  api-ingest preview SPEC [--pages N] [--records N] [--secrets FILE | --replay DIR] [--allow-loopback]
+  api-ingest record SPEC --cassette DIR [--pages N] [--secrets FILE] [--allow-loopback]
   api-ingest infer-schema SPEC [--pages N] [--write] [--secrets FILE] [--allow-loopback]
-  api-ingest run SPEC --out DIR [--format json|parquet] [--time-folders arrival|event] [--secrets FILE] [--json] [--time-budget SECONDS]
+  api-ingest run SPEC --out DIR [--format json|parquet] [--time-folders arrival|event] [--secrets FILE | --replay DIR] [--json] [--time-budget SECONDS]
                      [--allow-loopback] [--runs-per-month N] [--memory-mb MB]
   api-ingest run SPEC --firehose STREAM [--dlq QUEUE_URL --dlq-bucket BUCKET] [--state-table TABLE] [--secrets FILE] [--json]
   api-ingest backfill SPEC --from T1 --to T2 [--window 1d] [--concurrency 4] (--out DIR [--time-folders event|arrival] | --firehose STREAM --state-table TABLE)
@@ -88,6 +90,8 @@ trigger starts a run of a deployed feed as its schedule does (--schedule: the co
 backfill --schedule a distributed feed's backfill in AWS; --wait follows it and prints its summary.
 --time-folders event files local output under each record's event time (a schema's timestamp column reading the
 datetime cursor's field, or that field), as TimePartitioning.eventTime() does in AWS; a backfill does so by default.
+record saves a dry run's HTTP exchanges into DIR/cassette.json (secrets and tokens redacted); run and preview --replay DIR
+answer from it with no network and no secret, at the recorded run's time, and fail on a request it does not have.
 validate --sample runs the spec on a page of the API's records (--pages N for more) and names a field the transform reads
 that none has, a record it fails on, or a schema column that stays empty (exit 3).
 --format parquet (a spec with a schema) writes Parquet files with the Glue table's columns;
@@ -191,11 +195,69 @@ function secretSource(file: string | undefined): SecretStringSource {
  * The run's secrets, read before it starts (see preloadSecrets), and where a rotated refresh
  * token is written back: the --secrets file when one is given, or Secrets Manager.
  */
-async function specSecrets(spec: FeedSpec, values: Values, redactor: Redactor) {
+async function specSecrets(
+  spec: FeedSpec, values: Values, redactor: Redactor,
+): Promise<{ secrets: SecretResolver; rotatingSecrets: RotatingSecretStore }> {
+  if (values.replay) {
+    // A replay reads no secret: placeholders the redactor hides as it hid the recorded ones.
+    const placeholder = replaySecret(secretsOf(spec).flatMap((ref) => (ref.field ? [ref.field] : [])));
+    return {
+      secrets: new CachingSecretResolver(async () => placeholder, redactor),
+      rotatingSecrets: { current: async () => ({ value: placeholder, versionId: 'replay' }), replace: async () => true },
+    };
+  }
   const secrets = new CachingSecretResolver(secretSource(values.secrets), redactor);
   await preloadSecrets(spec, secrets, values.secrets);
   const rotatingSecrets = values.secrets ? fileRotatingStore(values.secrets) : secretsManagerRotatingStore({ maxAttempts: 3 });
   return { secrets, rotatingSecrets };
+}
+
+/** With --replay DIR: the engine options that answer from its cassette, at the recorded run's time. */
+function replayOptions(values: Values, redactor: Redactor): Pick<EngineOptions, 'wrapExchange' | 'runTime'> {
+  if (!values.replay) return {};
+  let player;
+  try {
+    player = loadCassette(values.replay, redactor);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { wrapExchange: player.wrap, runTime: player.runTime };
+}
+
+/**
+ * `record SPEC --cassette DIR`: a dry run of the whole spec (or --pages N per partition) whose
+ * HTTP exchanges are saved, redacted, for `run` and `preview --replay DIR`.
+ */
+async function recordCommand(values: Values, positionals: string[], io: Output, redactor: Redactor, logger: Logger): Promise<number | undefined> {
+  if (positionals.length !== 1) return undefined;
+  if (!values.cassette) throw new UsageError('needs --cassette DIR: where the recorded exchanges are saved');
+  if (values.replay) throw new UsageError('--replay cannot be recorded: record from the API');
+  const spec = loadSpec(positionals[0], io);
+  if (!spec) return EXIT_INVALID;
+  const maxPages = values.pages !== undefined ? Number(values.pages) : undefined;
+  if (maxPages !== undefined && (!Number.isInteger(maxPages) || maxPages < 1)) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
+  const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
+  const recorder = new CassetteRecorder();
+  const runTime = new Date();
+  const sink = new PreviewSink(0, undefined);
+  const summary = await runFeed(spec, {
+    sink,
+    state: new MemoryStateStore(),
+    logger,
+    redactor,
+    secrets,
+    rotatingSecrets,
+    runTime,
+    wrapExchange: recorder.wrap,
+    allowLoopback: values['allow-loopback'],
+    deadline: Date.now() + timeBudgetSeconds(values) * 1000,
+    dryRun: true,
+    stopWhen: maxPages !== undefined ? ({ pages }) => (pages >= maxPages ? `record --pages ${maxPages}` : undefined) : undefined,
+  });
+  const file = recorder.write(values.cassette, spec.feed, runTime, redactor);
+  io.out(`recorded ${recorder.count} exchange(s) (${summary.recordsFetched} record(s) from ${summary.pages} page(s), run ${summary.status}) into ${file}; `
+    + 'secrets and tokens redacted\n');
+  return exitCodeOf(summary);
 }
 
 /** The secrets a spec's auth reads. */
@@ -351,6 +413,8 @@ const OPTIONS = {
   'group': { type: 'string' },
   'partitions': { type: 'string' },
   'wait': { type: 'boolean' },
+  'cassette': { type: 'string' },
+  'replay': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -403,6 +467,8 @@ async function dispatch(
       return inferSchemaCommand(values, positionals, io, redactor, logger);
     case 'run':
       return runCommand(values, positionals, io, redactor, logger);
+    case 'record':
+      return recordCommand(values, positionals, io, redactor, logger);
     case 'backfill':
       return backfillCommand(values, positionals, io, redactor, logger);
     case 'trigger':
@@ -492,6 +558,7 @@ async function sampleRecords(
     deadline: Date.now() + timeBudgetSeconds(values) * 1000,
     dryRun: true,
     stopWhen,
+    ...replayOptions(values, redactor),
   });
   return { records: sink.records, summary };
 }
@@ -660,6 +727,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
   const spec = loadRunSpec(positionals[0], format, io);
   if (!spec) return EXIT_INVALID;
   const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
+  const replay = replayOptions(values, redactor);
   const { sinkFor, state, deadLetters } = destinationOf(spec, values, format, redactor, logger, deadline, timeFoldersOf(spec, values, 'arrival'));
   const sink = sinkFor();
   const display = progress(io, io.isTTY && !values.json);
@@ -676,6 +744,7 @@ async function runCommand(values: Values, positionals: string[], io: Output, red
       deadline,
       allowLoopback: values['allow-loopback'],
       onPage: display.onPage,
+      ...replay,
     });
   } catch (err) {
     display.done();
