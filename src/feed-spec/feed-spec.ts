@@ -298,6 +298,52 @@ export const incrementalSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Export jobs: the request creates a job; its status is polled until ready; its result files are
+// the pages (Salesforce Bulk API 2.0 query jobs, HubSpot exports, Stripe reports, SP-API reports).
+
+export const exportSchema = z.strictObject({
+  /** Where the job's id is in the answer to the request that creates it. */
+  jobIdPath: nonEmpty('a field path in the create answer, e.g. "id"'),
+  status: z.strictObject({
+    /** The job's status request; `{{ job.id }}` is the job's id. */
+    url: httpUrl,
+    /** Where the job's state is in the status answer. */
+    path: nonEmpty('a field path in the status answer, e.g. "state"'),
+    /** States that mean the results are ready. */
+    ready: z.array(nonEmpty('a state')).check(z.minLength(1, { message: 'must list at least one state, e.g. ["JobComplete"]' })),
+    /** States that mean the job failed (or expired): it is reported and created again once. @default none */
+    failed: z.optional(z.array(nonEmpty('a state'))),
+    /** Where a failed job's error message is in the status answer. @default none */
+    errorPath: z.optional(nonEmpty('a field path in the status answer, e.g. "errorMessage"')),
+  }),
+  results: z.strictObject({
+    /** One results URL (`{{ job.id }}` is the job's id). Give this or `urlsPath`. */
+    url: z.optional(httpUrl),
+    /** Where the result files' URLs are in the ready status answer (e.g. `result.urls[*]`). Give this or `url`. */
+    urlsPath: z.optional(nonEmpty('a field path in the status answer, e.g. "files[*].url"')),
+    /**
+     * Results paged with a locator header (Salesforce's `Sforce-Locator`): the next part is asked
+     * for with `param` set to the header's value, until it is absent or `end`.
+     */
+    locator: z.optional(z.strictObject({
+      header: nonEmpty('a response header, e.g. "Sforce-Locator"'),
+      param: nonEmpty('a query parameter, e.g. "locator"'),
+      /** The header value that means no more parts. @default "null" */
+      end: z.optional(z.string()),
+    })),
+    /**
+     * Send the feed's credentials with result requests to a host other than the request's. Off by
+     * default: pre-signed URLs carry their own. @default false
+     */
+    sendCredentials: z.optional(z.boolean()),
+  }),
+  /** The first wait between status requests, doubled up to `maxPollSeconds`. @default 5 */
+  pollSeconds: z.optional(z.number().check(z.gt(0, { message: 'must be more than 0' }), z.lte(3600))),
+  /** The longest wait between status requests. @default 60 */
+  maxPollSeconds: z.optional(z.number().check(z.gt(0, { message: 'must be more than 0' }), z.lte(3600))),
+});
+
+// ---------------------------------------------------------------------------------------------
 // Response rules: what an answer means beyond its status code (a 404 for a deleted parent, a 200
 // whose body says "try again").
 
@@ -387,6 +433,8 @@ export const feedSpecSchema = z.strictObject({
    * docs/SPEC.md "Response rules"). @default none: 2xx is a page, 429 and 5xx are retried, others fail
    */
   responseRules: z.optional(z.array(responseRuleSchema)),
+  /** An asynchronous export: `request` creates a job, whose result files are the pages. @default none: `request` lists the records */
+  export: z.optional(exportSchema),
 });
 
 /** A feed spec as written by a user or the construct (defaults not yet applied). */
@@ -401,6 +449,8 @@ export type PartitionsSpec = z.output<typeof partitionsSchema>;
 export type IncrementalSpec = z.output<typeof incrementalSchema>;
 export type LimitsSpec = z.output<typeof limitsSchema>;
 export type ResponseRuleSpec = z.output<typeof responseRuleSchema>;
+export type ExportSpec = z.output<typeof exportSchema>;
+export type ExportSpecInput = z.input<typeof exportSchema>;
 export type ResponseRuleSpecInput = z.input<typeof responseRuleSchema>;
 export type SecretRef = z.output<typeof secretRefSchema>;
 // What the builders write: the schema fills in every default, so the builders repeat none.
@@ -462,6 +512,25 @@ function credentialProblems(requestPath: string, request: RequestSpec): SpecProb
         });
       }
     }
+  }
+  return problems;
+}
+
+/** An export's results come from one place; the job's pages are its result files, not pagination. */
+function exportProblems(spec: FeedSpec): SpecProblem[] {
+  const { results, pollSeconds, maxPollSeconds } = spec.export!;
+  const problems: SpecProblem[] = [];
+  if ((results.url === undefined) === (results.urlsPath === undefined)) {
+    problems.push({ path: 'spec.export.results', message: 'must give "url" (one results URL) or "urlsPath" (the result files listed in the status answer), not both' });
+  }
+  if (results.locator && results.url === undefined) {
+    problems.push({ path: 'spec.export.results.locator', message: 'pages one results URL: give "url" with it' });
+  }
+  if (spec.pagination.type !== 'none') {
+    problems.push({ path: 'spec.pagination', message: 'must be none with "export": the job\'s result files are its pages (a locator header pages a result, see export.results.locator)' });
+  }
+  if (pollSeconds !== undefined && maxPollSeconds !== undefined && maxPollSeconds < pollSeconds) {
+    problems.push({ path: 'spec.export.maxPollSeconds', message: `must be at least pollSeconds (${pollSeconds})` });
   }
   return problems;
 }
@@ -570,6 +639,7 @@ function crossFieldProblems(spec: FeedSpec): SpecProblem[] {
   }
   problems.push(...credentialProblems('spec.request', spec.request));
   (spec.responseRules ?? []).forEach((rule, index) => problems.push(...responseRuleProblems(`spec.responseRules[${index}]`, rule)));
+  if (spec.export) problems.push(...exportProblems(spec));
   if (spec.partitions?.type === 'parent') problems.push(...credentialProblems('spec.partitions.request', spec.partitions.request));
   if ((spec.auth.type === 'oauth2ClientCredentials' || spec.auth.type === 'oauth2RefreshToken') && spec.auth.tokenParams) {
     // A client assertion or a password grant's password is a credential too: a token parameter is no place for it.

@@ -6,11 +6,12 @@
 import type { FeedSpecInput } from './feed-spec';
 
 /** The URLs a spec's requests start from: its request, its parent request, its OAuth token URL or login URL. */
-export function specUrls(spec: Pick<FeedSpecInput, 'request' | 'partitions' | 'auth'>): string[] {
+export function specUrls(spec: Pick<FeedSpecInput, 'request' | 'partitions' | 'auth' | 'export'>): string[] {
   const urls = [spec.request.url];
   if (spec.partitions?.type === 'parent') urls.push(spec.partitions.request.url);
   if (spec.auth?.type === 'oauth2ClientCredentials' || spec.auth?.type === 'oauth2RefreshToken') urls.push(spec.auth.tokenUrl);
   if (spec.auth?.type === 'sessionToken') urls.push(spec.auth.login.url);
+  if (spec.export) urls.push(spec.export.status.url, ...(spec.export.results.url ? [spec.export.results.url] : []));
   return urls;
 }
 
@@ -34,7 +35,7 @@ export function parseHostEntry(entry: string): { hostname: string; port?: number
  * The host names (lowercase) a spec's requests may go to: its fixed URLs' hosts and
  * `limits.allowedHosts`. A URL that is not one yet (a deploy-time value inside it) names none.
  */
-export function specHosts(spec: Pick<FeedSpecInput, 'request' | 'partitions' | 'auth' | 'limits'>): string[] {
+export function specHosts(spec: Pick<FeedSpecInput, 'request' | 'partitions' | 'auth' | 'limits' | 'export'>): string[] {
   const hosts: string[] = [];
   for (const url of specUrls(spec)) {
     if (fixedAuthority(url) === undefined) continue;

@@ -62,6 +62,13 @@ export function templateProblems(spec: FeedSpec): SpecProblem[] {
       requestName: 'the parent request',
     }));
   }
+  if (spec.export) {
+    const scope = { partitionFields: partitionFields(spec), cursor: spec.incremental?.type, pageToken: false, jobId: true, requestName: 'the export job' };
+    const urls = [['spec.export.status.url', spec.export.status.url], ['spec.export.results.url', spec.export.results.url]] as const;
+    for (const [at, url] of urls) {
+      if (url !== undefined) problems.push(...requestProblems(at.slice(0, -'.url'.length), { url, method: 'GET' }, scope));
+    }
+  }
   // {{ window.start }} is the cursor too, in a run that is not a backfill. With stopAtCursor the
   // pages end at the cursor without the API's help.
   if (spec.incremental && !spec.incremental.stopAtCursor && !requestUses(spec.request, ['cursor', 'window.start'])) {

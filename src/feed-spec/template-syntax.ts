@@ -69,6 +69,8 @@ export interface TemplateScope {
   readonly cursor?: 'datetime' | 'number';
   /** The request's pagination is `cursor`, so `{{ page.token }}` has a value. */
   readonly pageToken: boolean;
+  /** An export job's status or results URL, where `{{ job.id }}` has a value. @default false */
+  readonly jobId?: boolean;
   /** What this request is called in messages (the feed's request, the parent request). */
   readonly requestName: string;
 }
@@ -94,6 +96,8 @@ export function templateExpressionProblems(expression: string, scope: TemplateSc
     isDate = true;
   } else if (variable === 'page.token') {
     if (!scope.pageToken) problems.push(`${shown}: needs "cursor" pagination for ${scope.requestName}, where the previous page gives the token`);
+  } else if (variable === 'job.id') {
+    if (!scope.jobId) problems.push(`${shown}: only an export job's status and results URLs have a job id (export.status.url, export.results.url)`);
   } else if (variable.startsWith('partition.')) {
     const name = variable.slice('partition.'.length);
     const fields = scope.partitionFields;

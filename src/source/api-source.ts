@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Auth } from './auth';
 import { builderPropOf } from './builder-props';
+import type { ExportJob } from './export-job';
 import type { Incremental } from './incremental';
 import type { Pagination } from './pagination';
 import type { Partitions } from './partitions';
@@ -171,6 +172,14 @@ export interface HttpSourceProps {
   readonly schema?: RecordSchema;
 
   /**
+   * An asynchronous export: the request creates a job, polled until ready, whose result files
+   * are the records. Pagination must then be none.
+   *
+   * @default - the request lists the records
+   */
+  readonly exportJob?: ExportJob;
+
+  /**
    * What the API's answers mean beyond their status code: skip the partition (a 404 for a deleted
    * parent), retry (a 200 that says "try again"), fail, or an empty page. The first rule that
    * matches decides.
@@ -288,6 +297,7 @@ class HttpApiSource extends ApiSource {
       ...(p.transform ? { transform: p.transform._toSpec() } : {}),
       ...(p.schema ? { schema: p.schema._toSpec() as FeedSpecInput['schema'] } : {}),
       ...(p.responseRules?.length ? { responseRules: p.responseRules.map((rule) => rule._toSpec()) } : {}),
+      ...(p.exportJob ? { export: p.exportJob._toSpec() } : {}),
       ...(p.limits ? {
         limits: {
           ...(limits.requestTimeout ? { requestTimeoutSeconds: limits.requestTimeout.toSeconds() } : {}),

@@ -7,3 +7,4 @@ export * from './records';
 export * from './record-schema';
 export * from './transform';
 export * from './response-rule';
+export * from './export-job';

@@ -24,6 +24,7 @@ const SECRETS = {
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:cms-client-AbCdEf': JSON.stringify({ client_id: 'cms-ingest', client_secret: 'cms-secret-value' }),
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:catalog-AbCdEf': 'catalog-api-key-123',
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-AbCdEf': JSON.stringify({ username: 'ingest', password: 'shop-password-1' }),
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:salesforce-AbCdEf': JSON.stringify({ access_token: '00Dxx0000001gPL!AQ4AQexample' }),
   'arn:aws:secretsmanager:us-east-1:123456789012:secret:helpdesk-login-AbCdEf': JSON.stringify({ email: 'ingest@example.com', password: 'helpdesk-pw-1' }),
 };
 
@@ -111,6 +112,22 @@ describe('example specs against their APIs\' response shapes', () => {
         const skip = Number(url.searchParams.get('skip'));
         const limit = Number(url.searchParams.get('limit'));
         json(res, 200, { products: products.slice(skip, skip + limit), total: products.length, skip, limit });
+      },
+      '/services/data/v60.0/jobs/query': async (req, res, url) => {
+        record(req, url);
+        const body = JSON.parse(await readBody(req));
+        json(res, 200, { id: '750R0000000zlh9IAA', operation: 'query', object: 'Account', state: 'UploadComplete', query: body.query });
+      },
+      '/services/data/v60.0/jobs/query/*': (req, res, url) => {
+        record(req, url);
+        if (url.pathname.endsWith('/results')) {
+          const second = url.searchParams.get('locator') === 'MTAwMDA';
+          res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': second ? 'null' : 'MTAwMDA', 'sforce-numberofrecords': '2' });
+          return res.end(second
+            ? '"Id","Name","Industry","SystemModstamp"\n"001C","Initech","Software","2026-02-03T10:00:00.000Z"\n"001D","Umbrella","","2026-02-04T10:00:00.000Z"\n'
+            : '"Id","Name","Industry","SystemModstamp"\n"001A","Acme","Retail","2026-02-01T10:00:00.000Z"\n"001B","Globex, Inc.","Energy","2026-02-02T10:00:00.000Z"\n');
+        }
+        return json(res, 200, { id: '750R0000000zlh9IAA', state: 'JobComplete', numberRecordsProcessed: 4 });
       },
       '/api/v2/login': async (req, res, url) => {
         record(req, url);
@@ -204,5 +221,20 @@ describe('example specs against their APIs\' response shapes', () => {
     expect(log.map((r) => r.path)).toEqual(['/api/v2/login', '/api/v2/tickets', '/api/v2/tickets']);
     expect(log.slice(1).every((r) => r.headers['x-session'] === 'helpdesk-session-1')).toBe(true);
     expect(sink.records[139]).toEqual({ id: 139, subject: 'printer' });
+  });
+
+  test('Salesforce Bulk API 2.0: a query job with the cursor in its SOQL, CSV results paged by Sforce-Locator, the cursor after both parts', async () => {
+    const state = new MemoryStateStore();
+    const { summary, sink } = await runSpec(loadExample('salesforce-bulk-export.json', api.url), { secrets: SECRETS, state });
+    expect(summary).toMatchObject({ status: 'succeeded', pages: 2, recordsFetched: 4 });
+    expect(log.map((r) => `${r.path}${r.query.get('locator') ? `?locator=${r.query.get('locator')}` : ''}`)).toEqual([
+      '/services/data/v60.0/jobs/query',
+      '/services/data/v60.0/jobs/query/750R0000000zlh9IAA',
+      '/services/data/v60.0/jobs/query/750R0000000zlh9IAA/results',
+      '/services/data/v60.0/jobs/query/750R0000000zlh9IAA/results?locator=MTAwMDA',
+    ]);
+    expect(log.every((r) => r.headers.authorization === 'Bearer 00Dxx0000001gPL!AQ4AQexample')).toBe(true);
+    expect(sink.records[1]).toEqual({ Id: '001B', Name: 'Globex, Inc.', Industry: 'Energy', SystemModstamp: '2026-02-02T10:00:00.000Z' });
+    expect(await state.getCursor('salesforce-accounts', '-')).toBe('2026-02-04T10:00:00.000Z');
   });
 });

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Duration, Size } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  ApiSource, ApiToFirehoseIngestion, Auth, Column, HttpMethod, HttpSourceProps, Incremental, LoginFormat, OAuth2ClientAuthentication,
+  ApiSource, ApiToFirehoseIngestion, Auth, Column, ExportJob, ExportResults, HttpMethod, HttpSourceProps, Incremental, LoginFormat,
+  OAuth2ClientAuthentication,
   Pagination, ParameterLocation, Partitions, Records, ResponseRule,
   RecordSchema, SchemaContract, TimestampFormat, Transform,
 } from '../../src';
@@ -238,6 +239,43 @@ describe('ResponseRule', () => {
   test('a rule without a condition fails at synth, naming the rule', () => {
     expect(() => specOf(() => http({ responseRules: [ResponseRule.retry({})] })))
       .toThrow(/responseRules\[0\]\.when.*must name a status, a header or a bodyPath/);
+  });
+});
+
+describe('ExportJob', () => {
+  test('a polled job with locator-paged results; another with listed files', () => {
+    const { spec } = specOf(() => http({
+      method: HttpMethod.POST,
+      body: { operation: 'query', query: 'SELECT Id FROM Account' },
+      records: Records.csv(),
+      exportJob: ExportJob.poll({
+        jobIdPath: 'id',
+        statusUrl: 'https://api.example.com/jobs/{{ job.id }}',
+        statusPath: 'state',
+        readyStates: ['JobComplete'],
+        failedStates: ['Failed', 'Aborted'],
+        results: ExportResults.fromUrl('https://api.example.com/jobs/{{ job.id }}/results', { locatorHeader: 'Sforce-Locator' }),
+        pollInterval: Duration.seconds(2),
+      }),
+    }));
+    expect(spec.export).toEqual({
+      jobIdPath: 'id',
+      status: { url: 'https://api.example.com/jobs/{{ job.id }}', path: 'state', ready: ['JobComplete'], failed: ['Failed', 'Aborted'] },
+      results: { url: 'https://api.example.com/jobs/{{ job.id }}/results', locator: { header: 'Sforce-Locator', param: 'locator' } },
+      pollSeconds: 2,
+    });
+    const listed = ExportResults.listedAt('documents[*].url', { sendCredentials: false })._toSpec();
+    expect(listed).toEqual({ urlsPath: 'documents[*].url', sendCredentials: false });
+  });
+
+  test('{{ job.id }} outside the status and results URLs, and pagination with an export, fail at synth', () => {
+    expect(() => specOf(() => http({
+      query: { job: '{{ job.id }}' },
+      pagination: Pagination.pageNumber({ param: 'page' }),
+      exportJob: ExportJob.poll({
+        jobIdPath: 'id', statusUrl: 'https://api.example.com/jobs/{{ job.id }}', statusPath: 'state', readyStates: ['done'], results: ExportResults.listedAt('files'),
+      }),
+    }))).toThrow(/spec\.pagination: must be none with "export"[\s\S]*spec\.request\.query\.job: \{\{ job\.id \}\}: only an export job's status and results URLs have a job id/);
   });
 });
 

@@ -13,6 +13,7 @@ import { createAuthenticator } from './auth';
 import { BoundedTransform } from './bounded-transform';
 import { EnvelopeWriter, RowLineWriter } from './envelope';
 import { mayHoldLargeIntegers, parseExact } from './exact-json';
+import { exportJobPages } from './export-job';
 import { Clock, ExchangeWrapper, HttpClient, HttpError, SYSTEM_CLOCK } from './http-client';
 import { CursorCutoff, CursorTracker, requestCursor } from './incremental';
 import { allowedOrigins } from './origins';
@@ -353,6 +354,7 @@ function checkpointAt(position: PagePosition, tracker: CursorTracker | undefined
     pagesDone: position.pagesDone,
     recordsDone: position.recordsDone,
     pageToken: position.pageToken,
+    ...(position.job ? { job: position.job } : {}),
     cursor: tracker?.value,
     savedAt: new Date().toISOString(),
   };
@@ -620,7 +622,7 @@ class FeedRun {
   private async deliverPages(start: PartitionStart): Promise<PageStreamEnd> {
     const { spec } = this;
     const { partition, storedCursor, checkpoint, tracker, cutoff } = start;
-    const pages = pageStream({
+    const pages = spec.export ? this.exportPages(start) : pageStream({
       ...this.streamOptions,
       template: this.templateFor(partition, storedCursor),
       resume: checkpoint ? {
@@ -644,6 +646,7 @@ class FeedRun {
     const stream = this.delivers ? prefetchNext(pages) : pages;
     const checkpointPages = this.options.checkpointPages ?? CHECKPOINT_PAGES;
     let sinceCheckpoint = { bytes: 0, pages: 0 };
+    let filesKept = checkpoint?.job?.filesDone ?? 0;
     try {
       for (;;) {
         const step = await stream.next();
@@ -653,15 +656,40 @@ class FeedRun {
         this.options.onPage?.({ pages: this.pages, records: this.recordsFetched });
 
         const next = step.value.next;
-        if (this.delivers && next && (sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= checkpointPages)) {
+        // An export's result file delivered whole is kept at once: a resume starts at the next file.
+        const fileDone = next?.job !== undefined && next.job.filesDone > filesKept;
+        if (this.delivers && next && (fileDone || sinceCheckpoint.bytes >= CHECKPOINT_BYTES || sinceCheckpoint.pages >= checkpointPages)) {
           await this.saveCheckpoint(start, next);
           sinceCheckpoint = { bytes: 0, pages: 0 };
+          filesKept = next.job?.filesDone ?? 0;
         }
       }
     } finally {
       // Stopped by an error: let the stream (and a page fetched ahead) clean up.
       await stream.return(undefined as never);
     }
+  }
+
+  /** An export job's result files as the partition's pages (see export-job.ts); the job kept in state as it goes. */
+  private exportPages(start: PartitionStart): AsyncGenerator<Page, PageStreamEnd> {
+    const { spec, options: { state } } = this;
+    return exportJobPages({
+      ...this.streamOptions,
+      template: this.templateFor(start.partition, start.storedCursor),
+      request: spec.request,
+      pagination: spec.pagination,
+      records: spec.records,
+      export: spec.export!,
+      job: start.checkpoint?.job,
+      clock: this.clock,
+      deadline: this.options.deadline,
+      onJob: async (job) => {
+        if (!this.delivers) return;
+        if (job) await this.saveCheckpoint(start, { request: { url: spec.request.url, query: {} }, pagesDone: 0, job });
+        else await state.clearCheckpoint(spec.feed, start.key);
+      },
+      onJobFailed: (message) => this.warn(message, { partition: start.partition }),
+    });
   }
 
   /**
@@ -813,7 +841,7 @@ class FeedRun {
   /** A partition the time budget stopped: not complete, so its cursor stays; it resumes at the next page. */
   private holdCheckpoint(start: PartitionStart, reason: string, resumeAt: PagePosition): void {
     this.stoppedEarly = reason;
-    if (!this.delivers || resumeAt.pagesDone === 0) return;
+    if (!this.delivers || (resumeAt.pagesDone === 0 && !resumeAt.job)) return;
     this.pendingCheckpoints.push({ key: start.key, checkpoint: checkpointAt(resumeAt, start.tracker) });
   }
 

@@ -12,6 +12,7 @@ import { AuthRequestError } from './token-auth';
 import { PaginationSpec, RecordsSpec, RequestSpec, usesPageToken } from '../../feed-spec/feed-spec';
 import type { Logger } from '../ports/logger';
 import type { Redactor } from '../ports/redactor';
+import type { ExportJobState } from '../ports/state-store';
 
 export interface PageStreamOptions {
   readonly request: RequestSpec;
@@ -50,6 +51,8 @@ export interface PagePosition {
   readonly pageToken?: string | number;
   /** Records in the pages before this one (to tell a short read after a resume). */
   readonly recordsDone?: number;
+  /** An export job under way: its id and the result files delivered (see export-job.ts). */
+  readonly job?: ExportJobState;
 }
 
 export interface Page {
@@ -117,7 +120,7 @@ class PaginatedPage implements FetchedPage {
 }
 
 /** A page as the stream's consumer sees it. */
-class StreamedPage implements Page {
+export class StreamedPage implements Page {
   constructor(
     private readonly parsed: ParsedPage,
     public readonly sourceUrl: string,
@@ -142,7 +145,7 @@ class StreamedPage implements Page {
   }
 }
 
-function urlWithQuery(url: string, query: Readonly<Record<string, string>>): string {
+export function urlWithQuery(url: string, query: Readonly<Record<string, string>>): string {
   const u = new URL(url);
   for (const [name, value] of Object.entries(query)) {
     u.searchParams.set(name, value);

@@ -28,6 +28,8 @@ export interface TemplateContext {
   readonly pageToken?: string | number;
   /** The run's time window: from the cursor to the run's time, or a backfill's window. */
   readonly window?: { readonly start: Date; readonly end: Date };
+  /** An export job's id (`{{ job.id }}` in its status and results URLs). */
+  readonly jobId?: string;
 }
 
 export class TemplateError extends Error {
@@ -91,6 +93,9 @@ function evaluate(expression: string, context: TemplateContext): Evaluated {
       throw new TemplateError('{{ page.token }} is used but the spec\'s pagination is not "cursor"');
     }
     value = context.pageToken;
+  } else if (head === 'job.id') {
+    if (context.jobId === undefined) throw new TemplateError('{{ job.id }} is used outside an export job\'s status or results URL');
+    value = context.jobId;
   } else if (head.startsWith('partition.')) {
     const name = head.slice('partition.'.length);
     // Own fields only: `partition.constructor` must not find Object's constructor.

@@ -27,7 +27,20 @@ export interface Checkpoint {
   readonly cursor?: Cursor;
   /** The page token of cursor pagination, for requests that carry it in a template (a number where the API sent one). */
   readonly pageToken?: string | number;
+  /** An export job under way: the next run polls it (or downloads its files) instead of creating another. */
+  readonly job?: ExportJobState;
   readonly savedAt: string;
+}
+
+/** An export job that a run created and the next run may go on with. */
+export interface ExportJobState {
+  /** The job's id, as the API gave it (a template value: encoded wherever it is used). */
+  readonly id: string;
+  readonly createdAt: string;
+  /** Result files already delivered, in the order the status answer lists them. */
+  readonly filesDone: number;
+  /** The job was created again after one failed or expired (once per job). */
+  readonly recreated?: boolean;
 }
 
 export type LeaseResult =

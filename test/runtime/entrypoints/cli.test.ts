@@ -253,6 +253,44 @@ describe('api-ingest', () => {
     }
   });
 
+  test('run of an export job: a run whose budget ends while the job runs leaves it in the state file; the next run polls it, not a new one', async () => {
+    let ready = false;
+    let creates = 0;
+    const api = await startLoopbackApi({
+      '/jobs/query': (_req, res) => { creates += 1; json(res, 200, { id: `job${creates}`, state: 'UploadComplete' }); },
+      '/jobs/query/job1': (_req, res) => json(res, 200, { id: 'job1', state: ready ? 'JobComplete' : 'InProgress' }),
+      '/jobs/query/job1/results': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/csv', 'sforce-locator': 'null' }).end('"Id","Name"\n"001A","Acme"\n"001B","Globex"\n');
+      },
+    });
+    try {
+      const file = path.join(work, 'bulk.json');
+      const out = path.join(work, 'bulk-out');
+      writeFileSync(file, JSON.stringify({
+        version: 1,
+        feed: 'accounts-bulk',
+        request: { url: `${api.url}/jobs/query`, method: 'POST', body: { operation: 'query', query: 'SELECT Id, Name FROM Account' } },
+        records: { format: 'csv' },
+        export: {
+          jobIdPath: 'id',
+          status: { url: `${api.url}/jobs/query/{{ job.id }}`, path: 'state', ready: ['JobComplete'], failed: ['Failed'] },
+          results: { url: `${api.url}/jobs/query/{{ job.id }}/results`, locator: { header: 'Sforce-Locator', param: 'locator' } },
+          pollSeconds: 0.2,
+        },
+      }));
+      // The API keeps the job InProgress until the test says otherwise: the first run cannot finish it.
+      const first = await run(['run', file, '--out', out, '--allow-loopback', '--time-budget', '1', '--json']);
+      expect(JSON.parse(first.stdout)).toMatchObject({ recordsDelivered: 0, stoppedEarly: expect.stringMatching(/^export job job1 is still InProgress/) });
+      ready = true;
+      const second = await run(['run', file, '--out', out, '--allow-loopback', '--json']);
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', recordsDelivered: 2 });
+      expect(creates).toBe(1);
+    } finally {
+      await api.close();
+    }
+  });
+
   test('run with a rotating refresh token writes the new token back into the --secrets file, and the next run uses it', async () => {
     let valid = 'rt-0';
     let issued = 0;
