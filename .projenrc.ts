@@ -114,6 +114,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
+      // moto holds at most 50 delivery streams per region: each test file deletes the ones it made.
+      setupFilesAfterEnv: ['<rootDir>/test/setup/delete-test-streams.ts'],
       testTimeout: 120_000,
       collectCoverage: false,
       transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyRuntimeDeps.join('|')})/)`],

@@ -64,6 +64,16 @@ export async function serializedDynamoDbClient(): Promise<DynamoDBClient> {
 
 let counter = 0;
 
+/**
+ * The delivery streams this test file made, for test/setup/delete-test-streams.ts: moto refuses a
+ * 51st stream in a region, and the whole suite makes more than that.
+ */
+export function createdStreams(): string[] {
+  const registry = globalThis as { __ingestTestStreams?: string[] };
+  registry.__ingestTestStreams ??= [];
+  return registry.__ingestTestStreams;
+}
+
 /** A fresh bucket and a delivery stream writing to it, with unique names per call. */
 export async function createStreamAndBucket(prefix = 'feed/'): Promise<{ streamName: string; bucketName: string }> {
   counter += 1;
@@ -71,6 +81,7 @@ export async function createStreamAndBucket(prefix = 'feed/'): Promise<{ streamN
   const bucketName = `ingest-test-${suffix}`;
   const streamName = `ingest-test-${suffix}`;
   await s3Client().send(new CreateBucketCommand({ Bucket: bucketName }));
+  createdStreams().push(streamName);
   await firehoseClient().send(new CreateDeliveryStreamCommand({
     DeliveryStreamName: streamName,
     DeliveryStreamType: 'DirectPut',

@@ -185,6 +185,30 @@ describe('Python package', () => {
     });
     expect(results['schema with a camelCase column'].text)
       .toMatch(/^ApiToFirehoseIngestion 'S\/Feed'[^]*RecordSchema\.of\(\{ userId: Column\.\* \}\) at spec\.schema\.columns\.userId: "userId" is not a column name/);
+    // The SaaS patterns of issue 28 from Python's builders: the same spec as the TypeScript builders write.
+    expect(results['saas patterns']).toEqual({ ok: true });
+    expect(results['saas patterns spec']).toEqual({
+      auth: {
+        type: 'sessionToken',
+        login: { url: 'https://helpdesk.example.com/api/login', token: { path: 'session.id' } },
+        secret: { arn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:login-AbCdEf' },
+        send: { in: 'header', name: 'X-Session' },
+      },
+      incremental: { cursorPath: 'created_at', type: 'datetime', start: '2026-01-01T00:00:00Z', stopAtCursor: true },
+      responseRules: [
+        { when: { status: [404] }, action: 'skipPartition', reason: 'deleted' },
+        { when: { bodyPath: 'status', equals: 'PROCESSING' }, action: 'retry' },
+      ],
+    });
+    expect(results['export job']).toEqual({ ok: true });
+    expect(results['export job spec']).toEqual({
+      auth: { type: 'oauth2RefreshToken', tokenUrl: 'https://login.salesforce.com/services/oauth2/token', clientAuth: 'body' },
+      export: {
+        jobIdPath: 'id',
+        status: { url: 'https://mycompany.my.salesforce.com/services/data/v60.0/jobs/query/{{ job.id }}', path: 'state', ready: ['JobComplete'], failed: ['Failed'] },
+        results: { url: 'https://mycompany.my.salesforce.com/services/data/v60.0/jobs/query/{{ job.id }}/results', locator: { header: 'Sforce-Locator', param: 'locator' } },
+      },
+    });
     // A static method's error comes through jsii with "Error: " in front; the message follows at once.
     expect(results['spec dict with a typo'].type).toBe('RuntimeError');
     expect(results['spec dict with a typo'].text).toMatch(/^(Error: )?ApiSource\.fromSpec: the spec is invalid[^]*spec\.pagination\.type: "pagenumber" is not one of none, pageNumber, offset, cursor, nextUrl, linkHeader; did you mean "pageNumber"\?/);

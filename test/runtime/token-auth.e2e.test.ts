@@ -10,7 +10,7 @@ import { secretsManagerRotatingStore } from '../../src/runtime/secrets/rotating-
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { readBody } from '../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createFeedResources, motoEndpoint, pollerEnv, readAllObjects, TEST_REGION } from '../helpers/moto-aws';
+import { createFeedResources, drainQueue, motoEndpoint, pollerEnv, readAllObjects, TEST_REGION } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const CLIENT = { client_id: 'qb-client-7c1e', client_secret: 'qb-secret-3f9a0d' };
@@ -109,6 +109,30 @@ describe('bundled poller Lambda: auth that fetches a token first', () => {
     for (const text of [first.logs, second.logs, JSON.stringify(first.result), JSON.stringify(second.result)]) {
       for (const secret of [CLIENT.client_secret, 'refresh-0', 'refresh-1', 'refresh-2', 'access-1', 'access-2']) expect(text).not.toContain(secret);
     }
+  });
+
+  test('a token endpoint that refuses the client: the invocation fails naming the token URL, and the dead letter is the token request', async () => {
+    const arn = await createSecret('refused', { ...CLIENT, refresh_token: 'not-the-valid-one' });
+    const stack = testStack();
+    new ApiToFirehoseIngestion(stack, 'Refused', {
+      feedName: 'refused',
+      source: ApiSource.http({
+        url: `${api.url}/v3/company/1/query`,
+        auth: Auth.oauth2RefreshToken({ tokenUrl: `${api.url}/oauth2/v1/tokens/bearer`, secret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Qb', arn) }),
+        records: Records.at('QueryResponse.Invoice'),
+        limits: { allowPrivateAddresses: true },
+      }),
+    });
+    const schedule = Object.values(templateOf(stack).findResources('AWS::Scheduler::Schedule'))[0];
+    const resources = await createFeedResources();
+    api.requests.length = 0;
+    const outcome = await invokeBundledHandler(asScheduled(schedule.Properties.Target.Input, '2026-12-07T05:00:00Z', 'exec-refused'), pollerEnv(resources));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error?.message).toContain(`the OAuth2 token request to ${api.url}/oauth2/v1/tokens/bearer failed, so no data request was sent`);
+    expect(api.requests.filter((r) => r.path.startsWith('/v3/'))).toHaveLength(0);
+    const letters = await drainQueue(resources.queueUrl);
+    expect(letters).toEqual([expect.objectContaining({ kind: 'request', request: { method: 'POST', url: `${api.url}/oauth2/v1/tokens/bearer` } })]);
+    expect(JSON.stringify(letters) + outcome.logs).not.toContain(CLIENT.client_secret);
   });
 
   test('session token: a login, then every page with its token in the declared header', async () => {

@@ -236,24 +236,11 @@ async function recordCommand(values: Values, positionals: string[], io: Output, 
   if (!spec) return EXIT_INVALID;
   const maxPages = values.pages !== undefined ? Number(values.pages) : undefined;
   if (maxPages !== undefined && (!Number.isInteger(maxPages) || maxPages < 1)) throw new UsageError(`--pages must be a whole number of at least 1 (got "${values.pages}")`);
-  const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
   const recorder = new CassetteRecorder();
   const runTime = new Date();
-  const sink = new PreviewSink(0, undefined);
-  const summary = await runFeed(spec, {
-    sink,
-    state: new MemoryStateStore(),
-    logger,
-    redactor,
-    secrets,
-    rotatingSecrets,
-    runTime,
-    wrapExchange: recorder.wrap,
-    allowLoopback: values['allow-loopback'],
-    deadline: Date.now() + timeBudgetSeconds(values) * 1000,
-    dryRun: true,
-    stopWhen: maxPages !== undefined ? ({ pages }) => (pages >= maxPages ? `record --pages ${maxPages}` : undefined) : undefined,
-  });
+  const { summary } = await sampleRecords(spec, values, redactor, logger, 0,
+    maxPages !== undefined ? ({ pages }) => (pages >= maxPages ? `record --pages ${maxPages}` : undefined) : undefined,
+    { runTime, wrapExchange: recorder.wrap });
   const file = recorder.write(values.cassette, spec.feed, runTime, redactor);
   io.out(`recorded ${recorder.count} exchange(s) (${summary.recordsFetched} record(s) from ${summary.pages} page(s), run ${summary.status}) into ${file}; `
     + 'secrets and tokens redacted\n');
@@ -542,6 +529,7 @@ async function previewCommand(
  */
 async function sampleRecords(
   spec: FeedSpec, values: Values, redactor: Redactor, logger: Logger, maxRecords: number, stopWhen: EngineOptions['stopWhen'],
+  extra: Pick<EngineOptions, 'runTime' | 'wrapExchange'> = {},
 ): Promise<{ records: unknown[]; summary: RunSummary }> {
   const { secrets, rotatingSecrets } = await specSecrets(spec, values, redactor);
   // With a schema, its columns (the envelope's are the same in every row and left out; extra_fields is kept).
@@ -559,6 +547,7 @@ async function sampleRecords(
     dryRun: true,
     stopWhen,
     ...replayOptions(values, redactor),
+    ...extra,
   });
   return { records: sink.records, summary };
 }

@@ -11,8 +11,10 @@ import traceback
 import aws_cdk as cdk
 import aws_cdk.assertions  # noqa: F401 - Template, for reading the synthesized schedule
 from cdk_api_ingestion import (
-    ApiSource, ApiToFirehoseIngestion, Column, Incremental, Partitions, Records, RecordSchema, SchemaContract, TimestampFormat,
+    ApiSource, ApiToFirehoseIngestion, Auth, Column, ExportJob, ExportResults, HttpMethod, Incremental, OAuth2ClientAuthentication,
+    Pagination, Partitions, Records, RecordSchema, ResponseRule, SchemaContract, TimestampFormat,
 )
+from aws_cdk import aws_secretsmanager as secretsmanager
 
 spec_file = sys.argv[1]
 results = {}
@@ -72,5 +74,53 @@ attempt("schema builders", with_schema)
 attempt("schema with a camelCase column", lambda stack: ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
     url="https://api.example.com/items", records=Records.at("data"), schema=RecordSchema.of({"userId": Column.string()}),
 )))
+
+
+
+def schedule_spec(feed):
+    template = cdk.assertions.Template.from_stack(cdk.Stack.of(feed))
+    schedule = next(iter(template.find_resources("AWS::Scheduler::Schedule").values()))
+    return json.loads(schedule["Properties"]["Target"]["Input"])["spec"]
+
+
+def with_saas_patterns(stack):
+    """The API patterns of real SaaS feeds, from Python: a session login, response rules, a newest-first cursor."""
+    secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Login", "arn:aws:secretsmanager:us-east-1:123456789012:secret:login-AbCdEf")
+    feed = ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+        url="https://helpdesk.example.com/api/events",
+        records=Records.at("events"),
+        pagination=Pagination.page_number(param="page"),
+        auth=Auth.session_token(login_url="https://helpdesk.example.com/api/login", secret=secret, token_path="session.id",
+                                send_in_header="X-Session"),
+        incremental=Incremental.datetime(record_path="created_at", start="2026-01-01T00:00:00Z", stop_at_cursor=True),
+        response_rules=[ResponseRule.skip_partition(status=[404], reason="deleted"),
+                        ResponseRule.retry(body_path="status", equal_to="PROCESSING")],
+    ))
+    results["saas patterns spec"] = {key: schedule_spec(feed)[key] for key in ("auth", "incremental", "responseRules")}
+
+
+def with_export_job(stack):
+    """An export job with the refresh-token grant, from Python."""
+    secret = secretsmanager.Secret.from_secret_complete_arn(stack, "Client", "arn:aws:secretsmanager:us-east-1:123456789012:secret:sf-AbCdEf")
+    feed = ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+        url="https://mycompany.my.salesforce.com/services/data/v60.0/jobs/query",
+        method=HttpMethod.POST,
+        body={"operation": "query", "query": "SELECT Id FROM Account"},
+        records=Records.csv(),
+        auth=Auth.oauth2_refresh_token(token_url="https://login.salesforce.com/services/oauth2/token", secret=secret,
+                                       client_authentication=OAuth2ClientAuthentication.REQUEST_BODY),
+        export_job=ExportJob.poll(
+            job_id_path="id", status_url="https://mycompany.my.salesforce.com/services/data/v60.0/jobs/query/{{ job.id }}",
+            status_path="state", ready_states=["JobComplete"], failed_states=["Failed"],
+            results=ExportResults.from_url("https://mycompany.my.salesforce.com/services/data/v60.0/jobs/query/{{ job.id }}/results",
+                                           locator_header="Sforce-Locator"),
+        ),
+    ))
+    spec = schedule_spec(feed)
+    results["export job spec"] = {"auth": {k: v for k, v in spec["auth"].items() if k != "secret"}, "export": spec["export"]}
+
+
+attempt("saas patterns", with_saas_patterns)
+attempt("export job", with_export_job)
 
 print(json.dumps(results))
