@@ -123,111 +123,167 @@ export function defaultErrorOutputPrefix(feed: string): string {
  * logical ids of existing stacks stay the same).
  */
 export function createFeedDeliveryStream(scope: Construct, props: FeedDeliveryStreamProps): FeedDeliveryStream {
-  const synthError = props.synthError;
-  const partitioning = props.dynamicPartitioning;
   // Buffering limits (0-900 s, 1-128 MiB, at least 60 s and 64 MiB with dynamic partitioning,
   // at least 64 MiB with format conversion) are aws-cdk-lib's to check: its DeliveryStream validates them with messages of its own.
   const interval = props.bufferingInterval ?? Duration.seconds(300);
   // OpenSearch takes bulk requests of at most 10 MiB on its smaller instance types: Firehose's own default, 5 MiB, fits every domain.
   const size = props.bufferingSize ?? (props.openSearch ? Size.mebibytes(5) : Size.mebibytes(64));
-
-  const dataOutputPrefix = props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, partitioning);
-  const errorOutputPrefix = props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed);
-  checkPrefixes(dataOutputPrefix, errorOutputPrefix, partitioning, synthError);
-  const conversion = props.dataFormatConversion;
-  if (props.icebergTable) checkIceberg(props, synthError);
-  if (props.httpEndpoint) checkHttpEndpoint(props, synthError);
-  if (props.openSearch || props.redshift) checkNotS3Objects(props, props.openSearch ? 'OpenSearch' : 'Redshift', synthError);
-  if (props.openSearch && size.toMebibytes() > 100) {
-    synthError(`bufferingSize ${size.toMebibytes()} MiB is over the 100 MiB Firehose allows for OpenSearch (and a domain takes bulk requests of 10 to 100 MiB, by instance type); set at most Size.mebibytes(100)`);
-  }
-  if (conversion && props.compression) {
-    // The stream would ignore it (the serializer compresses); say so rather than drop it.
-    synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
-      + 'Remove compression and set Format.parquet({ compression: ParquetCompression.GZIP }) to choose');
-  }
+  const folders: DeliveryFolders = {
+    data: props.dataOutputPrefix ?? defaultDataOutputPrefix(props.feed, props.dynamicPartitioning),
+    errors: props.errorOutputPrefix ?? defaultErrorOutputPrefix(props.feed),
+    backups: `backups/${feedFolder(props.feed)}`,
+  };
+  checkDeliveryProps(props, folders, size);
 
   const deliveryLogGroup = new logs.LogGroup(scope, 'DeliveryLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   skipCheckovChecks(deliveryLogGroup, [LOG_GROUP_ENCRYPTION]);
-  // In the order Firehose runs them: deaggregation, the user's processor, partition keys.
-  const userProcessor = props.processorFunction ? new firehose.LambdaFunctionProcessor(props.processorFunction) : undefined;
-  const processors: firehose.IDataProcessor[] = partitioning ? [
-    // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
-    // partitioned on its own values.
-    firehose.RecordDeAggregationProcessor.json(),
-    ...(userProcessor ? [userProcessor] : []),
-    firehose.MetadataExtractionProcessor.jq16(partitioning._queriesFor(props.rowColumns, synthError)),
-    // Deaggregated records lose their newline; put it back, so objects stay JSON lines (Parquet
-    // conversion reads the JSON objects and needs none).
-    ...(conversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
-  ] : userProcessor ? [userProcessor] : [];
-  const iceberg = props.icebergTable ? new IcebergDestination({
-    bucket: props.bucket,
-    tableFolder: props.icebergTable.lakeFormation ? undefined : fixedFolder(dataOutputPrefix),
-    lakeFormation: props.icebergTable.lakeFormation,
-    errorOutputPrefix,
-    databaseName: props.icebergTable.databaseName,
-    tableName: props.icebergTable.tableName,
-    bufferingInterval: interval,
-    bufferingSize: size,
-    logGroup: deliveryLogGroup,
-    processorFunction: props.processorFunction,
-  }) : undefined;
-  const backupPrefix = `backups/${feedFolder(props.feed)}`;
-  const http = props.httpEndpoint ? new firehose.HttpEndpoint({
-    endpointConfig: { url: props.httpEndpoint.url, secret: props.httpEndpoint.accessKey, name: props.httpEndpoint.name },
-    backupMode: firehose.HttpBackupMode.FAILED,
-    requestCompression: firehose.HttpCompression.GZIP,
-    bufferingHints: { interval, size },
-    retryOptions: props.httpEndpoint.retryDuration ? { duration: props.httpEndpoint.retryDuration } : undefined,
-    loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
-    processors: processors.length > 0 ? processors : undefined,
-    // What the endpoint did not accept, kept in the feed's bucket (under the backup and error folders only).
-    s3Backup: {
-      bucket: deliveryView(props.bucket, [backupPrefix, errorOutputPrefix]),
-      dataOutputPrefix: `${backupPrefix}${FIREHOSE_TIME_FOLDERS}`,
-      errorOutputPrefix,
-      compression: firehose.Compression.GZIP,
-      encryptionKey: props.bucket.encryptionKey,
-      loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
-    },
-  }) : undefined;
   const common: DeliveryCommon = {
     bucket: props.bucket,
-    errorOutputPrefix,
+    errorOutputPrefix: folders.errors,
     bufferingInterval: interval,
     bufferingSize: size,
     logGroup: deliveryLogGroup,
     processorFunction: props.processorFunction,
   };
-  const openSearch = props.openSearch ? new OpenSearchDestination({ ...common, ...props.openSearch, backupPrefix: `${backupPrefix}${FIREHOSE_TIME_FOLDERS}` }) : undefined;
-  const redshift = props.redshift ? new RedshiftDestination({
-    ...common, ...props.redshift, dataOutputPrefix, backupPrefix: props.redshift.backup ? `${backupPrefix}${FIREHOSE_TIME_FOLDERS}` : undefined,
-  }) : undefined;
-  const objects = deliveryView(props.bucket, [dataOutputPrefix, errorOutputPrefix]);
-  const destination: firehose.IDestination = iceberg ?? http ?? openSearch ?? redshift ?? new firehose.S3Bucket(objects, {
-    // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
-    compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
-    dataFormatConversion: conversion,
-    dataOutputPrefix,
-    errorOutputPrefix,
-    bufferingInterval: interval,
-    bufferingSize: size,
-    // Objects are written with the bucket's own key when it has one (also for imported buckets).
-    encryptionKey: props.bucket.encryptionKey,
-    loggingConfig: new firehose.EnableLogging(deliveryLogGroup),
-    processors: processors.length > 0 ? processors : undefined,
-    dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
-  });
+  const { destination, iceberg, openSearch } = deliveryDestination(props, folders, common);
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     encryption: props.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(props.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
     destination,
   });
+  acknowledgeDeliveryFindings(scope, deliveryStream, props, folders);
+  if (openSearch) acknowledgeOpenSearch(scope, deliveryStream, props.openSearch!);
+  return {
+    deliveryStream,
+    dataOutputPrefix: folders.data,
+    errorOutputPrefix: folders.errors,
+    icebergRole: iceberg?.role,
+    accessStatements: openSearch?.accessStatements ?? [],
+  };
+}
+
+/** The folders of the feed's bucket that Firehose writes. */
+interface DeliveryFolders {
+  readonly data: string;
+  readonly errors: string;
+  /** What an HTTP endpoint, OpenSearch or Redshift (with backup) did not take, or all of it. */
+  readonly backups: string;
+}
+
+/** Combinations of props Firehose refuses or would silently ignore: errors at synth that say what to change. */
+function checkDeliveryProps(props: FeedDeliveryStreamProps, folders: DeliveryFolders, size: Size): void {
+  const { synthError } = props;
+  checkPrefixes(folders.data, folders.errors, props.dynamicPartitioning, synthError);
+  if (props.icebergTable) checkIceberg(props, synthError);
+  if (props.httpEndpoint) checkHttpEndpoint(props, synthError);
+  if (props.openSearch || props.redshift) checkNotS3Objects(props, props.openSearch ? 'OpenSearch' : 'Redshift', synthError);
+  if (props.openSearch && size.toMebibytes() > 100) {
+    synthError(`bufferingSize ${size.toMebibytes()} MiB is over the 100 MiB Firehose allows for OpenSearch (and a domain takes bulk requests of 10 to 100 MiB, by instance type); set at most Size.mebibytes(100)`);
+  }
+  if (props.dataFormatConversion && props.compression) {
+    // The stream would ignore it (the serializer compresses); say so rather than drop it.
+    synthError('compression is for JSON lines: with Format.parquet() Firehose\'s Parquet serializer compresses the files. '
+      + 'Remove compression and set Format.parquet({ compression: ParquetCompression.GZIP }) to choose');
+  }
+}
+
+/** The record processors, in the order Firehose runs them: deaggregation, the user's processor, partition keys. */
+function deliveryProcessors(props: FeedDeliveryStreamProps): firehose.IDataProcessor[] {
+  const partitioning = props.dynamicPartitioning;
+  const userProcessor = props.processorFunction ? new firehose.LambdaFunctionProcessor(props.processorFunction) : undefined;
+  if (!partitioning) return userProcessor ? [userProcessor] : [];
+  return [
+    // The poller packs up to 500 JSON lines per Firehose record; split them, so each record is
+    // partitioned on its own values.
+    firehose.RecordDeAggregationProcessor.json(),
+    ...(userProcessor ? [userProcessor] : []),
+    firehose.MetadataExtractionProcessor.jq16(partitioning._queriesFor(props.rowColumns, props.synthError)),
+    // Deaggregated records lose their newline; put it back, so objects stay JSON lines (Parquet
+    // conversion reads the JSON objects and needs none).
+    ...(props.dataFormatConversion ? [] : [new firehose.AppendDelimiterToRecordProcessor()]),
+  ];
+}
+
+/** Where the stream delivers: an Iceberg table, an HTTP endpoint, OpenSearch, Redshift, or S3 objects. */
+function deliveryDestination(props: FeedDeliveryStreamProps, folders: DeliveryFolders, common: DeliveryCommon) {
+  const processors = deliveryProcessors(props);
+  const backupPrefix = `${folders.backups}${FIREHOSE_TIME_FOLDERS}`;
+  const iceberg = props.icebergTable ? new IcebergDestination({
+    bucket: props.bucket,
+    tableFolder: props.icebergTable.lakeFormation ? undefined : fixedFolder(folders.data),
+    lakeFormation: props.icebergTable.lakeFormation,
+    errorOutputPrefix: folders.errors,
+    databaseName: props.icebergTable.databaseName,
+    tableName: props.icebergTable.tableName,
+    bufferingInterval: common.bufferingInterval,
+    bufferingSize: common.bufferingSize,
+    logGroup: common.logGroup,
+    processorFunction: props.processorFunction,
+  }) : undefined;
+  const openSearch = props.openSearch ? new OpenSearchDestination({ ...common, ...props.openSearch, backupPrefix }) : undefined;
+  const redshift = props.redshift ? new RedshiftDestination({
+    ...common, ...props.redshift, dataOutputPrefix: folders.data, backupPrefix: props.redshift.backup ? backupPrefix : undefined,
+  }) : undefined;
+  const destination: firehose.IDestination = iceberg ?? httpEndpointDestination(props, folders, common, processors) ?? openSearch ?? redshift
+    ?? s3ObjectsDestination(props, folders, common, processors);
+  return { destination, iceberg, openSearch };
+}
+
+/** An HTTP endpoint, with what it did not accept kept in the feed's bucket (under the backup and error folders only). */
+function httpEndpointDestination(
+  props: FeedDeliveryStreamProps, folders: DeliveryFolders, common: DeliveryCommon, processors: firehose.IDataProcessor[],
+): firehose.IDestination | undefined {
+  const endpoint = props.httpEndpoint;
+  if (!endpoint) return undefined;
+  return new firehose.HttpEndpoint({
+    endpointConfig: { url: endpoint.url, secret: endpoint.accessKey, name: endpoint.name },
+    backupMode: firehose.HttpBackupMode.FAILED,
+    requestCompression: firehose.HttpCompression.GZIP,
+    bufferingHints: { interval: common.bufferingInterval, size: common.bufferingSize },
+    retryOptions: endpoint.retryDuration ? { duration: endpoint.retryDuration } : undefined,
+    loggingConfig: new firehose.EnableLogging(common.logGroup),
+    processors: processors.length > 0 ? processors : undefined,
+    s3Backup: {
+      bucket: deliveryView(props.bucket, [folders.backups, folders.errors]),
+      dataOutputPrefix: `${folders.backups}${FIREHOSE_TIME_FOLDERS}`,
+      errorOutputPrefix: folders.errors,
+      compression: firehose.Compression.GZIP,
+      encryptionKey: props.bucket.encryptionKey,
+      loggingConfig: new firehose.EnableLogging(common.logGroup),
+    },
+  });
+}
+
+/** JSON lines (or Parquet) objects under the feed's data folder. */
+function s3ObjectsDestination(
+  props: FeedDeliveryStreamProps, folders: DeliveryFolders, common: DeliveryCommon, processors: firehose.IDataProcessor[],
+): firehose.IDestination {
+  const conversion = props.dataFormatConversion;
+  const partitioning = props.dynamicPartitioning;
+  return new firehose.S3Bucket(deliveryView(props.bucket, [folders.data, folders.errors]), {
+    // With conversion, the Parquet serializer compresses; Firehose refuses a second compression.
+    compression: conversion ? undefined : props.compression ?? firehose.Compression.GZIP,
+    dataFormatConversion: conversion,
+    dataOutputPrefix: folders.data,
+    errorOutputPrefix: folders.errors,
+    bufferingInterval: common.bufferingInterval,
+    bufferingSize: common.bufferingSize,
+    // Objects are written with the bucket's own key when it has one (also for imported buckets).
+    encryptionKey: props.bucket.encryptionKey,
+    loggingConfig: new firehose.EnableLogging(common.logGroup),
+    processors: processors.length > 0 ? processors : undefined,
+    dynamicPartitioning: partitioning ? { enabled: true, retryDuration: partitioning._retryDuration } : undefined,
+  });
+}
+
+/** cdk-nag findings on the stream's role that its grants cause, each with why it is the least it can be. */
+function acknowledgeDeliveryFindings(
+  scope: Construct, deliveryStream: firehose.DeliveryStream, props: FeedDeliveryStreamProps, folders: DeliveryFolders,
+): void {
   if (props.processorFunction) {
     acknowledgeFindings(deliveryStream, [`AwsSolutions-IAM5[${nagResource(scope, `${props.processorFunction.functionArn}:*`)}]`],
       'lambda:InvokeFunction on the processorFunction and its versions/aliases (function:NAME:*), granted by aws-cdk-lib\'s LambdaFunctionProcessor; no other function.');
@@ -240,9 +296,9 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
   // what writing time-partitioned keys needs.
   // The folders Firehose writes: the data (or, for an HTTP endpoint, the backup) and the errors.
   const written = [
-    ...(props.httpEndpoint || props.openSearch ? [] : [dataOutputPrefix]),
-    ...(props.httpEndpoint || props.openSearch || props.redshift?.backup ? [backupPrefix] : []),
-    errorOutputPrefix,
+    ...(props.httpEndpoint || props.openSearch ? [] : [folders.data]),
+    ...(props.httpEndpoint || props.openSearch || props.redshift?.backup ? [folders.backups] : []),
+    folders.errors,
   ];
   acknowledgeFindings(deliveryStream,
     [...new Set(written.map((prefix) => `AwsSolutions-IAM5[${nagResource(scope, props.bucket.arnForObjects(`${fixedFolder(prefix)}*`))}]`))],
@@ -253,12 +309,10 @@ export function createFeedDeliveryStream(scope: Construct, props: FeedDeliverySt
     acknowledgeFindings(deliveryStream, ['AwsSolutions-IAM5[Resource::*]'],
       'lakeformation:GetDataAccess supports no resource-level permission; Lake Formation vends credentials only for the table it granted the role.');
   }
-  if (openSearch) acknowledgeOpenSearch(scope, deliveryStream, props.openSearch!);
-  if (redshift) {
+  if (props.redshift) {
     acknowledgeFindings(deliveryStream, ['AwsSolutions-SMG4'],
       'The Redshift user\'s credentials are the user\'s secret: its rotation is configured where the secret is created, not by the feed.');
   }
-  return { deliveryStream, dataOutputPrefix, errorOutputPrefix, icebergRole: iceberg?.role, accessStatements: openSearch?.accessStatements ?? [] };
 }
 
 /** What Firehose's Iceberg destination does not have: dynamic partitioning, a compression of S3 objects. */

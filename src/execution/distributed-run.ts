@@ -82,34 +82,7 @@ export function createDistributedRun(scope: Construct, props: DistributedRunProp
     resultPath: '$.plan',
   }).addRetry(throttled);
 
-  const slice = new tasks.LambdaInvoke(scope, 'Slice', {
-    lambdaFunction: props.pollerFunction,
-    payloadResponseOnly: true,
-  }).addRetry(throttled);
-  const slices = new sfn.DistributedMap(scope, 'Slices', {
-    // The bucket by path (the plan names the feed's bucket), so that aws-cdk-lib adds no grant on all
-    // its objects: the role's own statements below allow the feed's control folder only.
-    itemReader: new sfn.S3JsonLItemReader({ bucketNamePath: sfn.JsonPath.stringAt('$.plan.bucket'), key: sfn.JsonPath.stringAt('$.plan.itemsKey') }),
-    itemBatcher: new sfn.ItemBatcher({
-      maxItemsPerBatch: itemsPerBatch,
-      batchInput: {
-        'mode': 'slice',
-        'spec.$': '$.spec',
-        'scheduledTime.$': '$.scheduledTime',
-        'runId.$': '$.plan.runId',
-        // The plan, from the execution's state (not the bucket): each slice checks its items against it.
-        'plan.$': '$.plan',
-      },
-    }),
-    maxConcurrency,
-    toleratedFailurePercentage: tolerated,
-    resultWriterV2: new ControlFolderResultWriter(props.bucket.arnForObjects(`${feedControlPrefix(props.feed)}*`), {
-      bucketNamePath: sfn.JsonPath.stringAt('$.plan.bucket'), prefix: sfn.JsonPath.stringAt('$.plan.resultsPrefix'),
-    }),
-    resultPath: '$.map',
-    label: 'Slices',
-  });
-  slices.itemProcessor(slice);
+  const slices = slicesMap(scope, props, { maxConcurrency, itemsPerBatch, tolerated }, throttled);
 
   const aggregate = new tasks.LambdaInvoke(scope, 'Aggregate', {
     lambdaFunction: props.pollerFunction,
@@ -130,6 +103,51 @@ export function createDistributedRun(scope: Construct, props: DistributedRunProp
     .when(sfn.Condition.isPresent('$.plan.skipped'), new sfn.Succeed(scope, 'Skipped', { comment: 'Another run holds the lease, or this execution completed' }))
     .otherwise(slices.next(aggregate)));
 
+  const stateMachine = runStateMachine(scope, props, definition, timeout);
+  acknowledge(scope, stateMachine, props);
+  return stateMachine;
+}
+
+/** The Distributed Map over the plan's work items: batches of items, each batch one poller invocation (a slice). */
+function slicesMap(
+  scope: Construct,
+  props: DistributedRunProps,
+  limits: { maxConcurrency: number; itemsPerBatch: number; tolerated: number },
+  throttled: sfn.RetryProps,
+): sfn.DistributedMap {
+  const slice = new tasks.LambdaInvoke(scope, 'Slice', {
+    lambdaFunction: props.pollerFunction,
+    payloadResponseOnly: true,
+  }).addRetry(throttled);
+  const slices = new sfn.DistributedMap(scope, 'Slices', {
+    // The bucket by path (the plan names the feed's bucket), so that aws-cdk-lib adds no grant on all
+    // its objects: the role's own statements below allow the feed's control folder only.
+    itemReader: new sfn.S3JsonLItemReader({ bucketNamePath: sfn.JsonPath.stringAt('$.plan.bucket'), key: sfn.JsonPath.stringAt('$.plan.itemsKey') }),
+    itemBatcher: new sfn.ItemBatcher({
+      maxItemsPerBatch: limits.itemsPerBatch,
+      batchInput: {
+        'mode': 'slice',
+        'spec.$': '$.spec',
+        'scheduledTime.$': '$.scheduledTime',
+        'runId.$': '$.plan.runId',
+        // The plan, from the execution's state (not the bucket): each slice checks its items against it.
+        'plan.$': '$.plan',
+      },
+    }),
+    maxConcurrency: limits.maxConcurrency,
+    toleratedFailurePercentage: limits.tolerated,
+    resultWriterV2: new ControlFolderResultWriter(props.bucket.arnForObjects(`${feedControlPrefix(props.feed)}*`), {
+      bucketNamePath: sfn.JsonPath.stringAt('$.plan.bucket'), prefix: sfn.JsonPath.stringAt('$.plan.resultsPrefix'),
+    }),
+    resultPath: '$.map',
+    label: 'Slices',
+  });
+  slices.itemProcessor(slice);
+  return slices;
+}
+
+/** The state machine, with its logs, tracing and encryption. */
+function runStateMachine(scope: Construct, props: DistributedRunProps, definition: sfn.IChainable, timeout: Duration): sfn.StateMachine {
   const logGroup = new logs.LogGroup(scope, 'RunLogs', {
     retention: logs.RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -152,7 +170,6 @@ export function createDistributedRun(scope: Construct, props: DistributedRunProp
   // On its role's policy, not the role it references (cfn-lint W3005); the DistributedMapPolicy names
   // the state machine's own ARN, so it follows the state machine instead.
   dependOnPoliciesOnly(stateMachine, () => [stateMachine.role.node.findChild('DefaultPolicy')]);
-  acknowledge(scope, stateMachine, props);
   return stateMachine;
 }
 

@@ -3,6 +3,7 @@
  * a token fetched first (OAuth2 client credentials or refresh token, a session login: see
  * token-auth.ts).
  */
+import { HttpError } from './http-client';
 import { AuthContext, AuthTarget, OAuth2ClientCredentials, OAuth2RefreshToken, SessionTokenAuth } from './token-auth';
 import type { AuthSpec } from '../../feed-spec/feed-spec';
 import type { Redactor } from '../ports/redactor';
@@ -18,6 +19,20 @@ export interface Authenticator {
 }
 
 const NO_AUTH: Authenticator = { apply: async () => undefined, refresh: () => false };
+
+/**
+ * Sends a request (`send` applies the credentials each time); after a 401, when fresh credentials
+ * may help (a token revoked or expired early), refreshes them once and sends it again.
+ */
+export async function sendRefreshingOn401<T>(auth: Authenticator, send: () => Promise<T>, onRefresh: () => void): Promise<T> {
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
+    onRefresh();
+    return send();
+  }
+}
 
 /**
  * The authenticator for a spec's auth. Every value it puts on a request (a whole header value

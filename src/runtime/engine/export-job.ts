@@ -15,7 +15,7 @@
  *   pre-signed URL's host must be in `limits.allowedHosts`), and they get the feed's credentials
  *   only on the request's own origin, or where `results.sendCredentials` says so.
  */
-import type { Authenticator } from './auth';
+import { sendRefreshingOn401 } from './auth';
 import { parsePage } from './extract-records';
 import { Clock, firstHeader, HttpError, HttpResponse } from './http-client';
 import { queryAll, queryFirst } from './json-path';
@@ -187,7 +187,7 @@ class ExportRequests {
     const { auth, http, redactor, logger } = this.options;
     const once = async () => {
       const target = { headers: withCredentials ? { ...this.headers } : {}, query: {} as Record<string, string> };
-      if (withCredentials) await (auth as Authenticator).apply(target);
+      if (withCredentials) await auth.apply(target);
       return http.request({
         url: urlWithQuery(url, target.query),
         method,
@@ -196,13 +196,9 @@ class ExportRequests {
       });
     };
     try {
-      try {
-        return await once();
-      } catch (err) {
-        if (!(withCredentials && err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
-        logger.warn(`401 Unauthorized (${what}): refreshing credentials and retrying once`, { url: redactor.redact(url) });
-        return await once();
-      }
+      if (!withCredentials) return await once();
+      return await sendRefreshingOn401(auth, once,
+        () => logger.warn(`401 Unauthorized (${what}): refreshing credentials and retrying once`, { url: redactor.redact(url) }));
     } catch (err) {
       const failed = err instanceof AuthRequestError ? err.request : { method, url: redactor.redact(url) };
       throw new PageRequestError(failed, err as Error);

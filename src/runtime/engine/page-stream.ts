@@ -2,9 +2,9 @@
  * Fetches the pages of one request (templated, authenticated, paginated) and yields each page's
  * records. Shared by the feed's request and the parent request that lists partitions.
  */
-import type { Authenticator } from './auth';
+import { Authenticator, sendRefreshingOn401 } from './auth';
 import { parsePage, ParsedPage, RecordBytes } from './extract-records';
-import { HttpClient, HttpError, HttpResponse } from './http-client';
+import type { HttpClient, HttpResponse } from './http-client';
 import { FetchedPage, PageRequest, PaginationOutcome, Paginator, readsResponseBody } from './pagination';
 import type { ResponseRules } from './response-rules';
 import { renderJson, renderMap, renderUrl, TemplateContext } from './template';
@@ -190,13 +190,8 @@ class PageRequests {
   /** Sends a page's request; on a 401, refreshes the credentials once and sends it again. */
   public async send(page: PageRequest, sourceUrl: string): Promise<HttpResponse> {
     const { auth, logger, redactor } = this.options;
-    try {
-      return await this.sendOnce(page);
-    } catch (err) {
-      if (!(err instanceof HttpError && err.status === 401 && auth.refresh())) throw err;
-      logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) });
-      return this.sendOnce(page);
-    }
+    return sendRefreshingOn401(auth, () => this.sendOnce(page),
+      () => logger.warn('401 Unauthorized: refreshing credentials and retrying once', { url: redactor.redact(sourceUrl) }));
   }
 
   private async sendOnce(page: PageRequest): Promise<HttpResponse> {
