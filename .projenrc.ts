@@ -240,6 +240,8 @@ project.eslint?.addOverride({
 
 // The API reference in Python too (API.python.md), beside projen's TypeScript API.md.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen -l python -o API.python.md');
+// jsii-docgen writes string-keyed maps as `typing.Mapping[V]`; Python's typing needs `typing.Mapping[str, V]`.
+project.tasks.tryFind('docgen')?.exec('node scripts/fix-python-api-doc.js API.python.md');
 
 // Type-check everything jsii does not compile (the runtime, tests, examples).
 const typecheck = project.addTask('typecheck', {
