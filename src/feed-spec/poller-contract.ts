@@ -31,6 +31,20 @@ export const POLLER_ENV = {
   sharedRateBudgets: 'SHARED_RATE_BUDGETS',
 } as const;
 
+/**
+ * The partition key of a feed's items in its state table: cursors, checkpoints, the lease and the
+ * feed's rate budget. A backfill window's state (`<feed>#backfill#<start>/<end>`) is under
+ * `feed#<feed>#…`. Feed names hold no `#`, so no feed's keys match another's.
+ */
+export function feedStateKey(feed: string): string {
+  return `feed#${feed}`;
+}
+
+/** Every partition key a feed's poller may touch: the `dynamodb:LeadingKeys` of its grant. */
+export function feedStateKeys(feed: string): string[] {
+  return [feedStateKey(feed), `${feedStateKey(feed)}#*`];
+}
+
 /** The partition key of a shared host budget's counter item (its sort key is `rate`). */
 export function hostRateBudget(host: string): string {
   return `host#${host.toLowerCase()}`;

@@ -32,7 +32,9 @@ import { SharedRateBudget } from '../execution/shared-rate-budget';
 import { backfillProblems } from '../feed-spec/backfill';
 import { eventTimeQueries, eventTimeSource } from '../feed-spec/event-time';
 import { FeedSpecInput, feedNameProblem, formatSpecProblems, parseFeedSpec } from '../feed-spec/feed-spec';
-import { DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig } from '../feed-spec/poller-contract';
+import {
+  DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, feedStateKeys, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig,
+} from '../feed-spec/poller-contract';
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
 import { specHosts, specUrls } from '../feed-spec/request-hosts';
@@ -825,8 +827,14 @@ export class ApiToFirehoseIngestion extends Construct {
     // Also covers a customer-managed key of the queue (Lambda's on-failure destination sends
     // with the function's role, so the same grant serves both).
     this.deadLetterQueue.grantSendMessages(pollerFunction);
-    // Item reads and writes on its own table only (no scans, no table management).
-    this.stateTable.grant(pollerFunction, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // Item reads and writes on its own feed's items only (no scans, no table management): a state
+    // table shared with other feeds (existingStateTable) holds their cursors, checkpoints, leases and
+    // rate budgets too, under their own partition keys (`feed#NAME`, a backfill window's `feed#NAME#…`).
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [this.stateTable.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': feedStateKeys(this.feedName) } },
+    }));
     this.stateTable.encryptionKey?.grant(pollerFunction, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
     // Dead letters too large for an SQS message go to the bucket, under this feed's folder only.
     const deadLetters = this.bucket.arnForObjects(`${deadLetterPayloadPrefix(this.feedName)}*`);

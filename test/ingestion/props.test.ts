@@ -222,6 +222,21 @@ describe('state table', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ STATE_TABLE_NAME: 'api-feeds-state' }) } });
   });
+
+  test('feeds sharing a table: each poller reads and writes its own feed\'s items only (dynamodb:LeadingKeys), never another feed\'s', () => {
+    const stack = testStack();
+    const table = dynamodb.Table.fromTableName(stack, 'FeedsState', 'api-feeds-state');
+    new ApiToFirehoseIngestion(stack, 'Prices', { feedName: 'prices', existingStateTable: table, source: ApiSource.http({ url: 'https://api.example.com/prices', records: Records.at('data') }) });
+    new ApiToFirehoseIngestion(stack, 'Prices2', { feedName: 'prices-eu', existingStateTable: table, source: ApiSource.http({ url: 'https://api.example.com/eu', records: Records.at('data') }) });
+    const template = templateOf(stack);
+    const dynamoStatements = Object.entries<any>(template.findResources('AWS::IAM::Policy'))
+      .flatMap(([id, policy]) => policy.Properties.PolicyDocument.Statement.map((statement: any) => ({ id, statement })))
+      .filter(({ statement }) => [statement.Action].flat().some((action: string) => action.startsWith('dynamodb:')));
+    expect(dynamoStatements.map(({ id, statement }) => [id.replace(/[0-9A-F]{8}$/, ''), statement.Condition])).toEqual([
+      ['PricesPollerRoleDefaultPolicy', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['feed#prices', 'feed#prices#*'] } }],
+      ['Prices2PollerRoleDefaultPolicy', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['feed#prices-eu', 'feed#prices-eu#*'] } }],
+    ]);
+  });
 });
 
 describe('poller', () => {

@@ -4,12 +4,13 @@
  * synthesized schedule would send.
  */
 import { createHash } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApiSource, ApiToFirehoseIngestion, Incremental, Pagination, Partitions, Records, ResponseRule } from '../../src';
 import { asScheduled, invokeBundledHandler } from '../helpers/bundled-handler';
 import { startFaultProxy } from '../helpers/fault-proxy';
 import { json, LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
-import { createFeedResources, drainQueue, motoEnv, pollerEnv, readAllObjects, s3Client } from '../helpers/moto-aws';
+import { createFeedResources, drainQueue, dynamoDbClient, motoEnv, pollerEnv, readAllObjects, s3Client } from '../helpers/moto-aws';
 import { templateOf, testStack } from '../helpers/synth';
 
 const OBSERVATIONS = Array.from({ length: 1200 }, (_, i) => ({
@@ -235,6 +236,15 @@ describe('the bundled poller follows the pagination real SaaS APIs use', () => {
       const ids = [...(await readAllObjects(resources.bucketName)).values()].join('').trim().split('\n').map((line) => JSON.parse(line).record.id);
       // ev25 (the cursor) read again by the second run: the same record_id marks it a duplicate.
       expect(ids.sort()).toEqual(['ev20', 'ev21', 'ev22', 'ev23', 'ev24', 'ev25', 'ev25', 'ev26'].sort());
+      // Every item the poller wrote (lease, cursor) is under a partition key its synthesized grant allows
+      // (dynamodb:LeadingKeys): what lets feeds share a state table without reading each other's items.
+      const leadingKeys: string[] = Object.values<any>(templateOf(stack).findResources('AWS::IAM::Policy'))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .find((statement: any) => [statement.Action].flat().includes('dynamodb:PutItem')).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
+      const allowed = leadingKeys.map((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+      const { Items } = await dynamoDbClient().send(new ScanCommand({ TableName: resources.tableName }));
+      expect(Items!.length).toBeGreaterThan(1);
+      expect(Items!.map((item) => item.pk.S!).filter((pk) => !allowed.some((re) => re.test(pk)))).toEqual([]);
     } finally {
       await api.close();
     }

@@ -23,6 +23,7 @@
  * Cost: one DynamoDB write per request (docs/SCALING.md).
  */
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { feedStateKey } from '../../feed-spec/poller-contract';
 import type { Clock } from '../engine/http-client';
 import type { RateLimiter } from '../ports/rate-limiter';
 
@@ -39,7 +40,7 @@ export interface DynamoDbRateBudgetOptions {
 
 /** The budget of one feed's workers: an item in the feed's partition of its state table. */
 export function feedRateBudget(feed: string): string {
-  return `feed#${feed}`;
+  return feedStateKey(feed);
 }
 
 /** The share of each period kept free of slots, for timers that fire late. */

@@ -8,6 +8,7 @@
 import {
   ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { feedStateKey } from '../../feed-spec/poller-contract';
 import type { Checkpoint, Cursor, LeaseResult, StateStore } from '../ports/state-store';
 
 export class DynamoDbStateStore implements StateStore {
@@ -97,7 +98,7 @@ export class DynamoDbStateStore implements StateStore {
   }
 
   private key(feed: string, sk: string) {
-    return { pk: { S: `feed#${feed}` }, sk: { S: sk } };
+    return { pk: { S: feedStateKey(feed) }, sk: { S: sk } };
   }
 
   private async get(feed: string, sk: string) {
