@@ -29,6 +29,12 @@ export const POLLER_ENV = {
   controlBucket: 'CONTROL_BUCKET',
   /** Set with `sharedRateBudgets`: a JSON list of `SharedRateBudgetConfig`. */
   sharedRateBudgets: 'SHARED_RATE_BUDGETS',
+  /** The deployed spec's fingerprint (see spec-binding.ts): SHA-256 with deploy-time values as placeholders. */
+  specSha256: 'FEED_SPEC_SHA256',
+  /** Where the spec's deploy-time values are (a JSON list of key paths). */
+  specTokenPaths: 'FEED_SPEC_TOKEN_PATHS',
+  /** The spec's deploy-time values as deployed (a JSON list, resolved by CloudFormation). */
+  specTokenValues: 'FEED_SPEC_TOKEN_VALUES',
 } as const;
 
 /**

@@ -38,6 +38,7 @@ import {
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
 import { specHosts, specUrls } from '../feed-spec/request-hosts';
+import { specFingerprint } from '../feed-spec/spec-binding';
 import { createFeedTable, createIcebergTable, createS3TablesTable, S3TablesTable } from '../formats/feed-table';
 import { Format, FormatKind, IcebergFormatOptions } from '../formats/format';
 import { FeedAlarms } from '../monitoring/feed-alarms';
@@ -684,6 +685,7 @@ export class ApiToFirehoseIngestion extends Construct {
       onFailure: new destinations.SqsDestination(deadLetterQueue),
       encryptionKey: props.encryptionKey,
       environment: {
+        ...specBindingEnvironment(this, source.spec),
         [POLLER_ENV.deliveryStreamName]: deliveryStream.deliveryStreamName,
         [POLLER_ENV.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
         [POLLER_ENV.stateTableName]: stateTable.tableName,
@@ -948,4 +950,19 @@ function grantRotatedTokenWrite(secret: secretsmanager.ISecret, grantee: iam.IGr
     resource: secret,
   });
   secret.encryptionKey?.grantEncrypt(grantee);
+}
+
+/**
+ * The spec's fingerprint for the poller's environment (see feed-spec/spec-binding.ts): the poller
+ * runs only the spec this construct wrote, whoever invokes it.
+ */
+function specBindingEnvironment(scope: Construct, spec: FeedSpecInput): Record<string, string> {
+  const fingerprint = specFingerprint(spec, (value) => (typeof value === 'string' || typeof value === 'number') && Token.isUnresolved(value));
+  return {
+    [POLLER_ENV.specSha256]: fingerprint.sha256,
+    ...(fingerprint.tokenPaths.length > 0 ? {
+      [POLLER_ENV.specTokenPaths]: JSON.stringify(fingerprint.tokenPaths),
+      [POLLER_ENV.specTokenValues]: Stack.of(scope).toJsonString(fingerprint.tokenValues),
+    } : {}),
+  };
 }

@@ -16,6 +16,7 @@ import { parseFeedSpec } from '../../feed-spec/feed-spec';
 import { hostRateBudget, METRICS_NAMESPACE, METRICS_SERVICE, POLLER_ENV, SharedRateBudgetConfig } from '../../feed-spec/poller-contract';
 import { isPartitionList, scheduledExecutionId, scheduledTimeMs } from '../../feed-spec/poller-event';
 import type { AggregateEvent, PlanEvent, PollerEvent, RunPlan, SliceEvent } from '../../feed-spec/poller-event';
+import { specBindingProblem } from '../../feed-spec/spec-binding';
 import { RedactingDeadLetterWriter } from '../dead-letters/dead-letter';
 import { SqsDeadLetterWriter } from '../dead-letters/sqs-dead-letter-writer';
 import { DistributedRunSummary } from '../distributed/combine-summaries';
@@ -143,10 +144,36 @@ function pollLoop(event: PollerEvent): EngineOptions['repeat'] {
   return { intervalMs: event.poll.everySeconds * 1000, untilMs: tick + event.poll.forSeconds * 1000 - 2000 };
 }
 
+/** Thrown for an event whose spec is not the one the construct deployed this poller with. */
+export class SpecMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecMismatchError';
+  }
+}
+
+/**
+ * The event's spec, if it is the one this poller was deployed with (its fingerprint is in the
+ * environment, see feed-spec/spec-binding.ts): whoever may invoke the poller cannot make it run
+ * another spec, with the feed's credentials, against another host. Checked before any request.
+ */
+function deployedSpec(event: PollerEvent): ReturnType<typeof parseFeedSpec> {
+  const sha256 = process.env[POLLER_ENV.specSha256];
+  if (sha256 !== undefined) {
+    const problem = specBindingProblem(event.spec, {
+      sha256,
+      tokenPaths: JSON.parse(process.env[POLLER_ENV.specTokenPaths] ?? '[]'),
+      tokenValues: JSON.parse(process.env[POLLER_ENV.specTokenValues] ?? '[]'),
+    });
+    if (problem) throw new SpecMismatchError(`refused: ${problem}; this poller runs only its feed's deployed spec (runs on demand choose among its partitions)`);
+  }
+  return parseFeedSpec(event.spec);
+}
+
 /** A step of a distributed run: the engine's adapters, the control folder, and the rate budget every worker shares. */
 async function distributedStep<T>(event: PollerEvent, context: Context | undefined, redactor: Redactor,
   step: (spec: ReturnType<typeof parseFeedSpec>, deps: StepDependencies) => Promise<T>): Promise<T> {
-  const spec = parseFeedSpec(event.spec);
+  const spec = deployedSpec(event);
   const engine = engineOptions(spec, event, context, redactor, true);
   const bucket = requiredEnv(POLLER_ENV.controlBucket);
   return step(spec, {
@@ -192,7 +219,7 @@ function holdBackWorkers(budget: DynamoDbRateBudget, logger: EngineOptions['logg
 }
 
 async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
-  const spec = parseFeedSpec(event.spec);
+  const spec = deployedSpec(event);
   if (event.backfill !== undefined) {
     throw new Error(`feed ${spec.feed} runs in a single invocation, which does not backfill: a backfill is a distributed run `
       + '(ExecutionMode.distributed()), or "api-ingest backfill SPEC" from a machine');
