@@ -2,6 +2,7 @@ import type { Pagination } from './pagination';
 import type { Records } from './records';
 import type { PartitionsSpecInput } from '../feed-spec/feed-spec';
 import { definedOnly } from '../private/defined-only';
+import { usageError } from '../private/usage-error';
 
 /** Options for a static list of partitions. */
 export interface PartitionListOptions {
@@ -59,9 +60,20 @@ export interface ParentPartitionsProps {
  * headers or body.
  */
 export abstract class Partitions {
-  /** A static list of parameter sets, e.g. `[{ city: 'Seoul' }, { city: 'Busan' }]`. */
-  public static list(values: Array<{ [name: string]: string }>, options: PartitionListOptions = {}): Partitions {
-    return new SpecPartitions({ type: 'list', values: values.map((v) => ({ ...v })), concurrency: options.concurrency });
+  /**
+   * A static list of parameter sets, e.g. `[{ city: 'Seoul' }, { city: 'Busan' }]`.
+   *
+   * @param values parameter sets of text values; a number or a boolean (`[{"id": 123}]` in Python)
+   *   becomes its text, as a template writes it
+   */
+  public static list(values: Array<{ [name: string]: any }>, options: PartitionListOptions = {}): Partitions {
+    const sets = values.map((set, index) => Object.fromEntries(Object.entries(set).map(([name, value]) => {
+      if (typeof value === 'string') return [name, value];
+      if (typeof value === 'number' || typeof value === 'boolean') return [name, String(value)];
+      throw usageError(`Partitions.list: partition ${index}'s "${name}" must be text, a number or a boolean (a partition value is sent as text); `
+        + `got ${JSON.stringify(value) ?? String(value)}: write [{"${name}": "..."}]`);
+    })));
+    return new SpecPartitions({ type: 'list', values: sets, concurrency: options.concurrency });
   }
 
   /** The records of a parent request. */

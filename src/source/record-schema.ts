@@ -1,4 +1,5 @@
 import type { ColumnSpec, RecordSchemaSpec } from '../feed-spec/record-schema';
+import { usageError } from '../private/usage-error';
 
 /** How a timestamp column's values are written in the records. */
 export enum TimestampFormat {
@@ -94,12 +95,16 @@ export class Column {
     return new Column({ type: 'json', ...common(options) });
   }
 
-  /** A nested object with typed fields. */
-  public static struct(fields: { [name: string]: Column }, options: ColumnOptions = {}): Column {
+  /**
+   * A nested object with typed fields.
+   *
+   * @param fields each a `Column`, or its JSON form as a spec file writes it (`{"type": "number"}`)
+   */
+  public static struct(fields: { [name: string]: any }, options: ColumnOptions = {}): Column {
     return new Column({
       type: 'struct',
       ...common(options),
-      fields: Object.fromEntries(Object.entries(fields).map(([name, column]) => [name, column._toSpec()])),
+      fields: columnSpecs(fields, 'Column.struct'),
     });
   }
 
@@ -132,18 +137,36 @@ export interface RecordSchemaOptions {
  * from a few pages of the API.
  */
 export class RecordSchema {
-  /** A schema of these columns (names: lowercase letters, digits and `_`). */
-  public static of(columns: { [name: string]: Column }, options: RecordSchemaOptions = {}): RecordSchema {
-    return new RecordSchema(columns, options);
+  /**
+   * A schema of these columns (names: lowercase letters, digits and `_`).
+   *
+   * @param columns each a `Column` (`Column.string()`), or its JSON form as a spec file writes it
+   *   (`{"type": "string", "path": "meta.id"}`), which Python code can pass as a dict
+   */
+  public static of(columns: { [name: string]: any }, options: RecordSchemaOptions = {}): RecordSchema {
+    return new RecordSchema(columnSpecs(columns, 'RecordSchema.of'), options);
   }
 
-  private constructor(private readonly columns: { [name: string]: Column }, private readonly options: RecordSchemaOptions) {}
+  private constructor(private readonly columns: { [name: string]: ColumnSpec }, private readonly options: RecordSchemaOptions) {}
 
   /** @internal */
   public _toSpec(): Omit<RecordSchemaSpec, 'contract'> & { contract?: string } {
     return {
-      columns: Object.fromEntries(Object.entries(this.columns).map(([name, column]) => [name, column._toSpec()])),
+      columns: { ...this.columns },
       ...(this.options.contract ? { contract: this.options.contract } : {}),
     };
   }
+}
+
+/**
+ * Columns given as `Column`s or in their JSON form (a spec file's, or a Python dict): the JSON form
+ * is checked with the rest of the spec at synth, where a wrong field is named with its path.
+ */
+function columnSpecs(columns: { [name: string]: unknown }, method: string): { [name: string]: ColumnSpec } {
+  return Object.fromEntries(Object.entries(columns).map(([name, column]) => {
+    if (column instanceof Column) return [name, column._toSpec()];
+    if (column !== null && typeof column === 'object' && !Array.isArray(column)) return [name, structuredClone(column) as ColumnSpec];
+    throw usageError(`${method}: column "${name}" must be a Column, e.g. Column.string(), or its JSON form, e.g. {"type": "string"} `
+      + `(in Python: {"${name}": Column.string()} or {"${name}": {"type": "string"}}); got ${JSON.stringify(column) ?? String(column)}`);
+  }));
 }

@@ -185,6 +185,13 @@ describe('Python package', () => {
     });
     expect(results['schema with a camelCase column'].text)
       .toMatch(/^ApiToFirehoseIngestion 'S\/Feed'[^]*RecordSchema\.of\(\{ userId: Column\.\* \}\) at spec\.schema\.columns\.userId: "userId" is not a column name/);
+    // The JSON forms the docs show work from Python as dicts; a wrong kind says what to write, first.
+    expect(results['json forms']).toEqual({ ok: true });
+    expect(results['json forms spec']).toEqual({
+      partitions: [{ id: '123' }, { id: 'abc' }],
+      columns: { id: { type: 'string' }, price: { type: 'number', path: 'p' } },
+    });
+    expect(results['json form of a wrong kind'].text).toMatch(/^(Error: )?RecordSchema\.of: column "id" must be a Column, e\.g\. Column\.string\(\), or its JSON form, e\.g\. \{"type": "string"\} \(in Python: \{"id": Column\.string\(\)\} or \{"id": \{"type": "string"\}\}\); got "string"/);
     // The SaaS patterns of issue 28 from Python's builders: the same spec as the TypeScript builders write.
     expect(results['saas patterns']).toEqual({ ok: true });
     expect(results['saas patterns spec']).toEqual({

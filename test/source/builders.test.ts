@@ -218,6 +218,29 @@ describe('Partitions and Incremental', () => {
   });
 });
 
+describe('JSON forms, as Python code passes dicts', () => {
+  test('RecordSchema.of and Column.struct take a column\'s JSON form beside Column; a wrong one is named at synth', () => {
+    const { spec } = specOf(() => http({
+      schema: RecordSchema.of({ id: { type: 'string', path: 'meta.id' }, geo: Column.struct({ lat: { type: 'number' } }), n: Column.integer() }),
+    }));
+    expect(spec.schema.columns).toEqual({
+      id: { type: 'string', path: 'meta.id' },
+      geo: { type: 'struct', fields: { lat: { type: 'number' } } },
+      n: { type: 'integer' },
+    });
+    expect(() => specOf(() => http({ schema: RecordSchema.of({ id: { type: 'strng' } }) }))).toThrow(/spec\.schema\.columns\.id\.type/);
+    expect(() => RecordSchema.of({ id: 'string' })).toThrow(
+      'RecordSchema.of: column "id" must be a Column, e.g. Column.string(), or its JSON form, e.g. {"type": "string"} '
+      + '(in Python: {"id": Column.string()} or {"id": {"type": "string"}}); got "string"');
+  });
+
+  test('Partitions.list takes numbers and booleans as their text; anything else is refused with the form to write', () => {
+    expect(Partitions.list([{ id: 123, live: true, city: 'Seoul' }])._toSpec()).toMatchObject({ values: [{ id: '123', live: 'true', city: 'Seoul' }] });
+    expect(() => Partitions.list([{ id: { nested: 1 } }])).toThrow(
+      'Partitions.list: partition 0\'s "id" must be text, a number or a boolean (a partition value is sent as text); got {"nested":1}: write [{"id": "..."}]');
+  });
+});
+
 describe('ResponseRule', () => {
   test('each action with its condition, in order', () => {
     const { spec } = specOf(() => http({

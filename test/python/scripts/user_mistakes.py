@@ -120,6 +120,19 @@ def with_export_job(stack):
     results["export job spec"] = {"auth": {k: v for k, v in spec["auth"].items() if k != "secret"}, "export": spec["export"]}
 
 
+def with_json_forms(stack):
+    """The JSON forms the docs show, as dicts: a schema's columns, partitions with numbers."""
+    feed = ApiToFirehoseIngestion(stack, "Feed", source=ApiSource.http(
+        url="https://api.example.com/items/{{ partition.id }}", records=Records.at("data"),
+        partitions=Partitions.list([{"id": 123}, {"id": "abc"}]),
+        schema=RecordSchema.of({"id": {"type": "string"}, "price": {"type": "number", "path": "p"}}),
+    ))
+    spec = schedule_spec(feed)
+    results["json forms spec"] = {"partitions": spec["partitions"]["values"], "columns": spec["schema"]["columns"]}
+
+
+attempt("json forms", with_json_forms)
+attempt("json form of a wrong kind", lambda stack: RecordSchema.of({"id": "string"}))
 attempt("saas patterns", with_saas_patterns)
 attempt("export job", with_export_job)
 
