@@ -4,9 +4,8 @@
  * token-auth.ts).
  */
 import { HttpError } from './http-client';
-import { AuthContext, AuthTarget, OAuth2ClientCredentials, OAuth2RefreshToken, SessionTokenAuth } from './token-auth';
+import { AuthContext, AuthTarget, OAuth2ClientCredentials, OAuth2RefreshToken, registerWireValue, SessionTokenAuth } from './token-auth';
 import type { AuthSpec } from '../../feed-spec/feed-spec';
-import type { Redactor } from '../ports/redactor';
 import type { SecretResolver } from '../ports/secrets';
 
 export type { AuthContext, AuthTarget } from './token-auth';
@@ -55,13 +54,6 @@ export function createAuthenticator(spec: AuthSpec, context: AuthContext): Authe
     },
     refresh: () => inner.refresh(),
   };
-}
-
-/** Registers a credential as sent: the whole value and, for `Scheme credential`, the credential. */
-function registerWireValue(redactor: Redactor, value: string): void {
-  redactor.add(value);
-  const scheme = /^[A-Za-z][\w-]*\s+(\S+)$/.exec(value);
-  if (scheme) redactor.add(scheme[1]);
 }
 
 function credentialsFor(spec: AuthSpec, context: AuthContext): Authenticator {

@@ -44,6 +44,13 @@ export class AuthRequestError extends Error {
   }
 }
 
+/** Registers a credential as sent: the whole value and, for `Scheme credential`, the credential. */
+export function registerWireValue(redactor: Redactor, value: string): void {
+  redactor.add(value);
+  const scheme = /^[A-Za-z][\w-]*\s+(\S+)$/.exec(value);
+  if (scheme) redactor.add(scheme[1]);
+}
+
 /** Refresh a token this long before it expires, so it is not used as it expires. */
 const EXPIRY_SKEW_MS = 60_000;
 
@@ -147,8 +154,7 @@ function clientCredentials(
   }
   // RFC 6749 section 2.3.1: each part form-encoded before Basic encoding.
   const basic = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
-  redactor.add(basic);
-  redactor.add(basic.slice('Basic '.length));
+  registerWireValue(redactor, basic);
   return { headers: { authorization: basic }, form: {} };
 }
 

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/runtime/entrypoints/cli';
 import { startDemoApi } from '../../../src/runtime/entrypoints/demo-api';
+import { readBody } from '../../helpers/engine-harness';
 import { json, startLoopbackApi } from '../../helpers/loopback-api';
 import { createFeedResources, drainQueue, motoEnv, readAllObjects } from '../../helpers/moto-aws';
 import { PROJECT_ROOT } from '../../setup/moto-server';
@@ -296,11 +297,7 @@ describe('api-ingest', () => {
     let issued = 0;
     const api = await startLoopbackApi({
       '/connect/token': async (req, res) => {
-        const form = new URLSearchParams(await new Promise<string>((resolve) => {
-          let body = '';
-          req.on('data', (c) => { body += c; });
-          req.on('end', () => resolve(body));
-        }));
+        const form = new URLSearchParams(await readBody(req));
         if (form.get('refresh_token') !== valid) return json(res, 400, { error: 'invalid_grant' });
         issued += 1;
         valid = `rt-${issued}`;
