@@ -39,6 +39,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bundledDeps: ['zod@^4.1.0', 'jsonata@^2.2.2'],
   devDeps: [
     'cdk-nag@^3.0.2',
+    // cdk-nag 2 beside 3: many users are still on 2.x, which reads suppressions from resource metadata.
+    'cdk-nag-v2@npm:cdk-nag@^2.37.51',
+    // Integration tests in the CDK convention: the apps under test/integ, their snapshots verified in CI.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2.197.10',
     'ajv@^8.17.0',
     'fast-check@^4.0.0',
     'esbuild@^0.28.0',

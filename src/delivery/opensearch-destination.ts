@@ -19,6 +19,7 @@ import {
 } from './destination-role';
 import type { IndexRotation, OpenSearchDocumentId, OpenSearchVpcDeliveryProps } from '../destinations/opensearch';
 import { skipCheckovChecks } from '../private/checkov';
+import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
 export interface OpenSearchDeliveryProps extends OpenSearchVpcDeliveryProps {
   readonly bucket: s3.IBucket;
@@ -116,6 +117,7 @@ export class OpenSearchDestination implements firehose.IDestination {
     const owned = domain as Partial<opensearch.Domain>;
     if (Resource.isOwnedResource(domain) && typeof owned.addAccessPolicies === 'function') {
       owned.addAccessPolicies(...this.accessStatements);
+      acknowledgeAccessPolicyProvider(domain);
     }
   }
 
@@ -169,4 +171,25 @@ export class OpenSearchDestination implements firehose.IDestination {
       },
     };
   }
+}
+
+/**
+ * `Domain.addAccessPolicies` writes the access policy through aws-cdk-lib's AwsCustomResource,
+ * whose provider function (one per stack, `AWS679f53fac002430cb0da5b7982bd2287`) draws findings
+ * about the provider itself, none about the domain or the feed. The library called it, so the
+ * library acknowledges them, each by its exact id, on that function only.
+ */
+function acknowledgeAccessPolicyProvider(domain: opensearch.IDomain): void {
+  const accessPolicy = domain.node.tryFindChild('AccessPolicy') as { grantPrincipal?: iam.IPrincipal } | undefined;
+  const providerRole = accessPolicy?.grantPrincipal;
+  const provider = providerRole && Construct.isConstruct(providerRole) ? providerRole.node.scope : undefined;
+  if (!provider) {
+    return;
+  }
+  const why = 'aws-cdk-lib\'s AwsCustomResource provider, which CloudFormation runs only at deploy to write the OpenSearch domain\'s '
+    + 'access policy (Domain.addAccessPolicies, called for the feed\'s Firehose role)';
+  acknowledgeFindings(provider, ['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]'],
+    `${why}: aws-cdk-lib gives it the basic execution role to write its logs.`);
+  acknowledgeFindings(provider, ['Serverless-LambdaDefaultMemorySize', 'Serverless-LambdaDLQ', 'Serverless-LambdaTracing'],
+    `${why}: a CloudFormation custom resource reports its failure to the stack (which rolls back), so a dead-letter target, tracing and a tuned memory size add nothing.`);
 }

@@ -51,7 +51,7 @@ import { createPollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
 import { SynthError } from '../private/existing-or-new';
 import { FeedClaims } from '../private/feed-claims';
-import { acknowledgeFindings, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
+import { acknowledgeFindings, acknowledgeOnPrincipal, logicalIdOf, nagResource } from '../private/nag-acknowledgements';
 import { usageError } from '../private/usage-error';
 import { createFeedSchedule, FeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleOptions } from '../scheduling/feed-schedule-options';
@@ -431,11 +431,6 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /**
-   * Lets a principal read the feed's delivered data, nothing else: `s3:GetObject` on the feed's
-   * folder, `s3:ListBucket` limited to that folder, and decrypting with the bucket's key if it
-   * has one. Not other feeds of a shared bucket, not dead letters, not Firehose's error objects.
-   */
-  /**
    * Lets `grantee` start a run of the feed now, beside its schedule: `states:StartExecution` on
    * the state machine of a distributed feed, `lambda:InvokeFunction` on the poller otherwise, and
    * `lambda:InvokeFunctionUrl` on the run endpoint when there is one.
@@ -446,8 +441,19 @@ export class ApiToFirehoseIngestion extends Construct {
     return this.runEndpoint ? start.combine(this.runEndpoint.url.grantInvokeUrl(grantee)) : start;
   }
 
+  /**
+   * Lets a principal read the feed's delivered data, nothing else: `s3:GetObject` on the feed's
+   * folder, `s3:ListBucket` limited to that folder, and decrypting with the bucket's key if it
+   * has one. Not other feeds of a shared bucket, not dead letters, not Firehose's error objects.
+   *
+   * The folder grant is a wildcard by nature: when the grantee's principal is a construct of the
+   * app (a role, a function's role), the library acknowledges that one cdk-nag finding on it
+   * (`AwsSolutions-IAM5[Resource::<bucket>/<folder>*]`), for cdk-nag 2 and 3 alike.
+   */
   public grantReadData(grantee: iam.IGrantable): iam.Grant {
     const folder = `${this.dataRoot}*`;
+    acknowledgeOnPrincipal(grantee.grantPrincipal, [`AwsSolutions-IAM5[${nagResource(this, this.bucket.arnForObjects(folder))}]`],
+      `Reads every object of the ${this.feedName} feed's folder, which is what ApiToFirehoseIngestion.grantReadData grants (and grantQuery through it).`);
     let grant = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(folder)] })
       .combine(iam.Grant.addToPrincipal({
         grantee,

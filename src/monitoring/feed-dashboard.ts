@@ -171,13 +171,14 @@ export class FeedDashboard extends Construct {
       title: `Estimated cost per day (USD, ${p.region} list prices; S3 storage not included)`,
       left: [
         new cloudwatch.MathExpression({
-          expression: `billed / ${gib} * ${p.firehosePerGiB}`,
+          expression: `billed / ${gib} * ${mathNumber(p.firehosePerGiB)}`,
           usingMetrics: { billed: feedMetric(props.feed, RUN_METRICS.firehoseBytesBilled, 'Sum', day) },
           label: 'Firehose ingestion',
           period: day,
         }),
         new cloudwatch.MathExpression({
-          expression: `duration / 1000 * ${props.pollerMemoryMb / 1024} * ${p.lambdaArmPerGbSecond} + invocations * ${p.lambdaPerRequest}`,
+          expression: `duration / 1000 * ${mathNumber(props.pollerMemoryMb / 1024)} * ${mathNumber(p.lambdaArmPerGbSecond)}`
+            + ` + invocations * ${mathNumber(p.lambdaPerRequest)}`,
           usingMetrics: {
             duration: props.pollerFunction.metricDuration({ period: day, statistic: 'Sum' }),
             invocations: props.pollerFunction.metricInvocations({ period: day, statistic: 'Sum' }),
@@ -189,4 +190,12 @@ export class FeedDashboard extends Construct {
       width: 24,
     });
   }
+}
+
+/**
+ * A number as metric math reads it: JavaScript writes small prices in exponent form (`2e-7`), which
+ * metric math takes for an identifier `e`.
+ */
+export function mathNumber(value: number): string {
+  return new Intl.NumberFormat('en-US', { useGrouping: false, maximumFractionDigits: 20 }).format(value);
 }

@@ -1,6 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import * as nagV2 from 'cdk-nag-v2';
 import { buildSearchWarehouseApp } from '../../examples/search-warehouse/app';
+import { nagV2Findings } from '../helpers/nag-v2';
 import { cfnLint, templateOf } from '../helpers/synth';
 
 describe('the search and warehouse example (docs/DESTINATIONS.md)', () => {
@@ -8,6 +10,14 @@ describe('the search and warehouse example (docs/DESTINATIONS.md)', () => {
     const { app } = buildSearchWarehouseApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('cdk-nag 2 reports no unsuppressed findings either', () => {
+    const { app, stack } = buildSearchWarehouseApp();
+    Aspects.of(app).add(new nagV2.AwsSolutionsChecks());
+    Aspects.of(app).add(new nagV2.ServerlessChecks());
+    app.synth();
+    expect(nagV2Findings(stack)).toEqual([]);
   });
 
   test('cfn-lint reports no errors or warnings', () => {

@@ -4,9 +4,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { ApiSource, ApiToFirehoseIngestion, Records } from '../../src';
+import { ApiSource, ApiToFirehoseIngestion, ApiToFirehoseIngestionProps, Records } from '../../src';
 
-export function weatherFeed(scope: Construct, id = 'Weather'): ApiToFirehoseIngestion {
+export function weatherFeed(scope: Construct, id = 'Weather', overrides: Partial<ApiToFirehoseIngestionProps> = {}): ApiToFirehoseIngestion {
   return new ApiToFirehoseIngestion(scope, id, {
     feedName: 'weather',
     schedule: ScheduleExpression.rate(Duration.minutes(15)),
@@ -15,5 +15,6 @@ export function weatherFeed(scope: Construct, id = 'Weather'): ApiToFirehoseInge
       query: { city: 'Seoul' },
       records: Records.at('data'),
     }),
+    ...overrides,
   });
 }

@@ -1,12 +1,15 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import * as nagV2 from 'cdk-nag-v2';
 import { CONFIGURATIONS } from '../helpers/configurations';
+import { nagV2Findings } from '../helpers/nag-v2';
 import { cfnLint, checkovFailures, templateOf } from '../helpers/synth';
 
 /**
  * Every representative configuration: its reviewed snapshot, cdk-nag's AwsSolutions and
- * Serverless packs with no unacknowledged finding, cfn-lint with no finding, and checkov with no
- * failed check (each check that does not apply is skipped in the template with its reason).
+ * Serverless packs with no unacknowledged finding under cdk-nag 3 and under cdk-nag 2, cfn-lint with
+ * no finding, and checkov with no failed check (each check that does not apply is skipped in the
+ * template with its reason).
  */
 describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
   test('matches the reviewed snapshot (asset hashes masked)', () => {
@@ -19,6 +22,15 @@ describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
     CONFIGURATIONS[name](app);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('cdk-nag 2 (an aspect reading resource metadata) reports no unsuppressed findings', () => {
+    const app = new App();
+    const { stack } = CONFIGURATIONS[name](app);
+    Aspects.of(app).add(new nagV2.AwsSolutionsChecks());
+    Aspects.of(app).add(new nagV2.ServerlessChecks());
+    app.synth();
+    expect(nagV2Findings(stack)).toEqual([]);
   });
 
   test('cfn-lint reports no errors or warnings', () => {

@@ -1,0 +1,14 @@
+/**
+ * cdk-nag 2 reports its findings as annotations (errors for AwsSolutions, warnings or errors for
+ * the other packs) on the resource; it does not fail synth. This reads them back.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+
+/** Every cdk-nag 2 finding on a stack's resources, as `path rule: message` lines. */
+export function nagV2Findings(stack: Stack): string[] {
+  const annotations = Annotations.fromStack(stack);
+  return [...annotations.findError('*', Match.anyValue()), ...annotations.findWarning('*', Match.anyValue())]
+    .map((entry) => `${entry.id} ${String(entry.entry.data).split('\n')[0]}`)
+    .filter((line) => /\s(AwsSolutions|Serverless|HIPAA|NIST|PCI)[.-]/.test(line));
+}
