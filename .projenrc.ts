@@ -116,6 +116,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     passWithNoTests: false,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // The integration tests' snapshots hold synthesized assets (package.json files among them).
+      modulePathIgnorePatterns: ['<rootDir>/test/integ/.*\\.snapshot/'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       snapshotSerializers: ['<rootDir>/test/setup/asset-hash-serializer.ts'],
@@ -177,6 +179,9 @@ project.preCompileTask.spawn(bundle);
 bundle.exec('chmod +x assets/cli/api-ingest.js');
 project.addBins({ 'api-ingest': 'assets/cli/api-ingest.js' });
 project.gitignore.exclude('/assets/');
+// Integration test snapshots: the templates and manifests are committed; the bundled assets
+// (rebuilt by every synth, their hashes ignored by integ-runner) and the validation report are not.
+project.gitignore.exclude('/test/integ/*.snapshot/asset.*', '/test/integ/*.snapshot/validation-report.json', '/test/integ/cdk-integ.out.*');
 project.addPackageIgnore('!/assets/');
 
 // One development tsconfig at the root serves projen, ts-node, ts-jest, eslint and the type-check.
@@ -255,6 +260,17 @@ const typecheck = project.addTask('typecheck', {
 });
 project.testTask.prependSpawn(typecheck);
 project.testTask.prependSpawn(bundle);
+
+// Integration tests (test/integ/integ.*.ts, @aws-cdk/integ-tests-alpha): the test task verifies
+// their committed snapshots with integ-runner, no AWS account needed; `npm run integ` deploys,
+// asserts and destroys them in the caller's account (docs/INTEGRATION.md).
+const integVerify = project.addTask('integ:verify', {
+  description: 'Verify the integration tests\' committed snapshots (integ-runner, no deployment)',
+  exec: 'bash scripts/integ.sh',
+});
+project.testTask.spawn(integVerify);
+project.package.setScript('integ', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh bash scripts/integ.sh --force --no-update-workflow '
+  + '--parallel-regions "${AWS_REGION:-us-east-1}"');
 
 // The example weather feed (the README's main job).
 project.addTask('example', {

@@ -3,7 +3,8 @@
  * Gateway stage, a host from an SSM parameter, a number from a CfnParameter. Their values exist
  * only at deploy time. The rest of the spec is checked now; a value that is a token as a whole
  * is left to the poller, which validates every spec it receives; a value with a token inside
- * (`https://${apiId}.execute-api.${region}.amazonaws.com/prod/`) is checked around the token.
+ * (`https://${apiId}.execute-api.${region}.amazonaws.com/prod/`) is checked around the token;
+ * a URL that starts with one (`${functionUrl}stations`) is checked with a URL in its place.
  */
 import { Token, Tokenization } from 'aws-cdk-lib';
 import { SpecProblem, specDepthProblem, validateFeedSpec } from '../feed-spec/feed-spec';
@@ -45,7 +46,15 @@ function replaceTokens(value: unknown, path: string, key: string, standIn: strin
       return key === 'url' ? URL_PLACEHOLDER : WORD;
     }
     paths.inside.add(path);
-    return fragments.mapTokens({ mapToken: () => standIn }).join({ join: (left: unknown, right: unknown) => `${left}${right}` });
+    // A URL that starts with a token starts with an origin known at deployment (a function URL or
+    // an API Gateway stage URL, then a path): the origin stands in as a URL, the rest is checked.
+    let leadingOrigin = key === 'url' && Token.isUnresolved(fragments.firstValue);
+    const mapToken = () => {
+      const standInHere = leadingOrigin ? URL_PLACEHOLDER : standIn;
+      leadingOrigin = false;
+      return standInHere;
+    };
+    return fragments.mapTokens({ mapToken }).join({ join: (left: unknown, right: unknown) => `${left}${right}` });
   }
   if (typeof value === 'number') {
     if (!Token.isUnresolved(value)) return value;

@@ -1,4 +1,5 @@
 import { CfnParameter, Duration, Fn } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ApiSource, ApiToFirehoseIngestion, Column, Incremental, Pagination, Partitions, Records, RecordSchema, Transform } from '../../src';
 import * as feedSpec from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
@@ -148,6 +149,23 @@ describe('values known only at deploy time (CDK tokens)', () => {
     expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
       source: ApiSource.http({ url: `https://api.example.com:${Fn.importValue('weather-api-port')}/v1/items`, records: Records.at('data') }),
     })).not.toThrow();
+  });
+
+  test('a URL that starts with a token (a function URL or a stage URL, then a path) synthesizes; its path is still checked', () => {
+    const input = scheduleInputOf((stack) => {
+      const fn = new lambda.Function(stack, 'Api', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+      const base = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE }).url;
+      return ApiSource.http({
+        url: `${base}stations/{{ partition.station }}/observations`,
+        records: Records.at('data'),
+        partitions: Partitions.fromParent({ url: `${base}stations`, records: Records.at('stations'), fields: { station: 'id' } }),
+      });
+    });
+    expect(input).toMatch(/"Fn::GetAtt":\["ApiFunctionUrl[0-9A-F]+","FunctionUrl"\]},"stations\//);
+    // The rest of the URL is still the spec's to get right: a template that is not closed fails.
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: ApiSource.http({ url: `${Fn.importValue('api-url')}stations/{{ partition.station`, records: Records.at('data') }),
+    })).toThrow(/spec\.request\.url/);
   });
 
   test('problems elsewhere in a spec with tokens are still reported', () => {
