@@ -1,8 +1,7 @@
-import { App, Aspects, Validations } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import * as nagV2 from 'cdk-nag-v2';
 import { CONFIGURATIONS } from '../helpers/configurations';
-import { nagV2Findings } from '../helpers/nag-v2';
+import { nagV2FindingsAfterSynth } from '../helpers/nag-v2';
 import { cfnLint, checkovFailures, templateOf } from '../helpers/synth';
 
 /**
@@ -26,11 +25,7 @@ describe.each(Object.keys(CONFIGURATIONS))('configuration: %s', (name) => {
 
   test('cdk-nag 2 (an aspect reading resource metadata) reports no unsuppressed findings', () => {
     const app = new App();
-    const { stack } = CONFIGURATIONS[name](app);
-    Aspects.of(app).add(new nagV2.AwsSolutionsChecks());
-    Aspects.of(app).add(new nagV2.ServerlessChecks());
-    app.synth();
-    expect(nagV2Findings(stack)).toEqual([]);
+    expect(nagV2FindingsAfterSynth({ app, stack: CONFIGURATIONS[name](app).stack })).toEqual([]);
   });
 
   test('cfn-lint reports no errors or warnings', () => {
