@@ -56,7 +56,7 @@ import { usageError } from '../private/usage-error';
 import { createFeedSchedule, FeedSchedule } from '../scheduling/feed-schedule';
 import { FeedScheduleOptions } from '../scheduling/feed-schedule-options';
 import { ApiSource, BoundApiSource } from '../source/api-source';
-import { specProblemsAtSynth } from '../source/validate-at-synth';
+import { specProblemsAtSynth, specWithStandIns } from '../source/validate-at-synth';
 import { feedBucket } from '../storage/feed-bucket';
 import { FeedBucketOptions } from '../storage/feed-bucket-options';
 import { feedStateTable } from '../storage/feed-state-table';
@@ -578,7 +578,7 @@ export class ApiToFirehoseIngestion extends Construct {
       this.synthError(`${what} needs the spec's schema: the time folders come from a timestamp column, which the poller writes in ISO 8601 UTC. `
         + 'Add a schema (api-ingest infer-schema SPEC --write proposes one) with the record\'s event time as a timestamp column');
     }
-    const source = eventTimeSource(parseFeedSpec(spec), eventTime.column);
+    const source = eventTimeSource(parseFeedSpec(specWithStandIns(spec)), eventTime.column);
     if (typeof source === 'string') this.synthError(`${what}: ${source}`);
     if (!('column' in source)) this.synthError(`${what} needs a timestamp column of the schema`);
     // An Iceberg table partitions itself (a partition spec on the column); S3 objects by dynamic partitioning.
@@ -795,7 +795,7 @@ export class ApiToFirehoseIngestion extends Construct {
    */
   private checkSomethingToDistribute(spec: FeedSpecInput): void {
     if (spec.partitions !== undefined) return;
-    if (backfillProblems(parseFeedSpec(spec)).length > 0) {
+    if (backfillProblems(parseFeedSpec(specWithStandIns(spec))).length > 0) {
       this.synthError('ExecutionMode.distributed() on a feed without partitions maps one work item per run, and the feed cannot be backfilled '
         + '(it needs a datetime cursor and {{ window.end }}): remove executionMode (a single invocation does the same work for less), or add partitions');
     }

@@ -37,6 +37,15 @@ export function specProblemsAtSynth(spec: unknown): SpecProblem[] {
     && (!paths.inside.has(problem.path) || alsoWithDigit.has(problem.path)));
 }
 
+/**
+ * The spec with each deploy-time value replaced by a stand-in of its kind (a URL for a URL that is
+ * or starts with a token), for synth-time analysis of its shape: the schema, the cursor, the
+ * templates. Never for the deployed spec, which keeps its tokens for CloudFormation to resolve.
+ */
+export function specWithStandIns(spec: unknown): unknown {
+  return replaceTokens(spec, 'spec', '', WORD, { whole: new Set(), inside: new Set() });
+}
+
 function replaceTokens(value: unknown, path: string, key: string, standIn: string, paths: TokenPaths): unknown {
   if (typeof value === 'string') {
     if (!Token.isUnresolved(value)) return value;

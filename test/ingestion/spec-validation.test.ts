@@ -1,6 +1,9 @@
 import { CfnParameter, Duration, Fn } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ApiSource, ApiToFirehoseIngestion, Column, Incremental, Pagination, Partitions, Records, RecordSchema, Transform } from '../../src';
+import {
+  ApiSource, ApiToFirehoseIngestion, Column, ExecutionMode, Format, Incremental, Pagination, Partitions, Records, RecordSchema,
+  TimePartitioning, Transform,
+} from '../../src';
 import * as feedSpec from '../../src/feed-spec/feed-spec';
 import { templateOf, testStack } from '../helpers/synth';
 
@@ -166,6 +169,21 @@ describe('values known only at deploy time (CDK tokens)', () => {
     expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
       source: ApiSource.http({ url: `${Fn.importValue('api-url')}stations/{{ partition.station`, records: Records.at('data') }),
     })).toThrow(/spec\.request\.url/);
+  });
+
+  test('the synth-time reading of the spec (event time folders, a distributed feed\'s backfill check) takes a deploy-time URL', () => {
+    const typed = (url: string) => ApiSource.http({
+      url,
+      records: Records.at('data'),
+      schema: RecordSchema.of({ id: Column.string(), observed_at: Column.timestamp() }),
+      incremental: Incremental.datetime({ recordPath: 'observed_at', start: '2026-01-01T00:00:00Z' }),
+    });
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: typed(`${Fn.importValue('api-url')}observations?since={{ cursor }}`), format: Format.parquet(), timePartitioning: TimePartitioning.eventTime(),
+    })).not.toThrow();
+    expect(() => new ApiToFirehoseIngestion(testStack(), 'Feed', {
+      source: typed(`${Fn.importValue('api-url')}observations?from={{ window.start }}&to={{ window.end }}`), executionMode: ExecutionMode.distributed(),
+    })).not.toThrow();
   });
 
   test('problems elsewhere in a spec with tokens are still reported', () => {

@@ -2,7 +2,8 @@
  * The distributed mode with a backfill: a caller starts a backfill of two 6-hour windows through
  * the run endpoint (a POST signed with SigV4, as `grantStartRun` allows), the Step Functions
  * Distributed Map runs each window of each station, and the bucket must hold exactly the
- * observations inside the windows, each once.
+ * observations inside the windows, each once. The workers take their requests from the feed's
+ * shared budget (an UpdateItem on the state table under the grant scoped by `dynamodb:LeadingKeys`).
  */
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Duration } from 'aws-cdk-lib';
@@ -18,7 +19,8 @@ const BACKFILL = { from: '2026-01-01T00:00:00Z', to: '2026-01-01T12:00:00Z', win
 const { app, stack, api, checker } = integStack('DistributedBackfill');
 const feed = feedUnderTest(stack, {
   // A distributed run plans its partitions up front: the stations are declared.
-  source: observationsSource(api, { windowed: true, listedStations: STATIONS }),
+  // The workers share one request budget in the state table, under the poller's LeadingKeys-scoped grant.
+  source: observationsSource(api, { windowed: true, listedStations: STATIONS, requestsPerSecond: 5 }),
   executionMode: ExecutionMode.distributed({ itemsPerBatch: 2 }),
   runEndpointEnabled: true,
   bufferingInterval: Duration.seconds(0),

@@ -2,7 +2,8 @@
  * Typed rows into an Iceberg table in Amazon S3 Tables (the table bucket, namespace, table, Glue
  * resource link and Lake Formation grants for Firehose all made by the construct), queried through
  * Athena over the resource link. What it settles: that those grants are enough for Firehose to
- * write and for a reader granted SELECT to read (docs/DESTINATIONS.md).
+ * write and for a reader granted SELECT to read (docs/DESTINATIONS.md), and that Firehose writes
+ * into a table partitioned by `day(observed_at)`.
  *
  * Needs, once per account and region (outside CloudFormation): S3 Tables' integration with AWS
  * analytics services enabled, and the deploying role a Lake Formation administrator.
@@ -12,7 +13,7 @@ import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
-import { Format } from '../../src';
+import { Format, TimePartitioning } from '../../src';
 import { expectDelivered, runAsScheduled } from './support/feed-under-test';
 import { expectedIds } from './support/fixture-data';
 import { feedUnderTest, integStack } from './support/integ-stack';
@@ -25,6 +26,8 @@ tableBucket.applyRemovalPolicy(RemovalPolicy.DESTROY);
 const feed = feedUnderTest(stack, {
   source: observationsSource(api, { typed: true }),
   format: Format.iceberg({ s3TablesBucketArn: tableBucket.attrTableBucketArn, namespace: 'integ' }),
+  // The table is partitioned by day(observed_at): Firehose's Iceberg writes must accept that partition spec.
+  timePartitioning: TimePartitioning.eventTime(),
   bufferingInterval: Duration.seconds(60),
 });
 const results = new s3.Bucket(stack, 'QueryResults', { enforceSSL: true, removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });

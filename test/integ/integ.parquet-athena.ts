@@ -1,11 +1,13 @@
 /**
  * Typed rows as Parquet, with the Glue table the construct creates, queried through Athena: the
- * query must return exactly the fixture API's ids, in the declared column.
+ * query must return exactly the fixture API's ids, in the declared column. Rows are filed under
+ * their event time (`observed_at`, all on 2026-01-01) by Firehose's dynamic partitioning with the
+ * construct's jq query, and must be in that day's folder only, whatever day the test runs.
  */
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Format } from '../../src';
+import { Format, TimePartitioning } from '../../src';
 import { expectDelivered, runAsScheduled } from './support/feed-under-test';
 import { expectedIds } from './support/fixture-data';
 import { feedUnderTest, integStack } from './support/integ-stack';
@@ -17,6 +19,7 @@ const { app, stack, api, checker } = integStack('ParquetAthena');
 const feed = feedUnderTest(stack, {
   source: observationsSource(api, { typed: true }),
   format: Format.parquet(),
+  timePartitioning: TimePartitioning.eventTime(),
   bufferingInterval: Duration.seconds(60),
 });
 const results = new s3.Bucket(stack, 'QueryResults', { enforceSSL: true, removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
@@ -28,7 +31,16 @@ expectDelivered(integ, runAsScheduled(integ, feed, checker), {
   feed,
   checker,
   deliveryMetrics: S3_DELIVERY_METRICS,
-  read: { kind: 'athena', database: feed.database!.databaseName, table: feed.table!.tableName, column: 'id', workGroup: 'primary', output: results.s3UrlForObject('athena/') },
+  read: {
+    kind: 'athena',
+    database: feed.database!.databaseName,
+    table: feed.table!.tableName,
+    column: 'id',
+    workGroup: 'primary',
+    output: results.s3UrlForObject('athena/'),
+    folders: { bucket: feed.bucket.bucketName, prefix: 'feed=observations/' },
+  },
   expectedIds: expectedIds(),
+  expectedExtra: { dayFolders: ['year=2026/month=01/day=01'] },
 });
 app.synth();

@@ -66,6 +66,22 @@ async function s3Ids({ bucket, prefix, idPath }) {
   return ids;
 }
 
+// The distinct year=/month=/day= folders of a bucket's objects under a prefix: where the rows were filed.
+async function dayFolders({ bucket, prefix }) {
+  const s3 = new S3Client({});
+  const days = new Set();
+  let token;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) {
+      const day = /year=\d{4}\/month=\d{2}\/day=\d{2}/.exec(object.Key);
+      if (day) days.add(day[0]);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return [...days].sort();
+}
+
 async function athenaIds({ database, table, column, workGroup, output }) {
   // database may name a Glue resource link (S3 Tables): Athena follows it, with Lake Formation's grants.
   const athena = new AthenaClient({});
@@ -182,7 +198,7 @@ exports.handler = async (event) => {
   const read = event.read;
   let found;
   if (read.kind === 's3') found = { ids: await s3Ids(read) };
-  else if (read.kind === 'athena') found = { ids: await athenaIds(read) };
+  else if (read.kind === 'athena') found = { ids: await athenaIds(read), ...(read.folders ? { dayFolders: await dayFolders(read.folders) } : {}) };
   else if (read.kind === 'search') found = await searchIds(read);
   else if (read.kind === 'redshift') found = { ids: await redshiftIds(read) };
   else throw new Error('unknown read kind ' + read.kind);

@@ -15,7 +15,7 @@ import { DeliveryMetricNames } from '../../../src/monitoring/feed-metrics';
 /** How the checker reads the destination (the `read` field of its event). */
 export type DestinationRead =
   | { kind: 's3'; bucket: string; prefix: string; idPath: string }
-  | { kind: 'athena'; database: string; table: string; column: string; workGroup: string; output: string }
+  | { kind: 'athena'; database: string; table: string; column: string; workGroup: string; output: string; folders?: { bucket: string; prefix: string } }
   | { kind: 'search'; endpoint: string; index: string; idPath: string; service: 'es' | 'aoss'; checkDocumentIds?: boolean }
   | { kind: 'redshift'; workgroupName: string; database: string; sql: string; secretArn: string };
 

@@ -15,6 +15,8 @@ export interface ObservationsSourceOptions {
   readonly windowed?: boolean;
   /** Declare the stations as a static list instead of asking the parent request for them. */
   readonly listedStations?: string[];
+  /** A request budget (a distributed run's workers share it through the state table). */
+  readonly requestsPerSecond?: number;
 }
 
 export function observationsSource(api: FixtureApi, options: ObservationsSourceOptions = {}): ApiSource {
@@ -28,6 +30,7 @@ export function observationsSource(api: FixtureApi, options: ObservationsSourceO
       ? Partitions.list(options.listedStations.map((station) => ({ station })))
       : Partitions.fromParent({ url: `${api.url}stations`, records: Records.at('stations'), fields: { station: 'id' } }),
     incremental: Incremental.datetime({ recordPath: 'observed_at', start: '2025-01-01T00:00:00Z' }),
+    ...(options.requestsPerSecond ? { limits: { requestsPerSecond: options.requestsPerSecond } } : {}),
     ...(options.typed ? {
       schema: RecordSchema.of({
         id: Column.string(),
