@@ -68,6 +68,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-scheduler@^3.1000.0',
     '@aws-sdk/client-sfn@^3.1000.0',
     '@aws-sdk/client-lambda@^3.1000.0',
+    // The integration tests' checker reads alarms and metrics; its local test runs it against moto.
+    '@aws-sdk/client-cloudwatch@^3.1000.0',
     // Validates the distributed run's synthesized state machine against the Amazon States Language.
     'asl-validator@^4.0.0',
     '@types/aws-lambda',

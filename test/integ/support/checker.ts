@@ -17,7 +17,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-const CHECKER_HANDLER = `
+export const CHECKER_HANDLER = `
 const zlib = require('node:zlib');
 const { S3Client, ListObjectsV2Command, GetObjectCommand } = require('@aws-sdk/client-s3');
 const { SQSClient, GetQueueAttributesCommand } = require('@aws-sdk/client-sqs');
@@ -27,8 +27,14 @@ const { AthenaClient, StartQueryExecutionCommand, GetQueryExecutionCommand, GetQ
 const { RedshiftDataClient, ExecuteStatementCommand, DescribeStatementCommand, GetStatementResultCommand } = require('@aws-sdk/client-redshift-data');
 const { SchedulerClient, GetScheduleCommand } = require('@aws-sdk/client-scheduler');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+const crypto = require('node:crypto');
+// @aws-sdk/core's own signer; the hash is Node's, as @smithy/hash-node implements it.
 const { SignatureV4 } = require('@smithy/signature-v4');
-const { Sha256 } = require('@aws-crypto/sha256-js');
+class Sha256 {
+  constructor(secret) { this.hash = secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256'); }
+  update(data) { this.hash.update(typeof data === 'string' ? Buffer.from(data) : data); }
+  async digest() { return new Uint8Array(this.hash.digest()); }
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const field = (object, path) => path.split('.').reduce((value, key) => (value == null ? undefined : value[key]), object);
 
@@ -74,7 +80,7 @@ async function dayFolders({ bucket, prefix }) {
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
     for (const object of page.Contents ?? []) {
-      const day = /year=\d{4}\/month=\d{2}\/day=\d{2}/.exec(object.Key);
+      const day = /year=\\d{4}\\/month=\\d{2}\\/day=\\d{2}/.exec(object.Key);
       if (day) days.add(day[0]);
     }
     token = page.NextContinuationToken;

@@ -15,7 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FIRST_OBSERVATION, OBSERVATIONS_PER_STATION, PAGE_SIZE, STATIONS } from './fixture-data';
 
-const FIXTURE_HANDLER = `
+export const FIXTURE_HANDLER = `
 const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
 const STATIONS = ${JSON.stringify(STATIONS)};
 const PER_STATION = ${OBSERVATIONS_PER_STATION};

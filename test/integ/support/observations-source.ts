@@ -3,7 +3,7 @@
  * station's observations page by page, with an incremental cursor and an API key from Secrets
  * Manager. The typed variant declares the columns the typed destinations need.
  */
-import { FixtureApi } from './fixture-api';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   ApiSource, Auth, Column, Incremental, Pagination, Partitions, Records, RecordSchema, SchemaContract,
 } from '../../../src';
@@ -19,7 +19,15 @@ export interface ObservationsSourceOptions {
   readonly requestsPerSecond?: number;
 }
 
-export function observationsSource(api: FixtureApi, options: ObservationsSourceOptions = {}): ApiSource {
+/** Where the observations are served: the fixture API (or, in the local test of these parts, a loopback server). */
+export interface ObservationsApi {
+  /** The API's base URL, ending in `/`. */
+  readonly url: string;
+  /** The API key, sent in `x-api-key`. */
+  readonly apiKey: ISecret;
+}
+
+export function observationsSource(api: ObservationsApi, options: ObservationsSourceOptions = {}): ApiSource {
   return ApiSource.http({
     url: `${api.url}stations/{{ partition.station }}/observations`,
     query: options.windowed ? { from: '{{ window.start }}', to: '{{ window.end }}' } : { since: '{{ cursor }}' },
