@@ -38,6 +38,25 @@ import { templateOf, testStack } from '../helpers/synth';
 
 type Handler = (event: any) => Promise<any>;
 
+/** SHA-256 as @smithy/hash-node implements it, for re-signing a received request. */
+class NodeSha256 {
+  private readonly hash: nodeCrypto.Hash | nodeCrypto.Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? nodeCrypto.createHmac('sha256', bytes(secret)) : nodeCrypto.createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Buffer {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
+
 /** Loads inline code as the Lambda runtime does, with only the modules the runtime carries (and Node's own). */
 function loadInline(code: string, runtimeModules: Record<string, unknown>): Handler {
   const modules: Record<string, unknown> = { 'node:zlib': zlib, 'node:crypto': nodeCrypto, ...runtimeModules };
@@ -193,22 +212,42 @@ describe('the checker', () => {
     expect(await withMotoEnv({}, () => handler(event))).toMatchObject({ deadLetters: 1, leaseHeld: true, firehoseMetrics: ['DeliveryToS3.Records'] });
   });
 
-  test('signs its POST to the run endpoint with SigV4 for the Lambda service, as a caller allowed by grantStartRun', async () => {
-    const seen: Array<Record<string, unknown>> = [];
+  test('signs its requests with SigV4 as the SDK does (a wildcard path included): the signature a server recomputes matches', async () => {
+    const seen: Array<{ url: string; headers: Record<string, any>; body: string }> = [];
     const endpoint = await startLoopbackApi({
-      '/': async (req, res) => {
+      '/*': async (req, res) => {
         let body = '';
         for await (const chunk of req) body += chunk;
-        seen.push({ authorization: req.headers.authorization, date: req.headers['x-amz-date'], body });
+        seen.push({ url: req.url!, headers: req.headers, body });
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"requestId":"r"}');
       },
     });
     try {
-      const answer = await withMotoEnv({}, () => checker()({ post: { url: `${endpoint.url}/`, body: { partitions: [{ station: 'north' }] } } }));
-      expect(answer).toEqual({ status: 202 });
-      expect(seen).toHaveLength(1);
-      expect(seen[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=testing\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
-      expect(JSON.parse(String(seen[0].body))).toEqual({ partitions: [{ station: 'north' }] });
+      const handler = checker();
+      expect(await withMotoEnv({}, () => handler({ post: { url: `${endpoint.url}/`, body: { partitions: [{ station: 'north' }] } } }))).toEqual({ status: 202 });
+      expect(await withMotoEnv({}, () => handler({ post: { url: `${endpoint.url}/observations-*/_search`, body: {} } }))).toEqual({ status: 202 });
+      expect(seen.map((request) => request.url)).toEqual(['/', '/observations-%2A/_search']);
+      expect(JSON.parse(seen[0].body)).toEqual({ partitions: [{ station: 'north' }] });
+      for (const request of seen) {
+        const authorization = String(request.headers.authorization);
+        expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=testing\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/);
+        // A server recomputes it from what it received: the path as sent, the signed headers, the body.
+        const signedNames = /SignedHeaders=([^,]+)/.exec(authorization)![1].split(';');
+        const signer = new signatureV4.SignatureV4({
+          service: 'lambda', region: TEST_REGION, sha256: NodeSha256, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        });
+        const [path, search] = request.url.split('?');
+        const again = await signer.sign({
+          method: 'POST',
+          protocol: 'http:',
+          hostname: '127.0.0.1',
+          path,
+          query: Object.fromEntries(new URLSearchParams(search ?? '')),
+          headers: Object.fromEntries(signedNames.map((name) => [name, String(request.headers[name])])),
+          body: request.body,
+        }, { signingDate: new Date(String(request.headers['x-amz-date']).replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z')) });
+        expect(again.headers.authorization).toBe(authorization);
+      }
     } finally {
       await endpoint.close();
     }

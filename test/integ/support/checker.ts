@@ -45,12 +45,16 @@ async function signedFetch(url, { method = 'GET', body, service }) {
     credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN },
   });
   const query = Object.fromEntries(target.searchParams.entries());
+  // As the SDK does: the path is sent encoded once (RFC 3986, so observations-* is observations-%2A)
+  // and the signer encodes it again, as SigV4 asks of every service but S3.
+  const strict = (text) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  const path = target.pathname.split('/').map((segment) => strict(decodeURIComponent(segment))).join('/');
   const request = await signer.sign({
-    method, protocol: target.protocol, hostname: target.hostname, path: target.pathname, query,
-    headers: { host: target.hostname, 'content-type': 'application/json' },
+    method, protocol: target.protocol, hostname: target.hostname, path, query,
+    headers: { host: target.host, 'content-type': 'application/json' },
     body,
   });
-  const response = await fetch(url, { method, headers: request.headers, body });
+  const response = await fetch(target.protocol + '//' + target.host + path + target.search, { method, headers: request.headers, body });
   const text = await response.text();
   return { status: response.status, text };
 }
