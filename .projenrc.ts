@@ -68,6 +68,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-scheduler@^3.1000.0',
     '@aws-sdk/client-sfn@^3.1000.0',
     '@aws-sdk/client-lambda@^3.1000.0',
+    // Runs as Lambda durable functions (ExecutionMode.durable, in progress): the SDK, and AWS's local test runner for it.
+    '@aws/durable-execution-sdk-js@^2.4.0',
+    '@aws/durable-execution-sdk-js-testing@^1.1.4',
     // The integration tests' checker reads alarms and metrics; its local test runs it against moto.
     '@aws-sdk/client-cloudwatch@^3.1000.0',
     // Validates the distributed run's synthesized state machine against the Amazon States Language.

@@ -67,6 +67,8 @@ export interface HarnessOptions {
   readonly deadLetters?: DeadLetterWriter;
   readonly repeat?: EngineOptions['repeat'];
   readonly rotatingSecrets?: EngineOptions['rotatingSecrets'];
+  /** Engine options a test sets beyond these (a durable pass's). */
+  readonly engine?: Pick<EngineOptions, 'holdOnRetryAfter' | 'checkpointPages' | 'onlyPartitions' | 'holder'>;
 }
 
 export interface HarnessResult {
@@ -107,6 +109,7 @@ export async function runSpec(input: FeedSpecInput, options: HarnessOptions = {}
     deadLetters: options.deadLetters,
     repeat: options.repeat,
     rotatingSecrets: options.rotatingSecrets,
+    ...options.engine,
   });
   const logs = lines.map((line) => {
     const { level, message, timestamp: _timestamp, ...fields } = JSON.parse(line);

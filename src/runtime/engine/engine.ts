@@ -110,6 +110,13 @@ export interface EngineOptions {
   readonly window?: { readonly start: Date; readonly end: Date };
   /** Pages between in-run checkpoints. @default CHECKPOINT_PAGES */
   readonly checkpointPages?: number;
+  /**
+   * A Retry-After beyond the time budget holds the partition at the refused page (a checkpoint,
+   * and the time asked for in the summary's `resumeAt`) instead of failing it: for a caller that
+   * waits without compute and runs again then (a durable execution).
+   * @default false
+   */
+  readonly holdOnRetryAfter?: boolean;
 }
 
 export interface PartitionFailure {
@@ -163,6 +170,13 @@ export interface RunSummary {
   readonly cursorLagSeconds?: number;
   /** Why fetching stopped before the end, if it did (the time budget, `stopWhen`). */
   readonly stoppedEarly?: string;
+  /**
+   * When it stopped early to wait: the earliest time a held partition may go on (an API's
+   * Retry-After with `holdOnRetryAfter`, an export job's next poll), ISO 8601.
+   */
+  readonly resumeAt?: string;
+  /** The partitions that stopped early and hold a checkpoint (for a caller that goes on with just them). */
+  readonly partitionsHeld?: Partition[];
   /** With a schema: what did not fit it (see `SchemaDrift`). */
   readonly schemaDrift?: SchemaDrift;
   /** With a transform: what it made of the records (see `TransformTally`). */
@@ -401,6 +415,8 @@ class FeedRun {
   private partitionsSkipped = 0;
   private readonly responseRules: ResponseRules | undefined;
   private stoppedEarly?: string;
+  private resumeAt?: string;
+  private readonly partitionsHeld: Partition[] = [];
   private readonly failures: PartitionFailure[] = [];
   private requestsDeadLettered = 0;
   private readonly committedCursors: Cursor[] = [];
@@ -494,7 +510,7 @@ class FeedRun {
       this.partitionsSkipped += 1;
       this.options.logger.info('partition skipped: its cursor and checkpoint stay as they were', { partition, rule: end.skipped });
     } else if (end.stoppedEarly) {
-      this.holdCheckpoint(start, end.stoppedEarly.reason, end.stoppedEarly.resumeAt);
+      this.holdCheckpoint(start, end.stoppedEarly.reason, end.stoppedEarly.resumeAt, end.stoppedEarly.notBefore);
     } else if (end.shortRead) {
       await this.reportShortRead(start, end.shortRead);
     } else if (this.delivers) {
@@ -564,6 +580,8 @@ class FeedRun {
       checkpointsSaved: this.pendingCheckpoints.length,
       cursorLagSeconds: this.cursorLagSeconds(),
       stoppedEarly: this.stoppedEarly,
+      resumeAt: this.resumeAt,
+      partitionsHeld: this.partitionsHeld.length > 0 ? [...this.partitionsHeld] : undefined,
       schemaDrift: this.projector ? { ...this.drift } : undefined,
       transform: this.transform ? { recordsIn: this.recordsFetched, ...this.transformTally } : undefined,
       durationMs: this.clock.now() - started,
@@ -638,6 +656,8 @@ class FeedRun {
       recordTextsOnly: !spec.incremental,
       lastPage: cutoff ? (records) => cutoff.lastPage(records) : undefined,
       rules: this.responseRules,
+      // The feed's own pages only: a parent request that holds would leave partitions out unseen.
+      holdOnRetryAfter: this.options.holdOnRetryAfter,
     });
     // In a run, the next page is fetched while this one is wrapped and sent: the API's latency
     // overlaps the poller's own work instead of adding to it. The time budget is checked when
@@ -839,8 +859,10 @@ class FeedRun {
   }
 
   /** A partition the time budget stopped: not complete, so its cursor stays; it resumes at the next page. */
-  private holdCheckpoint(start: PartitionStart, reason: string, resumeAt: PagePosition): void {
+  private holdCheckpoint(start: PartitionStart, reason: string, resumeAt: PagePosition, notBefore?: string): void {
     this.stoppedEarly = reason;
+    this.partitionsHeld.push(start.partition);
+    if (notBefore !== undefined && (this.resumeAt === undefined || Date.parse(notBefore) < Date.parse(this.resumeAt))) this.resumeAt = notBefore;
     if (!this.delivers || (resumeAt.pagesDone === 0 && !resumeAt.job)) return;
     this.pendingCheckpoints.push({ key: start.key, checkpoint: checkpointAt(resumeAt, start.tracker) });
   }

@@ -57,7 +57,7 @@ export async function* exportJobPages(options: ExportJobOptions): AsyncGenerator
       break;
     } catch (err) {
       if (err instanceof JobStillRunning) {
-        return { stoppedEarly: { reason: err.message, resumeAt: { request: jobs.createRequest, pagesDone: 0, job } } };
+        return { stoppedEarly: { reason: err.message, resumeAt: { request: jobs.createRequest, pagesDone: 0, job }, notBefore: err.notBefore } };
       }
       if (!(err instanceof JobFailed)) throw err;
       if (job.recreated) {
@@ -91,7 +91,11 @@ export async function* exportJobPages(options: ExportJobOptions): AsyncGenerator
 }
 
 /** Thrown when the job is still running and the next wait would end past the deadline. */
-class JobStillRunning extends Error {}
+class JobStillRunning extends Error {
+  constructor(message: string, /** When the job's status is to be asked again (ISO 8601). */ public readonly notBefore: string) {
+    super(message);
+  }
+}
 
 /** The export's requests, with the spec's headers and auth (a 401 refreshes the credentials once). */
 class ExportRequests {
@@ -146,7 +150,8 @@ class ExportRequests {
         throw new JobFailed(`export job ${job.id} ${text}${why !== undefined && why !== null ? ` (${this.options.redactor.redact(String(why)).slice(0, 300)})` : ''}`);
       }
       if (deadline !== undefined && clock.now() + delayMs > deadline) {
-        throw new JobStillRunning(`export job ${job.id} is still ${text ?? 'running'} at the run's time budget; the next run polls it again`);
+        throw new JobStillRunning(`export job ${job.id} is still ${text ?? 'running'} at the run's time budget; the next run polls it again`,
+          new Date(clock.now() + delayMs).toISOString());
       }
       this.options.logger.info('export job not ready yet', { job: job.id, state: text, waitMs: delayMs });
       await clock.sleep(delayMs);

@@ -4,6 +4,7 @@
  */
 import { Authenticator, sendRefreshingOn401 } from './auth';
 import { parsePage, ParsedPage, RecordBytes } from './extract-records';
+import { HttpError } from './http-client';
 import type { HttpClient, HttpResponse } from './http-client';
 import { FetchedPage, PageRequest, PaginationOutcome, Paginator, readsResponseBody } from './pagination';
 import type { ResponseRules } from './response-rules';
@@ -40,6 +41,13 @@ export interface PageStreamOptions {
   readonly lastPage?: (records: unknown[]) => string | undefined;
   /** The spec's response rules, for this stream's requests (the feed's, not the parent's). @default none */
   readonly rules?: ResponseRules;
+  /**
+   * A Retry-After beyond the run's time budget holds the partition at the refused page (its
+   * position and the time asked for, in `stoppedEarly`) instead of failing it: for a caller that
+   * waits without compute and resumes there (a durable execution).
+   * @default false: the partition fails with the time the API asked for
+   */
+  readonly holdOnRetryAfter?: boolean;
 }
 
 /** Where a page stream stands: the request of a page, with the pages before it and its page token. */
@@ -77,7 +85,12 @@ export interface PageStreamEnd {
    * Set when it stopped before the last page (`shouldStop` gave a reason): the cursor must not
    * move past the pages not fetched, and the next run resumes at `resumeAt`.
    */
-  readonly stoppedEarly?: { readonly reason: string; readonly resumeAt: PagePosition };
+  readonly stoppedEarly?: {
+    readonly reason: string;
+    readonly resumeAt: PagePosition;
+    /** Not before this time (ISO 8601): the API asked for it (Retry-After), or an export job's next poll is due then. */
+    readonly notBefore?: string;
+  };
   /** Pagination ended by itself short of a total the API stated (see `Paginator.shortRead`). */
   readonly shortRead?: string;
   /** A response rule ended the partition (`skipPartition`): which rule, for the log. */
@@ -262,6 +275,11 @@ export async function* pageStream(options: PageStreamOptions): AsyncGenerator<Pa
       lastPageReason = options.lastPage?.(parsed.records);
       if (lastPageReason) outcome = { stop: lastPageReason };
     } catch (err) {
+      if (options.holdOnRetryAfter && err instanceof HttpError && err.retryAfter !== undefined) {
+        // The caller can wait without compute: the partition holds here, to resume with this page.
+        logger.info('the API asked to be called again after the run\'s time budget: the partition holds at this page', { url: safeUrl, notBefore: err.retryAfter });
+        return { stoppedEarly: { reason: err.message, resumeAt: positionAt(current, paginator), notBefore: err.retryAfter } };
+      }
       // A failed token request is reported as itself: the page's request was never sent.
       const failed = err instanceof AuthRequestError ? err.request : { method: options.request.method, url: safeUrl };
       throw new PageRequestError(failed, err as Error);

@@ -1,0 +1,84 @@
+/**
+ * A run as a durable execution: passes of the engine, each a durable step, with durable waits
+ * between them. A pass runs until its time budget, or until the API asks to be called again later
+ * than that (a long Retry-After, held with `holdOnRetryAfter`) or an export job is still running;
+ * it leaves a checkpoint where each held partition stands (after every delivered page, with
+ * `checkpointPages: 1`), so the next pass, or a retry of an interrupted one, resumes after the last
+ * delivered page and fetches nothing delivered again. The wait until the API's time costs nothing.
+ *
+ * Replays re-run this function from the start: only step results decide what happens next (the
+ * time is read inside the steps), so a replay takes the same path.
+ */
+import type { RunSummary } from './engine';
+import type { Partition } from './partitions';
+import { sumRunSummaries } from './run-summaries';
+import type { DurableSteps } from '../ports/durable-steps';
+
+/**
+ * Passes one execution makes at most. Lambda durable functions allow about 25,000 operations per
+ * execution; a pass is at most two (its step and a wait), so this keeps well inside the limit.
+ */
+export const DEFAULT_MAX_PASSES = 1000;
+
+/** A pass's kept result: its summary, and how long to wait before the next. */
+export interface PassOutcome {
+  readonly summary: RunSummary;
+  /** Seconds until the held partitions may go on (0: go on now, in a new invocation). */
+  readonly waitSeconds: number;
+}
+
+export interface DurableRunOptions {
+  /** The time, read only inside steps. */
+  readonly now: () => number;
+  /** @default DEFAULT_MAX_PASSES */
+  readonly maxPasses?: number;
+}
+
+/**
+ * One pass of the engine: every partition (`only` undefined), or just the ones the previous pass
+ * held, so a partition that completed is not fetched again in the same run.
+ */
+export type RunPass = (pass: number, only: ReadonlyArray<Readonly<Record<string, string>>> | undefined) => Promise<RunSummary>;
+
+/** The whole run's summary: the passes summed; `passes` how many; the last pass says whether it ended. */
+export async function runDurably(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
+  const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
+  const summaries: RunSummary[] = [];
+  let durationMs = 0;
+  let only: ReadonlyArray<Readonly<Record<string, string>>> | undefined;
+  for (let pass = 1; pass <= maxPasses; pass += 1) {
+    const outcome = await steps.step(`pass ${pass}`, async (): Promise<PassOutcome> => {
+      const summary = await runPass(pass, only);
+      const waitMs = summary.resumeAt !== undefined ? Date.parse(summary.resumeAt) - options.now() : 0;
+      return { summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)) };
+    });
+    summaries.push(outcome.summary);
+    durationMs += outcome.summary.durationMs;
+    const { summary } = outcome;
+    // Done: every partition ended (or failed) in this pass; a skipped pass (another run's lease) ends it too.
+    if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return combined(summaries, durationMs);
+    only = heldPartitions(summary.partitionsHeld);
+    // Waiting costs nothing; a pass that used its whole budget goes on in a fresh invocation (a 1 s wait).
+    await steps.wait(`wait after pass ${pass}`, Math.max(1, outcome.waitSeconds));
+  }
+  const summary = combined(summaries, durationMs);
+  return {
+    ...summary,
+    warnings: [...(summary.warnings ?? []),
+      `the run made ${maxPasses} passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run`],
+  };
+}
+
+/** The passes as one run: counts summed; whether it stopped early, and until when, is the last pass's. */
+function combined(summaries: RunSummary[], durationMs: number): RunSummary {
+  const last = summaries[summaries.length - 1];
+  if (summaries.length === 1) return { ...last, passes: 1 };
+  const sum = sumRunSummaries(last.feed, summaries, durationMs);
+  return { ...sum, stoppedEarly: last.stoppedEarly, resumeAt: last.resumeAt, cursorLagSeconds: last.cursorLagSeconds, passes: summaries.length };
+}
+
+/** The partitions to go on with; a feed without partitions (its one partition is null) goes on whole. */
+function heldPartitions(held: ReadonlyArray<Partition> | undefined): ReadonlyArray<Readonly<Record<string, string>>> | undefined {
+  if (!held || held.some((partition) => partition === null)) return undefined;
+  return held as ReadonlyArray<Readonly<Record<string, string>>>;
+}

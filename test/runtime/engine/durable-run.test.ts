@@ -1,0 +1,243 @@
+/**
+ * A run as a durable execution (runtime groundwork of ExecutionMode.durable, issue #30), under
+ * AWS's own local runner for Lambda durable functions (`@aws/durable-execution-sdk-js-testing`,
+ * time skipped: a wait of an hour returns at once, with the SDK's clock moved on) with the real
+ * SDK (`withDurableExecution`), the engine and a loopback API.
+ */
+import { withDurableExecution, type DurableContext } from '@aws/durable-execution-sdk-js';
+import { LocalDurableTestRunner } from '@aws/durable-execution-sdk-js-testing';
+import { DEFAULT_MAX_PASSES, runDurably, RunPass } from '../../../src/runtime/engine/durable-run';
+import type { RunSummary } from '../../../src/runtime/engine/engine';
+import type { DurableSteps } from '../../../src/runtime/ports/durable-steps';
+import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
+import { baseSpec, CollectingSink, runSpec } from '../../helpers/engine-harness';
+import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
+
+/** The SDK's context as the engine's port. */
+const durableSteps = (context: DurableContext): DurableSteps => ({
+  step: (name, fn) => context.step(name, async () => fn()),
+  wait: (name, seconds) => context.wait(name, { seconds }),
+});
+
+/** A durable function that runs the feed's passes with `pass`. */
+const durableHandler = (pass: RunPass, maxPasses?: number) => withDurableExecution(async (_event: unknown, context: DurableContext) =>
+  runDurably(durableSteps(context), pass, { now: () => Date.now(), maxPasses }));
+
+beforeAll(() => LocalDurableTestRunner.setupTestEnvironment({ skipTime: true }));
+afterAll(() => LocalDurableTestRunner.teardownTestEnvironment());
+
+/** Pages of 2 records; `answer` may refuse a page (a 429, a crash) before it is served. */
+type Refusal = { status: number; headers?: Record<string, string> } | undefined;
+
+async function pagedApi(pages: number, answer: (page: number, seen: number) => Refusal = () => undefined) {
+  const seen = new Map<number, number>();
+  const api = await startLoopbackApi({
+    '/items': (_req, res, url) => {
+      const page = Number(url.searchParams.get('page'));
+      seen.set(page, (seen.get(page) ?? 0) + 1);
+      const refused = answer(page, seen.get(page)!);
+      if (refused) {
+        res.writeHead(refused.status, { 'content-type': 'application/json', ...refused.headers }).end('{"error":"not now"}');
+        return;
+      }
+      json(res, 200, { data: [{ id: `${page}a` }, { id: `${page}b` }], more: page < pages });
+    },
+  });
+  return { api, seen };
+}
+
+const pagedSpec = (api: LoopbackApi) => baseSpec(`${api.url}/items`, {
+  records: { path: 'data' },
+  pagination: { type: 'pageNumber', param: 'page', stop: { hasMorePath: 'more' } },
+});
+
+describe('a run as a durable execution', () => {
+  let api: LoopbackApi | undefined;
+  afterEach(() => api?.close());
+
+  test('a Retry-After of an hour is a durable wait: the execution resumes at the refused page, every record once, no page fetched twice', async () => {
+    const served = await pagedApi(4, (page, seen) => (page === 3 && seen === 1 ? { status: 429, headers: { 'retry-after': '3600' } } : undefined));
+    api = served.api;
+    const state = new MemoryStateStore();
+    const delivered: string[] = [];
+    const passes: Array<{ pass: number; only: unknown }> = [];
+    const handler = durableHandler(async (pass, only) => {
+      passes.push({ pass, only });
+      // Each pass has ten minutes and its own sink, as each invocation would; the API asks for an hour.
+      const { summary, sink } = await runSpec(pagedSpec(api!), {
+        state, deadline: Date.now() + 600_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, holder: 'execution-1', onlyPartitions: only },
+      });
+      delivered.push(...sink.records.map((record) => record.id));
+      return summary;
+    });
+
+    const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+    const execution = await runner.run({ payload: {} });
+    expect(execution.getStatus()).toBe('SUCCEEDED');
+    const summary = execution.getResult() as RunSummary;
+    expect(summary).toMatchObject({ status: 'succeeded', passes: 2, recordsDelivered: 8 });
+    expect(summary.stoppedEarly).toBeUndefined();
+    // The wait is the API's hour (rounded up to whole seconds), as one durable wait.
+    expect(runner.getOperation('wait after pass 1').getWaitDetails()?.waitSeconds).toBeGreaterThanOrEqual(3599);
+    expect(runner.getOperation('wait after pass 1').getWaitDetails()?.waitSeconds).toBeLessThanOrEqual(3600);
+    // Pages 1 and 2 once; page 3 refused once and then served; page 4 once.
+    expect(Object.fromEntries(served.seen)).toEqual({ 1: 1, 2: 1, 3: 2, 4: 1 });
+    expect(delivered.sort()).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4a', '4b']);
+    // The feed has no partitions: the second pass goes on with the whole feed, from its checkpoint.
+    expect(passes).toEqual([{ pass: 1, only: undefined }, { pass: 2, only: undefined }]);
+    expect(state.checkpoints.size).toBe(0);
+  });
+
+  test('an execution interrupted mid-pass resumes after the last delivered page: nothing delivered is fetched again', async () => {
+    const served = await pagedApi(4);
+    api = served.api;
+    const state = new MemoryStateStore();
+    const sink = new CollectingSink();
+    let attempts = 0;
+    const handler = withDurableExecution(async (_event: unknown, context: DurableContext) => runDurably({
+      // The step is retried when its attempt dies, as the SDK does after a crash or a timeout.
+      step: (name, fn) => context.step(name, async () => fn(), {
+        retryStrategy: (_error, attempt) => ({ shouldRetry: attempt < 3, delay: { seconds: 1 } }),
+      }),
+      wait: (name, seconds) => context.wait(name, { seconds }),
+    }, async () => {
+      attempts += 1;
+      // The first attempt dies after its second page is delivered: the invocation is gone, mid-run.
+      const dying = attempts === 1;
+      const original = sink.write.bind(sink);
+      sink.write = async (line) => {
+        if (dying && sink.lines.length === 4) throw new Error('the invocation ended (timeout)');
+        return original(line);
+      };
+      try {
+        const { summary } = await runSpec(pagedSpec(api!), { state, sink, engine: { checkpointPages: 1, holder: 'execution-2' } });
+        return summary;
+      } finally {
+        sink.write = original;
+      }
+    }, { now: () => Date.now() }));
+
+    const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+    const execution = await runner.run({ payload: {} });
+    expect(execution.getStatus()).toBe('SUCCEEDED');
+    expect(attempts).toBe(2);
+    expect(runner.getOperation('pass 1').getStepDetails()?.attempt).toBe(2);
+    expect((execution.getResult() as RunSummary).status).toBe('succeeded');
+    // Pages 1 and 2 were delivered before the crash: never fetched again. Pages 3 and 4 were fetched
+    // (4 ahead, while 3 was being delivered) but not delivered: fetched again.
+    expect(Object.fromEntries(served.seen)).toEqual({ 1: 1, 2: 1, 3: 2, 4: 2 });
+    expect(sink.records.map((record) => record.id).sort()).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4a', '4b']);
+  });
+
+  test('a 40-minute export job: each pass polls once and holds, the execution waits between polls without compute, one job is created',
+    async () => {
+      let creates = 0;
+      let polls = 0;
+      api = await startLoopbackApi({
+        '/jobs': (_req, res) => {
+          creates += 1;
+          json(res, 200, { id: 'job-1', state: 'Queued' });
+        },
+        '/jobs/job-1': (_req, res) => {
+          polls += 1;
+          // Polled every 5 minutes, the job is done at its ninth poll: 40 minutes after the first.
+          json(res, 200, { id: 'job-1', state: polls >= 9 ? 'Complete' : 'Running' });
+        },
+        '/jobs/job-1/results': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"id":"r1"}\n{"id":"r2"}\n');
+        },
+      });
+      const spec = baseSpec(`${api.url}/jobs`, {
+        request: { url: `${api.url}/jobs`, method: 'POST', body: { report: 'orders' } },
+        records: { format: 'ndjson' },
+        export: {
+          jobIdPath: 'id',
+          status: { url: `${api.url}/jobs/{{ job.id }}`, path: 'state', ready: ['Complete'], failed: ['Failed'] },
+          results: { url: `${api.url}/jobs/{{ job.id }}/results` },
+          pollSeconds: 300,
+          maxPollSeconds: 600,
+        },
+      });
+      const state = new MemoryStateStore();
+      const delivered: string[] = [];
+      const handler = durableHandler(async (_pass, only) => {
+      // A pass's budget is shorter than a poll's wait: it polls once, then holds with the job in its checkpoint.
+        const { summary, sink } = await runSpec(spec, {
+          state, deadline: Date.now() + 60_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, onlyPartitions: only },
+        });
+        delivered.push(...sink.records.map((record) => record.id));
+        return summary;
+      });
+      const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+      const execution = await runner.run({ payload: {} });
+      expect(execution.getStatus()).toBe('SUCCEEDED');
+      const summary = execution.getResult() as RunSummary;
+      expect(summary.status).toBe('succeeded');
+      expect(delivered).toEqual(['r1', 'r2']);
+      expect(creates).toBe(1);
+      // Polled at 0, 5, 10, ... 40 minutes: nine polls, one a pass, eight durable waits of the poll interval.
+      expect(polls).toBe(9);
+      expect(summary.passes).toBe(9);
+      const waits = execution.getOperations().filter((operation) => operation.getType() === 'WAIT').map((operation) => operation.getWaitDetails()?.waitSeconds);
+      expect(waits).toEqual(Array(8).fill(300));
+      expect(await state.getCheckpoint('test-feed', '-')).toBeUndefined();
+    });
+
+  test('the records are the same as a single invocation\'s for the same API', async () => {
+    const served = await pagedApi(4);
+    api = served.api;
+    const single = await runSpec(pagedSpec(api));
+    const sink = new CollectingSink();
+    const handler = durableHandler(async (_pass, only) => {
+      const { summary } = await runSpec(pagedSpec(api!), { sink, engine: { holdOnRetryAfter: true, checkpointPages: 1, onlyPartitions: only } });
+      return summary;
+    });
+    const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload: {} });
+    expect(execution.getStatus()).toBe('SUCCEEDED');
+    const envelope = (line: string) => {
+      const { fetched_at: _fetchedAt, ...rest } = JSON.parse(line);
+      return rest;
+    };
+    expect(sink.lines.map(envelope)).toEqual(single.sink.lines.map(envelope));
+  });
+
+  test('a run that keeps being held stops at the passes one execution may make, and says so', async () => {
+    const handler = durableHandler(async () => ({
+      ...heldPass(), resumeAt: new Date(Date.now() + 60_000).toISOString(),
+    }), 3);
+    const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload: {} });
+    const summary = execution.getResult() as RunSummary;
+    expect(summary.passes).toBe(3);
+    expect(summary.stoppedEarly).toBe('the API asked to wait');
+    expect(summary.warnings?.at(-1)).toMatch(/made 3 passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run/);
+    expect(DEFAULT_MAX_PASSES * 2).toBeLessThan(25_000);
+  });
+});
+
+function heldPass(): RunSummary {
+  return {
+    feed: 'feed',
+    status: 'succeeded',
+    partitions: 1,
+    partitionsFailed: 0,
+    failures: [],
+    pages: 1,
+    recordsFetched: 0,
+    recordsDelivered: 0,
+    recordsDeadLettered: 0,
+    requestsDeadLettered: 0,
+    requests: 1,
+    retries: 0,
+    sinkCalls: 0,
+    failedPuts: 0,
+    bytesDelivered: 0,
+    bytesBilled: 0,
+    cursorsCommitted: 0,
+    checkpointsSaved: 1,
+    durationMs: 1,
+    shortReads: 0,
+    stoppedEarly: 'the API asked to wait',
+    partitionsHeld: [null],
+    warnings: [],
+  } as RunSummary;
+}
