@@ -16,7 +16,8 @@ import type { DurableSteps } from '../ports/durable-steps';
 
 /**
  * Passes one execution makes at most. Lambda durable functions allow about 25,000 operations per
- * execution; a pass is at most two (its step and a wait), so this keeps well inside the limit.
+ * execution; a pass is at most three (its step, the lease's renewal and a wait), so this keeps
+ * well inside the limit.
  */
 export const DEFAULT_MAX_PASSES = 1000;
 
@@ -27,11 +28,27 @@ export interface PassOutcome {
   readonly waitSeconds: number;
 }
 
+/**
+ * The feed's run lease, held by this execution from its first pass to its end, waits included, so
+ * no other run of the feed starts meanwhile (the passes run with `keepLease` under the same holder).
+ */
+export interface DurableLease {
+  /** Renews this execution's lease until `until`; false if it was lost (it expired and another run took it). */
+  hold(until: Date): Promise<boolean>;
+  /** Releases it: the run is over. */
+  release(): Promise<void>;
+}
+
+/** How long past the end of a wait the lease is held: the next pass takes it again within this. */
+export const LEASE_MARGIN_MS = 15 * 60_000;
+
 export interface DurableRunOptions {
   /** The time, read only inside steps. */
   readonly now: () => number;
   /** @default DEFAULT_MAX_PASSES */
   readonly maxPasses?: number;
+  /** @default none: each pass takes and releases the lease itself */
+  readonly lease?: DurableLease;
 }
 
 /**
@@ -42,6 +59,13 @@ export type RunPass = (pass: number, only: ReadonlyArray<Readonly<Record<string,
 
 /** The whole run's summary: the passes summed; `passes` how many; the last pass says whether it ended. */
 export async function runDurably(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
+  const summary = await runPasses(steps, runPass, options);
+  // A skipped first pass never held the lease: another run does.
+  if (options.lease && summary.status !== 'skipped') await steps.step('release the lease', () => options.lease!.release());
+  return summary;
+}
+
+async function runPasses(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
   const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
   const summaries: RunSummary[] = [];
   let durationMs = 0;
@@ -58,8 +82,17 @@ export async function runDurably(steps: DurableSteps, runPass: RunPass, options:
     // Done: every partition ended (or failed) in this pass; a skipped pass (another run's lease) ends it too.
     if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return combined(summaries, durationMs);
     only = heldPartitions(summary.partitionsHeld);
+    const waitSeconds = Math.max(1, outcome.waitSeconds);
+    if (options.lease) {
+      const lease = options.lease;
+      const held = await steps.step(`hold the lease through wait ${pass}`, () => lease.hold(new Date(options.now() + waitSeconds * 1000 + LEASE_MARGIN_MS)));
+      if (!held) {
+        const lost = combined(summaries, durationMs);
+        return { ...lost, warnings: [...(lost.warnings ?? []), 'the feed\'s lease was lost before the wait (it expired and another run took it): the held partitions go on from their checkpoints in that run'] };
+      }
+    }
     // Waiting costs nothing; a pass that used its whole budget goes on in a fresh invocation (a 1 s wait).
-    await steps.wait(`wait after pass ${pass}`, Math.max(1, outcome.waitSeconds));
+    await steps.wait(`wait after pass ${pass}`, waitSeconds);
   }
   const summary = combined(summaries, durationMs);
   return {

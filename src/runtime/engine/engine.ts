@@ -117,6 +117,12 @@ export interface EngineOptions {
    * @default false
    */
   readonly holdOnRetryAfter?: boolean;
+  /**
+   * The caller holds the feed's lease across several runs (a durable execution's passes, under one
+   * `holder`): each run takes or renews it as usual but leaves it held; the caller releases it.
+   * @default false: released at the end of the run
+   */
+  readonly keepLease?: boolean;
 }
 
 export interface PartitionFailure {
@@ -935,7 +941,7 @@ export async function runFeed(spec: FeedSpec, options: EngineOptions): Promise<R
     return summary;
   } finally {
     http.close();
-    await options.state.releaseLease(spec.feed, holder, completedExecution);
+    if (!options.keepLease) await options.state.releaseLease(spec.feed, holder, completedExecution);
   }
 }
 

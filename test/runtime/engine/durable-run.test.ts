@@ -183,6 +183,45 @@ describe('a run as a durable execution', () => {
       expect(await state.getCheckpoint('test-feed', '-')).toBeUndefined();
     });
 
+  test('the execution holds the feed\'s lease through its waits: another run is refused during the hour, and may run once it ends', async () => {
+    const served = await pagedApi(2, (page, seen) => (page === 2 && seen === 1 ? { status: 429, headers: { 'retry-after': '3600' } } : undefined));
+    api = served.api;
+    const state = new MemoryStateStore();
+    const holder = 'execution-3';
+    const probes: Array<{ during: string; otherRunGotLease: boolean }> = [];
+    const probe = async (during: string) => {
+      const other = await state.acquireLease('test-feed', 'another-run', new Date(Date.now() + 60_000));
+      if (other.acquired) await state.releaseLease('test-feed', 'another-run');
+      probes.push({ during, otherRunGotLease: other.acquired });
+    };
+    // The port's contract, played step by step (the SDK's replay is exercised by the tests above).
+    const operations: string[] = [];
+    const steps: DurableSteps = {
+      step: async (name, fn) => {
+        operations.push(name);
+        return fn();
+      },
+      wait: async (name, seconds) => {
+        operations.push(`${name} (${seconds} s)`);
+        await probe(name);
+      },
+    };
+    const summary = await runDurably(steps, async (_pass, only) => (await runSpec(pagedSpec(api!), {
+      state, deadline: Date.now() + 600_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, holder, keepLease: true, onlyPartitions: only },
+    })).summary, {
+      now: () => Date.now(),
+      lease: {
+        hold: async (until) => (await state.acquireLease('test-feed', holder, until)).acquired,
+        release: () => state.releaseLease('test-feed', holder),
+      },
+    });
+    expect(summary).toMatchObject({ status: 'succeeded', passes: 2 });
+    expect(operations).toEqual(['pass 1', 'hold the lease through wait 1', expect.stringMatching(/^wait after pass 1 \((3599|3600) s\)$/), 'pass 2', 'release the lease']);
+    expect(probes).toEqual([{ during: 'wait after pass 1', otherRunGotLease: false }]);
+    await probe('after the run');
+    expect(probes[1]).toEqual({ during: 'after the run', otherRunGotLease: true });
+  });
+
   test('the records are the same as a single invocation\'s for the same API', async () => {
     const served = await pagedApi(4);
     api = served.api;
@@ -210,7 +249,8 @@ describe('a run as a durable execution', () => {
     expect(summary.passes).toBe(3);
     expect(summary.stoppedEarly).toBe('the API asked to wait');
     expect(summary.warnings?.at(-1)).toMatch(/made 3 passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run/);
-    expect(DEFAULT_MAX_PASSES * 2).toBeLessThan(25_000);
+    // A pass is at most three operations (its step, the lease's renewal, a wait): well inside an execution's ~25,000.
+    expect(DEFAULT_MAX_PASSES * 3).toBeLessThan(25_000);
   });
 });
 
