@@ -20,7 +20,7 @@ import {
 } from '../../src';
 import { withSchemaDefaults } from '../../src/feed-spec/record-schema';
 import { FirehoseSink } from '../../src/runtime/sinks/firehose-sink';
-import { CONFIGURATIONS, typedPricesSource } from '../helpers/configurations';
+import { CONFIGURATIONS, pricesIntoOwnedDomain, typedPricesSource } from '../helpers/configurations';
 import { runSpec } from '../helpers/engine-harness';
 import { LoopbackApi, startLoopbackApi } from '../helpers/loopback-api';
 import { createStreamAndBucket, firehoseClient, readAllObjects } from '../helpers/moto-aws';
@@ -108,18 +108,7 @@ describe('a domain in a VPC (imported), typed rows in daily indices', () => {
 describe('a domain this stack owns', () => {
   test('gets the statements in its access policy, and lets Firehose\'s group in on 443', () => {
     const stack = testStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    const domain = new opensearch.Domain(stack, 'Search', {
-      version: opensearch.EngineVersion.OPENSEARCH_2_17,
-      vpc,
-      vpcSubnets: [{ subnets: [vpc.isolatedSubnets[0]] }],
-      capacity: { dataNodes: 1, multiAzWithStandbyEnabled: false },
-    });
-    new ApiToFirehoseIngestion(stack, 'Prices', {
-      feedName: 'prices',
-      source: typedPricesSource(),
-      destination: Destination.openSearch({ domain, indexName: 'prices', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }),
-    });
+    pricesIntoOwnedDomain(stack);
     const resources = resourcesOf(stack);
     const [[, accessPolicy]] = ofType(resources, 'Custom::OpenSearchAccessPolicy');
     const update = JSON.stringify(accessPolicy.Properties.Update);

@@ -54,6 +54,26 @@ export function typedPricesSource(contract = SchemaContract.EVOLVE): ApiSource {
   });
 }
 
+/**
+ * A feed into a small OpenSearch domain the stack owns, in an isolated VPC: the construct writes
+ * the domain's access policy itself (through aws-cdk-lib's AwsCustomResource).
+ */
+export function pricesIntoOwnedDomain(stack: Stack): { vpc: ec2.Vpc; domain: opensearch.Domain; feed: ApiToFirehoseIngestion } {
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const domain = new opensearch.Domain(stack, 'Search', {
+    version: opensearch.EngineVersion.OPENSEARCH_2_17,
+    vpc,
+    vpcSubnets: [{ subnets: [vpc.isolatedSubnets[0]] }],
+    capacity: { dataNodes: 1, multiAzWithStandbyEnabled: false },
+  });
+  const feed = new ApiToFirehoseIngestion(stack, 'Prices', {
+    feedName: 'prices',
+    source: typedPricesSource(),
+    destination: Destination.openSearch({ domain, indexName: 'prices', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }),
+  });
+  return { vpc, domain, feed };
+}
+
 /** A customer-managed key as a security team would create it (rotation on). */
 export function customerKey(stack: Stack, id = 'FeedKey'): kms.Key {
   return new kms.Key(stack, id, { enableKeyRotation: true, description: 'Key of the API feeds' });

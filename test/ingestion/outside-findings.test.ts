@@ -10,8 +10,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import * as nagV2 from 'cdk-nag-v2';
-import { ApiToFirehoseIngestion, Destination, Format } from '../../src';
-import { typedPricesSource } from '../helpers/configurations';
+import { ApiToFirehoseIngestion, Format } from '../../src';
+import { pricesIntoOwnedDomain, typedPricesSource } from '../helpers/configurations';
 import { nagV2Findings } from '../helpers/nag-v2';
 import { testStack } from '../helpers/synth';
 
@@ -23,18 +23,7 @@ interface Built { readonly vpc: ec2.Vpc; readonly domain: opensearch.Domain; rea
 
 function build(app: App): Built {
   const stack = testStack(app);
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-  const domain = new opensearch.Domain(stack, 'Search', {
-    version: opensearch.EngineVersion.OPENSEARCH_2_17,
-    vpc,
-    vpcSubnets: [{ subnets: [vpc.isolatedSubnets[0]] }],
-    capacity: { dataNodes: 1, multiAzWithStandbyEnabled: false },
-  });
-  new ApiToFirehoseIngestion(stack, 'Prices', {
-    feedName: 'prices',
-    source: typedPricesSource(),
-    destination: Destination.openSearch({ domain, indexName: 'prices', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }),
-  });
+  const { vpc, domain } = pricesIntoOwnedDomain(stack);
   const lake = new ApiToFirehoseIngestion(stack, 'Lake', { feedName: 'lake', source: typedPricesSource(), format: Format.parquet() });
   const analysts = new iam.Role(stack, 'Analysts', { assumedBy: new iam.AccountRootPrincipal() });
   lake.grantQuery(analysts);

@@ -68,7 +68,6 @@ export async function runDurably(steps: DurableSteps, runPass: RunPass, options:
 async function runPasses(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
   const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
   const summaries: RunSummary[] = [];
-  let durationMs = 0;
   let only: ReadonlyArray<Readonly<Record<string, string>>> | undefined;
   for (let pass = 1; pass <= maxPasses; pass += 1) {
     const outcome = await steps.step(`pass ${pass}`, async (): Promise<PassOutcome> => {
@@ -77,24 +76,23 @@ async function runPasses(steps: DurableSteps, runPass: RunPass, options: Durable
       return { summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)) };
     });
     summaries.push(outcome.summary);
-    durationMs += outcome.summary.durationMs;
     const { summary } = outcome;
     // Done: every partition ended (or failed) in this pass; a skipped pass (another run's lease) ends it too.
-    if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return combined(summaries, durationMs);
+    if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return combined(summaries);
     only = heldPartitions(summary.partitionsHeld);
     const waitSeconds = Math.max(1, outcome.waitSeconds);
     if (options.lease) {
       const lease = options.lease;
       const held = await steps.step(`hold the lease through wait ${pass}`, () => lease.hold(new Date(options.now() + waitSeconds * 1000 + LEASE_MARGIN_MS)));
       if (!held) {
-        const lost = combined(summaries, durationMs);
+        const lost = combined(summaries);
         return { ...lost, warnings: [...(lost.warnings ?? []), 'the feed\'s lease was lost before the wait (it expired and another run took it): the held partitions go on from their checkpoints in that run'] };
       }
     }
     // Waiting costs nothing; a pass that used its whole budget goes on in a fresh invocation (a 1 s wait).
     await steps.wait(`wait after pass ${pass}`, waitSeconds);
   }
-  const summary = combined(summaries, durationMs);
+  const summary = combined(summaries);
   return {
     ...summary,
     warnings: [...(summary.warnings ?? []),
@@ -102,11 +100,11 @@ async function runPasses(steps: DurableSteps, runPass: RunPass, options: Durable
   };
 }
 
-/** The passes as one run: counts summed; whether it stopped early, and until when, is the last pass's. */
-function combined(summaries: RunSummary[], durationMs: number): RunSummary {
+/** The passes as one run: counts and time summed (waits cost none); whether it stopped early, and until when, is the last pass's. */
+function combined(summaries: RunSummary[]): RunSummary {
   const last = summaries[summaries.length - 1];
   if (summaries.length === 1) return { ...last, passes: 1 };
-  const sum = sumRunSummaries(last.feed, summaries, durationMs);
+  const sum = sumRunSummaries(last.feed, summaries, summaries.reduce((total, summary) => total + summary.durationMs, 0));
   return { ...sum, stoppedEarly: last.stoppedEarly, resumeAt: last.resumeAt, cursorLagSeconds: last.cursorLagSeconds, passes: summaries.length };
 }
 

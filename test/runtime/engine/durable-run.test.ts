@@ -6,11 +6,12 @@
  */
 import { withDurableExecution, type DurableContext } from '@aws/durable-execution-sdk-js';
 import { LocalDurableTestRunner } from '@aws/durable-execution-sdk-js-testing';
+import type { FeedSpecInput } from '../../../src/feed-spec/feed-spec';
 import { DEFAULT_MAX_PASSES, runDurably, RunPass } from '../../../src/runtime/engine/durable-run';
 import type { RunSummary } from '../../../src/runtime/engine/engine';
 import type { DurableSteps } from '../../../src/runtime/ports/durable-steps';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
-import { baseSpec, CollectingSink, runSpec } from '../../helpers/engine-harness';
+import { baseSpec, CollectingSink, HarnessOptions, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
 /** The SDK's context as the engine's port. */
@@ -22,6 +23,23 @@ const durableSteps = (context: DurableContext): DurableSteps => ({
 /** A durable function that runs the feed's passes with `pass`. */
 const durableHandler = (pass: RunPass, maxPasses?: number) => withDurableExecution(async (_event: unknown, context: DurableContext) =>
   runDurably(durableSteps(context), pass, { now: () => Date.now(), maxPasses }));
+
+/**
+ * A pass as the durable entrypoint runs one: the engine with its own sink (one per invocation),
+ * the pass's time budget, a checkpoint after each delivered page, held partitions on a long wait;
+ * each delivered line is added to `delivered`.
+ */
+function enginePass(spec: FeedSpecInput, state: MemoryStateStore, budgetMs: number, delivered: string[], engine: HarnessOptions['engine'] = {}): RunPass {
+  return async (_pass, only) => {
+    const { summary, sink } = await runSpec(spec, {
+      state, deadline: Date.now() + budgetMs, engine: { holdOnRetryAfter: true, checkpointPages: 1, onlyPartitions: only, ...engine },
+    });
+    delivered.push(...sink.lines);
+    return summary;
+  };
+}
+
+const idsOf = (lines: string[]) => lines.map((line) => JSON.parse(line).record.id).sort();
 
 beforeAll(() => LocalDurableTestRunner.setupTestEnvironment({ skipTime: true }));
 afterAll(() => LocalDurableTestRunner.teardownTestEnvironment());
@@ -61,14 +79,11 @@ describe('a run as a durable execution', () => {
     const state = new MemoryStateStore();
     const delivered: string[] = [];
     const passes: Array<{ pass: number; only: unknown }> = [];
+    // Each pass has ten minutes; the API asks for an hour.
+    const enginePassOf = enginePass(pagedSpec(api), state, 600_000, delivered, { holder: 'execution-1' });
     const handler = durableHandler(async (pass, only) => {
       passes.push({ pass, only });
-      // Each pass has ten minutes and its own sink, as each invocation would; the API asks for an hour.
-      const { summary, sink } = await runSpec(pagedSpec(api!), {
-        state, deadline: Date.now() + 600_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, holder: 'execution-1', onlyPartitions: only },
-      });
-      delivered.push(...sink.records.map((record) => record.id));
-      return summary;
+      return enginePassOf(pass, only);
     });
 
     const runner = new LocalDurableTestRunner({ handlerFunction: handler });
@@ -82,7 +97,7 @@ describe('a run as a durable execution', () => {
     expect(runner.getOperation('wait after pass 1').getWaitDetails()?.waitSeconds).toBeLessThanOrEqual(3600);
     // Pages 1 and 2 once; page 3 refused once and then served; page 4 once.
     expect(Object.fromEntries(served.seen)).toEqual({ 1: 1, 2: 1, 3: 2, 4: 1 });
-    expect(delivered.sort()).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4a', '4b']);
+    expect(idsOf(delivered)).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4a', '4b']);
     // The feed has no partitions: the second pass goes on with the whole feed, from its checkpoint.
     expect(passes).toEqual([{ pass: 1, only: undefined }, { pass: 2, only: undefined }]);
     expect(state.checkpoints.size).toBe(0);
@@ -160,20 +175,14 @@ describe('a run as a durable execution', () => {
       });
       const state = new MemoryStateStore();
       const delivered: string[] = [];
-      const handler = durableHandler(async (_pass, only) => {
       // A pass's budget is shorter than a poll's wait: it polls once, then holds with the job in its checkpoint.
-        const { summary, sink } = await runSpec(spec, {
-          state, deadline: Date.now() + 60_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, onlyPartitions: only },
-        });
-        delivered.push(...sink.records.map((record) => record.id));
-        return summary;
-      });
+      const handler = durableHandler(enginePass(spec, state, 60_000, delivered));
       const runner = new LocalDurableTestRunner({ handlerFunction: handler });
       const execution = await runner.run({ payload: {} });
       expect(execution.getStatus()).toBe('SUCCEEDED');
       const summary = execution.getResult() as RunSummary;
       expect(summary.status).toBe('succeeded');
-      expect(delivered).toEqual(['r1', 'r2']);
+      expect(idsOf(delivered)).toEqual(['r1', 'r2']);
       expect(creates).toBe(1);
       // Polled at 0, 5, 10, ... 40 minutes: nine polls, one a pass, eight durable waits of the poll interval.
       expect(polls).toBe(9);
@@ -206,9 +215,7 @@ describe('a run as a durable execution', () => {
         await probe(name);
       },
     };
-    const summary = await runDurably(steps, async (_pass, only) => (await runSpec(pagedSpec(api!), {
-      state, deadline: Date.now() + 600_000, engine: { holdOnRetryAfter: true, checkpointPages: 1, holder, keepLease: true, onlyPartitions: only },
-    })).summary, {
+    const summary = await runDurably(steps, enginePass(pagedSpec(api), state, 600_000, [], { holder, keepLease: true }), {
       now: () => Date.now(),
       lease: {
         hold: async (until) => (await state.acquireLease('test-feed', holder, until)).acquired,
@@ -226,18 +233,15 @@ describe('a run as a durable execution', () => {
     const served = await pagedApi(4);
     api = served.api;
     const single = await runSpec(pagedSpec(api));
-    const sink = new CollectingSink();
-    const handler = durableHandler(async (_pass, only) => {
-      const { summary } = await runSpec(pagedSpec(api!), { sink, engine: { holdOnRetryAfter: true, checkpointPages: 1, onlyPartitions: only } });
-      return summary;
-    });
+    const delivered: string[] = [];
+    const handler = durableHandler(enginePass(pagedSpec(api), new MemoryStateStore(), 600_000, delivered));
     const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload: {} });
     expect(execution.getStatus()).toBe('SUCCEEDED');
     const envelope = (line: string) => {
       const { fetched_at: _fetchedAt, ...rest } = JSON.parse(line);
       return rest;
     };
-    expect(sink.lines.map(envelope)).toEqual(single.sink.lines.map(envelope));
+    expect(delivered.map(envelope)).toEqual(single.sink.lines.map(envelope));
   });
 
   test('a run that keeps being held stops at the passes one execution may make, and says so', async () => {
