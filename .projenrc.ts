@@ -68,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-scheduler@^3.1000.0',
     '@aws-sdk/client-sfn@^3.1000.0',
     '@aws-sdk/client-lambda@^3.1000.0',
-    // Runs as Lambda durable functions (ExecutionMode.durable, in progress): the SDK, and AWS's local test runner for it.
+    // The durable poller (ExecutionMode.durable): the SDK, bundled into assets/poller-durable, and AWS's local test runner for it.
     '@aws/durable-execution-sdk-js@^2.4.0',
     '@aws/durable-execution-sdk-js-testing@^1.1.4',
     // The integration tests' checker reads alarms and metrics; its local test runs it against moto.
@@ -161,6 +161,17 @@ const bundle = project.addTask('bundle', {
     },
   ],
 });
+// The poller as a durable function (ExecutionMode.durable()): the same runtime behind the durable
+// execution SDK's wrapper, in a bundle of its own so the default poller does not carry the SDK.
+// The SDK is bundled (AWS recommends shipping it with the function); the AWS SDK clients it calls
+// (Lambda's checkpoint APIs) come with the Node.js runtime, like the others.
+bundle.exec([
+  'esbuild src/runtime/entrypoints/durable-handler.ts',
+  '--bundle --platform=node --target=node22 --format=cjs',
+  '--outfile=assets/poller-durable/index.js',
+  '--external:@aws-sdk/*',
+  '--minify --keep-names --legal-comments=none --log-level=warning',
+].join(' '));
 // The api-ingest command: the same engine and sinks as the Lambda. Self-contained (the AWS SDK
 // clients are bundled in), because a user's `npm install` brings no runtime dependencies.
 bundle.exec([
@@ -172,7 +183,7 @@ bundle.exec([
 ].join(' '));
 // The worker thread that runs a feed's JSONata transform within its bounds (engine/bounded-transform.ts),
 // beside each bundle that starts it: the poller and the api-ingest command.
-for (const dir of ['poller', 'cli']) {
+for (const dir of ['poller', 'poller-durable', 'cli']) {
   bundle.exec([
     'esbuild src/runtime/engine/transform-worker.ts',
     '--bundle --platform=node --target=node22 --format=cjs',
@@ -317,6 +328,11 @@ project.addTask('bench:distributed', {
   steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/distributed.ts' }],
 });
 project.package.setScript('bench:distributed', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && bash scripts/with-node24.sh npx projen bench:distributed');
+project.addTask('bench:durable', {
+  description: 'Measure durable runs beside single invocations against moto; write the durable section of docs/BENCHMARKS.md',
+  steps: [{ spawn: 'bundle' }, { exec: 'ts-node --project tsconfig.dev.json bench/durable.ts' }],
+});
+project.package.setScript('bench:durable', 'bash scripts/ensure-node-deps.sh && bash scripts/setup-python.sh && bash scripts/with-node24.sh npx projen bench:durable');
 project.package.setScript('bench:formats', 'bash scripts/ensure-node-deps.sh && bash scripts/with-node24.sh npx projen bench:formats');
 
 project.addPackageIgnore('/scripts/');

@@ -18,11 +18,10 @@
  * Run: npm run bench:distributed (writes the "distributed" section of docs/BENCHMARKS.md).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import * as path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { ensureMoto, writeBenchmarksSection } from './support';
 import type { FeedSpecInput } from '../src/feed-spec/feed-spec';
 import { parseFeedSpec } from '../src/feed-spec/feed-spec';
 import { POLLER_ENV } from '../src/feed-spec/poller-contract';
@@ -35,9 +34,7 @@ import { MemoryStateStore } from '../src/runtime/state/memory-state-store';
 import { invokeBundledHandler } from '../test/helpers/bundled-handler';
 import { createFeedResources, createStreamAndBucket, firehoseClient, pollerEnv, readAllObjects, s3Client } from '../test/helpers/moto-aws';
 import { SerializingProxy, startSerializingProxy } from '../test/helpers/serializing-proxy';
-import { isMotoUp, startMoto } from '../test/setup/moto-server';
 
-const ROOT = path.resolve(__dirname, '..');
 
 /** The API: `latencyMs` before each answer, one record per partition, 429 above `limit` requests in a calendar second. */
 const API_SOURCE = `
@@ -191,12 +188,7 @@ async function pollingDelays(everyMs: number, forMs: number): Promise<{ passes: 
 }
 
 async function main(): Promise<void> {
-  let stopMoto = () => undefined as void;
-  if (!process.env.MOTO_ENDPOINT || !(await isMotoUp(process.env.MOTO_ENDPOINT))) {
-    const moto = await startMoto();
-    process.env.MOTO_ENDPOINT = moto.endpoint;
-    stopMoto = () => { moto.process.kill(); };
-  }
+  const stopMoto = await ensureMoto();
   const header = '| mode | workers | partitions | wall time | floor (requests / budget) | requests | most in one second / budget | 429s | budget used | records delivered |\n'
     + '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |';
   const lines: string[] = [];
@@ -273,12 +265,7 @@ async function main(): Promise<void> {
   } finally {
     stopMoto();
   }
-  const file = path.join(ROOT, 'docs', 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const section = lines.join('\n');
-  const start = text.indexOf('<!-- distributed:start -->');
-  const end = text.indexOf('<!-- distributed:end -->');
-  writeFileSync(file, start >= 0 ? `${text.slice(0, start)}${section}${text.slice(end + '<!-- distributed:end -->'.length)}` : `${text.trimEnd()}\n\n${section}\n`);
+  writeBenchmarksSection('distributed', lines.join('\n'));
 }
 
 main().catch((err) => {

@@ -8,10 +8,11 @@
  * Run: npm run bench:formats
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { writeBenchmarksSection } from './support';
 import { FeedSpecInput, parseFeedSpec } from '../src/feed-spec/feed-spec';
 import { runFeed } from '../src/runtime/engine/engine';
 import type { Logger } from '../src/runtime/ports/logger';
@@ -21,6 +22,7 @@ import { CachingSecretResolver } from '../src/runtime/secrets/secret-resolver';
 import { LocalFileSink } from '../src/runtime/sinks/local-file-sink';
 import { LocalParquetSink } from '../src/runtime/sinks/local-parquet-sink';
 import { MemoryStateStore } from '../src/runtime/state/memory-state-store';
+
 
 const ROOT = path.resolve(__dirname, '..');
 const RECORDS = 200_000;
@@ -214,11 +216,7 @@ async function main(): Promise<void> {
     'of each bundle; the poller loads it only for a feed with a transform.',
     '<!-- formats:end -->',
   ].join('\n');
-  const file = path.join(ROOT, 'docs', 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const start = text.indexOf('<!-- formats:start -->');
-  const end = text.indexOf('<!-- formats:end -->');
-  writeFileSync(file, start >= 0 ? `${text.slice(0, start)}${section}${text.slice(end + '<!-- formats:end -->'.length)}` : `${text.trimEnd()}\n\n${section}\n`);
+  writeBenchmarksSection('formats', section);
   console.log(section);
 }
 

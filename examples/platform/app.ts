@@ -1,14 +1,14 @@
 /**
  * A data platform's feeds: APIs into the company's existing, KMS-encrypted data lake
  * bucket, with a customer-managed key, a VPC poller, market-hours schedules in New York time,
- * dynamic partitioning, a distributed run over 1,500 partitions, alarms to the on-call topic and
- * a dashboard. examples/python/data_platform.py
+ * dynamic partitioning, a distributed run over 1,500 partitions, a durable run that waits for
+ * 40-minute export jobs, alarms to the on-call topic and a dashboard. examples/python/data_platform.py
  * is the same app in Python (a test checks that both synthesize the same template).
  *
  * Synthesize it: `npx ts-node --project tsconfig.dev.json examples/platform/app.ts`.
  */
 import * as path from 'node:path';
-import { App, Stack, TimeZone } from 'aws-cdk-lib';
+import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -19,7 +19,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 // In your own app: import { ... } from 'cdk-api-ingestion';
 import {
-  ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, ExecutionMode, Partitions, Records, SharedRateBudget,
+  ApiSource, ApiToFirehoseIngestion, Auth, Destination, DynamicPartitioning, ExecutionMode, ExportJob, ExportResults, HttpMethod, Incremental,
+  Partitions, Records, SharedRateBudget,
 } from '../../src';
 
 export const PLATFORM_STACK_NAME = 'DataPlatformIngestion';
@@ -121,6 +122,38 @@ export function buildPlatformApp(outdir?: string): { app: App; stack: Stack } {
   });
   // The on-call engineers may start a run now, beside the schedule.
   stations.grantStartRun(iam.Role.fromRoleName(stack, 'OnCallEngineers', 'data-on-call'));
+
+  // The reporting API prepares an export of the orders in about 40 minutes: a durable run waits
+  // for it without compute (Lambda durable functions), and a backfill of a quarter runs its days
+  // two at a time in one execution.
+  new ApiToFirehoseIngestion(stack, 'Orders', {
+    feedName: 'orders',
+    source: ApiSource.http({
+      url: 'https://api.example-reports.com/v1/exports',
+      method: HttpMethod.POST,
+      body: { report: 'orders', updatedFrom: '{{ window.start }}', updatedTo: '{{ window.end }}' },
+      auth: Auth.bearer(secretsmanager.Secret.fromSecretNameV2(stack, 'ReportsToken', 'reports-api-token')),
+      records: Records.ndjson(),
+      exportJob: ExportJob.poll({
+        jobIdPath: 'id',
+        statusUrl: 'https://api.example-reports.com/v1/exports/{{ job.id }}',
+        statusPath: 'state',
+        readyStates: ['done'],
+        failedStates: ['failed'],
+        results: ExportResults.fromUrl('https://api.example-reports.com/v1/exports/{{ job.id }}/file'),
+        pollInterval: Duration.minutes(1),
+        maxPollInterval: Duration.minutes(10),
+      }),
+      incremental: Incremental.datetime({ recordPath: 'updated_at', start: '2026-01-01T00:00:00Z' }),
+    }),
+    schedule: ScheduleExpression.rate(Duration.hours(6)),
+    executionMode: ExecutionMode.durable({ executionTimeout: Duration.hours(12), backfillConcurrency: 2 }),
+    existingBucket: lake,
+    encryptionKey: feedKey,
+    existingDeadLetterQueue: prices.deadLetterQueue,
+    existingStateTable: prices.stateTable,
+    alarmTopic: onCall,
+  });
 
   // Analysts read the prices feed, and nothing else in the lake.
   const analysts = iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts');

@@ -2,7 +2,8 @@
 
 APIs into the company's existing, KMS-encrypted data lake bucket, with a customer-managed key, a
 VPC poller, market-hours schedules in New York time, dynamic partitioning, a distributed run over
-1,500 partitions, alarms to the on-call topic and a dashboard.
+1,500 partitions, a durable run that waits for 40-minute export jobs, alarms to the on-call topic
+and a dashboard.
 
     pip install cdk-api-ingestion aws-cdk-lib
     cdk synth --app "python examples/python/data_platform.py"
@@ -25,7 +26,11 @@ from cdk_api_ingestion import (
     Destination,
     DynamicPartitioning,
     ExecutionMode,
+    ExportJob,
+    ExportResults,
     FeedScheduleOptions,
+    HttpMethod,
+    Incremental,
     Partitions,
     PollerOptions,
     Records,
@@ -146,6 +151,40 @@ stations = ApiToFirehoseIngestion(
 )
 # The on-call engineers may start a run now, beside the schedule.
 stations.grant_start_run(iam.Role.from_role_name(stack, "OnCallEngineers", "data-on-call"))
+
+# The reporting API prepares an export of the orders in about 40 minutes: a durable run waits
+# for it without compute (Lambda durable functions), and a backfill of a quarter runs its days
+# two at a time in one execution.
+ApiToFirehoseIngestion(
+    stack,
+    "Orders",
+    feed_name="orders",
+    source=ApiSource.http(
+        url="https://api.example-reports.com/v1/exports",
+        method=HttpMethod.POST,
+        body={"report": "orders", "updatedFrom": "{{ window.start }}", "updatedTo": "{{ window.end }}"},
+        auth=Auth.bearer(secretsmanager.Secret.from_secret_name_v2(stack, "ReportsToken", "reports-api-token")),
+        records=Records.ndjson(),
+        export_job=ExportJob.poll(
+            job_id_path="id",
+            status_url="https://api.example-reports.com/v1/exports/{{ job.id }}",
+            status_path="state",
+            ready_states=["done"],
+            failed_states=["failed"],
+            results=ExportResults.from_url("https://api.example-reports.com/v1/exports/{{ job.id }}/file"),
+            poll_interval=cdk.Duration.minutes(1),
+            max_poll_interval=cdk.Duration.minutes(10),
+        ),
+        incremental=Incremental.datetime(record_path="updated_at", start="2026-01-01T00:00:00Z"),
+    ),
+    schedule=scheduler.ScheduleExpression.rate(cdk.Duration.hours(6)),
+    execution_mode=ExecutionMode.durable(execution_timeout=cdk.Duration.hours(12), backfill_concurrency=2),
+    existing_bucket=lake,
+    encryption_key=feed_key,
+    existing_dead_letter_queue=prices.dead_letter_queue,
+    existing_state_table=prices.state_table,
+    alarm_topic=on_call,
+)
 
 # Analysts read the prices feed, and nothing else in the lake.
 analysts = iam.Role.from_role_name(stack, "Analysts", "data-analysts")

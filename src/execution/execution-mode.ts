@@ -36,15 +36,45 @@ export interface DistributedExecutionProps {
   readonly runTimeout?: Duration;
 }
 
+/** Properties of `ExecutionMode.durable()`. */
+export interface DurableExecutionProps {
+  /**
+   * Longest a run's durable execution may take, waits included.
+   *
+   * Lambda stops the execution then. From 1 second to 366 days, and at least `pollerOptions.timeout`,
+   * which each invocation inside it still has.
+   *
+   * @default Duration.days(1)
+   */
+  readonly executionTimeout?: Duration;
+
+  /**
+   * How long Lambda keeps a closed execution's history (its steps and waits), in whole days from 1
+   * to 90.
+   *
+   * @default Duration.days(14)
+   */
+  readonly retentionPeriod?: Duration;
+
+  /**
+   * Windows of a backfill run at once, in the backfill's one durable execution.
+   *
+   * @default 4
+   */
+  readonly backfillConcurrency?: number;
+}
+
 /**
  * How a run of the feed executes. One Lambda invocation per schedule tick runs every partition
  * by default; a feed with thousands of partitions, or a long backfill, outgrows Lambda's 15
- * minutes: `distributed()` runs it on a Step Functions Distributed Map instead.
+ * minutes: `distributed()` runs it on a Step Functions Distributed Map instead; a run that is
+ * long because it waits (an export job, a long Retry-After, a low rate limit) or one large
+ * partition runs as a durable function with `durable()` (docs/SCALING.md compares them).
  */
 export class ExecutionMode {
   /** One poller invocation per run (the default): small feeds, no state machine. */
   public static singleInvocation(): ExecutionMode {
-    return new ExecutionMode('single', {});
+    return new ExecutionMode('single', {}, {});
   }
 
   /**
@@ -53,11 +83,24 @@ export class ExecutionMode {
    * a requests-per-second budget all workers share, and a last step sums the run up.
    */
   public static distributed(props: DistributedExecutionProps = {}): ExecutionMode {
-    return new ExecutionMode('distributed', props);
+    return new ExecutionMode('distributed', props, {});
+  }
+
+  /**
+   * The poller as a Lambda durable function: a run is one durable execution that may outlive an
+   * invocation. It fetches in passes of one invocation each, checkpointing after every delivered
+   * page, and waits without compute between them for what the API asks (a long Retry-After, an
+   * export job that takes 40 minutes, the next request slot of a low `requestsPerSecond`). The
+   * schedule and the run endpoint invoke the function's `live` alias, as durable functions require.
+   * A backfill runs its windows in one execution, `backfillConcurrency` at a time.
+   */
+  public static durable(props: DurableExecutionProps = {}): ExecutionMode {
+    return new ExecutionMode('durable', {}, props);
   }
 
   private constructor(
-    /** @internal */ public readonly _kind: 'single' | 'distributed',
+    /** @internal */ public readonly _kind: 'single' | 'distributed' | 'durable',
     /** @internal */ public readonly _props: DistributedExecutionProps,
+    /** @internal */ public readonly _durable: DurableExecutionProps,
   ) {}
 }

@@ -53,7 +53,7 @@ function overridesOf(event) {
     if (!valid) throw new Error('partitions must be a non-empty list of objects of strings, e.g. [{"station": "KSEA"}]');
   }
   if (backfill !== undefined) {
-    if (!process.env.STATE_MACHINE_ARN) throw new Error('this feed runs in a single invocation, which does not backfill: deploy it with ExecutionMode.distributed()');
+    if (process.env.BACKFILLS !== 'true') throw new Error('this feed runs in a single invocation, which does not backfill: deploy it with ExecutionMode.distributed() or ExecutionMode.durable()');
     const valid = backfill !== null && typeof backfill === 'object' && Object.keys(backfill).length === 3 && typeof backfill.from === 'string'
       && typeof backfill.to === 'string' && Number.isInteger(backfill.windowSeconds) && backfill.windowSeconds > 0;
     if (!valid) throw new Error('backfill must be {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z", "windowSeconds": 86400}');
@@ -86,8 +86,11 @@ exports.handler = async (event) => {
 export interface RunEndpointProps {
   readonly feed: string;
   readonly schedule: scheduler.ISchedule;
+  /** What a run invokes: the poller, or a durable poller's alias. */
   readonly pollerFunction: lambda.IFunction;
   readonly stateMachine?: sfn.IStateMachine;
+  /** A durable poller takes backfills too (a state machine always does). @default false */
+  readonly backfills?: boolean;
 }
 
 export interface RunEndpoint {
@@ -106,7 +109,9 @@ export function createRunEndpoint(scope: Construct, props: RunEndpointProps): Ru
       SCHEDULE_GROUP: 'default',
       ...(props.stateMachine
         ? { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn }
+        // A durable poller's alias gives its qualified name (function:alias), as it must be invoked.
         : { POLLER_FUNCTION_NAME: props.pollerFunction.functionName }),
+      ...(props.stateMachine || props.backfills ? { BACKFILLS: 'true' } : {}),
     },
   });
   role.addToPolicy(new iam.PolicyStatement({
@@ -115,11 +120,13 @@ export function createRunEndpoint(scope: Construct, props: RunEndpointProps): Ru
   }));
   if (props.stateMachine) props.stateMachine.grantStartExecution(fn); else props.pollerFunction.grantInvoke(fn);
   const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  // grantInvoke grants a function with its versions (function:poller:*), an alias by its own ARN.
+  const versionsGranted = !props.stateMachine && props.pollerFunction.node.defaultChild instanceof lambda.CfnFunction;
   acknowledgeFindings(role, [
     'AwsSolutions-IAM5[Resource::*]',
-    ...(props.stateMachine ? [] : [`AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.pollerFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`]),
-  ], 'X-Ray\'s PutTraceSegments/PutTelemetryRecords take no resource-level permission; lambda:InvokeFunction on the poller and its versions '
-    + '(function:poller:*), granted by aws-cdk-lib\'s grantInvoke.');
+    ...(versionsGranted ? [`AwsSolutions-IAM5[Resource::<${stack.getLogicalId(props.pollerFunction.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`] : []),
+  ], 'X-Ray\'s PutTraceSegments/PutTelemetryRecords take no resource-level permission'
+    + (versionsGranted ? '; lambda:InvokeFunction on the poller and its versions (function:poller:*), granted by aws-cdk-lib\'s grantInvoke.' : '.'));
   acknowledgeFindings(fn, ['Serverless-LambdaDLQ'],
     'Called synchronously through its function URL: the caller gets the error in the answer, there is no asynchronous event to keep.');
   skipCheckovChecks(fn, [

@@ -27,6 +27,8 @@ export const POLLER_ENV = {
   documentPerRecord: 'DOCUMENT_PER_RECORD',
   /** Set for a distributed run: the bucket of its work items and results (the feed's bucket). */
   controlBucket: 'CONTROL_BUCKET',
+  /** Set for a durable poller (`ExecutionMode.durable()`): the windows of a backfill run at once. */
+  backfillConcurrency: 'BACKFILL_CONCURRENCY',
   /** Set with `sharedRateBudgets`: a JSON list of `SharedRateBudgetConfig`. */
   sharedRateBudgets: 'SHARED_RATE_BUDGETS',
   /** The deployed spec's fingerprint (see spec-binding.ts): SHA-256 with deploy-time values as placeholders. */
@@ -129,3 +131,8 @@ export function timeFolders(at: Date): string {
 
 /** Firehose's multi-record deaggregation splits at most this many JSON lines out of one record. */
 export const DEAGGREGATION_MAX_LINES = 500;
+
+/** Windows of a durable backfill run at once unless `ExecutionMode.durable({ backfillConcurrency })` says. */
+export const DEFAULT_DURABLE_BACKFILL_CONCURRENCY = 4;
+/** The most windows a durable backfill runs at once: they share one invocation's memory and the feed's rate. */
+export const MAX_DURABLE_BACKFILL_CONCURRENCY = 20;

@@ -25,7 +25,7 @@ import { Destination, DestinationKind } from '../destinations/destination';
 import { destinationDelivery } from '../destinations/destination-delivery';
 import { createRedshiftTable } from '../destinations/redshift-table-creator';
 import { createDistributedRun } from '../execution/distributed-run';
-import { ExecutionMode } from '../execution/execution-mode';
+import { DurableExecutionProps, ExecutionMode } from '../execution/execution-mode';
 import { createRunEndpoint, RunEndpoint } from '../execution/run-endpoint';
 import { leastRunTime } from '../execution/run-estimate';
 import { SharedRateBudget } from '../execution/shared-rate-budget';
@@ -33,7 +33,8 @@ import { backfillProblems } from '../feed-spec/backfill';
 import { eventTimeQueries, eventTimeSource } from '../feed-spec/event-time';
 import { FeedSpecInput, feedNameProblem, formatSpecProblems, parseFeedSpec } from '../feed-spec/feed-spec';
 import {
-  DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, feedStateKeys, METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig,
+  DEAGGREGATION_MAX_LINES, deadLetterPayloadPrefix, DEFAULT_DURABLE_BACKFILL_CONCURRENCY, feedStateKeys, MAX_DURABLE_BACKFILL_CONCURRENCY,
+  METRICS_NAMESPACE, POLLER_ENV, RUN_METRICS, SharedRateBudgetConfig,
 } from '../feed-spec/poller-contract';
 import { feedControlPrefix, PollerEvent, SCHEDULER_INPUT_MAX_BYTES } from '../feed-spec/poller-event';
 import { RecordSchemaSpec, rowColumnNames, withSchemaDefaults } from '../feed-spec/record-schema';
@@ -47,7 +48,7 @@ import {
   DeliveryMetricNames, feedMetric, HTTP_ENDPOINT_DELIVERY_METRICS, ICEBERG_DELIVERY_METRICS, OPENSEARCH_DELIVERY_METRICS,
   OPENSEARCH_SERVERLESS_DELIVERY_METRICS, REDSHIFT_DELIVERY_METRICS, S3_DELIVERY_METRICS, schedulePeriodSeconds,
 } from '../monitoring/feed-metrics';
-import { createPollerFunction } from '../poller/poller-function';
+import { checkDurableConfig, createPollerFunction, PollerFunction } from '../poller/poller-function';
 import { PollerOptions } from '../poller/poller-options';
 import { SynthError } from '../private/existing-or-new';
 import { FeedClaims } from '../private/feed-claims';
@@ -252,6 +253,12 @@ export class ApiToFirehoseIngestion extends Construct {
   public readonly deliveryStream: firehose.IDeliveryStream;
   /** The poller Lambda function. */
   public readonly pollerFunction: lambda.IFunction;
+  /**
+   * With `ExecutionMode.durable()`: the poller's `live` alias, on this deployment's version. The
+   * schedule and the run endpoint invoke it (durable functions are invoked by version or alias);
+   * so must anything else that starts a run.
+   */
+  public readonly pollerAlias?: lambda.IAlias;
   /** The dead-letter queue for failed invocations and records. */
   public readonly deadLetterQueue: sqs.IQueue;
   /** The schedule that invokes the poller (or starts the state machine of a distributed run). */
@@ -358,7 +365,9 @@ export class ApiToFirehoseIngestion extends Construct {
     const mode = props.executionMode ?? ExecutionMode.singleInvocation();
     if (mode._kind === 'single' && !props.pollInterval) this.warnIfRunOutgrowsInvocation(source.spec, props.pollerOptions?.timeout?.toSeconds() ?? 300);
     if (mode._kind === 'distributed') this.checkSomethingToDistribute(source.spec);
-    this.pollerFunction = this.createPoller(props, source, mode);
+    const poller = this.createPoller(props, source, mode);
+    this.pollerFunction = poller.fn;
+    this.pollerAlias = poller.alias;
     this.stateMachine = mode._kind === 'distributed' ? createDistributedRun(this, {
       ...mode._props,
       feed: this.feedName,
@@ -372,7 +381,11 @@ export class ApiToFirehoseIngestion extends Construct {
     this.schedule = feedSchedule.schedule;
     if (props.runEndpointEnabled) {
       this.runEndpoint = createRunEndpoint(this, {
-        feed: this.feedName, schedule: this.schedule, pollerFunction: this.pollerFunction, stateMachine: this.stateMachine,
+        feed: this.feedName,
+        schedule: this.schedule,
+        pollerFunction: this.pollerAlias ?? this.pollerFunction,
+        stateMachine: this.stateMachine,
+        backfills: mode._kind === 'durable',
       });
       this.runEndpointUrl = this.runEndpoint.url.url;
     }
@@ -682,10 +695,12 @@ export class ApiToFirehoseIngestion extends Construct {
   }
 
   /** The poller function, its environment (the poller contract), its grants and their reasons. */
-  private createPoller(props: ApiToFirehoseIngestionProps, source: BoundApiSource, mode: ExecutionMode): lambda.IFunction {
+  private createPoller(props: ApiToFirehoseIngestionProps, source: BoundApiSource, mode: ExecutionMode): PollerFunction {
     const { deliveryStream, deadLetterQueue, stateTable, bucket } = this;
     const budgets = this.checkedRateBudgets(props.sharedRateBudgets ?? [], source.spec);
+    const durable = mode._kind === 'durable' ? this.durableConfig(mode._durable, props) : undefined;
     const poller = createPollerFunction(this, {
+      durable,
       feed: this.feedName,
       pollerOptions: props.pollerOptions,
       onFailure: new destinations.SqsDestination(deadLetterQueue),
@@ -701,6 +716,7 @@ export class ApiToFirehoseIngestion extends Construct {
         ...(this.partitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
         ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
         ...(mode._kind === 'distributed' ? { [POLLER_ENV.controlBucket]: bucket.bucketName } : {}),
+        ...(mode._kind === 'durable' ? { [POLLER_ENV.backfillConcurrency]: String(mode._durable.backfillConcurrency ?? DEFAULT_DURABLE_BACKFILL_CONCURRENCY) } : {}),
         ...(budgets.length > 0 ? {
           [POLLER_ENV.sharedRateBudgets]: Stack.of(this).toJsonString(budgets.map((b): SharedRateBudgetConfig => ({
             host: b.host, table: b.table.tableName, requestsPerSecond: b.requestsPerSecond,
@@ -726,7 +742,26 @@ export class ApiToFirehoseIngestion extends Construct {
       + (props.pollerOptions?.vpc ? ', nor do the EC2 network-interface actions a VPC function needs (those of AWSLambdaVPCAccessExecutionRole).' : '.'));
     acknowledgeFindings(poller.fn, ['Serverless-LambdaDLQ'],
       'Failed async invocations go to the SQS dead-letter queue through an on-failure destination (EventInvokeConfig), which carries more context than the legacy DeadLetterConfig.');
-    return poller.fn;
+    return poller;
+  }
+
+  /** `ExecutionMode.durable()`'s configuration, checked against Lambda's bounds and what it cannot be combined with. */
+  private durableConfig(durable: DurableExecutionProps, props: ApiToFirehoseIngestionProps): lambda.DurableConfig {
+    if (props.pollInterval !== undefined) {
+      this.synthError('pollInterval polls in a loop inside one invocation until the next tick; a durable run waits between passes instead: '
+        + 'remove pollInterval, or use ExecutionMode.singleInvocation() for near-real-time polling');
+    }
+    const concurrency = durable.backfillConcurrency;
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_DURABLE_BACKFILL_CONCURRENCY)) {
+      this.synthError(`ExecutionMode.durable({ backfillConcurrency }) is ${concurrency}: set a whole number from 1 to ${MAX_DURABLE_BACKFILL_CONCURRENCY} `
+        + '(the windows share one invocation\'s memory and the feed\'s rate); for more at once, use ExecutionMode.distributed()');
+    }
+    const config: lambda.DurableConfig = {
+      executionTimeout: durable.executionTimeout ?? Duration.days(1),
+      retentionPeriod: durable.retentionPeriod ?? Duration.days(14),
+    };
+    checkDurableConfig(config, props.pollerOptions?.timeout ?? Duration.minutes(5), this.synthError.bind(this));
+    return config;
   }
 
   /** Shared budgets for hosts the feed calls, one per host: a budget for another host would never be taken from. */
@@ -753,13 +788,15 @@ export class ApiToFirehoseIngestion extends Construct {
       feed: this.feedName,
       expression: props.schedule ?? scheduler.ScheduleExpression.rate(Duration.hours(1)),
       scheduleOptions: props.scheduleOptions,
-      pollerFunction: this.pollerFunction,
+      // A durable function is invoked by version or alias.
+      pollerFunction: this.pollerAlias ?? this.pollerFunction,
       stateMachine: this.stateMachine,
       input: event,
       deadLetterQueue: this.deadLetterQueue,
       synthError: this.synthError.bind(this),
     });
-    if (!this.stateMachine) {
+    // An alias is granted by its own ARN; only the function is granted with its versions (function:poller:*).
+    if (!this.stateMachine && !this.pollerAlias) {
       acknowledgeFindings(feedSchedule.role, [`AwsSolutions-IAM5[Resource::<${logicalIdOf(this.pollerFunction)}.Arn>:*]`],
         'lambda:InvokeFunction on the poller function and its versions/aliases (function:poller:*), granted by aws-cdk-lib\'s LambdaInvoke target; nothing else.');
     }

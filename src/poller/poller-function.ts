@@ -3,7 +3,7 @@
  * may touch (stream, queue, table, secrets) is granted by the construct that owns those.
  */
 import * as path from 'path';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,9 +14,15 @@ import { PollerOptions } from './poller-options';
 import { POLLER_ENV } from '../feed-spec/poller-contract';
 import { LOG_GROUP_ENCRYPTION, skipCheckovChecks } from '../private/checkov';
 import { dependOnRolePolicyOnly } from '../private/function-dependencies';
+import { acknowledgeFindings } from '../private/nag-acknowledgements';
 
 /** Where the prebundled poller Lambda lives (built by `projen bundle`, shipped in the package). */
 const POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller');
+/** The same runtime behind the durable execution SDK (`ExecutionMode.durable()`), bundled apart. */
+const DURABLE_POLLER_ASSET_DIR = path.join(__dirname, '..', '..', 'assets', 'poller-durable');
+
+/** The alias the schedule and the run endpoint invoke a durable poller by (durable functions are invoked qualified). */
+export const DURABLE_POLLER_ALIAS = 'live';
 
 /** Variables the construct sets; a user's `environment` may not replace them. */
 const POLLER_ENVIRONMENT_NAMES: ReadonlyArray<string> = Object.values(POLLER_ENV);
@@ -31,11 +37,15 @@ export interface PollerFunctionProps {
   readonly encryptionKey?: kms.IKey;
   /** Throws the construct's synth error, which names the construct, with this message. */
   readonly synthError: (message: string) => never;
+  /** Run as a durable function with this configuration. @default a plain function */
+  readonly durable?: lambda.DurableConfig;
 }
 
 export interface PollerFunction {
   readonly fn: lambda.Function;
   readonly role: iam.Role;
+  /** A durable poller's `live` alias, on the version of this deployment: what invokes it must invoke this. */
+  readonly alias?: lambda.Alias;
 }
 
 /** Creates the poller (ids `PollerLogs`, `PollerRole`, `Poller`) after checking `pollerOptions`. */
@@ -53,7 +63,8 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
     description: `Polls the ${props.feed} API into Firehose`,
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
-    code: lambda.Code.fromAsset(POLLER_ASSET_DIR),
+    code: lambda.Code.fromAsset(props.durable ? DURABLE_POLLER_ASSET_DIR : POLLER_ASSET_DIR),
+    durableConfig: props.durable,
     handler: 'index.handler',
     role,
     logGroup,
@@ -76,7 +87,42 @@ export function createPollerFunction(scope: Construct, props: PollerFunctionProp
   skipCheckovChecks(logGroup, [LOG_GROUP_ENCRYPTION]);
   skipCheckovChecks(fn, checkovSkips(options, props.encryptionKey !== undefined));
   dependOnRolePolicyOnly(fn, role);
-  return { fn, role };
+  if (!props.durable) return { fn, role };
+  return { fn, role, alias: durableAlias(scope, fn, role, props.onFailure) };
+}
+
+/**
+ * A durable poller's alias on this deployment's version, and what its executions may do: checkpoint
+ * and read their state, and start the execution that goes on with a run too long for one (all on
+ * the function's versions, `function:poller:*`, the form Lambda authorizes durable executions by).
+ * The policy is the role's own, apart from its default policy, which the function depends on: it
+ * names the function, and the function does not need it until it runs.
+ */
+function durableAlias(scope: Construct, fn: lambda.Function, role: iam.Role, onFailure: lambda.IDestination): lambda.Alias {
+  const alias = new lambda.Alias(scope, 'PollerAlias', {
+    aliasName: DURABLE_POLLER_ALIAS,
+    version: fn.currentVersion,
+    description: 'The version each durable run of the feed starts on; runs in progress finish on theirs',
+    // The same as the function's own (they apply per qualifier).
+    retryAttempts: 1,
+    maxEventAge: Duration.hours(1),
+    onFailure,
+  });
+  const policy = new iam.Policy(scope, 'PollerDurablePolicy', {
+    roles: [role],
+    statements: [
+      new iam.PolicyStatement({
+        actions: ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState', 'lambda:InvokeFunction'],
+        resources: [`${fn.functionArn}:*`],
+      }),
+    ],
+  });
+  acknowledgeFindings(policy, [`AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`],
+    'A durable execution checkpoints and reads its state on the function version it runs on (Lambda authorizes these by '
+    + 'function:poller:VERSION/durable-execution/..., so AWS documents function:poller:*), and starts the execution that goes on with a run too long for one.');
+  // The schedule invokes the alias: nothing runs before the policy is there.
+  alias.node.addDependency(policy);
+  return alias;
 }
 
 /** The poller's own role: it may write only to its own log group (and manage ENIs in a VPC). */
@@ -132,6 +178,30 @@ function nodeOptions(options: PollerOptions): Record<string, string> {
   const user = options.environment?.NODE_OPTIONS;
   if (Token.isUnresolved(memory) || (user !== undefined && Token.isUnresolved(user))) return {};
   return { NODE_OPTIONS: pollerNodeOptions(memory, user) };
+}
+
+/** Lambda's bounds for a durable function's configuration: an execution of 1 s to 366 days, a history kept 1 to 90 whole days. */
+export function checkDurableConfig(config: lambda.DurableConfig, invocationTimeout: Duration, synthError: (message: string) => never): void {
+  const timeout = config.executionTimeout;
+  if (!timeout.isUnresolved()) {
+    const ms = timeout.toMilliseconds();
+    if (ms < 1000 || ms > 366 * 86_400_000 || ms % 1000 !== 0) {
+      synthError(`ExecutionMode.durable({ executionTimeout }) is ${timeout.toHumanString()}: Lambda allows whole seconds from 1 second to 366 days; `
+        + 'set e.g. Duration.days(1)');
+    }
+    if (!invocationTimeout.isUnresolved() && ms < invocationTimeout.toMilliseconds()) {
+      synthError(`ExecutionMode.durable({ executionTimeout }) is ${timeout.toHumanString()}, shorter than one invocation (pollerOptions.timeout `
+        + `${invocationTimeout.toHumanString()}): set an executionTimeout of at least ${invocationTimeout.toHumanString()}, or a shorter pollerOptions.timeout`);
+    }
+  }
+  const retention = config.retentionPeriod;
+  if (retention && !retention.isUnresolved()) {
+    const ms = retention.toMilliseconds();
+    if (ms % 86_400_000 !== 0 || ms < 86_400_000 || ms > 90 * 86_400_000) {
+      synthError(`ExecutionMode.durable({ retentionPeriod }) is ${retention.toHumanString()}: Lambda keeps a closed execution's history `
+        + 'for whole days from 1 to 90; set e.g. Duration.days(14)');
+    }
+  }
 }
 
 function checkPollerOptions(options: PollerOptions, synthError: (message: string) => never): void {

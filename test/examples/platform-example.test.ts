@@ -30,4 +30,16 @@ describe('the platform example (README "Configuring the construct")', () => {
     expect(JSON.stringify(analysts.Properties.PolicyDocument)).toContain('arn:aws:s3:::corp-data-lake/feed=prices/*');
     expect(JSON.stringify(analysts.Properties.PolicyDocument)).not.toContain('feed=weather');
   });
+
+  test('the orders feed is durable: its schedule invokes the poller\'s live alias, the function runs 12 hours at most and dead-letters into the shared queue', () => {
+    const { stack } = buildPlatformApp();
+    const resources = templateOf(stack).toJSON().Resources as Record<string, any>;
+    const [ordersPoller] = Object.entries(resources).filter(([id, r]) => id.startsWith('OrdersPoller') && r.Type === 'AWS::Lambda::Function');
+    expect(ordersPoller[1].Properties.DurableConfig).toEqual({ ExecutionTimeout: 43_200, RetentionPeriodInDays: 14 });
+    const [aliasId] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Alias')!;
+    const schedule = Object.entries(resources).find(([id, r]) => id.startsWith('OrdersSchedule') && r.Type === 'AWS::Scheduler::Schedule')![1];
+    expect(schedule.Properties.Target.Arn).toEqual({ Ref: aliasId });
+    const aliasConfig = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventInvokeConfig' && JSON.stringify(r.Properties.Qualifier).includes(aliasId));
+    expect(JSON.stringify(aliasConfig.Properties.DestinationConfig.OnFailure.Destination)).toContain('PricesDeadLetterQueue');
+  });
 });

@@ -29,7 +29,7 @@ describe('the endpoint', () => {
     expect(url.Properties.AuthType).toBe('AWS_IAM');
     const [[fnId, fn]] = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('StationsStartRun'));
     expect(url.Properties.TargetFunctionArn).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
-    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['SCHEDULE_GROUP', 'SCHEDULE_NAME', 'STATE_MACHINE_ARN']);
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(['BACKFILLS', 'SCHEDULE_GROUP', 'SCHEDULE_NAME', 'STATE_MACHINE_ARN']);
     const [[, policy]] = ofType('AWS::IAM::Policy').filter(([id]) => id.startsWith('StationsStartRunRole'));
     const statements = policy.Properties.PolicyDocument.Statement as any[];
     expect(JSON.stringify(statements.find((s) => s.Action === 'scheduler:GetSchedule').Resource)).toContain(':schedule/default/');
@@ -86,7 +86,7 @@ describe('the function behind it, against moto', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: { Arn: stateMachineArn, RoleArn: 'arn:aws:iam::123456789012:role/schedule', Input: input },
     }));
-    Object.assign(process.env, { SCHEDULE_NAME: scheduleName, SCHEDULE_GROUP: 'default', STATE_MACHINE_ARN: stateMachineArn });
+    Object.assign(process.env, { SCHEDULE_NAME: scheduleName, SCHEDULE_GROUP: 'default', STATE_MACHINE_ARN: stateMachineArn, BACKFILLS: 'true' });
     // The Lambda runtime's SDK modules are the only ones the inline code may use.
     const modules: Record<string, unknown> = { '@aws-sdk/client-scheduler': sdkScheduler, '@aws-sdk/client-sfn': sdkSfn, '@aws-sdk/client-lambda': sdkLambda };
     const module = { exports: {} as any };
@@ -150,4 +150,24 @@ describe('the function behind it, against moto', () => {
     expect(JSON.parse(answer.body).error).toMatch(message);
     expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions).toHaveLength(before);
   });
+});
+
+test('a single-invocation feed\'s endpoint refuses a backfill before reading the schedule, naming the modes that take one', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, { SCHEDULE_NAME: 'none', SCHEDULE_GROUP: 'default', POLLER_FUNCTION_NAME: 'poller' });
+  delete process.env.STATE_MACHINE_ARN;
+  delete process.env.BACKFILLS;
+  try {
+    const module = { exports: {} as any };
+    // Any AWS call would fail here: the refusal comes first.
+    new Function('require', 'exports', 'module', START_RUN_HANDLER)(() => ({}), module.exports, module);
+    const answer = await module.exports.handler({
+      body: JSON.stringify({ backfill: { from: '2026-01-01', to: '2026-01-02', windowSeconds: 3600 } }), requestContext: { requestId: 'r' },
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body).error).toBe('this feed runs in a single invocation, which does not backfill: '
+      + 'deploy it with ExecutionMode.distributed() or ExecutionMode.durable()');
+  } finally {
+    process.env = saved;
+  }
 });

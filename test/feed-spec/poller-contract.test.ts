@@ -67,10 +67,13 @@ describe('the poller contract', () => {
     const variables = poller.Properties.Environment.Variables as Record<string, unknown>;
     // Every variable of the contract is set, but for the one the other kind of destination sets, the
     // distributed run's control bucket (test/execution/distributed-flow.test.ts runs that contract),
-    // shared rate budgets (test/execution/shared-rate-budget.test.ts runs that one) and a spec's
-    // deploy-time values (test/runtime/spec-binding.e2e.test.ts). The spec's fingerprint is here:
+    // shared rate budgets (test/execution/shared-rate-budget.test.ts runs that one), a spec's
+    // deploy-time values (test/runtime/spec-binding.e2e.test.ts) and a durable poller's backfill
+    // concurrency (test/runtime/durable-poller.e2e.test.ts). The spec's fingerprint is here:
     // the run below passes the binding check with the schedule's own event.
-    const elsewhere: string[] = [POLLER_ENV.controlBucket, POLLER_ENV.sharedRateBudgets, POLLER_ENV.specTokenPaths, POLLER_ENV.specTokenValues];
+    const elsewhere: string[] = [
+      POLLER_ENV.controlBucket, POLLER_ENV.sharedRateBudgets, POLLER_ENV.specTokenPaths, POLLER_ENV.specTokenValues, POLLER_ENV.backfillConcurrency,
+    ];
     const expected = Object.values(POLLER_ENV)
       .filter((name) => name !== (search ? POLLER_ENV.maxLinesPerRecord : POLLER_ENV.documentPerRecord) && !elsewhere.includes(name));
     expect(Object.keys(variables).filter((name) => name !== 'NODE_OPTIONS').sort()).toEqual([...expected].sort());

@@ -19,14 +19,19 @@ export interface HandlerOutcome {
 
 const RUNNER = `
 const { handler } = require(process.argv[1]);
-handler(JSON.parse(process.argv[2])).then(
+// With a Lambda timeout (ms): the context Lambda gives, counting down from the start.
+const timeoutMs = Number(process.argv[3] ?? '0');
+const started = Date.now();
+const context = timeoutMs > 0 ? { awsRequestId: 'local-' + started, getRemainingTimeInMillis: () => timeoutMs - (Date.now() - started) } : undefined;
+handler(JSON.parse(process.argv[2]), context).then(
   (result) => process.stdout.write('\\n@@RESULT@@' + JSON.stringify({ ok: true, result })),
   (err) => process.stdout.write('\\n@@RESULT@@' + JSON.stringify({ ok: false, error: { name: err.name, message: err.message } })),
 );`;
 
-export async function invokeBundledHandler(event: unknown, env: Record<string, string>): Promise<HandlerOutcome> {
+/** Runs the bundled poller with `event`; with `lambdaTimeoutMs`, with a Lambda context whose remaining time counts down from it. */
+export async function invokeBundledHandler(event: unknown, env: Record<string, string>, lambdaTimeoutMs?: number): Promise<HandlerOutcome> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', RUNNER, BUNDLED_HANDLER, JSON.stringify(event)], {
+    execFile(process.execPath, ['-e', RUNNER, BUNDLED_HANDLER, JSON.stringify(event), ...(lambdaTimeoutMs ? [String(lambdaTimeoutMs)] : [])], {
       env: { PATH: process.env.PATH ?? '', ...env },
       timeout: 120_000,
       maxBuffer: 64 * 1024 * 1024,

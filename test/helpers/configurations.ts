@@ -17,7 +17,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { weatherFeed } from './example-feeds';
 import { testStack } from './synth';
 import {
-  ApiSource, ApiToFirehoseIngestion, Column, Destination, DynamicPartitioning, ExecutionMode, Format, IndexRotation, Partitions, Records,
+  ApiSource, ApiToFirehoseIngestion, Auth, Column, Destination, DynamicPartitioning, ExecutionMode, ExportJob, ExportResults, Format, HttpMethod,
+  Incremental, IndexRotation, Partitions, Records,
   RecordSchema, RedshiftTarget, SchemaContract, SharedRateBudget,
   TimePartitioning, TimestampFormat, Transform,
 } from '../../src';
@@ -257,6 +258,37 @@ export const CONFIGURATIONS: Record<string, (app?: App) => Configuration> = {
       runEndpointEnabled: true,
       sharedRateBudgets: [weatherApi],
       encryptionKey: key,
+    });
+    return { stack, feeds: [feed] };
+  },
+
+  'a durable run: a slow export API waited on without compute, backfilled in one execution': (app) => {
+    const stack = testStack(app);
+    const token = secretsmanager.Secret.fromSecretNameV2(stack, 'ReportsToken', 'reports/api-token');
+    const feed = new ApiToFirehoseIngestion(stack, 'Orders', {
+      feedName: 'orders',
+      source: ApiSource.http({
+        url: 'https://api.example-reports.com/v1/exports',
+        method: HttpMethod.POST,
+        body: { report: 'orders', since: '{{ cursor }}', until: '{{ window.end }}' },
+        auth: Auth.bearer(token),
+        records: Records.ndjson(),
+        exportJob: ExportJob.poll({
+          jobIdPath: 'id',
+          statusUrl: 'https://api.example-reports.com/v1/exports/{{ job.id }}',
+          statusPath: 'state',
+          readyStates: ['done'],
+          failedStates: ['failed'],
+          results: ExportResults.fromUrl('https://api.example-reports.com/v1/exports/{{ job.id }}/file'),
+          pollInterval: Duration.minutes(1),
+          maxPollInterval: Duration.minutes(10),
+        }),
+        incremental: Incremental.datetime({ recordPath: 'updated_at', start: '2026-01-01T00:00:00Z' }),
+        limits: { requestsPerSecond: 0.1 },
+      }),
+      schedule: ScheduleExpression.rate(Duration.hours(6)),
+      executionMode: ExecutionMode.durable({ executionTimeout: Duration.hours(12), retentionPeriod: Duration.days(30), backfillConcurrency: 2 }),
+      runEndpointEnabled: true,
     });
     return { stack, feeds: [feed] };
   },

@@ -68,7 +68,7 @@ export interface HarnessOptions {
   readonly repeat?: EngineOptions['repeat'];
   readonly rotatingSecrets?: EngineOptions['rotatingSecrets'];
   /** Engine options a test sets beyond these (a durable pass's). */
-  readonly engine?: Pick<EngineOptions, 'holdOnRetryAfter' | 'checkpointPages' | 'onlyPartitions' | 'holder' | 'keepLease'>;
+  readonly engine?: Pick<EngineOptions, 'holdOnRetryAfter' | 'checkpointPages' | 'onlyPartitions' | 'holder' | 'keepLease' | 'longestWaitMs'>;
 }
 
 export interface HarnessResult {

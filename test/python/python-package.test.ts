@@ -108,14 +108,15 @@ describe('Python package', () => {
   }, 600_000);
 
   test('the platform example (existing KMS bucket, CMK, VPC, dynamic partitioning, schedule props, dashboard, shared resources, an HTTP endpoint, '
-    + 'a distributed run) synthesizes the same template from Python as from TypeScript', () => {
+    + 'a distributed run, a durable run) synthesizes the same template from Python as from TypeScript', () => {
     const pythonTemplate = synthPython('data_platform.py', PLATFORM_STACK_NAME);
     const { app } = buildPlatformApp(path.join(work, 'cdk.out.platform-ts'));
     const tsTemplate = app.synth().getStackByName(PLATFORM_STACK_NAME).template;
     expect(comparable(pythonTemplate)).toEqual(comparable(tsTemplate));
     expect(countsByType(pythonTemplate)).toMatchObject({
-      'AWS::KinesisFirehose::DeliveryStream': 4,
-      'AWS::Lambda::Function': 4,
+      'AWS::KinesisFirehose::DeliveryStream': 5,
+      'AWS::Lambda::Function': 5,
+      'AWS::Lambda::Alias': 1,
       'AWS::StepFunctions::StateMachine': 1,
       'AWS::SQS::Queue': 1,
       'AWS::DynamoDB::Table': 1,

@@ -120,16 +120,22 @@ export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Pro
     options.onWindow?.(window, outcome);
   })));
 
+  return backfillSummary(spec.feed, windows.length, outcomes, incomplete, sumRunSummaries(spec.feed, runs, clock.now() - started));
+}
+
+/** A backfill's summary from how many windows ended each way (a local backfill's and a durable one's). */
+export function backfillSummary(feed: string, windows: number, outcomes: ReadonlyMap<WindowOutcome, number>,
+  incomplete: ReadonlyArray<{ readonly window: TimeWindow; readonly reason: string }>, runs: RunSummary): BackfillSummary {
   const count = (outcome: WindowOutcome) => outcomes.get(outcome) ?? 0;
   return {
-    feed: spec.feed,
-    status: count('done') + count('alreadyDone') === windows.length ? 'succeeded' : 'partial',
-    windows: windows.length,
+    feed,
+    status: count('done') + count('alreadyDone') === windows ? 'succeeded' : 'partial',
+    windows,
     windowsDone: count('done'),
     windowsAlreadyDone: count('alreadyDone'),
     windowsIncomplete: count('incomplete'),
     windowsHeld: count('held'),
-    incomplete: incomplete.sort((a, b) => a.window.start.localeCompare(b.window.start)).slice(0, INCOMPLETE_KEPT),
-    runs: sumRunSummaries(spec.feed, runs, clock.now() - started),
+    incomplete: [...incomplete].sort((a, b) => a.window.start.localeCompare(b.window.start)).slice(0, INCOMPLETE_KEPT),
+    runs,
   };
 }

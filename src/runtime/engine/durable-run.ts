@@ -35,8 +35,8 @@ export interface PassOutcome {
 export interface DurableLease {
   /** Renews this execution's lease until `until`; false if it was lost (it expired and another run took it). */
   hold(until: Date): Promise<boolean>;
-  /** Releases it: the run is over. */
-  release(): Promise<void>;
+  /** Releases it: the run is over (`completed`: it did not fail, so a duplicate delivery of its event is skipped). */
+  release(completed: boolean): Promise<void>;
 }
 
 /** How long past the end of a wait the lease is held: the next pass takes it again within this. */
@@ -49,7 +49,20 @@ export interface DurableRunOptions {
   readonly maxPasses?: number;
   /** @default none: each pass takes and releases the lease itself */
   readonly lease?: DurableLease;
+  /**
+   * Starts a new execution that goes on with the held partitions (`undefined`: the whole feed),
+   * when this one reaches `maxPasses`; returns its name. Called after the lease is released.
+   * @default none: the held partitions go on at the next scheduled run
+   */
+  readonly continueRun?: (only: ReadonlyArray<Readonly<Record<string, string>>> | undefined) => Promise<string>;
 }
+
+/**
+ * The largest result a step keeps. Lambda checkpoints at most 256 KB per operation; a pass's kept
+ * summary is bounded well below it (failures and warnings are capped by the engine, and held
+ * partitions are dropped beyond this, see `keptOutcome`).
+ */
+export const MAX_KEPT_BYTES = 128 * 1024;
 
 /**
  * One pass of the engine: every partition (`only` undefined), or just the ones the previous pass
@@ -59,13 +72,32 @@ export type RunPass = (pass: number, only: ReadonlyArray<Readonly<Record<string,
 
 /** The whole run's summary: the passes summed; `passes` how many; the last pass says whether it ended. */
 export async function runDurably(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
-  const summary = await runPasses(steps, runPass, options);
+  const { summary, goOnWith } = await runPasses(steps, runPass, options);
   // A skipped first pass never held the lease: another run does.
-  if (options.lease && summary.status !== 'skipped') await steps.step('release the lease', () => options.lease!.release());
-  return summary;
+  if (options.lease && summary.status !== 'skipped') {
+    await steps.step('release the lease', () => options.lease!.release(summary.status !== 'failed' && goOnWith === undefined));
+  }
+  if (goOnWith === undefined) return summary;
+  const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
+  if (!options.continueRun) {
+    return withWarning(summary, `the run made ${maxPasses} passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run`);
+  }
+  const continuedIn = await steps.step('continue in a new execution', () => options.continueRun!(goOnWith.only));
+  return {
+    ...withWarning(summary, `the run made ${maxPasses} passes, the most one durable execution makes; it goes on from the held partitions' checkpoints in execution ${continuedIn}`),
+    continuedIn,
+  };
 }
 
-async function runPasses(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<RunSummary> {
+const withWarning = (summary: RunSummary, warning: string): RunSummary => ({ ...summary, warnings: [...(summary.warnings ?? []), warning] });
+
+interface PassesOutcome {
+  readonly summary: RunSummary;
+  /** Set when the passes ran out with partitions still held: what a new execution goes on with. */
+  readonly goOnWith?: { readonly only: ReadonlyArray<Readonly<Record<string, string>>> | undefined };
+}
+
+async function runPasses(steps: DurableSteps, runPass: RunPass, options: DurableRunOptions): Promise<PassesOutcome> {
   const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
   const summaries: RunSummary[] = [];
   let only: ReadonlyArray<Readonly<Record<string, string>>> | undefined;
@@ -73,30 +105,42 @@ async function runPasses(steps: DurableSteps, runPass: RunPass, options: Durable
     const outcome = await steps.step(`pass ${pass}`, async (): Promise<PassOutcome> => {
       const summary = await runPass(pass, only);
       const waitMs = summary.resumeAt !== undefined ? Date.parse(summary.resumeAt) - options.now() : 0;
-      return { summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)) };
+      return keptOutcome({ summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)) });
     });
     summaries.push(outcome.summary);
     const { summary } = outcome;
     // Done: every partition ended (or failed) in this pass; a skipped pass (another run's lease) ends it too.
-    if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return combined(summaries);
+    if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return { summary: combined(summaries) };
     only = heldPartitions(summary.partitionsHeld);
     const waitSeconds = Math.max(1, outcome.waitSeconds);
     if (options.lease) {
       const lease = options.lease;
       const held = await steps.step(`hold the lease through wait ${pass}`, () => lease.hold(new Date(options.now() + waitSeconds * 1000 + LEASE_MARGIN_MS)));
       if (!held) {
-        const lost = combined(summaries);
-        return { ...lost, warnings: [...(lost.warnings ?? []), 'the feed\'s lease was lost before the wait (it expired and another run took it): the held partitions go on from their checkpoints in that run'] };
+        return {
+          summary: withWarning(combined(summaries),
+            'the feed\'s lease was lost before the wait (it expired and another run took it): the held partitions go on from their checkpoints in that run'),
+        };
       }
     }
     // Waiting costs nothing; a pass that used its whole budget goes on in a fresh invocation (a 1 s wait).
     await steps.wait(`wait after pass ${pass}`, waitSeconds);
   }
-  const summary = combined(summaries);
+  return { summary: combined(summaries), goOnWith: { only } };
+}
+
+/**
+ * A pass's outcome as a step may keep it (under `MAX_KEPT_BYTES`): a run with so many held
+ * partitions that their list does not fit goes on with the whole feed in the next pass (the
+ * partitions that completed are polled again from their cursors), and says so.
+ */
+export function keptOutcome(outcome: PassOutcome): PassOutcome {
+  if (Buffer.byteLength(JSON.stringify(outcome)) <= MAX_KEPT_BYTES) return outcome;
+  const { partitionsHeld, ...summary } = outcome.summary;
   return {
-    ...summary,
-    warnings: [...(summary.warnings ?? []),
-      `the run made ${maxPasses} passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run`],
+    ...outcome,
+    summary: withWarning(summary, `the ${partitionsHeld?.length ?? 0} held partitions are too many to keep in a durable checkpoint `
+      + `(${MAX_KEPT_BYTES / 1024} KB): the next pass goes over every partition, each from its own checkpoint or cursor`),
   };
 }
 

@@ -118,6 +118,13 @@ export interface EngineOptions {
    */
   readonly holdOnRetryAfter?: boolean;
   /**
+   * With `holdOnRetryAfter`: the longest wait made in process (a Retry-After, an export job's next
+   * poll, the next request slot of `limits.requestsPerSecond`); a longer one holds the partition
+   * the same way, for the caller to wait out without compute.
+   * @default waits up to the deadline are made in process
+   */
+  readonly longestWaitMs?: number;
+  /**
    * The caller holds the feed's lease across several runs (a durable execution's passes, under one
    * `holder`): each run takes or renews it as usual but leaves it held; the caller releases it.
    * @default false: released at the end of the run
@@ -188,8 +195,10 @@ export interface RunSummary {
   /** With a transform: what it made of the records (see `TransformTally`). */
   readonly transform?: TransformTally;
   readonly durationMs: number;
-  /** With `repeat`: the passes the run made (near-real-time polling). */
+  /** With `repeat`: the passes the run made (near-real-time polling); in a durable execution, its passes. */
   readonly passes?: number;
+  /** A durable run that reached the passes one execution may make: the execution that goes on with it. */
+  readonly continuedIn?: string;
   /**
    * Partitions whose pages ended short of a total the API stated (records or pages): their
    * cursors stay, so the next run fetches the window again, and the run is `partial`.
@@ -303,6 +312,7 @@ function httpClientFor(spec: FeedSpec, options: EngineOptions, clock: Clock): Ht
       allowLoopback: spec.limits.allowPrivateAddresses || options.allowLoopback === true,
     },
     deadline: options.deadline,
+    longestWaitMs: options.holdOnRetryAfter ? options.longestWaitMs : undefined,
     logger: options.logger,
     redactor: options.redactor,
     minBackoffMs: options.minBackoffMs,
@@ -709,6 +719,7 @@ class FeedRun {
       job: start.checkpoint?.job,
       clock: this.clock,
       deadline: this.options.deadline,
+      longestWaitMs: this.options.holdOnRetryAfter ? this.options.longestWaitMs : undefined,
       onJob: async (job) => {
         if (!this.delivers) return;
         if (job) await this.saveCheckpoint(start, { request: { url: spec.request.url, query: {} }, pagesDone: 0, job });

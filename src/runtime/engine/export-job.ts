@@ -38,6 +38,8 @@ export interface ExportJobOptions extends PageStreamOptions {
   readonly clock: Clock;
   /** Epoch ms after which no wait may end: the job is left to the next run. */
   readonly deadline?: number;
+  /** The longest wait for the job made in process; a longer one leaves it like the deadline does. @default up to the deadline */
+  readonly longestWaitMs?: number;
 }
 
 const DEFAULT_POLL_SECONDS = 5;
@@ -57,7 +59,9 @@ export async function* exportJobPages(options: ExportJobOptions): AsyncGenerator
       break;
     } catch (err) {
       if (err instanceof JobStillRunning) {
-        return { stoppedEarly: { reason: err.message, resumeAt: { request: jobs.createRequest, pagesDone: 0, job }, notBefore: err.notBefore } };
+        // The next wait is kept with the job: the doubling goes on from there in the next run.
+        const resumeAt = { request: jobs.createRequest, pagesDone: 0, job: { ...job, pollDelayMs: err.nextDelayMs } };
+        return { stoppedEarly: { reason: err.message, resumeAt, notBefore: err.notBefore } };
       }
       if (!(err instanceof JobFailed)) throw err;
       if (job.recreated) {
@@ -90,9 +94,15 @@ export async function* exportJobPages(options: ExportJobOptions): AsyncGenerator
   return {};
 }
 
-/** Thrown when the job is still running and the next wait would end past the deadline. */
+/** Thrown when the job is still running and the next wait would end past the deadline (or be longer than the run waits in process). */
 class JobStillRunning extends Error {
-  constructor(message: string, /** When the job's status is to be asked again (ISO 8601). */ public readonly notBefore: string) {
+  constructor(
+    message: string,
+    /** When the job's status is to be asked again (ISO 8601). */
+    public readonly notBefore: string,
+    /** The wait after that poll, if the job is still running then. */
+    public readonly nextDelayMs: number,
+  ) {
     super(message);
   }
 }
@@ -128,9 +138,9 @@ class ExportRequests {
 
   /** Polls the job's status until ready; its last status answer. */
   public async waitUntilReady(job: ExportJobState): Promise<unknown> {
-    const { export: spec, clock, deadline } = this.options;
-    let delayMs = (spec.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000;
+    const { export: spec, clock, deadline, longestWaitMs } = this.options;
     const maxDelayMs = (spec.maxPollSeconds ?? DEFAULT_MAX_POLL_SECONDS) * 1000;
+    let delayMs = Math.min(job.pollDelayMs ?? (spec.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000, maxDelayMs);
     const url = renderUrl(spec.status.url, this.jobTemplate(job));
     for (;;) {
       let response: HttpResponse;
@@ -151,7 +161,11 @@ class ExportRequests {
       }
       if (deadline !== undefined && clock.now() + delayMs > deadline) {
         throw new JobStillRunning(`export job ${job.id} is still ${text ?? 'running'} at the run's time budget; the next run polls it again`,
-          new Date(clock.now() + delayMs).toISOString());
+          new Date(clock.now() + delayMs).toISOString(), Math.min(delayMs * 2, maxDelayMs));
+      }
+      if (longestWaitMs !== undefined && delayMs > longestWaitMs) {
+        throw new JobStillRunning(`export job ${job.id} is still ${text ?? 'running'}; its next poll is ${delayMs / 1000} s away, waited out without compute`,
+          new Date(clock.now() + delayMs).toISOString(), Math.min(delayMs * 2, maxDelayMs));
       }
       this.options.logger.info('export job not ready yet', { job: job.id, state: text, waitMs: delayMs });
       await clock.sleep(delayMs);

@@ -99,6 +99,12 @@ export interface HttpClientOptions {
   readonly rateLimiter?: RateLimiter;
   /** Epoch ms after which no retry wait may end. @default no deadline */
   readonly deadline?: number;
+  /**
+   * The longest wait made in process for a Retry-After or a request slot; a longer one fails the
+   * request at once with the time to call again (`HttpError.retryAfter`), like one past the deadline.
+   * @default up to the deadline
+   */
+  readonly longestWaitMs?: number;
   readonly logger: Logger;
   readonly redactor: Redactor;
   /** First backoff delay. @default 250 ms */
@@ -145,11 +151,20 @@ export class RequestSpacing implements RateLimiter {
 
   constructor(private readonly intervalMs: number, private readonly clock: Clock) {}
 
-  public async take(): Promise<void> {
+  public async take(_url?: URL, longestWaitMs?: number): Promise<void> {
     const now = this.clock.now();
     const slot = Math.max(now, this.nextSlot);
+    // Not taken: the caller waits for it another way (a durable wait), and takes it then.
+    if (longestWaitMs !== undefined && slot - now > longestWaitMs) throw new SlotTooFar(new Date(slot).toISOString());
     this.nextSlot = slot + this.intervalMs;
     if (slot > now) await this.clock.sleep(slot - now);
+  }
+}
+
+/** The next request slot is further away than the caller waits in process. */
+export class SlotTooFar extends Error {
+  constructor(/** When the slot is (ISO 8601). */ public readonly at: string) {
+    super(`the feed's next request slot (limits.requestsPerSecond) is at ${at}`);
   }
 }
 
@@ -196,6 +211,22 @@ export class HttpClient {
     this.agents['https:'].destroy();
   }
 
+  /**
+   * Takes a request slot; one further away than `longestWaitMs` fails the request at once with the
+   * slot's time (`HttpError.retryAfter`): the partition holds, and the caller waits without compute.
+   */
+  private async takeSlot(request: HttpRequest): Promise<void> {
+    try {
+      await this.spacing?.take(new URL(request.url), this.options.longestWaitMs);
+    } catch (err) {
+      if (!(err instanceof SlotTooFar)) throw err;
+      const error = new HttpError(`${request.method} ${this.options.redactor.redact(request.url)} not sent: ${err.message}, longer than the run waits in process`,
+        undefined, request.url, true);
+      error.retryAfter = err.at;
+      throw new AbortError(error);
+    }
+  }
+
   /** Sends a request, with retries; resolves with a 2xx response or rejects with HttpError. */
   public async request(request: HttpRequest): Promise<HttpResponse> {
     const { logger, redactor } = this.options;
@@ -204,7 +235,7 @@ export class HttpClient {
     return pRetry(async () => {
       for (;;) {
         attempts += 1;
-        await this.spacing?.take(new URL(request.url));
+        await this.takeSlot(request);
         const response = await this.send(request);
         const where = `${request.method} ${redactor.redact(response.url)}`;
         const rule = request.rules?.(response);
@@ -226,11 +257,13 @@ export class HttpClient {
           if (retryAfterWaits >= this.options.maxRetries) {
             throw new AbortError(new HttpError(`${where} answered HTTP ${response.status} after ${retryAfterWaits} Retry-After waits`, response.status, response.url, true));
           }
-          if (this.options.deadline !== undefined && this.clock.now() + retryAfterMs > this.options.deadline) {
+          const pastDeadline = this.options.deadline !== undefined && this.clock.now() + retryAfterMs > this.options.deadline;
+          if (pastDeadline || (this.options.longestWaitMs !== undefined && retryAfterMs > this.options.longestWaitMs)) {
             // Not waited out: the request fails now, saying when the API asked to be called again.
             const retryAfter = new Date(this.clock.now() + retryAfterMs).toISOString();
             const error = new HttpError(
-              `${where} answered HTTP ${response.status} with Retry-After of ${Math.round(retryAfterMs / 1000)} s, beyond the run's time budget; the API asked to be called again at ${retryAfter}`,
+              `${where} answered HTTP ${response.status} with Retry-After of ${Math.round(retryAfterMs / 1000)} s, `
+              + `${pastDeadline ? 'beyond the run\'s time budget' : 'longer than the run waits in process'}; the API asked to be called again at ${retryAfter}`,
               response.status, response.url, true);
             error.retryAfter = retryAfter;
             throw new AbortError(error);

@@ -18,8 +18,8 @@ export interface HostRateLimiter {
 export class RateLimits implements RateLimiter {
   constructor(private readonly feed: RateLimiter | undefined, private readonly hosts: ReadonlyArray<HostRateLimiter>) {}
 
-  public async take(url?: URL): Promise<void> {
-    await this.feed?.take(url);
+  public async take(url?: URL, longestWaitMs?: number): Promise<void> {
+    await this.feed?.take(url, longestWaitMs);
     const host = url?.hostname.toLowerCase();
     for (const budget of this.hosts) {
       if (budget.host === host) await budget.limiter.take(url);

@@ -56,6 +56,8 @@ export class DeployedRunError extends Error {}
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:/;
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:/;
+/** A function ARN with a version or alias: what a schedule of a durable poller targets (its `live` alias). */
+const QUALIFIED_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:[^:]+:function:[^:]+:[^:]+$/;
 
 export function defaultClients(): DeployedRunClients {
   return {
@@ -86,9 +88,10 @@ export async function startDeployedRun(clients: DeployedRunClients, request: Dep
   if (!FUNCTION_ARN.test(target.Arn)) {
     throw new DeployedRunError(`schedule ${request.scheduleName} targets ${target.Arn}, neither a state machine nor a function`);
   }
-  if (request.backfill) {
+  // A durable poller (invoked by its alias) runs a backfill's windows in one execution.
+  if (request.backfill && !QUALIFIED_FUNCTION_ARN.test(target.Arn)) {
     throw new DeployedRunError(`feed ${input.spec.feed} runs in a single invocation, which has no windows to share out: deploy it with `
-      + 'ExecutionMode.distributed() for a backfill in AWS, or run "api-ingest backfill SPEC --firehose STREAM --state-table TABLE" from here');
+      + 'ExecutionMode.distributed() or ExecutionMode.durable() for a backfill in AWS, or run "api-ingest backfill SPEC --firehose STREAM --state-table TABLE" from here');
   }
   return invokeFunction(clients.lambda, target.Arn, event, request.wait === true);
 }

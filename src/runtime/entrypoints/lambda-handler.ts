@@ -36,9 +36,9 @@ import { FirehoseSink } from '../sinks/firehose-sink';
 import { DynamoDbRateBudget, feedRateBudget } from '../state/dynamodb-rate-budget';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
 
-// One client of each per container, reused by every invocation.
+// One client of each per container, reused by every invocation (the durable entrypoint's too).
 const firehose = createFirehoseClient();
-const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
+export const dynamodb = new DynamoDBClient({ maxAttempts: 5 });
 // Made on first use: most runs send no dead letter (see aws-clients.ts).
 const sqs = lazySqsClient({ maxAttempts: 5 });
 const s3 = lazyS3Client({ maxAttempts: 5 });
@@ -46,15 +46,15 @@ const s3 = lazyS3Client({ maxAttempts: 5 });
 const secretStrings = secretsManagerSource({ maxAttempts: 3 });
 // The refresh-token grant's write-back (see token-auth.ts); loads nothing until used.
 const rotatingSecrets = secretsManagerRotatingStore({ maxAttempts: 3 });
-const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
-const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
+export const baseLogger = new PowertoolsLogger({ serviceName: METRICS_SERVICE });
+export const metrics = new Metrics({ serviceName: METRICS_SERVICE, namespace: process.env[POLLER_ENV.metricsNamespace] ?? METRICS_NAMESPACE });
 
 /** Time kept back from the Lambda timeout to flush, commit cursors and checkpoints, and report. */
 function safetyMarginMs(remainingMs: number): number {
   return Math.min(Math.max(10_000, remainingMs * 0.2), 60_000);
 }
 
-function requiredEnv(name: string): string {
+export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) {
     throw new Error(`environment variable ${name} is not set; the ApiToFirehoseIngestion construct sets it`);
@@ -87,7 +87,7 @@ export async function handler(event: AnyEvent, context?: Context): Promise<RunSu
 }
 
 /** The engine's adapters in Lambda: Firehose, DynamoDB state, Secrets Manager, SQS dead letters. */
-function engineOptions(
+export function engineOptions(
   spec: ReturnType<typeof parseFeedSpec>, event: PollerEvent, context: Context | undefined, redactor: Redactor, distributed = false,
 ): EngineOptions {
   const logger = powertoolsLogger(baseLogger, redactor);
@@ -157,7 +157,7 @@ export class SpecMismatchError extends Error {
  * environment, see feed-spec/spec-binding.ts): whoever may invoke the poller cannot make it run
  * another spec, with the feed's credentials, against another host. Checked before any request.
  */
-function deployedSpec(event: PollerEvent): ReturnType<typeof parseFeedSpec> {
+export function deployedSpec(event: PollerEvent): ReturnType<typeof parseFeedSpec> {
   const sha256 = process.env[POLLER_ENV.specSha256];
   if (sha256 !== undefined) {
     const problem = specBindingProblem(event.spec, {
@@ -221,8 +221,8 @@ function holdBackWorkers(budget: DynamoDbRateBudget, logger: EngineOptions['logg
 async function run(event: PollerEvent, context: Context | undefined, redactor: Redactor): Promise<RunSummary> {
   const spec = deployedSpec(event);
   if (event.backfill !== undefined) {
-    throw new Error(`feed ${spec.feed} runs in a single invocation, which does not backfill: a backfill is a distributed run `
-      + '(ExecutionMode.distributed()), or "api-ingest backfill SPEC" from a machine');
+    throw new Error(`feed ${spec.feed} runs in a single invocation, which does not backfill: a backfill is a distributed or durable run `
+      + '(ExecutionMode.distributed() or ExecutionMode.durable()), or "api-ingest backfill SPEC" from a machine');
   }
   const options = engineOptions(spec, event, context, redactor);
   const logger = options.logger;

@@ -6,6 +6,10 @@
  * for it (`SharedRateBudget`), and `RateLimits` (engine/rate-limits.ts) takes a slot from each that applies.
  */
 export interface RateLimiter {
-  /** Resolves when this caller may send one request to `url` (a budget for one host ignores the others). */
-  take(url?: URL): Promise<void>;
+  /**
+   * Resolves when this caller may send one request to `url` (a budget for one host ignores the
+   * others). With `longestWaitMs`, a limiter that can tell may refuse a slot further away than that
+   * (`SlotTooFar`) without taking it. @default waits as long as it takes
+   */
+  take(url?: URL, longestWaitMs?: number): Promise<void>;
 }

@@ -41,6 +41,8 @@ export interface ExportJobState {
   readonly filesDone: number;
   /** The job was created again after one failed or expired (once per job). */
   readonly recreated?: boolean;
+  /** The wait before its next status poll, where a run left it waiting (the doubling goes on from there). */
+  readonly pollDelayMs?: number;
 }
 
 export type LeaseResult =

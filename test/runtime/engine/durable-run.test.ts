@@ -7,18 +7,14 @@
 import { withDurableExecution, type DurableContext } from '@aws/durable-execution-sdk-js';
 import { LocalDurableTestRunner } from '@aws/durable-execution-sdk-js-testing';
 import type { FeedSpecInput } from '../../../src/feed-spec/feed-spec';
-import { DEFAULT_MAX_PASSES, runDurably, RunPass } from '../../../src/runtime/engine/durable-run';
+import { DEFAULT_MAX_PASSES, keptOutcome, MAX_KEPT_BYTES, runDurably, RunPass } from '../../../src/runtime/engine/durable-run';
 import type { RunSummary } from '../../../src/runtime/engine/engine';
+import { durableSteps } from '../../../src/runtime/entrypoints/durable-steps';
 import type { DurableSteps } from '../../../src/runtime/ports/durable-steps';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
 import { baseSpec, CollectingSink, HarnessOptions, runSpec } from '../../helpers/engine-harness';
 import { json, LoopbackApi, startLoopbackApi } from '../../helpers/loopback-api';
 
-/** The SDK's context as the engine's port. */
-const durableSteps = (context: DurableContext): DurableSteps => ({
-  step: (name, fn) => context.step(name, async () => fn()),
-  wait: (name, seconds) => context.wait(name, { seconds }),
-});
 
 /** A durable function that runs the feed's passes with `pass`. */
 const durableHandler = (pass: RunPass, maxPasses?: number) => withDurableExecution(async (_event: unknown, context: DurableContext) =>
@@ -109,13 +105,8 @@ describe('a run as a durable execution', () => {
     const state = new MemoryStateStore();
     const sink = new CollectingSink();
     let attempts = 0;
-    const handler = withDurableExecution(async (_event: unknown, context: DurableContext) => runDurably({
-      // The step is retried when its attempt dies, as the SDK does after a crash or a timeout.
-      step: (name, fn) => context.step(name, async () => fn(), {
-        retryStrategy: (_error, attempt) => ({ shouldRetry: attempt < 3, delay: { seconds: 1 } }),
-      }),
-      wait: (name, seconds) => context.wait(name, { seconds }),
-    }, async () => {
+    // The entrypoint's steps are retried when an attempt dies, as the SDK does after a crash or a timeout.
+    const handler = withDurableExecution(async (_event: unknown, context: DurableContext) => runDurably(durableSteps(context), async () => {
       attempts += 1;
       // The first attempt dies after its second page is delivered: the invocation is gone, mid-run.
       const dying = attempts === 1;
@@ -170,7 +161,7 @@ describe('a run as a durable execution', () => {
           status: { url: `${api.url}/jobs/{{ job.id }}`, path: 'state', ready: ['Complete'], failed: ['Failed'] },
           results: { url: `${api.url}/jobs/{{ job.id }}/results` },
           pollSeconds: 300,
-          maxPollSeconds: 600,
+          maxPollSeconds: 300,
         },
       });
       const state = new MemoryStateStore();
@@ -191,6 +182,55 @@ describe('a run as a durable execution', () => {
       expect(waits).toEqual(Array(8).fill(300));
       expect(await state.getCheckpoint('test-feed', '-')).toBeUndefined();
     });
+
+  test('an export job\'s polls back off across passes (the next delay is kept with the job), and no wait over the in-process limit is made in process', async () => {
+    let polls = 0;
+    api = await startLoopbackApi({
+      '/jobs': (_req, res) => json(res, 200, { id: 'job-2' }),
+      '/jobs/job-2': (_req, res) => {
+        polls += 1;
+        json(res, 200, { state: polls >= 4 ? 'Complete' : 'Running' });
+      },
+      '/jobs/job-2/results': (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"id":"r1"}\n'),
+    });
+    const spec = baseSpec(`${api.url}/jobs`, {
+      request: { url: `${api.url}/jobs`, method: 'POST' },
+      records: { format: 'ndjson' },
+      export: {
+        jobIdPath: 'id',
+        status: { url: `${api.url}/jobs/{{ job.id }}`, path: 'state', ready: ['Complete'] },
+        results: { url: `${api.url}/jobs/{{ job.id }}/results` },
+        pollSeconds: 60,
+        maxPollSeconds: 600,
+      },
+    });
+    const delivered: string[] = [];
+    // Ten minutes a pass, but no wait over 30 s in process: every poll's wait is a durable one.
+    const handler = durableHandler(enginePass(spec, new MemoryStateStore(), 600_000, delivered, { longestWaitMs: 30_000 }));
+    const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload: {} });
+    expect(execution.getStatus()).toBe('SUCCEEDED');
+    expect(idsOf(delivered)).toEqual(['r1']);
+    const waits = execution.getOperations().filter((operation) => operation.getType() === 'WAIT').map((operation) => operation.getWaitDetails()?.waitSeconds);
+    expect(waits).toEqual([60, 120, 240]);
+  });
+
+  test('a request slot further away than the run waits in process (a low requestsPerSecond) is a durable wait: one page a pass', async () => {
+    const served = await pagedApi(3);
+    api = served.api;
+    const delivered: string[] = [];
+    // One request every two minutes: each slot after the first is waited for without compute.
+    const spec = { ...pagedSpec(api), limits: { ...pagedSpec(api).limits, requestsPerSecond: 1 / 120 } } as FeedSpecInput;
+    const handler = durableHandler(enginePass(spec, new MemoryStateStore(), 600_000, delivered, { longestWaitMs: 30_000 }));
+    const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+    const execution = await runner.run({ payload: {} });
+    expect(execution.getStatus()).toBe('SUCCEEDED');
+    expect(idsOf(delivered)).toEqual(['1a', '1b', '2a', '2b', '3a', '3b']);
+    expect(Object.fromEntries(served.seen)).toEqual({ 1: 1, 2: 1, 3: 1 });
+    const waits = execution.getOperations().filter((operation) => operation.getType() === 'WAIT').map((operation) => operation.getWaitDetails()?.waitSeconds);
+    expect(waits).toHaveLength(2);
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(119);
+    expect((execution.getResult() as RunSummary)).toMatchObject({ status: 'succeeded', passes: 3, recordsDelivered: 6 });
+  });
 
   test('the execution holds the feed\'s lease through its waits: another run is refused during the hour, and may run once it ends', async () => {
     const served = await pagedApi(2, (page, seen) => (page === 2 && seen === 1 ? { status: 429, headers: { 'retry-after': '3600' } } : undefined));
@@ -214,6 +254,7 @@ describe('a run as a durable execution', () => {
         operations.push(`${name} (${seconds} s)`);
         await probe(name);
       },
+      map: async () => { throw new Error('a run of the live feed maps nothing'); },
     };
     const summary = await runDurably(steps, enginePass(pagedSpec(api), state, 600_000, [], { holder, keepLease: true }), {
       now: () => Date.now(),
@@ -255,6 +296,40 @@ describe('a run as a durable execution', () => {
     expect(summary.warnings?.at(-1)).toMatch(/made 3 passes, the most one durable execution makes; the held partitions go on from their checkpoints in the next run/);
     // A pass is at most three operations (its step, the lease's renewal, a wait): well inside an execution's ~25,000.
     expect(DEFAULT_MAX_PASSES * 3).toBeLessThan(25_000);
+  });
+
+  test('at the passes one execution may make, the run gives its lease back (not completed) and goes on in a new execution with the held partitions', async () => {
+    const calls: string[] = [];
+    const held = [{ station: 'KSEA' }];
+    const handler = withDurableExecution(async (_event: unknown, context: DurableContext) => runDurably(durableSteps(context),
+      async () => ({ ...heldPass(), partitionsHeld: held, resumeAt: new Date(Date.now() + 60_000).toISOString() }), {
+        now: () => Date.now(),
+        maxPasses: 2,
+        lease: {
+          hold: async () => { calls.push('hold'); return true; },
+          release: async (completed) => { calls.push(`release (completed: ${completed})`); },
+        },
+        continueRun: async (only) => { calls.push(`continue with ${JSON.stringify(only)}`); return 'continued-abc'; },
+      }));
+    const runner = new LocalDurableTestRunner({ handlerFunction: handler });
+    const execution = await runner.run({ payload: {} });
+    const summary = execution.getResult() as RunSummary;
+    expect(summary).toMatchObject({ passes: 2, continuedIn: 'continued-abc', stoppedEarly: 'the API asked to wait' });
+    expect(summary.warnings?.at(-1)).toMatch(/made 2 passes, the most one durable execution makes; it goes on from the held partitions' checkpoints in execution continued-abc/);
+    // The new execution may take the lease: it was released first; and a partial run is not recorded as completed.
+    expect(calls).toEqual(['hold', 'hold', 'release (completed: false)', 'continue with [{"station":"KSEA"}]']);
+    expect(runner.getOperation('continue in a new execution').getStepDetails()?.result).toBe('continued-abc');
+  });
+
+  test('a pass whose held partitions would not fit a checkpoint keeps none: the next pass goes over every partition, and the summary says why', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ station: `STATION-${String(i).padStart(5, '0')}-${'x'.repeat(20)}` }));
+    const kept = keptOutcome({ summary: { ...heldPass(), partitionsHeld: many }, waitSeconds: 60 });
+    expect(kept.summary.partitionsHeld).toBeUndefined();
+    expect(kept.summary.stoppedEarly).toBe('the API asked to wait');
+    expect(kept.summary.warnings?.at(-1)).toMatch(/the 5000 held partitions are too many to keep in a durable checkpoint \(128 KB\)/);
+    expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(MAX_KEPT_BYTES);
+    const few = { summary: { ...heldPass(), partitionsHeld: many.slice(0, 10) }, waitSeconds: 60 };
+    expect(keptOutcome(few)).toBe(few);
   });
 });
 

@@ -58,6 +58,7 @@ describe('runs of a deployed feed from the command line', () => {
   let stateMachineArn: string;
   let lambda: LoopbackApi;
   const invocations: Array<{ type: string; event: any }> = [];
+  const lambdaPaths: string[] = [];
 
   function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
@@ -74,6 +75,7 @@ describe('runs of a deployed feed from the command line', () => {
       '/2015-03-31/functions/*': async (req, res) => {
         const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
         invocations.push({ type, event: JSON.parse(await readBody(req)) });
+        lambdaPaths.push(req.url ?? '');
         if (type === 'Event') return res.writeHead(202, { 'x-amz-request-id': 'req-event' }).end();
         return res.writeHead(200, { 'content-type': 'application/json', 'x-amz-request-id': 'req-sync' }).end(JSON.stringify(SUMMARY));
       },
@@ -85,7 +87,7 @@ describe('runs of a deployed feed from the command line', () => {
       definition: JSON.stringify({ StartAt: 'Aggregate', States: { Aggregate: { Type: 'Pass', Result: { ...SUMMARY, status: 'succeeded' }, ResultPath: '$.summary', End: true } } }),
     })) as { stateMachineArn: string });
     const scheduler = new SchedulerClient(clientConfig());
-    for (const [schedule, arn] of [[`${name}-distributed`, stateMachineArn], [`${name}-single`, FUNCTION_ARN]]) {
+    for (const [schedule, arn] of [[`${name}-distributed`, stateMachineArn], [`${name}-single`, FUNCTION_ARN], [`${name}-durable`, `${FUNCTION_ARN}:live`]]) {
       await scheduler.send(new CreateScheduleCommand({
         Name: schedule,
         ScheduleExpression: 'rate(1 hour)',
@@ -151,8 +153,20 @@ describe('runs of a deployed feed from the command line', () => {
 
     const backfill = await cli(['backfill', '--schedule', `${name}-single`, '--from', '2026-01-01', '--to', '2026-02-01']);
     expect(backfill.code).toBe(2);
-    expect(backfill.stderr).toContain('runs in a single invocation, which has no windows to share out: deploy it with ExecutionMode.distributed()');
+    expect(backfill.stderr).toContain('runs in a single invocation, which has no windows to share out: deploy it with ExecutionMode.distributed() or ExecutionMode.durable()');
     expect(invocations).toHaveLength(2);
+  });
+
+  test('a durable feed (its schedule targets the poller\'s live alias): backfill --schedule invokes the alias with the windows, asynchronously', async () => {
+    invocations.length = 0;
+    const result = await cli(['backfill', '--schedule', `${name}-durable`, '--from', '2026-01-01', '--to', '2026-01-08', '--window', '1d', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ started: { functionArn: `${FUNCTION_ARN}:live` } });
+    expect(invocations).toEqual([{
+      type: 'Event',
+      event: expect.objectContaining({ backfill: { from: '2026-01-01T00:00:00.000Z', to: '2026-01-08T00:00:00.000Z', windowSeconds: 86_400 } }),
+    }]);
+    expect(lambdaPaths.at(-1)).toContain(encodeURIComponent(`${FUNCTION_ARN}:live`));
   });
 
   test.each([
