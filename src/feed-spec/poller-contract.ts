@@ -29,6 +29,8 @@ export const POLLER_ENV = {
   controlBucket: 'CONTROL_BUCKET',
   /** Set for a durable poller (`ExecutionMode.durable()`): the windows of a backfill run at once. */
   backfillConcurrency: 'BACKFILL_CONCURRENCY',
+  /** Set for a durable poller: its `executionTimeout` in seconds (no wait is begun that would outlast it). */
+  durableExecutionTimeout: 'DURABLE_EXECUTION_TIMEOUT_SECONDS',
   /** Set with `sharedRateBudgets`: a JSON list of `SharedRateBudgetConfig`. */
   sharedRateBudgets: 'SHARED_RATE_BUDGETS',
   /** The deployed spec's fingerprint (see spec-binding.ts): SHA-256 with deploy-time values as placeholders. */
@@ -86,6 +88,8 @@ export const RUN_METRICS = {
   /** Bytes Firehose bills for the run's records (each record rounded up to 5 KB). */
   firehoseBytesBilled: 'FirehoseBytesBilled',
   partitionsFailed: 'PartitionsFailed',
+  /** Partitions that stopped before the API's last page and resume from a checkpoint next run (the run is partial). */
+  partitionsHeld: 'PartitionsHeld',
   runDuration: 'RunDuration',
   cursorLag: 'CursorLag',
   /** With a schema: fields not in it plus values of the wrong type, in the run's records. */

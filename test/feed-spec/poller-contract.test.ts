@@ -73,6 +73,7 @@ describe('the poller contract', () => {
     // the run below passes the binding check with the schedule's own event.
     const elsewhere: string[] = [
       POLLER_ENV.controlBucket, POLLER_ENV.sharedRateBudgets, POLLER_ENV.specTokenPaths, POLLER_ENV.specTokenValues, POLLER_ENV.backfillConcurrency,
+      POLLER_ENV.durableExecutionTimeout,
     ];
     const expected = Object.values(POLLER_ENV)
       .filter((name) => name !== (search ? POLLER_ENV.maxLinesPerRecord : POLLER_ENV.documentPerRecord) && !elsewhere.includes(name));
@@ -108,7 +109,7 @@ describe('the poller contract', () => {
     expect(directive.Namespace).toBe(METRICS_NAMESPACE);
     // The run's document, and with a schema one per column (dimensions Feed and Column).
     const published = documents.flatMap((doc) => doc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name));
-    expect(emf).toMatchObject({ Feed: 'prices', service: 'cdk-api-ingestion', ShortReads: 0 });
+    expect(emf).toMatchObject({ Feed: 'prices', service: 'cdk-api-ingestion', ShortReads: 0, PartitionsHeld: 0 });
     if (typed) {
       const columns = documents.slice(1);
       expect(columns.map((doc) => doc._aws.CloudWatchMetrics[0].Dimensions[0].sort())).toEqual(columns.map(() => ['Column', 'Feed', 'service']));

@@ -4,7 +4,7 @@
  * failed when nothing completed or the Map itself failed.
  */
 import type { RunStatus, RunSummary } from '../engine/engine';
-import { MAX_FAILURES_KEPT, sumRunSummaries } from '../engine/run-summaries';
+import { MAX_FAILURES_KEPT, runStatus, sumRunSummaries } from '../engine/run-summaries';
 
 export interface DistributedRunSummary extends RunSummary {
   readonly runId: string;
@@ -32,9 +32,8 @@ export function combineSummaries(props: {
   const sum = sumRunSummaries(props.feed, props.workers, props.durationMs);
   const completedItems = props.items - props.itemsFailed;
   const nothingCompleted = (props.items > 0 && completedItems === 0) || (sum.partitions > 0 && sum.partitionsFailed === sum.partitions);
-  const status: RunStatus = props.mapFailed || nothingCompleted
-    ? 'failed'
-    : props.itemsFailed > 0 || sum.partitionsFailed > 0 || (sum.shortReads ?? 0) > 0 ? 'partial'
-      : sum.recordsDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
+  const status: RunStatus = props.mapFailed || nothingCompleted ? 'failed'
+    : props.itemsFailed > 0 ? 'partial'
+      : runStatus(sum);
   return { ...sum, status, runId: props.runId, items: props.items, itemsFailed: props.itemsFailed };
 }

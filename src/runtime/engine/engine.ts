@@ -21,7 +21,7 @@ import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageSt
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import { compileResponseRules, ResponseRules } from './response-rules';
-import { sumRunSummaries } from './run-summaries';
+import { runStatus, sumRunSummaries } from './run-summaries';
 import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { DeadLetterWriter } from '../ports/dead-letters';
@@ -149,8 +149,10 @@ export interface RunSummary {
    * - `completedWithDeadLetters`: every partition completed, but some records are in the
    *   dead-letter queue (with their payload) instead of the destination; the cursor moved past
    *   them, and redrive is the way back. The CLI exits 3; the dead-letter alarm fires.
-   * - `partial`: some partitions failed, or ended short of the total the API stated (their cursors
-   *   did not move); the others completed.
+   * - `partial`: some partitions failed, ended short of the total the API stated, or stopped before
+   *   the API's last page (the time budget, a Retry-After the run does not wait for, an export job
+   *   not ready): their cursors did not move, and a stopped one resumes from its checkpoint next run;
+   *   the others completed.
    * - `failed`: every partition failed: such a run never reports success.
    * - `skipped`: another run holds the feed's lease, or this execution already completed.
    */
@@ -567,9 +569,14 @@ class FeedRun {
       await this.options.state.putCheckpoint(this.spec.feed, key, checkpoint);
     }
     const failed = this.failures.length;
-    const status: RunStatus = partitions > 0 && failed === partitions ? 'failed'
-      : failed > 0 || this.shortReads > 0 ? 'partial'
-        : report.linesDeadLettered + this.recordsRejected > 0 ? 'completedWithDeadLetters' : 'succeeded';
+    const status = runStatus({
+      partitions,
+      partitionsFailed: failed,
+      shortReads: this.shortReads,
+      recordsDeadLettered: report.linesDeadLettered + this.recordsRejected,
+      // A preview stops at its page limit by design: it commits nothing, so nothing is left behind.
+      stoppedEarly: this.options.dryRun === true ? undefined : this.stoppedEarly,
+    });
     const columns = this.columnStats();
     for (const name of columns?.empty ?? []) {
       this.warn(`column ${name} is empty in all ${columns!.rows} row(s) of the run: check its path in the schema (or the transform), `

@@ -69,6 +69,27 @@ function sumColumnStats(stats: ReadonlyArray<ColumnStats>): ColumnStats | undefi
   return { rows, byColumn, empty };
 }
 
+/** What a run's status is decided by. */
+export interface StatusCounts {
+  readonly partitions: number;
+  readonly partitionsFailed: number;
+  readonly shortReads?: number;
+  readonly recordsDeadLettered: number;
+  /** Why fetching stopped before the API's last page, if it did and records were left for the next run. */
+  readonly stoppedEarly?: string;
+}
+
+/**
+ * A run's status: `succeeded` only when every partition reached the API's last page and every
+ * record is in the destination. A run that stopped before the end (records left for the next
+ * run, from a checkpoint) is `partial`, as one with a failed partition or a short read is.
+ */
+export function runStatus(counts: StatusCounts): RunStatus {
+  if (counts.partitions > 0 && counts.partitionsFailed === counts.partitions) return 'failed';
+  if (counts.partitionsFailed > 0 || (counts.shortReads ?? 0) > 0 || counts.stoppedEarly !== undefined) return 'partial';
+  return counts.recordsDeadLettered > 0 ? 'completedWithDeadLetters' : 'succeeded';
+}
+
 const SEVERITY: RunStatus[] = ['skipped', 'succeeded', 'completedWithDeadLetters', 'partial', 'failed'];
 
 function worstStatus(statuses: RunStatus[]): RunStatus {

@@ -31,6 +31,7 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary, itemsFa
   metrics.addMetric(RUN_METRICS.firehoseFailedPuts, MetricUnit.Count, summary.failedPuts);
   metrics.addMetric(RUN_METRICS.firehoseBytesBilled, MetricUnit.Bytes, summary.bytesBilled);
   metrics.addMetric(RUN_METRICS.partitionsFailed, MetricUnit.Count, summary.partitionsFailed);
+  metrics.addMetric(RUN_METRICS.partitionsHeld, MetricUnit.Count, summary.partitionsHeld?.length ?? 0);
   metrics.addMetric(RUN_METRICS.runDuration, MetricUnit.Milliseconds, summary.durationMs);
   if (summary.schemaDrift) {
     metrics.addMetric(RUN_METRICS.schemaDrift, MetricUnit.Count, summary.schemaDrift.unknownFields + summary.schemaDrift.typeMismatches);

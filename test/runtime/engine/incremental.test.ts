@@ -71,6 +71,8 @@ describe('incremental cursors', () => {
     });
     expect(summary.pages).toBe(2);
     expect(summary.stoppedEarly).toBe('enough pages');
+    // A preview's page limit leaves nothing behind (it commits nothing): not a partial run.
+    expect(summary.status).toBe('succeeded');
     expect(seen).toEqual([{ pages: 0, records: 0 }, { pages: 1, records: 2 }, { pages: 2, records: 4 }]);
   });
 
@@ -113,10 +115,12 @@ describe('incremental cursors', () => {
     expect(state.cursors.size).toBe(0);
   });
 
-  test('the cursor of a run stopped early (time budget) is not committed', async () => {
+  test('a run stopped early (time budget) is partial: its cursor is not committed, the partition is held for the next run', async () => {
     const state = new MemoryStateStore();
     const { summary } = await runSpec(spec(), { state, deadline: Date.now() - 1 });
     expect(summary.stoppedEarly).toBe('time budget reached');
+    // Records the API offers are not in the destination yet: not green.
+    expect(summary).toMatchObject({ status: 'partial', partitionsFailed: 0, partitionsHeld: [null] });
     expect(state.cursors.size).toBe(0);
   });
 });

@@ -281,7 +281,10 @@ describe('api-ingest', () => {
       }));
       // The API keeps the job InProgress until the test says otherwise: the first run cannot finish it.
       const first = await run(['run', file, '--out', out, '--allow-loopback', '--time-budget', '1', '--json']);
-      expect(JSON.parse(first.stdout)).toMatchObject({ recordsDelivered: 0, stoppedEarly: expect.stringMatching(/^export job job1 is still InProgress/) });
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        status: 'partial', recordsDelivered: 0, stoppedEarly: expect.stringMatching(/^export job job1 is still InProgress/),
+      });
+      expect(first.code).toBe(3);
       ready = true;
       const second = await run(['run', file, '--out', out, '--allow-loopback', '--json']);
       expect(second.code).toBe(0);
