@@ -716,7 +716,11 @@ export class ApiToFirehoseIngestion extends Construct {
         ...(this.partitioning ? { [POLLER_ENV.maxLinesPerRecord]: String(DEAGGREGATION_MAX_LINES) } : {}),
         ...(this.documentPerRecord ? { [POLLER_ENV.documentPerRecord]: 'true' } : {}),
         ...(mode._kind === 'distributed' ? { [POLLER_ENV.controlBucket]: bucket.bucketName } : {}),
-        ...(mode._kind === 'durable' ? { [POLLER_ENV.backfillConcurrency]: String(mode._durable.backfillConcurrency ?? DEFAULT_DURABLE_BACKFILL_CONCURRENCY) } : {}),
+        ...(durable ? {
+          [POLLER_ENV.backfillConcurrency]: String(mode._durable.backfillConcurrency ?? DEFAULT_DURABLE_BACKFILL_CONCURRENCY),
+          // A token (a deploy-time duration) cannot be written here: the poller then begins any wait.
+          ...(durable.executionTimeout.isUnresolved() ? {} : { [POLLER_ENV.durableExecutionTimeout]: String(durable.executionTimeout.toSeconds()) }),
+        } : {}),
         ...(budgets.length > 0 ? {
           [POLLER_ENV.sharedRateBudgets]: Stack.of(this).toJsonString(budgets.map((b): SharedRateBudgetConfig => ({
             host: b.host, table: b.table.tableName, requestsPerSecond: b.requestsPerSecond,
@@ -851,7 +855,8 @@ export class ApiToFirehoseIngestion extends Construct {
       `a run makes at least ${estimate.requests} requests (static partitions x pages), about ${Math.round(estimate.seconds)} s at the spec's rate `
       + `and partition concurrency, more than the ${Math.round(budget)} s one poller invocation has: each run would stop at its time budget and `
       + 'continue next run from checkpoints. Set executionMode: ExecutionMode.distributed() to run the partitions on a Step Functions '
-      + 'Distributed Map (docs/SCALING.md), or raise pollerOptions.timeout.');
+      + 'Distributed Map, or ExecutionMode.durable() to go on in passes of one invocation each within the same run (docs/SCALING.md), '
+      + 'or raise pollerOptions.timeout.');
   }
 
   /** A distributed run's steps write its work items and read the Map's results, under the feed's control folder only. */

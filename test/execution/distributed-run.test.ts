@@ -148,16 +148,19 @@ describe('a synth warning suggests distributed() when a run cannot fit one invoc
     const s = testStack();
     new ApiToFirehoseIngestion(s, 'F', { source: stations(2000, { requestsPerSecond: 5 }) });
     const [warning] = warnings(s);
-    expect(warning.entry.data).toMatch(/a run makes at least 2000 requests .* about 400 s .* more than the 240 s one poller invocation has.*ExecutionMode.distributed\(\)/);
+    expect(warning.entry.data).toMatch(/a run makes at least 2000 requests .* about 400 s .* more than the 240 s one poller invocation has.*ExecutionMode.distributed\(\).*ExecutionMode.durable\(\)/);
   });
 
-  test('no warning for a feed that fits, nor for one already distributed', () => {
+  test('no warning for a feed that fits, nor for one already distributed or durable', () => {
     const fits = testStack();
     new ApiToFirehoseIngestion(fits, 'F', { source: stations(200, { requestsPerSecond: 5 }) });
     expect(warnings(fits)).toEqual([]);
     const distributed = testStack();
     new ApiToFirehoseIngestion(distributed, 'F', { source: stations(2000, { requestsPerSecond: 5 }), executionMode: ExecutionMode.distributed() });
     expect(warnings(distributed)).toEqual([]);
+    const durable = testStack();
+    new ApiToFirehoseIngestion(durable, 'F', { source: stations(2000, { requestsPerSecond: 5 }), executionMode: ExecutionMode.durable() });
+    expect(warnings(durable)).toEqual([]);
   });
 });
 

@@ -27,6 +27,8 @@ describe('a durable feed', () => {
     expect(poller.Properties.Code.S3Key).toBe(`${assetHash('poller-durable')}.zip`);
     expect(assetHash('poller-durable')).not.toBe(assetHash('poller'));
     expect(poller.Properties.Environment.Variables.BACKFILL_CONCURRENCY).toBe('2');
+    // The poller begins no wait that would outlast its execution.
+    expect(poller.Properties.Environment.Variables.DURABLE_EXECUTION_TIMEOUT_SECONDS).toBe('43200');
   });
 
   test('the schedule and the run endpoint invoke the live alias on this deployment\'s version; the alias dead-letters like the function', () => {

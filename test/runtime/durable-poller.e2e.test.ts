@@ -191,6 +191,28 @@ describe('the bundled durable poller', () => {
     expect(await envelopes(resources.bucketName)).toEqual(await envelopes(single.bucketName));
   });
 
+  test('a Retry-After past the execution\'s timeout is not waited for: the run ends partial with the page held for the next run, '
+    + 'which fetches only from there', async () => {
+    const served = await ordersApi(3, (page, seen) => (page === 2 && seen === 1 ? '3600' : undefined));
+    api = served.api;
+    const feed = durableFeed(ordersSource(api), { executionMode: ExecutionMode.durable({ executionTimeout: Duration.minutes(30) }) });
+    expect(feed.env.DURABLE_EXECUTION_TIMEOUT_SECONDS).toBe('1800');
+    const resources = await createFeedResources();
+    const first = await runExecution(feed, resources, asScheduled(feed.input, '2026-12-07T08:00:00Z', 'exec-durable-deadline-1'));
+
+    expect(first.execution.getStatus()).toBe('SUCCEEDED');
+    expect(first.execution.getResult()).toMatchObject({ status: 'partial', passes: 1, recordsDelivered: 2 });
+    expect(first.execution.getResult().warnings.at(-1)).toMatch(/past the execution's timeout \(executionTimeout\)/);
+    expect(first.execution.getOperations().filter((operation) => operation.getType() === 'WAIT')).toEqual([]);
+    expect((await leaseOf(resources.tableName, 'orders'))[0].holder).toBeUndefined();
+
+    // The next scheduled run starts at the held page: page 1 is not fetched again.
+    const second = await runExecution(feed, resources, asScheduled(feed.input, '2026-12-07T09:00:00Z', 'exec-durable-deadline-2'));
+    expect(second.execution.getResult()).toMatchObject({ status: 'succeeded', recordsDelivered: 4 });
+    expect(Object.fromEntries(served.seen)).toEqual({ 1: 1, 2: 2, 3: 1 });
+    expect(await deliveredIds(resources.bucketName)).toEqual(['o1a', 'o1b', 'o2a', 'o2b', 'o3a', 'o3b']);
+  });
+
   test('an execution whose pass dies mid-run (Firehose refuses a batch) resumes after the last delivered page: no page delivered twice', async () => {
     const served = await ordersApi(5);
     api = served.api;

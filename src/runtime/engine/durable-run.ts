@@ -11,7 +11,7 @@
  */
 import type { RunSummary } from './engine';
 import type { Partition } from './partitions';
-import { sumRunSummaries } from './run-summaries';
+import { runStatus, sumRunSummaries } from './run-summaries';
 import type { DurableSteps } from '../ports/durable-steps';
 
 /**
@@ -26,6 +26,8 @@ export interface PassOutcome {
   readonly summary: RunSummary;
   /** Seconds until the held partitions may go on (0: go on now, in a new invocation). */
   readonly waitSeconds: number;
+  /** When the pass ended (epoch ms, read in the step): with `waitSeconds`, when the wait would end. */
+  readonly endedAt?: number;
 }
 
 /**
@@ -42,6 +44,9 @@ export interface DurableLease {
 /** How long past the end of a wait the lease is held: the next pass takes it again within this. */
 export const LEASE_MARGIN_MS = 15 * 60_000;
 
+/** A wait must end this long before the execution's deadline, so the run can still report and release. */
+const DEADLINE_MARGIN_MS = 60_000;
+
 export interface DurableRunOptions {
   /** The time, read only inside steps. */
   readonly now: () => number;
@@ -49,6 +54,13 @@ export interface DurableRunOptions {
   readonly maxPasses?: number;
   /** @default none: each pass takes and releases the lease itself */
   readonly lease?: DurableLease;
+  /**
+   * When the execution must have ended (epoch ms: its start plus Lambda's `executionTimeout`). A
+   * wait that would end within a minute of it is not begun: the run ends with the partitions held,
+   * for the next run, instead of being stopped by Lambda mid-wait with the lease still held.
+   * @default none
+   */
+  readonly executionDeadline?: number;
   /**
    * Starts a new execution that goes on with the held partitions (`undefined`: the whole feed),
    * when this one reaches `maxPasses`; returns its name. Called after the lease is released.
@@ -105,7 +117,7 @@ async function runPasses(steps: DurableSteps, runPass: RunPass, options: Durable
     const outcome = await steps.step(`pass ${pass}`, async (): Promise<PassOutcome> => {
       const summary = await runPass(pass, only);
       const waitMs = summary.resumeAt !== undefined ? Date.parse(summary.resumeAt) - options.now() : 0;
-      return keptOutcome({ summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)) });
+      return keptOutcome({ summary, waitSeconds: Math.max(0, Math.ceil(waitMs / 1000)), endedAt: options.now() });
     });
     summaries.push(outcome.summary);
     const { summary } = outcome;
@@ -113,6 +125,13 @@ async function runPasses(steps: DurableSteps, runPass: RunPass, options: Durable
     if (!summary.stoppedEarly || summary.status === 'skipped' || summary.status === 'failed') return { summary: combined(summaries) };
     only = heldPartitions(summary.partitionsHeld);
     const waitSeconds = Math.max(1, outcome.waitSeconds);
+    if (options.executionDeadline !== undefined && outcome.endedAt !== undefined
+      && outcome.endedAt + waitSeconds * 1000 > options.executionDeadline - DEADLINE_MARGIN_MS) {
+      return {
+        summary: withWarning(combined(summaries), `the API asked to wait ${waitSeconds} s, past the execution's timeout (executionTimeout): `
+          + 'the held partitions go on from their checkpoints in the next run'),
+      };
+    }
     if (options.lease) {
       const lease = options.lease;
       const held = await steps.step(`hold the lease through wait ${pass}`, () => lease.hold(new Date(options.now() + waitSeconds * 1000 + LEASE_MARGIN_MS)));
@@ -144,12 +163,17 @@ export function keptOutcome(outcome: PassOutcome): PassOutcome {
   };
 }
 
-/** The passes as one run: counts and time summed (waits cost none); whether it stopped early, and until when, is the last pass's. */
+/**
+ * The passes as one run: counts and time summed (waits cost none); whether it stopped early, and
+ * until when, is the last pass's, and so is the status's share of it (a pass that stopped early
+ * and was gone on with by the next is not what makes the run partial).
+ */
 function combined(summaries: RunSummary[]): RunSummary {
   const last = summaries[summaries.length - 1];
   if (summaries.length === 1) return { ...last, passes: 1 };
   const sum = sumRunSummaries(last.feed, summaries, summaries.reduce((total, summary) => total + summary.durationMs, 0));
-  return { ...sum, stoppedEarly: last.stoppedEarly, resumeAt: last.resumeAt, cursorLagSeconds: last.cursorLagSeconds, passes: summaries.length };
+  const run = { ...sum, stoppedEarly: last.stoppedEarly, resumeAt: last.resumeAt, cursorLagSeconds: last.cursorLagSeconds, passes: summaries.length };
+  return { ...run, status: runStatus(run) };
 }
 
 /** The partitions to go on with; a feed without partitions (its one partition is null) goes on whole. */

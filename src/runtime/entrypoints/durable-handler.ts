@@ -22,6 +22,7 @@ import { lambdaModule } from '../aws-sdk/sdk-modules';
 import { DurableBackfillSummary, runBackfillDurably } from '../backfill/durable-backfill';
 import { runDurably } from '../engine/durable-run';
 import { EngineOptions, runFeed, RunSummary } from '../engine/engine';
+import type { DurableSteps } from '../ports/durable-steps';
 import type { Redactor } from '../ports/redactor';
 import { SecretRedactor } from '../redaction/secret-redactor';
 import { DynamoDbStateStore } from '../state/dynamodb-state-store';
@@ -110,6 +111,7 @@ async function durableRun(event: PollerEvent, context: DurableContext, redactor:
   const executionId = scheduledExecutionId(event);
   const summary = await runDurably(steps, (_pass, only) => pass(only, {}), {
     now: () => Date.now(),
+    executionDeadline: await executionDeadline(steps),
     lease: {
       hold: async (until) => (await state.acquireLease(spec.feed, holder, until)).acquired,
       release: (completed) => state.releaseLease(spec.feed, holder, completed ? executionId : undefined),
@@ -124,6 +126,14 @@ async function durableRun(event: PollerEvent, context: DurableContext, redactor:
   return summary;
 }
 
+/** When Lambda stops this execution: its start (kept in a step) plus the `executionTimeout` the construct wrote. */
+async function executionDeadline(steps: DurableSteps): Promise<number | undefined> {
+  const timeoutSeconds = Number(process.env[POLLER_ENV.durableExecutionTimeout]);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) return undefined;
+  const startedAt = await steps.step('execution started', async () => Date.now());
+  return startedAt + timeoutSeconds * 1000;
+}
+
 /** The run's metrics and its log line, once per execution (a step). */
 function report(feed: string, summary: RunSummary, redactor: Redactor, fields: Record<string, unknown>): void {
   const logger = powertoolsLogger(baseLogger, redactor);
@@ -136,7 +146,7 @@ function report(feed: string, summary: RunSummary, redactor: Redactor, fields: R
  * Starts an execution of this function (the qualified ARN it was invoked by: durable functions are
  * invoked by version or alias) with `event`, asynchronously, under `name`.
  */
-async function startExecution(invocation: Context, name: string, event: PollerEvent): Promise<string> {
+export async function startExecution(invocation: Pick<Context, 'invokedFunctionArn'>, name: string, event: PollerEvent): Promise<string> {
   const { LambdaClient, InvokeCommand } = lambdaModule();
   await new LambdaClient({ maxAttempts: 5 }).send(new InvokeCommand({
     FunctionName: invocation.invokedFunctionArn,

@@ -321,6 +321,27 @@ describe('a run as a durable execution', () => {
     expect(runner.getOperation('continue in a new execution').getStepDetails()?.result).toBe('continued-abc');
   });
 
+  test('a wait that would outlast the execution\'s timeout is not begun: the run ends with the partition held, gives the lease back and says why', async () => {
+    const calls: string[] = [];
+    const handler = withDurableExecution(async (_event: unknown, context: DurableContext) => runDurably(durableSteps(context),
+      async () => ({ ...heldPass(), resumeAt: new Date(Date.now() + 2 * 3_600_000).toISOString() }), {
+        now: () => Date.now(),
+        // An hour left: the API asks for two.
+        executionDeadline: Date.now() + 3_600_000,
+        lease: {
+          hold: async () => { calls.push('hold'); return true; },
+          release: async (completed) => { calls.push(`release (completed: ${completed})`); },
+        },
+      }));
+    const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload: {} });
+    const summary = execution.getResult() as RunSummary;
+    expect(summary).toMatchObject({ passes: 1, stoppedEarly: 'the API asked to wait' });
+    expect(summary.warnings?.at(-1)).toMatch(/the API asked to wait 7\d{3} s, past the execution's timeout \(executionTimeout\): the held partitions go on from their checkpoints in the next run/);
+    expect(execution.getOperations().filter((operation) => operation.getType() === 'WAIT')).toEqual([]);
+    // No renewal for a wait that is not begun; the lease is given back at once.
+    expect(calls).toEqual(['release (completed: true)']);
+  });
+
   test('a pass whose held partitions would not fit a checkpoint keeps none: the next pass goes over every partition, and the summary says why', () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ station: `STATION-${String(i).padStart(5, '0')}-${'x'.repeat(20)}` }));
     const kept = keptOutcome({ summary: { ...heldPass(), partitionsHeld: many }, waitSeconds: 60 });
