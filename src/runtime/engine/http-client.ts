@@ -38,11 +38,20 @@ export const SYSTEM_CLOCK: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** How much of an error answer's body an `HttpError` keeps for its caller to read. */
+const ERROR_BODY_KEPT_BYTES = 4096;
+
 export class HttpError extends Error {
   /** Requests sent before giving up (set by `HttpClient.request`), for dead letters. */
   public attempts = 1;
   /** When the API asked to be called again, where that was beyond the run's time budget (ISO 8601). */
   public retryAfter?: string;
+  /**
+   * The start of an error answer's body (untrusted, unredacted: read it, never log it), for a
+   * caller that understands the API's error format (an OAuth2 token endpoint's `error` code).
+   * Not enumerable (`keepResponseBody`): an error spread into a log line or a dead letter does not carry it.
+   */
+  declare public readonly responseBody?: Buffer;
 
   constructor(
     message: string,
@@ -53,6 +62,11 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  public keepResponseBody(body: Buffer): this {
+    Object.defineProperty(this, 'responseBody', { value: body.subarray(0, ERROR_BODY_KEPT_BYTES), enumerable: false });
+    return this;
   }
 }
 
@@ -277,6 +291,7 @@ export class HttpClient {
         }
         const snippet = redactor.redact(response.body.subarray(0, 200).toString('utf8'));
         const error = new HttpError(`${where} answered HTTP ${response.status}: ${snippet}`, response.status, response.url, retryable);
+        error.keepResponseBody(response.body);
         throw retryable ? error : new AbortError(error);
       }
     }, {

@@ -38,6 +38,8 @@ export class AuthRequestError extends Error {
     message: string,
     /** The token endpoint's HTTP status, when it answered. */
     public readonly status?: number,
+    /** The OAuth2 error code of its error answer (RFC 6749 section 5.2: `invalid_grant`, `invalid_client` …), when it gave one. */
+    public readonly oauthError?: string,
   ) {
     super(message);
     this.name = 'AuthRequestError';
@@ -121,7 +123,8 @@ export async function tokenRequest(
   } catch (err) {
     const status = err instanceof HttpError ? err.status : undefined;
     throw new AuthRequestError(described,
-      `the ${what} request to ${request.url} failed, so no data request was sent: ${redactor.redact((err as Error).message)}`, status);
+      `the ${what} request to ${request.url} failed, so no data request was sent: ${redactor.redact((err as Error).message)}`, status,
+      err instanceof HttpError ? oauthErrorCode(err.responseBody) : undefined);
   }
   const text = response.body.toString('utf8');
   let json: unknown = {};
@@ -136,6 +139,21 @@ export async function tokenRequest(
     throw new AuthRequestError(described, `the ${what} endpoint ${request.url} did not answer a JSON object`);
   }
   return { response, json: json as Record<string, unknown> };
+}
+
+/** RFC 6749 section 5.2: an error code is printable ASCII without `"` and `\`. */
+const OAUTH_ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+/** The `error` code of an OAuth2 error answer (`{"error": "invalid_grant", …}`), read as data: the text around it decides nothing. */
+function oauthErrorCode(body: Buffer | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    const json: unknown = JSON.parse(body.toString('utf8'));
+    const code = json !== null && typeof json === 'object' ? (json as Record<string, unknown>).error : undefined;
+    return typeof code === 'string' && OAUTH_ERROR_CODE.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type AuthOf<T extends AuthSpec['type']> = Extract<AuthSpec, { type: T }>;
@@ -220,7 +238,8 @@ export class OAuth2RefreshToken extends CachedTokenAuth {
     try {
       return await this.refreshWith(store, first);
     } catch (err) {
-      if (!(err instanceof AuthRequestError && err.message.includes('invalid_grant'))) throw err;
+      // Only the provider's own verdict on the grant: a refused client, or a description that merely mentions it, is not retried.
+      if (!(err instanceof AuthRequestError && err.oauthError === 'invalid_grant')) throw err;
       const again = await this.readSecret(store);
       if (again.versionId === first.versionId) throw err;
       this.context.logger.warn('the refresh token was rotated by another run; refreshing with the new one', { secret: this.spec.secret.arn });

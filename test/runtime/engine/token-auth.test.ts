@@ -75,13 +75,15 @@ describe('OAuth2 refresh-token grant with rotation', () => {
   let valid = 'refresh-0';
   let issued = 0;
   let refreshes: string[] = [];
+  /** The provider's answer to a refresh token it does not accept (RFC 6749 section 5.2). */
+  let refusal: Record<string, string> = { error: 'invalid_grant' };
   beforeAll(async () => {
     api = await startLoopbackApi({
       '/connect/token': async (req, res) => {
         const form = new URLSearchParams(await readBody(req));
         refreshes.push(form.get('refresh_token') ?? '');
         if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== valid) {
-          json(res, 400, { error: 'invalid_grant' });
+          json(res, 400, refusal);
           return;
         }
         issued += 1;
@@ -95,7 +97,7 @@ describe('OAuth2 refresh-token grant with rotation', () => {
     });
   });
   afterAll(() => api.close());
-  beforeEach(() => { valid = 'refresh-0'; issued = 0; refreshes = []; api.requests.length = 0; });
+  beforeEach(() => { valid = 'refresh-0'; issued = 0; refreshes = []; refusal = { error: 'invalid_grant' }; api.requests.length = 0; });
 
   const spec = () => baseSpec(`${api.url}/invoices`, {
     auth: { type: 'oauth2RefreshToken', tokenUrl: `${api.url}/connect/token`, secret: { arn: 'arn:secret:xero' } },
@@ -121,6 +123,18 @@ describe('OAuth2 refresh-token grant with rotation', () => {
     const [a, b] = await Promise.all([runSpec(spec(), { rotatingSecrets: secrets }), runSpec(spec(), { rotatingSecrets: secrets })]);
     expect([a.summary.status, b.summary.status]).toEqual(['succeeded', 'succeeded']);
     expect(refreshes).toEqual(['refresh-0', 'refresh-0', 'refresh-1']);
+    expect(secrets.json('arn:secret:xero').refresh_token).toBe(valid);
+  });
+
+  test('only the provider\'s invalid_grant code is read as "rotated by another run": a refused client whose description mentions it is not refreshed again', async () => {
+    refusal = { error: 'invalid_client', error_description: 'client secret expired (this is not an invalid_grant)' };
+    const secrets = store();
+    const [a, b] = await Promise.all([runSpec(spec(), { rotatingSecrets: secrets }), runSpec(spec(), { rotatingSecrets: secrets })]);
+    expect([a.summary.status, b.summary.status].sort()).toEqual(['failed', 'succeeded']);
+    // The refused run sent its one token request and stopped: no second refresh with the rotated token.
+    expect(refreshes).toEqual(['refresh-0', 'refresh-0']);
+    const failed = [a, b].find((run) => run.summary.status === 'failed')!;
+    expect(failed.summary.failures[0].error).toContain('answered HTTP 400');
     expect(secrets.json('arn:secret:xero').refresh_token).toBe(valid);
   });
 
