@@ -21,7 +21,7 @@ import { Page, PagePosition, PageRequestError, pageStream, PageStreamEnd, PageSt
 import { Partition, partitionKey, resolvePartitions } from './partitions';
 import { prefetchNext } from './prefetch';
 import { compileResponseRules, ResponseRules } from './response-rules';
-import { runStatus, sumRunSummaries } from './run-summaries';
+import { emptyRunSummary, runStatus, sumRunSummaries } from './run-summaries';
 import type { TemplateContext } from './template';
 import type { FeedSpec } from '../../feed-spec/feed-spec';
 import type { DeadLetterWriter } from '../ports/dead-letters';
@@ -328,28 +328,9 @@ function skippedRun(feed: string, lease: Exclude<LeaseResult, { acquired: true }
   const skipped = lease.reason === 'duplicate'
     ? `execution ${lease.executionId} already completed (a duplicate delivery): nothing to do`
     : `another run (${lease.heldBy}) holds the feed's lease until ${lease.expiresAt}: this run exits so the same window is not ingested twice`;
-  return {
-    feed,
-    status: 'skipped',
-    skipped,
-    partitions: 0,
-    partitionsFailed: 0,
-    failures: [],
-    pages: 0,
-    recordsFetched: 0,
-    recordsDelivered: 0,
-    recordsDeadLettered: 0,
-    requestsDeadLettered: 0,
-    requests: 0,
-    retries: 0,
-    sinkCalls: 0,
-    failedPuts: 0,
-    bytesDelivered: 0,
-    bytesBilled: 0,
-    cursorsCommitted: 0,
-    checkpointsSaved: 0,
-    durationMs,
-  };
+  const { feed: _feed, status, ...counts } = emptyRunSummary(feed, 'skipped', durationMs);
+  // Why it was skipped, right after the status, as a log line reads it.
+  return { feed, status, skipped, ...counts };
 }
 
 /** A sink failure aborts the run (unlike one partition's API failure). */

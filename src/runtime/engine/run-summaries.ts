@@ -69,6 +69,12 @@ function sumColumnStats(stats: ReadonlyArray<ColumnStats>): ColumnStats | undefi
   return { rows, byColumn, empty };
 }
 
+/** A run's summary before it has done anything: every count 0 (a skipped run's, a test's starting point). */
+export function emptyRunSummary(feed: string, status: RunStatus, durationMs: number): RunSummary {
+  const counts = Object.fromEntries(COUNTS.filter((name) => name !== 'shortReads').map((name) => [name, 0])) as Omit<SummedCounts, 'shortReads'>;
+  return { feed, status, ...counts, failures: [], durationMs };
+}
+
 /** What a run's status is decided by. */
 export interface StatusCounts {
   readonly partitions: number;

@@ -9,6 +9,7 @@ import { LocalDurableTestRunner } from '@aws/durable-execution-sdk-js-testing';
 import type { FeedSpecInput } from '../../../src/feed-spec/feed-spec';
 import { DEFAULT_MAX_PASSES, keptOutcome, MAX_KEPT_BYTES, runDurably, RunPass } from '../../../src/runtime/engine/durable-run';
 import type { RunSummary } from '../../../src/runtime/engine/engine';
+import { emptyRunSummary } from '../../../src/runtime/engine/run-summaries';
 import { durableSteps } from '../../../src/runtime/entrypoints/durable-steps';
 import type { DurableSteps } from '../../../src/runtime/ports/durable-steps';
 import { MemoryStateStore } from '../../../src/runtime/state/memory-state-store';
@@ -354,30 +355,17 @@ describe('a run as a durable execution', () => {
   });
 });
 
+/** A pass that stopped at a page the API asked to wait for (partial: its partition is held). */
 function heldPass(): RunSummary {
   return {
-    feed: 'feed',
-    status: 'succeeded',
+    ...emptyRunSummary('feed', 'partial', 1),
     partitions: 1,
-    partitionsFailed: 0,
-    failures: [],
     pages: 1,
-    recordsFetched: 0,
-    recordsDelivered: 0,
-    recordsDeadLettered: 0,
-    requestsDeadLettered: 0,
     requests: 1,
-    retries: 0,
-    sinkCalls: 0,
-    failedPuts: 0,
-    bytesDelivered: 0,
-    bytesBilled: 0,
-    cursorsCommitted: 0,
     checkpointsSaved: 1,
-    durationMs: 1,
     shortReads: 0,
     stoppedEarly: 'the API asked to wait',
     partitionsHeld: [null],
     warnings: [],
-  } as RunSummary;
+  };
 }
