@@ -137,7 +137,10 @@ export class FeedDashboard extends Construct {
     ];
   }
 
-  /** Short reads, cursor stalls and empty columns (0 is right), and with a schema each column's filled share. */
+  /**
+   * Short reads, partitions held (a run that stopped before the API's last page), cursor stalls and
+   * empty columns (0 is right), and with a schema each column's filled share.
+   */
   private dataChecksRow(
     props: FeedDashboardProps, feedSum: (name: RunMetric, label: string) => cloudwatch.IMetric, period: Duration,
   ): cloudwatch.IWidget[] {
@@ -146,6 +149,7 @@ export class FeedDashboard extends Construct {
         title: 'Data checks (each a warning of the run: 0 is right)',
         left: [
           feedSum(RUN_METRICS.shortReads, 'short reads'),
+          feedSum(RUN_METRICS.partitionsHeld, 'partitions held for the next run'),
           ...(props.incremental ? [feedSum(RUN_METRICS.cursorStalls, 'cursor stalls')] : []),
           ...(props.schemaColumns ? [feedSum(RUN_METRICS.emptyColumns, 'empty columns')] : []),
         ],
