@@ -103,14 +103,14 @@ export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Pro
       rateLimiter,
       window: { start: new Date(window.start), end: new Date(window.end) },
     });
-    if (summary.status === 'skipped') return 'held';
+    const ended = windowRunOutcome(summary);
+    if (ended.outcome === 'held') return 'held';
     runs.push(summary);
-    const complete = (summary.status === 'succeeded' || summary.status === 'completedWithDeadLetters') && !summary.stoppedEarly;
-    if (complete) {
+    if (ended.outcome === 'done') {
       await state.putCursor(spec.feed, WINDOW_DONE_KEY, window.end);
       return 'done';
     }
-    incomplete.push({ window, reason: summary.stoppedEarly ?? summary.failures.map((f) => f.error).slice(0, 3).join('; ') });
+    incomplete.push({ window, reason: ended.reason });
     return 'incomplete';
   };
 
@@ -121,6 +121,18 @@ export async function runBackfill(spec: FeedSpec, options: BackfillOptions): Pro
   })));
 
   return backfillSummary(spec.feed, windows.length, outcomes, incomplete, sumRunSummaries(spec.feed, runs, clock.now() - started));
+}
+
+/**
+ * How a window's run ended: `done` only when every partition reached the API's last page and every
+ * record is delivered or dead-lettered (a local backfill's windows and a durable one's alike).
+ */
+export function windowRunOutcome(summary: RunSummary):
+{ readonly outcome: 'held'; readonly reason?: string } | { readonly outcome: 'done' } | { readonly outcome: 'incomplete'; readonly reason: string } {
+  if (summary.status === 'skipped') return { outcome: 'held', reason: summary.skipped };
+  const complete = (summary.status === 'succeeded' || summary.status === 'completedWithDeadLetters') && !summary.stoppedEarly;
+  if (complete) return { outcome: 'done' };
+  return { outcome: 'incomplete', reason: summary.stoppedEarly ?? summary.failures.map((f) => f.error).slice(0, 3).join('; ') };
 }
 
 /** A backfill's summary from how many windows ended each way (a local backfill's and a durable one's). */

@@ -8,7 +8,7 @@
  * operations, and an execution may make about 25,000): a longer range is cut there, and the rest
  * goes on in a new execution, which the summary names.
  */
-import { backfillSummary, WINDOW_DONE_KEY, type BackfillSummary, type WindowOutcome } from './backfill-run';
+import { backfillSummary, WINDOW_DONE_KEY, windowRunOutcome, type BackfillSummary, type WindowOutcome } from './backfill-run';
 import { BackfillRequest, backfillWindows, TimeWindow, windowStateName } from '../../feed-spec/backfill';
 import { DEFAULT_DURABLE_BACKFILL_CONCURRENCY } from '../../feed-spec/poller-contract';
 import { DurableLease, runDurably, RunPass } from '../engine/durable-run';
@@ -79,11 +79,9 @@ async function runWindow(steps: DurableSteps, window: TimeWindow, options: Durab
     release: () => state.releaseLease(options.feed, options.holder),
   };
   const summary = await runDurably(steps, options.windowPass(window, state), { now: options.now, lease });
-  if (summary.status === 'skipped') return { outcome: 'held', reason: summary.skipped };
-  const complete = (summary.status === 'succeeded' || summary.status === 'completedWithDeadLetters') && !summary.stoppedEarly;
-  if (!complete) {
-    return { outcome: 'incomplete', summary, reason: summary.stoppedEarly ?? summary.failures.map((f) => f.error).slice(0, 3).join('; ') };
-  }
+  const ended = windowRunOutcome(summary);
+  if (ended.outcome === 'held') return ended;
+  if (ended.outcome === 'incomplete') return { ...ended, summary };
   await steps.step('mark the window done', () => state.putCursor(options.feed, WINDOW_DONE_KEY, window.end));
   return { outcome: 'done', summary };
 }
